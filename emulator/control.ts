@@ -1,0 +1,92 @@
+// /_emulator/*: what the emulator knows and lets tests steer (state, call counters, faults, clock, reset).
+import { z } from 'zod';
+import type { EmulatorEnv } from './server';
+import { strictBody, type Route } from './http';
+import { noFaults } from './state';
+
+const faultsSchema = z
+  .object({
+    latencyMs: z.record(z.string(), z.number().int().min(0).max(600_000)).optional(),
+    errors: z
+      .record(z.string(), z.object({ rate: z.number().min(0).max(1).default(1), status: z.number().int().min(400).max(599), count: z.number().int().min(0).optional() }).strict())
+      .optional(),
+    etagConflicts: z.number().int().min(0).optional(),
+    etagConflictStatus: z.union([z.literal(409), z.literal(412)]).optional(),
+    smtpRejections: z.number().int().min(-1).optional(),
+  })
+  .strict();
+
+const clockSchema = z.object({ offsetSeconds: z.number().optional(), advanceSeconds: z.number().optional() }).strict();
+
+export function controlRoutes(env: EmulatorEnv): Route[] {
+  const { state } = env;
+  const route = (method: Route['method'], path: string, handler: Route['handler']): Route => ({
+    method,
+    pattern: new RegExp(`^/_emulator/${path}$`),
+    api: '_emulator',
+    name: `_emulator.${path}`,
+    public: true,
+    handler,
+  });
+  return [
+    route('GET', 'info', () => ({
+      apiRootUrl: `${env.baseUrl}/`,
+      smtp: { host: '127.0.0.1', port: env.smtpPort },
+      iap: {
+        url: env.iapUrl ?? null,
+        audience: env.iapAudience,
+        issuer: 'https://cloud.google.com/iap',
+        publicKeyUrl: `${env.baseUrl}/iap/verify/public_key`,
+        jwksUrl: `${env.baseUrl}/iap/verify/public_key-jwk`,
+      },
+      serviceAccountJwksUrl: `${env.baseUrl}/service_accounts/v1/metadata/jwk/{email}`,
+      serviceAccount: state.serviceAccounts[0],
+      organization: `organizations/${state.organization.id}`,
+      users: [...state.users],
+      mailbox: `${env.baseUrl}/_emulator/mail`,
+      now: state.now().toISOString(),
+    })),
+    route('GET', 'state', () => ({
+      organization: state.organization,
+      folders: [...state.folders.values()],
+      projects: state.allProjects(),
+      users: [...state.users],
+      groups: [...state.groups.values()],
+      serviceAccounts: state.serviceAccounts,
+      policies: Object.fromEntries(state.policies),
+      topics: [...state.topics],
+      messages: state.messages,
+      logEntries: state.logEntries,
+      requestReasons: state.requestReasons,
+    })),
+    route('GET', 'calls', () => ({ calls: Object.fromEntries([...state.calls].sort(([a], [b]) => a.localeCompare(b))) })),
+    route('DELETE', 'calls', () => {
+      state.calls.clear();
+      return {};
+    }),
+    route('GET', 'faults', () => state.faults),
+    route('POST', 'faults', (req) => {
+      const body = strictBody(req, faultsSchema);
+      Object.assign(state.faults, {
+        ...body,
+        latencyMs: { ...state.faults.latencyMs, ...body.latencyMs },
+        errors: { ...state.faults.errors, ...body.errors },
+      });
+      return state.faults;
+    }),
+    route('DELETE', 'faults', () => {
+      state.faults = noFaults();
+      return state.faults;
+    }),
+    route('POST', 'clock', (req) => {
+      const body = strictBody(req, clockSchema);
+      if (body.offsetSeconds !== undefined) state.clockOffsetMs = body.offsetSeconds * 1000;
+      if (body.advanceSeconds !== undefined) state.clockOffsetMs += body.advanceSeconds * 1000;
+      return { now: state.now().toISOString() };
+    }),
+    route('POST', 'reset', () => {
+      state.reset();
+      return {};
+    }),
+  ];
+}

@@ -1,0 +1,199 @@
+// Composition of the emulator: one HTTP port for the Google APIs and /_emulator, an SMTP port, and
+// optionally the IAP proxy in front of the service.
+import express, { type Request, type Response, type NextFunction } from 'express';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { EmulatorState } from './state';
+import type { World } from './world';
+import { GoogleApiError, sendError, httpCodeOf, type GoogleStatus, type Route } from './http';
+import { resourceManagerRoutes } from './apis/resourcemanager';
+import { assetRoutes } from './apis/asset';
+import { iamCredentialsRoutes } from './apis/iamcredentials';
+import { loggingRoutes } from './apis/logging';
+import { pubsubRoutes } from './apis/pubsub';
+import { cloudIdentityRoutes } from './apis/cloudidentity';
+import { secretManagerRoutes } from './apis/secretmanager';
+import { controlRoutes } from './control';
+import { mailboxRoutes, startSmtpServer, type SmtpServerHandle } from './mailbox';
+import { iapKeyRoutes, startIapProxy, IapSigner, type IapProxyHandle } from './iap';
+
+export interface EmulatorOptions {
+  world: World;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  smtpPort?: number;
+  /** Starts the IAP proxy on this port (0 = free port) when `upstream` is given. */
+  iapPort?: number;
+  upstream?: string;
+  /** The audience the IAP proxy signs assertions for. */
+  iapAudience?: string;
+  /** Where state is saved on change and restored from at start. */
+  stateFile?: string;
+}
+
+export interface EmulatorEnv {
+  state: EmulatorState;
+  /** `http://127.0.0.1:PORT`, no trailing slash. */
+  readonly baseUrl: string;
+  readonly smtpPort: number;
+  readonly iapUrl: string | undefined;
+  readonly iapAudience: string;
+  iapSigner: IapSigner;
+}
+
+export interface RunningEmulator {
+  url: string;
+  smtpPort: number;
+  iapUrl?: string;
+  iapAudience: string;
+  state: EmulatorState;
+  /** Points the IAP proxy at the service once it is listening. */
+  setUpstream(url: string): void;
+  close(): Promise<void>;
+}
+
+const STATUS_OF_HTTP: Record<number, GoogleStatus> = Object.fromEntries(
+  (Object.entries(httpCodeOf) as [GoogleStatus, number][]).map(([status, code]) => [code, status]),
+);
+
+export const DEFAULT_IAP_AUDIENCE = '/projects/300000000000/apps/jit-host';
+
+export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
+  const host = options.host ?? '127.0.0.1';
+  const state = new EmulatorState(options.world);
+  if (options.stateFile) state.restore(options.stateFile);
+
+  let baseUrl = '';
+  let smtp: SmtpServerHandle | undefined;
+  let iap: IapProxyHandle | undefined;
+  const env: EmulatorEnv = {
+    state,
+    get baseUrl() {
+      return baseUrl;
+    },
+    get smtpPort() {
+      return smtp?.port ?? 0;
+    },
+    get iapUrl() {
+      return iap?.url;
+    },
+    iapAudience: options.iapAudience ?? DEFAULT_IAP_AUDIENCE,
+    iapSigner: new IapSigner(),
+  };
+
+  const routes: Route[] = [
+    ...resourceManagerRoutes(env),
+    ...assetRoutes(env),
+    ...iamCredentialsRoutes(env),
+    ...loggingRoutes(env),
+    ...pubsubRoutes(env),
+    ...cloudIdentityRoutes(env),
+    ...secretManagerRoutes(env),
+    ...iapKeyRoutes(env),
+    ...controlRoutes(env),
+    ...mailboxRoutes(env),
+  ];
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(express.json({ limit: '10mb', type: () => true }));
+  app.use(express.urlencoded({ extended: false }));
+  app.use((req, res) => dispatch(routes, env, req, res, options.stateFile));
+  app.use((err: Error & { type?: string }, _req: Request, res: Response, _next: NextFunction) => {
+    if (err.type === 'entity.parse.failed') {
+      sendError(res, new GoogleApiError('INVALID_ARGUMENT', `Invalid JSON payload received. ${err.message}`));
+    } else {
+      sendError(res, new GoogleApiError('INTERNAL', `Internal error in the emulator: ${err.message}`));
+    }
+  });
+
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(options.port ?? 0, host, () => resolve(s));
+  });
+  baseUrl = `http://${host}:${(server.address() as AddressInfo).port}`;
+  smtp = await startSmtpServer(env, host, options.smtpPort ?? 0);
+  if (options.iapPort !== undefined) iap = await startIapProxy(env, host, options.iapPort, options.upstream);
+
+  return {
+    url: baseUrl,
+    smtpPort: smtp.port,
+    iapUrl: iap?.url,
+    iapAudience: env.iapAudience,
+    state,
+    setUpstream: (url) => iap?.setUpstream(url),
+    close: async () => {
+      await Promise.all([
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+        smtp?.close(),
+        iap?.close(),
+      ]);
+    },
+  };
+}
+
+async function dispatch(routes: Route[], env: EmulatorEnv, req: Request, res: Response, stateFile?: string): Promise<void> {
+  const { state } = env;
+  let path: string;
+  try {
+    path = decodeURIComponent(req.path);
+  } catch {
+    return sendError(res, new GoogleApiError('INVALID_ARGUMENT', `Malformed percent-encoding in the path ${req.path}`));
+  }
+  const candidates = routes.filter((r) => r.pattern.test(path));
+  const route = candidates.find((r) => r.method === req.method);
+  if (!route) {
+    if (candidates.length > 0) return sendError(res, new GoogleApiError('INVALID_ARGUMENT', `Method ${req.method} is not allowed on ${path}`, [], 405));
+    return sendError(res, new GoogleApiError('NOT_FOUND', `The requested URL ${path} was not found on this server.`));
+  }
+  const match = path.match(route.pattern)!;
+  try {
+    if (!route.public) {
+      state.recordCall(route.name);
+      res.locals.principal = authenticate(env, req);
+      await injectFaults(state, route);
+    }
+    const body = await route.handler(req, res, match);
+    if (!res.headersSent) res.status(200).json(body ?? {});
+    if (stateFile && req.method !== 'GET' && !route.public) state.save(stateFile);
+  } catch (e) {
+    if (e instanceof GoogleApiError) return sendError(res, e);
+    throw e;
+  }
+}
+
+function authenticate(env: EmulatorEnv, req: Request): string {
+  const header = req.get('authorization') ?? '';
+  const m = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!m) {
+    throw new GoogleApiError(
+      'UNAUTHENTICATED',
+      'Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
+    );
+  }
+  return env.state.principalOf(m[1]);
+}
+
+async function injectFaults(state: EmulatorState, route: Route): Promise<void> {
+  const latency = state.faults.latencyMs[route.name] ?? state.faults.latencyMs[route.api] ?? state.faults.latencyMs['*'] ?? 0;
+  if (latency > 0) await new Promise((r) => setTimeout(r, latency));
+  const key = [route.name, route.api, '*'].find((k) => state.faults.errors[k]);
+  if (!key) return;
+  const fault = state.faults.errors[key];
+  if (Math.random() >= fault.rate) return;
+  if (fault.count !== undefined) {
+    if (fault.count <= 0) return;
+    fault.count -= 1;
+  }
+  const status = STATUS_OF_HTTP[fault.status] ?? 'UNKNOWN';
+  const message =
+    fault.status === 429
+      ? `Quota exceeded for quota metric '${route.name}' (injected by the emulator).`
+      : fault.status === 503
+        ? 'The service is currently unavailable (injected by the emulator).'
+        : `Injected fault ${fault.status} (emulator).`;
+  throw new GoogleApiError(status as GoogleStatus, message, [], fault.status);
+}

@@ -1,0 +1,58 @@
+// Starts the emulator in-process for a test, and builds the real Google client libraries against it.
+import path from 'node:path';
+import { OAuth2Client } from 'google-auth-library';
+import { cloudresourcemanager_v3 } from 'googleapis/build/src/apis/cloudresourcemanager/v3';
+import { cloudasset_v1 } from 'googleapis/build/src/apis/cloudasset/v1';
+import { iamcredentials_v1 } from 'googleapis/build/src/apis/iamcredentials/v1';
+import { logging_v2 } from 'googleapis/build/src/apis/logging/v2';
+import { pubsub_v1 } from 'googleapis/build/src/apis/pubsub/v1';
+import { cloudidentity_v1 } from 'googleapis/build/src/apis/cloudidentity/v1';
+import { secretmanager_v1 } from 'googleapis/build/src/apis/secretmanager/v1';
+import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../emulator/server';
+import { loadWorld, parseWorld, type World } from '../../emulator/world';
+
+export const DEMO_WORLD_FILE = path.join(__dirname, '..', '..', 'emulator', 'worlds', 'demo.yaml');
+
+export function demoWorld(): World {
+  return loadWorld(DEMO_WORLD_FILE);
+}
+
+/** Starts an emulator on free ports with the demo world, a YAML text, or a parsed world. */
+export async function startTestEmulator(world: World | string = demoWorld(), options: Partial<EmulatorOptions> = {}): Promise<RunningEmulator> {
+  return startEmulator({ world: typeof world === 'string' ? parseWorld(world) : world, port: 0, smtpPort: 0, ...options });
+}
+
+/** An OAuth client with a fixed access token: the emulator maps tokens to principals. */
+export function bearer(token = 'test-token'): OAuth2Client {
+  const auth = new OAuth2Client();
+  auth.setCredentials({ access_token: token });
+  return auth;
+}
+
+/** The googleapis REST clients, pointed at the emulator the way the service points them at Google. */
+export function googleClients(emulator: RunningEmulator, token = 'test-token') {
+  const options = { auth: bearer(token), rootUrl: `${emulator.url}/` };
+  return {
+    crm: new cloudresourcemanager_v3.Cloudresourcemanager(options),
+    asset: new cloudasset_v1.Cloudasset(options),
+    iamcredentials: new iamcredentials_v1.Iamcredentials(options),
+    logging: new logging_v2.Logging(options),
+    pubsub: new pubsub_v1.Pubsub(options),
+    cloudidentity: new cloudidentity_v1.Cloudidentity(options),
+    secretmanager: new secretmanager_v1.Secretmanager(options),
+  };
+}
+
+/** Asserts that a promise rejects with a Google API error of this HTTP status; returns the error body. */
+export async function expectGoogleError(promise: Promise<unknown>, status: number): Promise<{ code: number; message: string; status: string }> {
+  try {
+    await promise;
+  } catch (e) {
+    const err = e as { status?: number; response?: { data?: { error?: { code: number; message: string; status: string } } } };
+    expect(err.status).toBe(status);
+    const body = err.response?.data?.error;
+    expect(body).toBeDefined();
+    return body!;
+  }
+  throw new Error(`expected the call to fail with HTTP ${status}, but it succeeded`);
+}
