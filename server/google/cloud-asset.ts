@@ -1,0 +1,156 @@
+// Cloud Asset API: effective IAM policies, IAM policy search, resource search and the Policy Analyzer.
+import { cloudasset_v1 } from 'googleapis/build/src/apis/cloudasset/v1';
+import type { GoogleAuth, OAuth2Client } from 'google-auth-library';
+import type { Binding } from '../domain/iam-policy';
+import { notFound } from '../errors';
+import { backendError, clientOptions, readOptions, statusOf, type GoogleEndpoints, type Timeouts } from './connection';
+
+export const PROJECT_RESOURCE_PREFIX = '//cloudresourcemanager.googleapis.com/projects/';
+
+export interface AttachedBinding {
+  /** Where the policy holding the binding is attached, e.g. `//cloudresourcemanager.googleapis.com/folders/1`. */
+  attachedResource: string;
+  binding: Binding;
+}
+
+export interface PolicySearchResult {
+  resource: string;
+  /** projects/NUMBER, for project results. */
+  project?: string;
+  folders: string[];
+  organization?: string;
+  bindings: Binding[];
+}
+
+export interface ProjectResource {
+  projectId: string;
+  /** Ancestor folders, nearest first, as `folders/N`. */
+  folders: string[];
+  organization?: string;
+  state?: string;
+}
+
+export interface AnalysisResult {
+  attachedResource: string;
+  binding: Binding;
+  /** Project ids among the resources the binding applies to. */
+  projectIds: string[];
+  /** Identities (`user:…`) the analysis resolved, groups expanded when asked. */
+  identities: string[];
+}
+
+export class CloudAsset {
+  private readonly api: cloudasset_v1.Cloudasset;
+
+  constructor(
+    auth: GoogleAuth | OAuth2Client,
+    endpoints: GoogleEndpoints,
+    private readonly timeouts: Timeouts,
+    private readonly scope: string,
+  ) {
+    this.api = new cloudasset_v1.Cloudasset(clientOptions(auth, endpoints));
+  }
+
+  /** The bindings that apply to a project: its own policy and those of its folders and organization. */
+  async effectiveBindings(projectId: string): Promise<AttachedBinding[]> {
+    try {
+      const res = await this.api.effectiveIamPolicies.batchGet({ scope: this.scope, names: [`${PROJECT_RESOURCE_PREFIX}${projectId}`] }, readOptions(this.timeouts));
+      const policies = res.data.policyResults?.[0]?.policies ?? [];
+      return policies.flatMap((p) => (p.policy?.bindings ?? []).map((b) => ({ attachedResource: p.attachedResource ?? '', binding: b as Binding })));
+    } catch (e) {
+      const status = statusOf(e);
+      if (status === 400 || status === 404) throw notFound(`The project '${projectId}' does not exist or is outside the scope of this service (${this.scope}).`);
+      throw backendError(e, `reading the effective IAM policies of project ${projectId}`);
+    }
+  }
+
+  /** IAM policies in the scope matching a searchAllIamPolicies query, all pages, only matched bindings. */
+  async searchIamPolicies(query: string): Promise<PolicySearchResult[]> {
+    const results: PolicySearchResult[] = [];
+    let pageToken: string | undefined;
+    try {
+      do {
+        const res = await this.api.v1.searchAllIamPolicies({ scope: this.scope, query, pageSize: 500, pageToken }, readOptions(this.timeouts));
+        for (const r of res.data.results ?? []) {
+          results.push({
+            resource: r.resource ?? '',
+            project: r.project ?? undefined,
+            folders: r.folders ?? [],
+            organization: r.organization ?? undefined,
+            bindings: (r.policy?.bindings ?? []) as Binding[],
+          });
+        }
+        pageToken = res.data.nextPageToken ?? undefined;
+      } while (pageToken);
+    } catch (e) {
+      throw backendError(e, 'searching IAM policies');
+    }
+    return results;
+  }
+
+  /** Projects in the scope with their folder ancestry, all pages. */
+  async searchProjects(query?: string): Promise<ProjectResource[]> {
+    const projects: ProjectResource[] = [];
+    let pageToken: string | undefined;
+    try {
+      do {
+        const res = await this.api.v1.searchAllResources(
+          { scope: this.scope, assetTypes: ['cloudresourcemanager.googleapis.com/Project'], query, pageSize: 500, pageToken },
+          readOptions(this.timeouts),
+        );
+        for (const r of res.data.results ?? []) {
+          const projectId = r.additionalAttributes?.projectId ?? r.name?.slice(PROJECT_RESOURCE_PREFIX.length);
+          if (typeof projectId === 'string' && projectId) {
+            projects.push({ projectId, folders: r.folders ?? [], organization: r.organization ?? undefined, state: r.state ?? undefined });
+          }
+        }
+        pageToken = res.data.nextPageToken ?? undefined;
+      } while (pageToken);
+    } catch (e) {
+      throw backendError(e, 'listing projects');
+    }
+    return projects;
+  }
+
+  /** Policy Analyzer: which bindings give an identity access, evaluated at now. */
+  async analyze(query: {
+    identity?: string;
+    resource?: string;
+    roles?: string[];
+    expandGroups?: boolean;
+    expandResources?: boolean;
+  }): Promise<{ results: AnalysisResult[]; warnings: string[] }> {
+    try {
+      const res = await this.api.v1.analyzeIamPolicy(
+        {
+          scope: this.scope,
+          'analysisQuery.identitySelector.identity': query.identity,
+          'analysisQuery.resourceSelector.fullResourceName': query.resource,
+          'analysisQuery.accessSelector.roles': query.roles,
+          'analysisQuery.options.expandGroups': query.expandGroups,
+          'analysisQuery.options.expandResources': query.expandResources,
+          'analysisQuery.conditionContext.accessTime': new Date().toISOString(),
+          executionTimeout: `${Math.max(1, Math.floor(this.timeouts.readMs / 1000))}s`,
+        },
+        readOptions(this.timeouts),
+      );
+      const analysis = res.data.mainAnalysis;
+      const results = (analysis?.analysisResults ?? []).map((r) => ({
+        attachedResource: r.attachedResourceFullName ?? '',
+        binding: r.iamBinding as Binding,
+        projectIds: (r.accessControlLists ?? [])
+          .flatMap((acl) => acl.resources ?? [])
+          .map((res) => res.fullResourceName ?? '')
+          .filter((name) => name.startsWith(PROJECT_RESOURCE_PREFIX) && !name.slice(PROJECT_RESOURCE_PREFIX.length).includes('/'))
+          .map((name) => name.slice(PROJECT_RESOURCE_PREFIX.length)),
+        identities: (r.identityList?.identities ?? []).map((i) => i.name ?? ''),
+      }));
+      const warnings = (analysis?.nonCriticalErrors ?? []).map((e) => e.cause ?? '').filter((c) => c !== '');
+      return { results, warnings: [...new Set(warnings)] };
+    } catch (e) {
+      const status = statusOf(e);
+      if (status === 400 && query.resource) throw notFound(`The resource '${query.resource}' does not exist or is outside the scope of this service (${this.scope}).`);
+      throw backendError(e, 'analyzing IAM policies (Policy Analyzer)');
+    }
+  }
+}

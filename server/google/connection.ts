@@ -1,0 +1,132 @@
+// How the service reaches Google: credentials, the API root (Google or the local emulator), timeouts,
+// retries, and the translation of Google's errors into answers a user can act on.
+import { GoogleAuth, OAuth2Client } from 'google-auth-library';
+import { AppError } from '../errors';
+
+export interface GoogleEndpoints {
+  /** Root URL for the googleapis REST clients; undefined means Google's own hosts. */
+  rootUrl?: string;
+  /** Where IAP publishes its signing keys (JWKS). */
+  iapJwksUrl: string;
+  /** Where a service account's public keys (JWKS) are published. */
+  serviceAccountJwksUrl(email: string): string;
+}
+
+export function googleEndpoints(emulatorEndpoint?: string): GoogleEndpoints {
+  if (emulatorEndpoint) {
+    return {
+      rootUrl: `${emulatorEndpoint}/`,
+      iapJwksUrl: `${emulatorEndpoint}/iap/verify/public_key-jwk`,
+      serviceAccountJwksUrl: (email) => `${emulatorEndpoint}/service_accounts/v1/metadata/jwk/${encodeURIComponent(email)}`,
+    };
+  }
+  return {
+    iapJwksUrl: 'https://www.gstatic.com/iap/verify/public_key-jwk',
+    serviceAccountJwksUrl: (email) => `https://www.googleapis.com/service_accounts/v1/metadata/jwk/${encodeURIComponent(email)}`,
+  };
+}
+
+/** The emulator maps bearer tokens to principals; the service presents this one (its own account). */
+export const EMULATOR_ACCESS_TOKEN = 'jit-access-service';
+
+export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
+
+/**
+ * Node's own fetch for every Google call: gaxios would otherwise load node-fetch with a dynamic import
+ * on first use, which costs start-up time and fails inside Jest's module system.
+ */
+const transporterOptions = { fetchImplementation: fetch };
+
+export function googleCredentials(emulatorEndpoint?: string): GoogleAuth | OAuth2Client {
+  if (emulatorEndpoint) {
+    const client = new OAuth2Client({ transporterOptions });
+    client.setCredentials({ access_token: EMULATOR_ACCESS_TOKEN });
+    return client;
+  }
+  return new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE], clientOptions: { transporterOptions } });
+}
+
+export interface Timeouts {
+  connectMs: number;
+  readMs: number;
+  writeMs: number;
+}
+
+/** Options for the googleapis clients of one API. */
+export function clientOptions(auth: GoogleAuth | OAuth2Client, endpoints: GoogleEndpoints) {
+  return { auth, ...(endpoints.rootUrl ? { rootUrl: endpoints.rootUrl } : {}), userAgentDirectives: [{ product: 'jit-access', version: '1' }] };
+}
+
+/**
+ * Per-call options. Reads are idempotent and retried on 429/5xx within the read timeout; writes are not
+ * retried here (an IAM write is retried only as a whole read-modify-write, by the policy writer).
+ */
+export function readOptions(timeouts: Timeouts) {
+  return {
+    timeout: timeouts.readMs,
+    retry: true,
+    retryConfig: {
+      retry: 2,
+      retryDelay: 100,
+      httpMethodsToRetry: ['GET', 'POST'],
+      statusCodesToRetry: [
+        [429, 429],
+        [500, 599],
+      ],
+      // A read that timed out is not retried: the timeout is the budget the operator configured.
+      noResponseRetries: 0,
+    },
+  };
+}
+
+export function writeOptions(timeouts: Timeouts, headers?: Record<string, string>) {
+  return { timeout: timeouts.writeMs, retry: false, ...(headers ? { headers } : {}) };
+}
+
+interface GaxiosLikeError {
+  status?: number;
+  code?: string | number;
+  message?: string;
+  name?: string;
+  response?: { status?: number; data?: { error?: { message?: string; status?: string } } };
+}
+
+/** The HTTP status of a failed Google call, or undefined when no response came back. */
+export function statusOf(e: unknown): number | undefined {
+  const err = e as GaxiosLikeError;
+  return err?.response?.status ?? (typeof err?.status === 'number' ? err.status : undefined);
+}
+
+/** Google's own error message, without the client library's decoration. */
+export function googleMessageOf(e: unknown): string {
+  const err = e as GaxiosLikeError;
+  return err?.response?.data?.error?.message ?? err?.message ?? String(e);
+}
+
+function isTimeout(e: unknown): boolean {
+  const err = e as GaxiosLikeError;
+  return err?.name === 'AbortError' || err?.code === 'ETIMEDOUT' || err?.code === 'ECONNABORTED' || /timeout|timed out|aborted/i.test(err?.message ?? '');
+}
+
+/**
+ * Translates a failed Google call into an AppError. `what` names the call in words
+ * ("reading the IAM policy of project prod-app") so the message says what failed.
+ */
+export function backendError(e: unknown, what: string): AppError {
+  if (e instanceof AppError) return e;
+  const status = statusOf(e);
+  const message = googleMessageOf(e);
+  if (status === undefined) {
+    if (isTimeout(e)) return new AppError(504, 'BACKEND_TIMEOUT', `Google did not answer in time while ${what}. Try again in a minute.`);
+    return new AppError(503, 'BACKEND_UNAVAILABLE', `Google could not be reached while ${what}: ${message}`);
+  }
+  if (status === 401) return new AppError(502, 'BACKEND_UNAUTHENTICATED', `Google rejected the service's credentials while ${what}: ${message}`);
+  if (status === 403) {
+    return new AppError(502, 'BACKEND_PERMISSION_DENIED', `The service's account lacks a permission for ${what}: ${message} — see docs/deploy.md for the roles it needs.`);
+  }
+  if (status === 404) return new AppError(502, 'BACKEND_NOT_FOUND', `Google did not find what the service asked for while ${what}: ${message}`);
+  if (status === 409 || status === 412) return new AppError(409, 'CONFLICT', `Concurrent changes kept conflicting while ${what}. Try again.`);
+  if (status === 429) return new AppError(429, 'QUOTA_EXCEEDED', `Google's API quota is exhausted (${what}). Try again in a minute: ${message}`);
+  if (status >= 500) return new AppError(503, 'BACKEND_UNAVAILABLE', `Google's API failed while ${what} (HTTP ${status}). Try again in a minute.`);
+  return new AppError(502, 'BACKEND_REJECTED', `Google rejected the request while ${what}: ${message}`);
+}

@@ -1,0 +1,116 @@
+// The /api/v1 routes. Each handler validates its input with the schemas of server/api, calls one use
+// case, and checks its answer against the response schema.
+import { Router, type Request, type Response } from 'express';
+import type { z } from 'zod';
+import * as api from '../api/schemas';
+import { AppError, invalidInput } from '../errors';
+import type { Config } from '../config';
+import type { Catalog } from '../services/catalog';
+import type { ActivationService, ActivationResult } from '../services/activation';
+import type { AuditLog } from '../services/audit';
+import { describeZodError } from './errors';
+import { principalOf } from './app';
+
+export interface ApiServices {
+  config: Config;
+  catalog: Catalog;
+  activation: ActivationService;
+  audit: AuditLog;
+  version: string;
+}
+
+function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw invalidInput(describeZodError(result.error, where));
+  return result.data;
+}
+
+/** Responses are checked too: a shape the SPA does not expect is our bug, not the user's. */
+function reply<T extends z.ZodType>(res: Response, status: number, schema: T, body: z.infer<T>): void {
+  const result = schema.safeParse(body);
+  if (!result.success) throw new AppError(500, 'INTERNAL', `The service produced an invalid response (${describeZodError(result.error, 'response')}).`);
+  res.status(status).json(result.data);
+}
+
+function projectIdOf(req: Request): string {
+  return parse(api.projectIdParam, req.params.projectId, 'projectId');
+}
+
+export function activationBody(result: ActivationResult, projectId: string, user: string, justification: string): api.ActivationResponse {
+  return {
+    activationId: result.activationId,
+    projectId,
+    user,
+    justification,
+    grants: result.grants.map((g) => ({ ...g, start: g.start.toISOString(), end: g.end.toISOString() })),
+    notificationFailures: result.notificationFailures,
+  };
+}
+
+export function apiRoutes(deps: ApiServices): Router {
+  const { config, catalog, activation, audit } = deps;
+  const router = Router();
+
+  router.get('/me', (_req, res) => {
+    const user = principalOf(res);
+    reply(res, 200, api.meResponse, {
+      user: { email: user.email },
+      settings: {
+        justificationHint: config.justification.hint,
+        justificationPattern: config.justification.pattern,
+        justificationMaxLength: config.justification.maxLength,
+        defaultDurationMinutes: Math.min(60, config.activationTimeoutMinutes),
+        maxDurationMinutes: config.activationTimeoutMinutes,
+        maxRolesPerRequest: config.maxRolesPerRequest,
+        minReviewers: config.reviewers.min,
+        maxReviewers: config.reviewers.max,
+        requestTimeoutMinutes: config.activationRequestTimeoutMinutes,
+      },
+      version: deps.version,
+    });
+  });
+
+  router.get('/projects', async (_req, res) => {
+    const user = principalOf(res);
+    try {
+      const projects = await catalog.listProjects(user.email);
+      reply(res, 200, api.projectsResponse, { projects: projects.map((id) => ({ id })) });
+    } catch (e) {
+      audit.record({ event: 'projects.list.failed', severity: 'ERROR', outcome: 'failure', user: { ...user }, message: `Listing projects for ${user.email} failed: ${(e as Error).message}` });
+      throw e;
+    }
+  });
+
+  router.get('/projects/:projectId/roles', async (req, res) => {
+    const user = principalOf(res);
+    const projectId = projectIdOf(req);
+    try {
+      const { roles, warnings } = await catalog.listRoles(user.email, projectId);
+      reply(res, 200, api.rolesResponse, {
+        roles: roles.map((r) => ({
+          id: r.id,
+          projectId: r.projectId,
+          role: r.role,
+          resourceCondition: r.resourceCondition,
+          activationType: r.type,
+          status: r.active ? ('active' as const) : ('eligible' as const),
+          activeUntil: r.active ? r.active.end.toISOString() : null,
+        })),
+        warnings,
+      });
+    } catch (e) {
+      audit.record({ event: 'roles.list.failed', severity: 'ERROR', outcome: 'failure', user: { ...user }, project: projectId, message: `Listing roles on ${projectId} for ${user.email} failed: ${(e as Error).message}` });
+      throw e;
+    }
+  });
+
+  router.post('/projects/:projectId/activations', async (req, res) => {
+    const user = principalOf(res);
+    const projectId = projectIdOf(req);
+    const body = parse(api.activationRequestBody, req.body, 'body');
+    const result = await activation.selfActivate({ ...user }, projectId, body.roles, body.justification, body.durationMinutes);
+    reply(res, 201, api.activationResponse, activationBody(result, projectId, user.email, body.justification));
+  });
+
+  return router;
+}

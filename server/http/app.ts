@@ -1,0 +1,106 @@
+// The Express application: security headers, health checks, the /api routes behind IAP and the
+// anti-CSRF header, and the single-page app.
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { errorHandler, sendError } from './errors';
+import { IAP_HEADER, type IapVerifier, type IapPrincipal } from './iap';
+import { apiRoutes, type ApiServices } from './api';
+import type { HealthCheck } from './health';
+import type { AuditLog } from '../services/audit';
+
+export interface AppDependencies extends ApiServices {
+  iap: IapVerifier;
+  health: HealthCheck;
+  audit: AuditLog;
+  /** Built SPA (dist/web); absent in API-only test setups. */
+  webRoot?: string;
+}
+
+export const CSRF_HEADER = 'x-jitaccess';
+
+/** The SPA loads nothing from elsewhere, so the policy can forbid everything else. */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+  "form-action 'self'",
+].join('; ');
+
+export function createApp(deps: AppDependencies): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use((_req, res, next) => {
+    res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+
+  app.get('/health/alive', (_req, res) => {
+    res.json({ healthy: true });
+  });
+  app.get('/health/ready', async (_req, res) => {
+    const report = await deps.health.check();
+    res.status(report.healthy ? 200 : 503).json(report);
+  });
+
+  const api = express.Router();
+  api.use(express.json({ limit: '64kb', type: () => true }));
+  api.use(authenticate(deps));
+  api.use(requireCsrfHeader);
+  api.use('/v1', apiRoutes(deps));
+  api.use((req, res) => sendError(res, 404, 'NOT_FOUND', `There is no API route ${req.method} ${req.baseUrl}${req.path}.`));
+  app.use('/api', api);
+
+  if (deps.webRoot && existsSync(path.join(deps.webRoot, 'index.html'))) {
+    const webRoot = deps.webRoot;
+    app.use(express.static(webRoot, { index: false, maxAge: '1h', setHeaders: (res, file) => res.setHeader('Cache-Control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache') }));
+    app.get('/{*splat}', (_req, res) => {
+      res.setHeader('Cache-Control', 'no-cache');
+      res.sendFile(path.join(webRoot, 'index.html'));
+    });
+  }
+
+  app.use(errorHandler);
+  return app;
+}
+
+function authenticate(deps: AppDependencies) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      res.locals.user = await deps.iap.verify(req.get(IAP_HEADER));
+      next();
+    } catch (e) {
+      deps.audit.record({
+        event: 'auth.failed',
+        severity: 'WARNING',
+        outcome: 'denied',
+        message: `Refused ${req.method} ${req.path}: ${(e as Error).message}`,
+        path: req.path,
+      });
+      next(e);
+    }
+  };
+}
+
+/** A custom header forces a CORS preflight, which is never granted: other sites cannot call the API. */
+function requireCsrfHeader(req: Request, res: Response, next: NextFunction): void {
+  if (req.get(CSRF_HEADER) !== '1') {
+    return sendError(res, 403, 'CSRF_HEADER_MISSING', `Every API request must carry the header "X-JITACCESS: 1" (protection against cross-site requests).`);
+  }
+  next();
+}
+
+export function principalOf(res: Response): IapPrincipal {
+  return res.locals.user as IapPrincipal;
+}

@@ -1,0 +1,128 @@
+// Composition root: configuration → Google adapters → services → HTTP server.
+import path from 'node:path';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { loadConfig, ConfigError, type Config } from './config';
+import { googleCredentials, googleEndpoints, type GoogleEndpoints } from './google/connection';
+import { runtimeIdentity } from './google/metadata';
+import { ResourceManager } from './google/resource-manager';
+import { CloudAsset } from './google/cloud-asset';
+import { CloudIdentity } from './google/cloud-identity';
+import { JustificationPolicy } from './domain/justification';
+import { AssetInventorySource, Catalog, PolicyAnalyzerSource, projectsMatching } from './services/catalog';
+import { PolicyWriter } from './services/policy-writer';
+import { ActivationService } from './services/activation';
+import { createAuditLog, type AuditLog } from './services/audit';
+import { IapVerifier } from './http/iap';
+import { HealthCheck, urlProbe } from './http/health';
+import { createApp } from './http/app';
+import packageJson from '../package.json';
+
+export const VERSION: string = packageJson.version;
+
+export interface Service {
+  app: ReturnType<typeof createApp>;
+  audit: AuditLog;
+  catalog: Catalog;
+  config: Config;
+}
+
+/** What the platform tells us about where we run; locally it comes from the configuration instead. */
+async function identityOf(config: Config): Promise<{ projectId: string; serviceAccount?: string; projectNumber?: string }> {
+  if (config.platform === 'local') {
+    return { projectId: config.projectId ?? config.scope.split('/')[1], serviceAccount: config.serviceAccount };
+  }
+  const runtime = await runtimeIdentity();
+  return { projectId: config.projectId ?? runtime.projectId, serviceAccount: config.serviceAccount ?? runtime.serviceAccount, projectNumber: runtime.projectNumber };
+}
+
+/** The audience IAP signs for: App Engine app, or load-balancer backend service (jit-access 1.x rules). */
+function iapAudienceOf(config: Config, projectId: string, projectNumber?: string): string | undefined {
+  if (!config.iap.verifyAudience) return undefined;
+  if (config.iap.audience) return config.iap.audience;
+  if (config.platform === 'appengine') return `/projects/${projectNumber}/apps/${projectId}`;
+  return `/projects/${projectNumber}/global/backendServices/${config.iap.backendServiceId}`;
+}
+
+export async function buildService(config: Config): Promise<Service> {
+  const endpoints: GoogleEndpoints = googleEndpoints(config.emulatorEndpoint);
+  const auth = googleCredentials(config.emulatorEndpoint);
+  const identity = await identityOf(config);
+
+  const resourceManager = new ResourceManager(auth, endpoints, config.timeouts);
+  const asset = new CloudAsset(auth, endpoints, config.timeouts, config.scope);
+  const source =
+    config.catalog === 'PolicyAnalyzer' ? new PolicyAnalyzerSource(asset) : new AssetInventorySource(asset, new CloudIdentity(auth, endpoints, config.timeouts, config.customerId));
+  const catalog = new Catalog(
+    source,
+    config.cacheSeconds,
+    config.availableProjectsQuery ? projectsMatching(resourceManager, config.availableProjectsQuery, config.cacheSeconds) : undefined,
+  );
+
+  const emulatorUrl = config.emulatorEndpoint ? new URL(config.emulatorEndpoint) : undefined;
+  const audit = createAuditLog({
+    destination: config.audit.destination,
+    logName: config.audit.logName,
+    projectId: identity.projectId,
+    emulator: emulatorUrl ? { host: emulatorUrl.hostname, port: Number(emulatorUrl.port) } : undefined,
+    auth,
+  });
+
+  const activation = new ActivationService(catalog, new PolicyWriter(resourceManager), audit, {
+    justification: new JustificationPolicy(config.justification),
+    maxDurationMinutes: config.activationTimeoutMinutes,
+    maxRolesPerRequest: config.maxRolesPerRequest,
+  });
+
+  const health = new HealthCheck(config, [urlProbe('iap-keys', endpoints.iapJwksUrl, config.timeouts.connectMs)]);
+  const iap = new IapVerifier(endpoints.iapJwksUrl, iapAudienceOf(config, identity.projectId, identity.projectNumber));
+  const app = createApp({
+    config,
+    catalog,
+    activation,
+    audit,
+    iap,
+    health,
+    version: VERSION,
+    webRoot: path.join(__dirname, '..', 'web'),
+  });
+  return { app, audit, catalog, config };
+}
+
+export async function startServer(config: Config): Promise<{ server: Server; url: string; service: Service }> {
+  const service = await buildService(config);
+  const server: Server = await new Promise((resolve) => {
+    const s = service.app.listen(config.port, () => resolve(s));
+  });
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, service };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(1);
+    }
+    throw e;
+  }
+  if (config.platform === 'local') process.env.METADATA_SERVER_DETECTION ??= 'none';
+  const { url, service } = await startServer(config);
+  const mode = config.emulatorEndpoint ? `EMULATOR MODE: Google APIs at ${config.emulatorEndpoint}` : 'Google APIs';
+  console.log(JSON.stringify({ severity: 'INFO', message: `JIT Access ${VERSION} listening on ${url} (${mode}, ${config.catalog} catalog, scope ${config.scope})` }));
+  service.audit.record({
+    event: 'runtime.startup',
+    severity: config.emulatorEndpoint ? 'WARNING' : 'INFO',
+    outcome: 'success',
+    message: `Started version ${VERSION} with the ${config.catalog} catalog on ${config.scope}${config.emulatorEndpoint ? `, talking to the emulator at ${config.emulatorEndpoint}` : ''}`,
+  });
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,117 @@
+// The whole stack for integration tests: the emulator, and the service configured against it over HTTP
+// exactly as in the demo. Users call the API with IAP assertions minted by the emulator's IAP key.
+import type { Server } from 'node:http';
+import { loadConfig } from '../../server/config';
+import { startServer, type Service } from '../../server/main';
+import type { RunningEmulator } from '../../emulator/server';
+import type { World } from '../../emulator/world';
+import { demoWorld, startTestEmulator } from './emulator';
+
+export interface Stack {
+  emulator: RunningEmulator;
+  service: Service;
+  url: string;
+  /** An API client that signs in as this user. */
+  as(email: string): ApiClient;
+  close(): Promise<void>;
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+}
+
+export interface ApiClient {
+  get<T = any>(path: string, headers?: Record<string, string>): Promise<ApiResponse<T>>;
+  post<T = any>(path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse<T>>;
+  del<T = any>(path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse<T>>;
+}
+
+export function stackEnv(emulator: RunningEmulator, world: World, overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    PORT: '0',
+    GOOGLE_API_ENDPOINT: emulator.url,
+    GOOGLE_CLOUD_PROJECT: 'jit-host',
+    SERVICE_ACCOUNT: world.serviceAccounts[0],
+    RESOURCE_SCOPE: `organizations/${world.organization.id}`,
+    IAP_AUDIENCE: emulator.iapAudience,
+    AUDIT_LOG_DESTINATION: 'logging-api',
+    CATALOG_CACHE_SECONDS: '30',
+    ...overrides,
+  };
+}
+
+export async function startStack(options: { world?: World; env?: Record<string, string> } = {}): Promise<Stack> {
+  process.env.METADATA_SERVER_DETECTION = 'none';
+  const world = options.world ?? demoWorld();
+  const emulator = await startTestEmulator(world);
+  let server: Server | undefined;
+  try {
+    const started = await startServer(loadConfig(stackEnv(emulator, world, options.env)));
+    server = started.server;
+    const url = started.url;
+    return {
+      emulator,
+      service: started.service,
+      url,
+      as: (email) => apiClient(url, () => mintAssertion(emulator, { email })),
+      close: async () => {
+        await started.service.audit.flush();
+        await new Promise<void>((resolve) => {
+          server!.close(() => resolve());
+          server!.closeAllConnections();
+        });
+        await emulator.close();
+      },
+    };
+  } catch (e) {
+    await emulator.close();
+    throw e;
+  }
+}
+
+/** An IAP assertion from the emulator's key; options produce deliberately broken ones for attack tests. */
+export async function mintAssertion(emulator: RunningEmulator, options: Record<string, unknown>): Promise<string> {
+  const res = await fetch(`${emulator.url}/_emulator/iap/assertion`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(options),
+  });
+  if (!res.ok) throw new Error(`minting an IAP assertion failed: HTTP ${res.status} ${await res.text()}`);
+  const body = (await res.json()) as { assertion: string };
+  return body.assertion;
+}
+
+export function apiClient(baseUrl: string, assertion: () => Promise<string | undefined>, csrf = true): ApiClient {
+  const call = async (method: string, path: string, body: unknown, headers: Record<string, string> = {}) => {
+    const token = await assertion();
+    const res = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        ...(token ? { 'x-goog-iap-jwt-assertion': token } : {}),
+        ...(csrf ? { 'x-jitaccess': '1' } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // Non-JSON bodies (HTML, empty) stay as text for the assertion to show.
+    }
+    return { status: res.status, body: parsed as any };
+  };
+  return {
+    get: (path, headers) => call('GET', path, undefined, headers),
+    post: (path, body, headers) => call('POST', path, body ?? {}, headers),
+    del: (path, body, headers) => call('DELETE', path, body, headers),
+  };
+}
+
+/** The project's IAM policy as the emulator holds it now. */
+export async function policyOf(emulator: RunningEmulator, projectId: string): Promise<{ bindings: any[]; etag: string }> {
+  return emulator.state.policyOf(`projects/${projectId}`) as any;
+}
