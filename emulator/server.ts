@@ -40,6 +40,8 @@ export interface EmulatorEnv {
   readonly iapUrl: string | undefined;
   readonly iapAudience: string;
   iapSigner: IapSigner;
+  /** Where state is saved; parts that change outside API calls (mail arriving over SMTP) save it themselves. */
+  readonly stateFile?: string;
 }
 
 export interface RunningEmulator {
@@ -80,6 +82,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     },
     iapAudience: options.iapAudience ?? DEFAULT_IAP_AUDIENCE,
     iapSigner: new IapSigner(),
+    stateFile: options.stateFile,
   };
 
   const routes: Route[] = [
