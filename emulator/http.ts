@@ -77,6 +77,16 @@ export const invalidArgument = (message: string) => new GoogleApiError('INVALID_
 export const permissionDenied = (message = 'The caller does not have permission') => new GoogleApiError('PERMISSION_DENIED', message);
 export const notFound = (message: string) => new GoogleApiError('NOT_FOUND', message);
 
+/**
+ * An IAM denial with the ErrorInfo detail Google attaches (`IAM_PERMISSION_DENIED`, the permission in
+ * the metadata), so clients can tell which permission is missing. APIs differ in their wording only.
+ */
+export function iamPermissionDenied(permission: string, resource: string, message = `Permission '${permission}' denied on resource (or it may not exist).`): GoogleApiError {
+  return new GoogleApiError('PERMISSION_DENIED', message, [
+    { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'IAM_PERMISSION_DENIED', domain: 'iam.googleapis.com', metadata: { permission, resource } },
+  ]);
+}
+
 export function sendError(res: Response, err: GoogleApiError): void {
   if (err.status === 'UNAUTHENTICATED') res.setHeader('WWW-Authenticate', 'Bearer realm="https://accounts.google.com/"');
   res.status(err.httpCode).type('application/json; charset=UTF-8').send(JSON.stringify(err.toJSON()));

@@ -14,6 +14,7 @@ const ROLE_PERMISSIONS: Record<string, readonly string[]> = {
     'logging.logEntries.create',
     'logging.logEntries.list',
     'pubsub.topics.publish',
+    'pubsub.topics.get',
   ],
   'roles/viewer': [
     'resourcemanager.projects.get',
@@ -25,6 +26,7 @@ const ROLE_PERMISSIONS: Record<string, readonly string[]> = {
     'resourcemanager.folders.getIamPolicy',
     'resourcemanager.organizations.getIamPolicy',
     'logging.logEntries.list',
+    'pubsub.topics.get',
   ],
   'roles/browser': [
     'resourcemanager.projects.get',
@@ -70,10 +72,12 @@ const ROLE_PERMISSIONS: Record<string, readonly string[]> = {
     'iam.serviceAccounts.signBlob',
     'iam.serviceAccounts.getAccessToken',
     'iam.serviceAccounts.getOpenIdToken',
+    'iam.serviceAccounts.implicitDelegation',
   ],
   'roles/logging.logWriter': ['logging.logEntries.create'],
   'roles/logging.viewer': ['logging.logEntries.list'],
   'roles/pubsub.publisher': ['pubsub.topics.publish'],
+  'roles/pubsub.viewer': ['pubsub.topics.get', 'pubsub.topics.list'],
   'roles/secretmanager.secretAccessor': ['secretmanager.versions.access'],
 };
 

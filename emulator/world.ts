@@ -43,6 +43,9 @@ const worldSchema = z
       .default([]),
     users: z.array(email).default([]),
     groups: z.array(z.object({ email, displayName: z.string().optional(), members: z.array(member).default([]) }).strict()).default([]),
+    // Who holds the Workspace Groups Reader admin role (Cloud Identity authorizes with it, not IAM);
+    // absent = every service account of the world.
+    groupsReaders: z.array(member).optional(),
     serviceAccounts: z.array(email).min(1, 'needs at least one service account (the one the service runs as)'),
     // Bearer token → principal; a token not listed acts as the first service account.
     callers: z.record(z.string(), member).default({}),

@@ -24,7 +24,8 @@ export async function startTestEmulator(world: World | string = demoWorld(), opt
 
 /** An OAuth client with a fixed access token: the emulator maps tokens to principals. */
 export function bearer(token = 'test-token'): OAuth2Client {
-  const auth = new OAuth2Client();
+  // gaxios otherwise loads node-fetch with a dynamic import(), which Jest's CommonJS runtime cannot do.
+  const auth = new OAuth2Client({ transporterOptions: { fetchImplementation: fetch } });
   auth.setCredentials({ access_token: token });
   return auth;
 }
