@@ -140,8 +140,15 @@ export class PolicyAnalyzerSource implements BindingSource {
   constructor(private readonly asset: CloudAsset) {}
 
   async projectsWithEligibleBindings(userEmail: string): Promise<string[]> {
-    const { results } = await this.asset.analyze({ identity: `user:${userEmail.toLowerCase()}`, expandResources: true });
-    return results.filter((r) => parseEligibleCondition(r.binding.condition)).flatMap((r) => r.projectIds);
+    const [{ results }, projects] = await Promise.all([
+      this.asset.analyze({ identity: `user:${userEmail.toLowerCase()}`, expandResources: true }),
+      this.asset.searchProjects('state:ACTIVE'),
+    ]);
+    const active = new Set(projects.map((p) => p.projectId));
+    return results
+      .filter((r) => parseEligibleCondition(r.binding.condition))
+      .flatMap((r) => r.projectIds)
+      .filter((p) => active.has(p));
   }
 
   async bindingsForUser(userEmail: string, projectId: string): Promise<{ bindings: Binding[]; warnings: string[] }> {

@@ -269,3 +269,46 @@ describe('concurrency', () => {
     }
   });
 });
+
+describe('caching and health', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack.close());
+
+  test('listing is cached per user and coalesced; an activation invalidates; decisions read fresh', async () => {
+    const calls = () => stack.emulator.state.calls.get('cloudasset.effectiveIamPolicies.batchGet') ?? 0;
+    const dave = stack.as('dave@example.com');
+    stack.emulator.state.calls.clear();
+    await Promise.all([dave.get('/api/v1/projects/data-warehouse/roles'), dave.get('/api/v1/projects/data-warehouse/roles')]);
+    expect(calls()).toBe(1);
+    await dave.get('/api/v1/projects/data-warehouse/roles');
+    expect(calls()).toBe(1);
+    await stack.as('erin@example.com').get('/api/v1/projects/data-warehouse/roles');
+    expect(calls()).toBe(2);
+
+    const res = await dave.post('/api/v1/projects/data-warehouse/activations', { roles: ['data-warehouse:roles/bigquery.dataViewer'], justification: 'x', durationMinutes: 5 });
+    expect(res.status).toBe(201);
+    // the activation re-read eligibility instead of trusting the cache
+    expect(calls()).toBe(3);
+    const after = await dave.get('/api/v1/projects/data-warehouse/roles');
+    expect(calls()).toBe(4);
+    expect(after.body.roles.find((r: any) => r.role === 'roles/bigquery.dataViewer').status).toBe('active');
+  });
+
+  test('health: alive, and ready reporting emulator mode and the configuration', async () => {
+    expect((await fetch(`${stack.url}/health/alive`)).status).toBe(200);
+    const ready = await fetch(`${stack.url}/health/ready`);
+    expect(ready.status).toBe(200);
+    const body = await ready.json();
+    expect(body).toMatchObject({ healthy: true, mode: 'emulator', configuration: { emulatorEndpoint: stack.emulator.url, catalog: 'AssetInventory' } });
+    expect(body.checks['iap-keys'].ok).toBe(true);
+  });
+
+  test('an unknown API route is a JSON 404', async () => {
+    const res = await stack.as('alice@example.com').get('/api/v1/nothing-here');
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('NOT_FOUND');
+  });
+});

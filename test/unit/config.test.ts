@@ -1,0 +1,88 @@
+import { loadConfig, ConfigError } from '../../server/config';
+
+const base = { RESOURCE_SCOPE: 'organizations/100000000001', IAP_AUDIENCE: '/projects/1/apps/jit-host' };
+
+function problemsOf(env: Record<string, string>): string {
+  try {
+    loadConfig({ ...base, ...env });
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error('expected the configuration to be refused');
+}
+
+describe('configuration', () => {
+  test('defaults follow jit-access 1.x where the setting exists there', () => {
+    const c = loadConfig(base);
+    expect(c).toMatchObject({
+      scope: 'organizations/100000000001',
+      catalog: 'AssetInventory',
+      activationTimeoutMinutes: 120,
+      activationRequestTimeoutMinutes: 60,
+      justification: { pattern: '.*', hint: 'Bug or case number', maxLength: 100 },
+      reviewers: { min: 1, max: 10 },
+      maxRolesPerRequest: 10,
+      timeouts: { connectMs: 5000, readMs: 20000, writeMs: 5000 },
+      cacheSeconds: 30,
+      audit: { destination: 'stdout', logName: 'jitaccess' },
+      port: 8080,
+      platform: 'local',
+    });
+    expect(c.notifications.smtp).toBeUndefined();
+  });
+
+  test('values are trimmed, empty means unset, enums are case-insensitive', () => {
+    const c = loadConfig({ ...base, RESOURCE_CATALOG: ' policyANALYZER ', ACTIVATION_TIMEOUT: '', JUSTIFICATION_HINT: '  Ticket  ' });
+    expect(c.catalog).toBe('PolicyAnalyzer');
+    expect(c.activationTimeoutMinutes).toBe(120);
+    expect(c.justification.hint).toBe('Ticket');
+  });
+
+  test('ELEVATION_DURATION is the deprecated alias of ACTIVATION_TIMEOUT and wins', () => {
+    expect(loadConfig({ ...base, ELEVATION_DURATION: '30', ACTIVATION_TIMEOUT: '90', ACTIVATION_REQUEST_TIMEOUT: '30' }).activationTimeoutMinutes).toBe(30);
+  });
+
+  test.each([
+    [{ ACTIVATION_TIMEOUT: 'ten' }, 'ACTIVATION_TIMEOUT: must be a whole number (got "ten")'],
+    [{ ACTIVATION_TIMEOUT: '0' }, 'ACTIVATION_TIMEOUT: must be at least 1'],
+    [{ RESOURCE_SCOPE: 'project/x' }, 'RESOURCE_SCOPE: must be organizations/ID, folders/ID or projects/PROJECT_ID'],
+    [{ RESOURCE_CATALOG: 'Graph' }, 'RESOURCE_CATALOG: must be AssetInventory or PolicyAnalyzer'],
+    [{ RESOURCE_CUSTOMER_ID: 'x123' }, 'RESOURCE_CUSTOMER_ID: must use the format Cxxxxxxxx'],
+    [{ ACTIVATION_REQUEST_TIMEOUT: '200' }, 'ACTIVATION_REQUEST_TIMEOUT: 200 minutes exceeds ACTIVATION_TIMEOUT (120 minutes)'],
+    [{ ACTIVATION_REQUEST_MIN_REVIEWERS: '5', ACTIVATION_REQUEST_MAX_REVIEWERS: '2' }, 'ACTIVATION_REQUEST_MIN_REVIEWERS: 5 exceeds ACTIVATION_REQUEST_MAX_REVIEWERS (2)'],
+    [{ JUSTIFICATION_PATTERN: '(unclosed' }, 'JUSTIFICATION_PATTERN: not a valid regular expression'],
+    [{ NOTIFICATION_TIMEZONE: 'Mars/Olympus' }, 'NOTIFICATION_TIMEZONE: "Mars/Olympus" is not an IANA time zone'],
+    [{ SMTP_PORT: '25' }, 'SMTP_PORT: must not be 25'],
+    [{ SMTP_OPTIONS: 'a=1,broken' }, 'SMTP_OPTIONS: "broken" is not key=value'],
+    [{ IAP_VERIFY_AUDIENCE: 'yes' }, 'IAP_VERIFY_AUDIENCE: must be true or false'],
+    [{ GOOGLE_API_ENDPOINT: 'localhost:8085' }, 'GOOGLE_API_ENDPOINT: must be an http(s) URL'],
+    [{ AUDIT_LOG_DESTINATION: 'file' }, 'AUDIT_LOG_DESTINATION: must be stdout or logging-api'],
+  ])('refuses %o naming the variable and the problem', (env, message) => {
+    expect(problemsOf(env)).toContain(message);
+  });
+
+  test('lists every problem at once', () => {
+    const message = problemsOf({ ACTIVATION_TIMEOUT: 'x', ACTIVATION_REQUEST_MAX_ROLES: '0' });
+    expect(message).toContain('ACTIVATION_TIMEOUT');
+    expect(message).toContain('ACTIVATION_REQUEST_MAX_ROLES');
+  });
+
+  test.each([
+    ['GAE_SERVICE', 'App Engine'],
+    ['K_SERVICE', 'Cloud Run'],
+  ])('refuses the emulator endpoint when %s is set', (variable, platform) => {
+    const message = problemsOf({ GOOGLE_API_ENDPOINT: 'http://127.0.0.1:8085', [variable]: 'default', IAP_BACKEND_SERVICE_ID: '123' });
+    expect(message).toContain(`GOOGLE_API_ENDPOINT: the emulator endpoint is refused on ${platform}`);
+  });
+
+  test('Cloud Run needs a backend service id to verify the IAP audience', () => {
+    expect(problemsOf({ K_SERVICE: 'jit', IAP_AUDIENCE: '' })).toContain('IAP_BACKEND_SERVICE_ID: required on Cloud Run');
+    expect(loadConfig({ RESOURCE_SCOPE: 'folders/1', K_SERVICE: 'jit', IAP_BACKEND_SERVICE_ID: '123' }).platform).toBe('cloudrun');
+  });
+
+  test('the scope defaults to the service project', () => {
+    expect(loadConfig({ GOOGLE_CLOUD_PROJECT: 'jit-host', IAP_AUDIENCE: base.IAP_AUDIENCE }).scope).toBe('projects/jit-host');
+    expect(problemsOf({ RESOURCE_SCOPE: '' })).toContain('RESOURCE_SCOPE: required');
+  });
+});
