@@ -46,13 +46,13 @@ describe('emulator HTTP machinery', () => {
     const res = await fetch(`${emulator.url}/v3/projects/prod-app`);
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toContain('Bearer');
-    expect((await res.json()).error.status).toBe('UNAUTHENTICATED');
+    expect((await res.json() as any).error.status).toBe('UNAUTHENTICATED');
   });
 
   test('an unknown path is 404 NOT_FOUND in Google’s envelope', async () => {
     const res = await fetch(`${emulator.url}/v9/nothing`, { headers: { authorization: 'Bearer x' } });
     expect(res.status).toBe(404);
-    const body = await res.json();
+    const body = (await res.json()) as any;
     expect(body.error).toMatchObject({ code: 404, status: 'NOT_FOUND' });
     expect(body.error.errors[0].reason).toBe('notFound');
   });
@@ -64,14 +64,14 @@ describe('emulator HTTP machinery', () => {
       body: '{"options":',
     });
     expect(res.status).toBe(400);
-    expect((await res.json()).error.message).toContain('Invalid JSON payload received');
+    expect((await res.json() as any).error.message).toContain('Invalid JSON payload received');
   });
 
   test('info, state and calls describe the emulator', async () => {
-    const info = await (await fetch(`${emulator.url}/_emulator/info`)).json();
+    const info = (await (await fetch(`${emulator.url}/_emulator/info`)).json()) as any;
     expect(info).toMatchObject({ apiRootUrl: `${emulator.url}/`, serviceAccount: 'jitaccess@jit-host.iam.gserviceaccount.com', organization: 'organizations/100000000001' });
     expect(info.smtp.port).toBe(emulator.smtpPort);
-    const state = await (await fetch(`${emulator.url}/_emulator/state`)).json();
+    const state = (await (await fetch(`${emulator.url}/_emulator/state`)).json()) as any;
     expect(state.projects.map((p: { id: string }) => p.id)).toContain('prod-app');
     expect(state.policies['projects/prod-app'].bindings.length).toBeGreaterThan(3);
 
@@ -79,7 +79,7 @@ describe('emulator HTTP machinery', () => {
     const { crm } = googleClients(emulator);
     await crm.projects.get({ name: 'projects/prod-app' });
     await crm.projects.get({ name: 'projects/prod-app' });
-    const calls = await (await fetch(`${emulator.url}/_emulator/calls`)).json();
+    const calls = (await (await fetch(`${emulator.url}/_emulator/calls`)).json()) as any;
     expect(calls.calls['cloudresourcemanager.projects.get']).toBe(2);
   });
 
@@ -113,7 +113,7 @@ describe('emulator HTTP machinery', () => {
 
   test('the clock can be moved for expiry tests', async () => {
     const res = await fetch(`${emulator.url}/_emulator/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ offsetSeconds: 3600 }) });
-    const { now } = await res.json();
+    const { now } = (await res.json()) as any;
     expect(new Date(now).getTime() - Date.now()).toBeGreaterThan(3590_000);
     await fetch(`${emulator.url}/_emulator/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ offsetSeconds: 0 }) });
   });

@@ -6,10 +6,6 @@ import type { World } from '../../emulator/world';
 
 const TEMPORARY = /^\(request\.time >= timestamp\("(.+)"\) && request\.time < timestamp\("(.+)"\)\)$/;
 
-function roleIds(body: { roles: { id: string }[] }): string[] {
-  return body.roles.map((r) => r.id);
-}
-
 async function auditEntries(stack: Stack, event: string): Promise<any[]> {
   await stack.service.audit.flush();
   return stack.emulator.state.logEntries.filter((e: any) => e.labels?.event === event);
@@ -301,7 +297,7 @@ describe('caching and health', () => {
     expect((await fetch(`${stack.url}/health/alive`)).status).toBe(200);
     const ready = await fetch(`${stack.url}/health/ready`);
     expect(ready.status).toBe(200);
-    const body = await ready.json();
+    const body = (await ready.json()) as any;
     expect(body).toMatchObject({ healthy: true, mode: 'emulator', configuration: { emulatorEndpoint: stack.emulator.url, catalog: 'AssetInventory' } });
     expect(body.checks['iap-keys'].ok).toBe(true);
   });

@@ -1,0 +1,40 @@
+import { InvalidInputError } from './invalid-input-error';
+
+/**
+ * The parts of an IAM policy this service reads and writes. Field for field the JSON of Resource
+ * Manager v3 (`Policy`, `Binding`, `Expr`), with the `null`s the Google client types allow, so policies
+ * pass between the adapters and the domain without conversion.
+ */
+export interface IamCondition {
+  title?: string | null;
+  description?: string | null;
+  expression?: string | null;
+  location?: string | null;
+}
+
+export interface Binding {
+  role?: string | null;
+  members?: string[] | null;
+  condition?: IamCondition | null;
+}
+
+export interface Policy {
+  version?: number | null;
+  etag?: string | null;
+  bindings?: Binding[];
+}
+
+const EMAIL = /^[^\s@:]+@[^\s@:]+$/;
+
+/** IAM's member string for a user. Emails are lower-cased, as jit-access 1.x does. */
+export function userMember(email: string): string {
+  if (!EMAIL.test(email)) throw new InvalidInputError(`${JSON.stringify(email)} is not a user's email address`);
+  return `user:${email.toLowerCase()}`;
+}
+
+/** Whether a binding's members are exactly `members` as a set (case-insensitive, duplicates ignored). */
+export function hasExactlyMembers(binding: Binding, members: readonly string[]): boolean {
+  const actual = new Set((binding.members ?? []).map((member) => member.toLowerCase()));
+  const expected = new Set(members.map((member) => member.toLowerCase()));
+  return actual.size === expected.size && [...expected].every((member) => actual.has(member));
+}
