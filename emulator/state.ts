@@ -62,6 +62,7 @@ export interface Faults {
   errors: Record<string, { rate: number; status: number; count?: number }>;
   /** The next N setIamPolicy calls fail with an etag conflict, as if someone else had written first. */
   etagConflicts: number;
+  /** The status of every etag conflict, forced or real: 409 ABORTED as Google answers, or 412. */
   etagConflictStatus: 409 | 412;
   /** The next N SMTP messages are rejected; -1 rejects all until cleared. */
   smtpRejections: number;
