@@ -13,6 +13,7 @@ import { loggingRoutes } from './apis/logging';
 import { pubsubRoutes } from './apis/pubsub';
 import { cloudIdentityRoutes } from './apis/cloudidentity';
 import { secretManagerRoutes } from './apis/secretmanager';
+import { oidcRoutes } from './apis/oidc';
 import { controlRoutes } from './control';
 import { mailboxRoutes, startSmtpServer, type SmtpServerHandle } from './mailbox';
 import { iapKeyRoutes, startIapProxy, IapSigner, type IapProxyHandle } from './iap';
@@ -93,6 +94,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     ...pubsubRoutes(env),
     ...cloudIdentityRoutes(env),
     ...secretManagerRoutes(env),
+    ...oidcRoutes(env),
     ...iapKeyRoutes(env),
     ...controlRoutes(env),
     ...mailboxRoutes(env),
@@ -111,8 +113,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     }
   });
 
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(options.port ?? 0, host, () => resolve(s));
+  const server: Server = await new Promise((resolve, reject) => {
+    // Express 5 hands a listen error to the callback; a busy port must fail loudly, not half-start.
+    const s = app.listen(options.port ?? 0, host, (error?: Error) => (error ? reject(error) : resolve(s)));
   });
   baseUrl = `http://${host}:${(server.address() as AddressInfo).port}`;
   smtp = await startSmtpServer(env, host, options.smtpPort ?? 0);

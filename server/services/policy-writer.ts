@@ -1,11 +1,13 @@
 // Read-modify-write of a project's IAM policy. Concurrent edits of the same project inside this process
 // are coalesced into one write, and etag conflicts (409 ABORTED, or 412) are retried as a whole with
-// jittered exponential backoff until a time budget runs out.
+// jittered exponential backoff until a time budget runs out. Without coalescing, every edit is its own
+// read-modify-write: that is how jit-access 1.x writes, and the benchmark compares the two.
 import type { Policy } from '../domain/iam-policy';
 import type { ResourceManager } from '../google/resource-manager';
 import { backendError, statusOf } from '../google/connection';
 import { AppError } from '../errors';
 
+/** Returns the edited policy, or the very policy it was given when there is nothing to change. */
 export type PolicyEdit = (policy: Policy) => Policy;
 
 export interface RetryPolicy {
@@ -37,11 +39,13 @@ export class PolicyWriter {
     private readonly resourceManager: ResourceManager,
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+    private readonly coalesce = true,
   ) {}
 
   /** Applies an edit to the project's policy; resolves once a write containing it succeeded. */
   apply(projectId: string, edit: PolicyEdit, reason: string): Promise<void> {
     return new Promise((resolve, reject) => {
+      if (!this.coalesce) return void this.writeBatch(projectId, [{ edit, reason, resolve, reject }]);
       const queue = this.pending.get(projectId) ?? [];
       queue.push({ edit, reason, resolve, reject });
       this.pending.set(projectId, queue);
@@ -86,6 +90,8 @@ export class PolicyWriter {
     for (let attempt = 1; ; attempt++) {
       const current = await this.resourceManager.getProjectPolicy(projectId);
       const edited = batch.reduce((policy, p) => p.edit(policy), current);
+      // Edits that found nothing to change hand back the policy they were given: no write needed.
+      if (edited === current) return;
       try {
         await this.resourceManager.setProjectPolicy(projectId, edited, reasonOf(batch));
         return;

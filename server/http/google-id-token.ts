@@ -1,0 +1,58 @@
+// Google-signed OIDC ID tokens, as Cloud Scheduler sends them (`Authorization: Bearer …`) when a job is
+// set up with an OIDC token for a service account: RS256, issuer accounts.google.com, our audience.
+import { createRemoteJWKSet, jwtVerify, errors as joseErrors, type JWTPayload } from 'jose';
+import { AppError, unauthenticated } from '../errors';
+
+/** Google issues ID tokens under both spellings. */
+export const GOOGLE_ID_TOKEN_ISSUERS = ['https://accounts.google.com', 'accounts.google.com'];
+
+export interface GoogleIdentity {
+  /** Lower-cased; only present when the token was requested with the email claim. */
+  email: string;
+  subject: string;
+}
+
+export class GoogleIdTokenVerifier {
+  private readonly keys: ReturnType<typeof createRemoteJWKSet>;
+
+  constructor(jwksUrl: string) {
+    this.keys = createRemoteJWKSet(new URL(jwksUrl), { cacheMaxAge: 60 * 60 * 1000, cooldownDuration: 30_000 });
+  }
+
+  async verify(token: string, audience: string): Promise<GoogleIdentity> {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, this.keys, {
+        issuer: GOOGLE_ID_TOKEN_ISSUERS,
+        audience,
+        algorithms: ['RS256'],
+        clockTolerance: 30,
+        requiredClaims: ['exp', 'iat', 'sub'],
+      }));
+    } catch (e) {
+      if (e instanceof joseErrors.JWKSTimeout || !(e instanceof joseErrors.JOSEError)) {
+        throw new AppError(503, 'GOOGLE_KEYS_UNAVAILABLE', `Google's token signing keys could not be fetched to check the caller: ${(e as Error).message}`);
+      }
+      throw unauthenticated(`The bearer token was rejected: ${reasonOf(e, audience)}`);
+    }
+    if (typeof payload.email !== 'string' || payload.email === '') {
+      throw unauthenticated('The bearer token was rejected: it carries no email claim (Cloud Scheduler includes it; with gcloud, request the token with --include-email).');
+    }
+    if (payload.email_verified !== true) throw unauthenticated(`The bearer token was rejected: Google has not verified its email ${payload.email}.`);
+    return { email: payload.email.toLowerCase(), subject: String(payload.sub) };
+  }
+}
+
+function reasonOf(e: unknown, audience: string): string {
+  if (e instanceof joseErrors.JWTExpired) return 'it has expired.';
+  if (e instanceof joseErrors.JWTClaimValidationFailed) {
+    if (e.claim === 'aud') return `it was issued for another audience (expected ${audience}; set the Cloud Scheduler job's OIDC audience to it).`;
+    if (e.claim === 'iss') return `it was not issued by Google (expected issuer ${GOOGLE_ID_TOKEN_ISSUERS[0]}).`;
+    if (e.claim === 'iat' || e.claim === 'nbf') return 'it is not valid yet (check the clocks).';
+    return `the claim "${e.claim}" is invalid.`;
+  }
+  if (e instanceof joseErrors.JOSEAlgNotAllowed) return 'it is not signed with RS256.';
+  if (e instanceof joseErrors.JWKSNoMatchingKey) return 'it is signed with a key Google does not publish.';
+  if (e instanceof joseErrors.JWSSignatureVerificationFailed) return 'its signature is invalid.';
+  return 'it is not a Google-signed ID token.';
+}
