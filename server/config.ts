@@ -1,6 +1,7 @@
 // Settings from environment variables, parsed and validated once at start-up. Names and defaults follow
 // jit-access 1.x where the setting exists there, so a deployment can switch without renaming anything.
 import { z } from 'zod';
+import { AddressMapping, InvalidAddressMappingError } from './domain/address-mapping';
 
 export class ConfigError extends Error {}
 
@@ -64,6 +65,7 @@ const envSchema = z.object({
   BACKEND_CONNECT_TIMEOUT: integer(1, 300).default(5),
   BACKEND_READ_TIMEOUT: integer(1, 300).default(20),
   BACKEND_WRITE_TIMEOUT: integer(1, 300).default(5),
+  BACKEND_CONFLICT_RETRY_TIMEOUT: integer(1, 300).default(15),
   CATALOG_CACHE_SECONDS: integer(0, 3600).default(30),
   AUDIT_LOG_DESTINATION: lowerEnum(['stdout', 'logging-api'], 'must be stdout or logging-api').default('stdout'),
   AUDIT_LOG_NAME: z.string().regex(/^[A-Za-z0-9/_.-]{1,100}$/, 'must be a log id (letters, digits, / _ - .)').default('jitaccess'),
@@ -71,6 +73,7 @@ const envSchema = z.object({
   GOOGLE_CLOUD_PROJECT: z.string().regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, 'must be a project id').optional(),
   SERVICE_ACCOUNT: email.optional(),
   PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be the http(s) URL users open, such as https://jit.example.com' }).optional(),
+  CLEANUP_INVOKER_SERVICE_ACCOUNT: email.optional(),
   PORT: integer(0, 65535).default(8080),
   GAE_SERVICE: z.string().optional(),
   K_SERVICE: z.string().optional(),
@@ -105,7 +108,8 @@ export interface Config {
       addressMapping?: string;
     };
   };
-  timeouts: { connectMs: number; readMs: number; writeMs: number };
+  /** `conflictRetryMs`: how long one IAM policy write keeps retrying etag conflicts before it answers 409. */
+  timeouts: { connectMs: number; readMs: number; writeMs: number; conflictRetryMs: number };
   cacheSeconds: number;
   audit: { destination: 'stdout' | 'logging-api'; logName: string };
   /** Set when the service talks to the local emulator instead of Google. */
@@ -113,6 +117,11 @@ export interface Config {
   projectId?: string;
   serviceAccount?: string;
   publicUrl?: string;
+  /**
+   * Who may call POST /tasks/cleanup with a Google-signed OIDC token (Cloud Scheduler), and the audience
+   * that token must carry: PUBLIC_URL + /tasks/cleanup. App Engine cron needs neither.
+   */
+  cleanup: { invokerServiceAccount?: string; audience?: string };
   port: number;
   platform: 'appengine' | 'cloudrun' | 'local';
 }
@@ -158,11 +167,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const smtpOptions = parseSmtpOptions(e.SMTP_OPTIONS, problems);
   if (e.SMTP_PASSWORD && e.SMTP_SECRET) problems.push('SMTP_PASSWORD and SMTP_SECRET: set one of them, not both');
+  try {
+    new AddressMapping(e.SMTP_ADDRESS_MAPPING);
+  } catch (err) {
+    if (!(err instanceof InvalidAddressMappingError)) throw err;
+    problems.push(`SMTP_ADDRESS_MAPPING: ${err.message}`);
+  }
   if (e.IAP_VERIFY_AUDIENCE && platform === 'cloudrun' && !e.IAP_AUDIENCE && !e.IAP_BACKEND_SERVICE_ID) {
     problems.push('IAP_BACKEND_SERVICE_ID: required on Cloud Run to verify the IAP audience (or set IAP_AUDIENCE, or IAP_VERIFY_AUDIENCE=false)');
   }
   if (platform === 'local' && !e.GOOGLE_API_ENDPOINT && e.IAP_VERIFY_AUDIENCE && !e.IAP_AUDIENCE) {
     problems.push('IAP_AUDIENCE: required outside App Engine and Cloud Run to verify the IAP audience (or IAP_VERIFY_AUDIENCE=false)');
+  }
+  if (e.CLEANUP_INVOKER_SERVICE_ACCOUNT && !e.PUBLIC_URL) {
+    problems.push('PUBLIC_URL: required with CLEANUP_INVOKER_SERVICE_ACCOUNT, because the scheduler\'s OIDC token must be issued for PUBLIC_URL/tasks/cleanup');
   }
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
 
@@ -195,13 +213,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           }
         : undefined,
     },
-    timeouts: { connectMs: e.BACKEND_CONNECT_TIMEOUT * 1000, readMs: e.BACKEND_READ_TIMEOUT * 1000, writeMs: e.BACKEND_WRITE_TIMEOUT * 1000 },
+    timeouts: {
+      connectMs: e.BACKEND_CONNECT_TIMEOUT * 1000,
+      readMs: e.BACKEND_READ_TIMEOUT * 1000,
+      writeMs: e.BACKEND_WRITE_TIMEOUT * 1000,
+      conflictRetryMs: e.BACKEND_CONFLICT_RETRY_TIMEOUT * 1000,
+    },
     cacheSeconds: e.CATALOG_CACHE_SECONDS,
     audit: { destination: e.AUDIT_LOG_DESTINATION, logName: e.AUDIT_LOG_NAME },
     emulatorEndpoint: e.GOOGLE_API_ENDPOINT?.replace(/\/+$/, ''),
     projectId: e.GOOGLE_CLOUD_PROJECT,
     serviceAccount: e.SERVICE_ACCOUNT?.toLowerCase(),
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+    cleanup: {
+      invokerServiceAccount: e.CLEANUP_INVOKER_SERVICE_ACCOUNT?.toLowerCase(),
+      audience: e.PUBLIC_URL ? `${e.PUBLIC_URL.replace(/\/+$/, '')}/tasks/cleanup` : undefined,
+    },
     port: e.PORT,
     platform,
   };

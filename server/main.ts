@@ -8,12 +8,24 @@ import { runtimeIdentity } from './google/metadata';
 import { ResourceManager } from './google/resource-manager';
 import { CloudAsset } from './google/cloud-asset';
 import { CloudIdentity } from './google/cloud-identity';
+import { IamCredentials } from './google/iam-credentials';
+import { PubSub } from './google/pubsub';
+import { SecretManager } from './google/secret-manager';
+import { AddressMapping } from './domain/address-mapping';
+import { Mailer, type SmtpSettings } from './mail/mailer';
 import { JustificationPolicy } from './domain/justification';
 import { AssetInventorySource, Catalog, PolicyAnalyzerSource, projectsMatching } from './services/catalog';
-import { PolicyWriter } from './services/policy-writer';
+import { DEFAULT_RETRY, PolicyWriter, type RetryPolicy } from './services/policy-writer';
 import { ActivationService } from './services/activation';
+import { EntitlementChecks, type ActivationRules } from './services/entitlement-checks';
+import { NotificationService } from './services/notification';
+import { ApprovalTokens } from './services/approval-tokens';
+import { ApprovalService } from './services/approval';
+import { GrantService } from './services/grants';
+import { CleanupService } from './services/cleanup';
 import { createAuditLog, type AuditLog } from './services/audit';
 import { IapVerifier } from './http/iap';
+import { GoogleIdTokenVerifier } from './http/google-id-token';
 import { HealthCheck, urlProbe } from './http/health';
 import { createApp } from './http/app';
 import packageJson from '../package.json';
@@ -44,7 +56,22 @@ function iapAudienceOf(config: Config, projectId: string, projectNumber?: string
   return `/projects/${projectNumber}/global/backendServices/${config.iap.backendServiceId}`;
 }
 
-export async function buildService(config: Config): Promise<Service> {
+/** Email through SMTP; the password is SMTP_PASSWORD, or SMTP_SECRET read from Secret Manager on first use. */
+function mailerOf(smtp: SmtpSettings, secrets: SecretManager, config: Config): Mailer {
+  const password = smtp.secret ? () => secrets.accessText(smtp.secret!) : async () => smtp.password;
+  return new Mailer(smtp, new AddressMapping(smtp.addressMapping), password, config.timeouts);
+}
+
+/** How IAM policies are written; only the benchmark replaces the default, to compare with jit-access 1.x. */
+export interface WriteStrategy {
+  retry: RetryPolicy;
+  coalesce: boolean;
+}
+
+/** The built SPA: dist/web beside dist/server. Tests that run the TypeScript sources pass dist/web themselves. */
+const WEB_ROOT = path.join(__dirname, '..', 'web');
+
+export async function buildService(config: Config, writes?: WriteStrategy, webRoot = WEB_ROOT): Promise<Service> {
   const endpoints: GoogleEndpoints = googleEndpoints(config.emulatorEndpoint);
   const auth = googleCredentials(config.emulatorEndpoint);
   const identity = await identityOf(config);
@@ -68,11 +95,45 @@ export async function buildService(config: Config): Promise<Service> {
     auth,
   });
 
-  const activation = new ActivationService(catalog, new PolicyWriter(resourceManager), audit, {
-    justification: new JustificationPolicy(config.justification),
+  // One writer for every use case, so that their edits of one project coalesce into one write.
+  const writer = writes
+    ? new PolicyWriter(resourceManager, writes.retry, undefined, writes.coalesce)
+    : new PolicyWriter(resourceManager, { ...DEFAULT_RETRY, budgetMs: config.timeouts.conflictRetryMs });
+  const justification = new JustificationPolicy(config.justification);
+  const activationRules: ActivationRules = {
+    justification,
     maxDurationMinutes: config.activationTimeoutMinutes,
     maxRolesPerRequest: config.maxRolesPerRequest,
-  });
+  };
+  const { smtp, topic, timezone } = config.notifications;
+  const notifications = new NotificationService(
+    {
+      mailer: smtp ? mailerOf(smtp, new SecretManager(auth, endpoints, config.timeouts), config) : undefined,
+      // The topic lives in the service's own project, as in jit-access 1.x.
+      pubsub: topic ? { client: new PubSub(auth, endpoints, config.timeouts), topic: `projects/${identity.projectId}/topics/${topic}` } : undefined,
+    },
+    audit,
+    timezone,
+  );
+  const activation = new ActivationService(catalog, writer, audit, activationRules, notifications);
+  const serviceAccount = identity.serviceAccount;
+  const approval = new ApprovalService(
+    {
+      catalog,
+      checks: new EntitlementChecks(catalog, activationRules),
+      writer,
+      resourceManager,
+      notifications,
+      audit,
+      tokens: serviceAccount
+        ? new ApprovalTokens(new IamCredentials(auth, endpoints, config.timeouts), serviceAccount, endpoints.serviceAccountJwksUrl(serviceAccount))
+        : undefined,
+    },
+    { reviewers: config.reviewers, requestTimeoutMinutes: config.activationRequestTimeoutMinutes },
+  );
+
+  const grants = new GrantService(catalog, resourceManager, writer, audit, { justification, maxDurationMinutes: config.activationTimeoutMinutes });
+  const cleanup = new CleanupService(asset, resourceManager, writer, audit);
 
   const health = new HealthCheck(config, [urlProbe('iap-keys', endpoints.iapJwksUrl, config.timeouts.connectMs)]);
   const iap = new IapVerifier(endpoints.iapJwksUrl, iapAudienceOf(config, identity.projectId, identity.projectNumber));
@@ -80,19 +141,23 @@ export async function buildService(config: Config): Promise<Service> {
     config,
     catalog,
     activation,
+    approval,
+    grants,
+    cleanup,
+    idTokens: new GoogleIdTokenVerifier(endpoints.googleIdTokenJwksUrl),
     audit,
     iap,
     health,
     version: VERSION,
-    webRoot: path.join(__dirname, '..', 'web'),
+    webRoot,
   });
   return { app, audit, catalog, config };
 }
 
-export async function startServer(config: Config): Promise<{ server: Server; url: string; service: Service }> {
-  const service = await buildService(config);
-  const server: Server = await new Promise((resolve) => {
-    const s = service.app.listen(config.port, () => resolve(s));
+export async function startServer(config: Config, writes?: WriteStrategy, webRoot?: string): Promise<{ server: Server; url: string; service: Service }> {
+  const service = await buildService(config, writes, webRoot);
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = service.app.listen(config.port, (error?: Error) => (error ? reject(error) : resolve(s)));
   });
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, service };
 }

@@ -74,6 +74,147 @@ export const activationResponse = z.object({
 
 export const errorResponse = z.object({ error: z.object({ code: z.string(), message: z.string() }).passthrough() });
 
+// --- My grants (/api/v1/me/grants) ---
+
+export const grantIdParam = z
+  .string()
+  .max(4000, 'is too long to be a grant id')
+  .regex(/^[A-Za-z0-9_-]+$/, 'is not a grant id (use an id from GET /api/v1/me/grants)');
+
+/** Read from the binding's description; `unknown` when someone else wrote it in another form. */
+export const grantApprovalSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('self'), justification: z.string() }),
+  z.object({ type: z.literal('peer'), approver: z.string(), justification: z.string() }),
+  z.object({ type: z.literal('unknown'), description: z.string().nullable() }),
+]);
+
+export const activeGrantSchema = z.object({
+  id: z.string(),
+  projectId: z.string(),
+  role: z.string(),
+  resourceCondition: z.string().nullable(),
+  start: instant,
+  end: instant,
+  approval: grantApprovalSchema,
+});
+
+export const myGrantsResponse = z.object({ grants: z.array(activeGrantSchema), warnings: z.array(z.string()) });
+
+export const endGrantBody = z
+  .object({
+    reason: z
+      .string()
+      .trim()
+      .max(500)
+      .regex(/^[^\p{Cc}\p{Zl}\p{Zp}]*$/u, 'must be a single line without control characters')
+      .transform((r) => (r === '' ? undefined : r))
+      .optional(),
+  })
+  .strict();
+
+export const endGrantResponse = z.object({ ended: activeGrantSchema, endedAt: instant });
+
+export const extendGrantBody = z
+  .object({
+    durationMinutes: z.number().int('must be a whole number of minutes'),
+    /** Absent: the grant's own justification is kept. */
+    justification: z.string().max(10_000).optional(),
+  })
+  .strict();
+
+export const extendGrantResponse = z.object({ grant: activeGrantSchema, previousEnd: instant });
+
+// --- Sweeper (/tasks/cleanup) ---
+
+export const cleanupQuery = z.object({ dryRun: z.enum(['true', 'false'], 'must be true or false').optional() }).strict();
+
+export const removedActivationSchema = z.object({
+  role: z.string(),
+  members: z.array(z.string()),
+  resourceCondition: z.string().nullable(),
+  start: instant,
+  end: instant,
+  description: z.string().nullable(),
+});
+
+export const cleanupResponse = z.object({
+  dryRun: z.boolean(),
+  projectsScanned: z.number().int(),
+  projects: z.array(z.object({ projectId: z.string(), removed: z.array(removedActivationSchema) })),
+  failures: z.array(z.object({ projectId: z.string(), message: z.string() })),
+});
+
+// --- Peer approval (reviewers, approval requests) ---
+
+export const reviewersQuery = z.object({
+  role: z.string('must name the role (its id, as GET /projects/{projectId}/roles lists it)').min(1, 'must name a role').max(2000),
+});
+
+export const reviewersResponse = z.object({ role: z.string(), reviewers: z.array(z.string()) });
+
+export const approvalRequestBody = z
+  .object({
+    /** The id of one peer-approval role, as GET /projects/{projectId}/roles lists it. */
+    role: z.string().min(1, 'must name a role').max(2000),
+    justification: z.string().max(10_000),
+    durationMinutes: z.number().int('must be a whole number of minutes'),
+    reviewers: z.array(email).max(1000),
+  })
+  .strict();
+
+/** The request token as links carry it (jit-access 1.x's obfuscated JWT; a plain JWT is accepted too). */
+export const approvalTokenParam = z
+  .string()
+  .max(8000, 'is too long to be an approval request')
+  .regex(/^[A-Za-z0-9_~.-]+$/, 'is not an approval request (open the link from the email, in full)');
+
+export const approvalRequestSchema = z.object({
+  /** `mpa-…`, the activation id that audit entries and notifications carry. */
+  id: z.string(),
+  projectId: z.string(),
+  /** The role's id, as in the request body's `role`. */
+  roleId: z.string(),
+  /** The IAM role, e.g. `roles/compute.admin`. */
+  role: z.string(),
+  resourceCondition: z.string().nullable(),
+  beneficiary: z.string(),
+  reviewers: z.array(z.string()),
+  justification: z.string(),
+  start: instant,
+  end: instant,
+  durationMinutes: z.number(),
+  /** After this, the request can no longer be approved. */
+  expiresAt: instant,
+});
+
+export const approvalRequestCreatedResponse = z.object({
+  request: approvalRequestSchema,
+  /** For the SPA's page `/approve/{token}`, where the requester can follow the request. */
+  token: z.string(),
+  status: z.literal('pending'),
+  /** Notifications besides the email to the reviewers that could not be sent. */
+  notificationFailures: z.array(z.string()),
+});
+
+export const approvalRequestStatusResponse = z.object({
+  request: approvalRequestSchema,
+  /** `approved` once the grant is in the project's IAM policy. */
+  status: z.enum(['pending', 'approved']),
+  approvedBy: z.string().nullable(),
+  viewer: z.object({ email: z.string(), isBeneficiary: z.boolean(), isReviewer: z.boolean(), canApprove: z.boolean() }),
+});
+
+export const approvalResponse = z.object({
+  request: approvalRequestSchema,
+  status: z.literal('approved'),
+  /** True when someone had approved the request before: nothing was changed. */
+  alreadyApproved: z.boolean(),
+  approvedBy: z.string().nullable(),
+  grant: grantSchema,
+  /** Notifications that could not be sent; the grant stands regardless. */
+  notificationFailures: z.array(z.string()),
+});
+
 export { email as emailSchema };
 
 export type MeResponse = z.infer<typeof meResponse>;
@@ -84,3 +225,17 @@ export type ActivationRequestBody = z.infer<typeof activationRequestBody>;
 export type ActivationResponse = z.infer<typeof activationResponse>;
 export type Grant = z.infer<typeof grantSchema>;
 export type ErrorResponse = z.infer<typeof errorResponse>;
+export type GrantApproval = z.infer<typeof grantApprovalSchema>;
+export type ActiveGrant = z.infer<typeof activeGrantSchema>;
+export type MyGrantsResponse = z.infer<typeof myGrantsResponse>;
+export type EndGrantBody = z.input<typeof endGrantBody>;
+export type EndGrantResponse = z.infer<typeof endGrantResponse>;
+export type ExtendGrantBody = z.infer<typeof extendGrantBody>;
+export type ExtendGrantResponse = z.infer<typeof extendGrantResponse>;
+export type CleanupResponse = z.infer<typeof cleanupResponse>;
+export type ReviewersResponse = z.infer<typeof reviewersResponse>;
+export type ApprovalRequestBody = z.infer<typeof approvalRequestBody>;
+export type ApprovalRequestView = z.infer<typeof approvalRequestSchema>;
+export type ApprovalRequestCreatedResponse = z.infer<typeof approvalRequestCreatedResponse>;
+export type ApprovalRequestStatusResponse = z.infer<typeof approvalRequestStatusResponse>;
+export type ApprovalResponse = z.infer<typeof approvalResponse>;

@@ -1,4 +1,4 @@
-import { parse, unparse } from '@bufbuild/cel';
+import { cel } from './cel';
 import { InvalidInputError } from './invalid-input-error';
 
 /** An IAM condition expression that is not valid CEL. */
@@ -84,6 +84,7 @@ function remember(expression: string, entry: { canonical: string } | { error: st
 function unparseOrError(expression: string): { canonical: string } | { error: string } {
   try {
     // The trailing newline ends a `//` comment on the last line, which @bufbuild/cel 0.6 otherwise rejects.
+    const { parse, unparse } = cel();
     return { canonical: unparse(parse(`${expression}\n`)) };
   } catch (e) {
     return { error: e instanceof Error ? e.message : String(e) };

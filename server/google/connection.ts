@@ -10,6 +10,8 @@ export interface GoogleEndpoints {
   iapJwksUrl: string;
   /** Where a service account's public keys (JWKS) are published. */
   serviceAccountJwksUrl(email: string): string;
+  /** Where Google publishes the keys that sign its OIDC ID tokens (Cloud Scheduler's, for instance). */
+  googleIdTokenJwksUrl: string;
 }
 
 export function googleEndpoints(emulatorEndpoint?: string): GoogleEndpoints {
@@ -18,11 +20,13 @@ export function googleEndpoints(emulatorEndpoint?: string): GoogleEndpoints {
       rootUrl: `${emulatorEndpoint}/`,
       iapJwksUrl: `${emulatorEndpoint}/iap/verify/public_key-jwk`,
       serviceAccountJwksUrl: (email) => `${emulatorEndpoint}/service_accounts/v1/metadata/jwk/${encodeURIComponent(email)}`,
+      googleIdTokenJwksUrl: `${emulatorEndpoint}/oauth2/v3/certs`,
     };
   }
   return {
     iapJwksUrl: 'https://www.gstatic.com/iap/verify/public_key-jwk',
     serviceAccountJwksUrl: (email) => `https://www.googleapis.com/service_accounts/v1/metadata/jwk/${encodeURIComponent(email)}`,
+    googleIdTokenJwksUrl: 'https://www.googleapis.com/oauth2/v3/certs',
   };
 }
 

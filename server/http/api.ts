@@ -19,14 +19,14 @@ export interface ApiServices {
   version: string;
 }
 
-function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
+export function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
   const result = schema.safeParse(value);
   if (!result.success) throw invalidInput(describeZodError(result.error, where));
   return result.data;
 }
 
 /** Responses are checked too: a shape the SPA does not expect is our bug, not the user's. */
-function reply<T extends z.ZodType>(res: Response, status: number, schema: T, body: z.infer<T>): void {
+export function reply<T extends z.ZodType>(res: Response, status: number, schema: T, body: z.infer<T>): void {
   const result = schema.safeParse(body);
   if (!result.success) throw new AppError(500, 'INTERNAL', `The service produced an invalid response (${describeZodError(result.error, 'response')}).`);
   res.status(status).json(result.data);

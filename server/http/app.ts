@@ -6,10 +6,13 @@ import path from 'node:path';
 import { errorHandler, sendError } from './errors';
 import { IAP_HEADER, type IapVerifier, type IapPrincipal } from './iap';
 import { apiRoutes, type ApiServices } from './api';
+import { grantsRoutes, type GrantServices } from './grants-api';
+import { approvalRoutes, type ApprovalServices } from './approval-api';
+import { taskRoutes, type TaskServices } from './tasks';
 import type { HealthCheck } from './health';
 import type { AuditLog } from '../services/audit';
 
-export interface AppDependencies extends ApiServices {
+export interface AppDependencies extends ApiServices, GrantServices, TaskServices, ApprovalServices {
   iap: IapVerifier;
   health: HealthCheck;
   audit: AuditLog;
@@ -59,8 +62,11 @@ export function createApp(deps: AppDependencies): express.Express {
   api.use(authenticate(deps));
   api.use(requireCsrfHeader);
   api.use('/v1', apiRoutes(deps));
+  api.use('/v1', grantsRoutes(deps));
+  api.use('/v1', approvalRoutes(deps));
   api.use((req, res) => sendError(res, 404, 'NOT_FOUND', `There is no API route ${req.method} ${req.baseUrl}${req.path}.`));
   app.use('/api', api);
+  app.use('/tasks', taskRoutes(deps));
 
   if (deps.webRoot && existsSync(path.join(deps.webRoot, 'index.html'))) {
     const webRoot = deps.webRoot;

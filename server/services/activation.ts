@@ -1,23 +1,17 @@
 // Self-activation: check the request, re-check eligibility with a fresh read, write every role of the
 // request in one read-modify-write of the project's policy, and audit the outcome.
 import { randomBytes } from 'node:crypto';
-import { parseEntitlementId, describeEntitlement } from '../domain/entitlement';
+import { describeEntitlement } from '../domain/entitlement';
 import { activationDescription, type ActivationGrant } from '../domain/activation-binding';
 import { addActivations } from '../domain/policy-edit';
-import { checkDurationMinutes, endOfActivation, startOfActivation } from '../domain/activation-request';
-import type { JustificationPolicy } from '../domain/justification';
-import type { EligibleRole } from '../domain/eligible-roles';
+import { endOfActivation, startOfActivation } from '../domain/activation-request';
 import { InvalidInputError } from '../domain/invalid-input-error';
-import { AppError, invalidInput, notEligible } from '../errors';
+import { AppError, invalidInput } from '../errors';
 import type { Catalog } from './catalog';
 import type { PolicyWriter } from './policy-writer';
 import type { AuditLog, AuditUser } from './audit';
-
-export interface ActivationRules {
-  justification: JustificationPolicy;
-  maxDurationMinutes: number;
-  maxRolesPerRequest: number;
-}
+import { EntitlementChecks, type ActivationRules } from './entitlement-checks';
+import type { NotificationService } from './notification';
 
 export interface GrantResult {
   id: string;
@@ -39,13 +33,18 @@ export function newActivationId(type: 'self' | 'peer'): string {
 }
 
 export class ActivationService {
+  private readonly checks: EntitlementChecks;
+
   constructor(
     private readonly catalog: Catalog,
     private readonly writer: PolicyWriter,
     private readonly audit: AuditLog,
-    private readonly rules: ActivationRules,
+    rules: ActivationRules,
+    private readonly notifications: NotificationService,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.checks = new EntitlementChecks(catalog, rules);
+  }
 
   async selfActivate(user: AuditUser, projectId: string, roleIds: string[], justification: string, durationMinutes: number): Promise<ActivationResult> {
     const activationId = newActivationId('self');
@@ -53,8 +52,9 @@ export class ActivationService {
     const end = endOfActivation(start, durationMinutes);
     const context = { user, project: projectId, justification, activationId, start: start.toISOString(), end: end.toISOString() };
     try {
-      const requested = this.checkRequest(projectId, roleIds, justification, durationMinutes);
-      const eligible = await this.eligibleFor(user.email, projectId, requested, 'self');
+      const requested = this.checks.entitlementsOf(projectId, roleIds);
+      this.checks.checkJustificationAndDuration(justification, durationMinutes);
+      const eligible = await this.checks.requireEligible(user.email, projectId, requested, 'self');
       const description = activationDescription({ type: 'self', justification });
       const grants: ActivationGrant[] = eligible.map((r) => ({ user: user.email, role: r.role, resourceCondition: r.resourceCondition, start, end, description }));
       await this.writer.apply(projectId, (policy) => addActivations(policy, grants), description);
@@ -67,10 +67,15 @@ export class ActivationService {
         message: `User ${user.email} activated ${eligible.map((r) => `'${describeEntitlement(r)}'`).join(', ')} for themselves for ${durationMinutes} minutes`,
         roles: eligible.map((r) => ({ role: r.role, resourceCondition: r.resourceCondition })),
       });
+      const notificationFailures = await this.notifications.sendSelfActivated(
+        { beneficiary: user.email, projectId, roles: eligible.map((r) => r.role), start, end, justification },
+        activationId,
+        user,
+      );
       return {
         activationId,
         grants: eligible.map((r) => ({ id: r.id, role: r.role, resourceCondition: r.resourceCondition, start, end })),
-        notificationFailures: [],
+        notificationFailures,
       };
     } catch (e) {
       const error = e instanceof AppError ? e : e instanceof InvalidInputError ? invalidInput(e.message) : e;
@@ -85,35 +90,5 @@ export class ActivationService {
       });
       throw error;
     }
-  }
-
-  /** Input checks that need no Google call; the entitlements named, in request order, without duplicates. */
-  private checkRequest(projectId: string, roleIds: string[], justification: string, durationMinutes: number) {
-    const unique = [...new Set(roleIds)];
-    if (unique.length === 0) throw invalidInput('Name at least one role to activate.');
-    if (unique.length > this.rules.maxRolesPerRequest) {
-      throw invalidInput(`A request may activate at most ${this.rules.maxRolesPerRequest} roles; this one names ${unique.length}.`);
-    }
-    const entitlements = unique.map((id) => ({ id, ...parseEntitlementId(id) }));
-    const foreign = entitlements.find((e) => e.projectId !== projectId);
-    if (foreign) throw invalidInput(`The role '${foreign.id}' belongs to project ${foreign.projectId}, not to ${projectId}: activate roles of one project per request.`);
-    const justificationProblem = this.rules.justification.checkJustification(justification);
-    if (justificationProblem) throw invalidInput(justificationProblem);
-    const durationProblem = checkDurationMinutes(durationMinutes, this.rules.maxDurationMinutes);
-    if (durationProblem) throw invalidInput(durationProblem);
-    return entitlements;
-  }
-
-  /** Fresh eligibility: every requested entitlement must be held, for this type of activation. */
-  private async eligibleFor(email: string, projectId: string, requested: { id: string }[], type: 'self' | 'peer'): Promise<EligibleRole[]> {
-    const { roles } = await this.catalog.freshRoles(email, projectId);
-    const byId = new Map(roles.map((r) => [r.id, r]));
-    const missing = requested.filter((r) => byId.get(r.id)?.type !== type);
-    if (missing.length > 0) {
-      const how = type === 'self' ? 'activate it yourself' : 'request it with peer approval';
-      const detail = missing.map((m) => (byId.has(m.id) ? `'${m.id}' needs ${byId.get(m.id)!.type === 'peer' ? 'peer approval' : 'no approval'}` : `'${m.id}' is not eligible`));
-      throw notEligible(`You (${email}) are not allowed to ${how}: ${detail.join('; ')}.`);
-    }
-    return requested.map((r) => byId.get(r.id)!);
   }
 }

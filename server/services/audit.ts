@@ -1,6 +1,9 @@
-// The audit trail: one structured entry per event, written with @google-cloud/logging either as JSON lines
-// on stdout (App Engine and Cloud Run ship them to Cloud Logging) or through the Logging API.
-import { Logging, type Entry, type Log, type LogSync, type LoggingOptions } from '@google-cloud/logging';
+// The audit trail: one structured entry per event, either as a JSON line on stdout in Cloud Logging's
+// structured logging format (App Engine and Cloud Run ship those to Cloud Logging), or written through the
+// Logging API with @google-cloud/logging. That library is loaded only for the Logging API: it takes
+// longer to load than the rest of the service together, and stdout, the default, does not need it.
+import { randomBytes } from 'node:crypto';
+import type { Entry, Log, LoggingOptions } from '@google-cloud/logging';
 import type { GoogleAuth, OAuth2Client } from 'google-auth-library';
 
 export type AuditEventName =
@@ -17,7 +20,14 @@ export type AuditEventName =
   | 'request.failed'
   | 'approval.succeeded'
   | 'approval.failed'
-  | 'notification.failed';
+  | 'notification.failed'
+  | 'grants.list.failed'
+  | 'grant.ended'
+  | 'grant.end.failed'
+  | 'grant.extended'
+  | 'grant.extend.failed'
+  | 'cleanup.project'
+  | 'cleanup.failed';
 
 export type Severity = 'INFO' | 'NOTICE' | 'WARNING' | 'ERROR';
 
@@ -75,26 +85,66 @@ function labelsOf(event: AuditEvent): Record<string, string> {
   return labels;
 }
 
-export function createAuditLog(options: AuditDestination): AuditLog {
-  // REST transport in production too, so the emulator serves exactly what production sends.
-  const logging = new Logging({
-    projectId: options.projectId,
-    fallback: true,
-    ...(options.emulator ? { protocol: 'http', apiEndpoint: options.emulator.host, port: options.emulator.port } : {}),
-    ...(options.auth ? { authClient: options.auth as unknown as LoggingOptions['authClient'] } : {}),
-  } as LoggingOptions);
-  const sink: Log | LogSync =
-    options.destination === 'stdout' ? logging.logSync(options.logName, undefined, { useMessageField: false }) : logging.log(options.logName);
+/** Unique per process and increasing, as Cloud Logging's `insertId` de-duplication wants. */
+const insertIds = { prefix: randomBytes(6).toString('base64url'), next: 0 };
+
+/**
+ * An event as one line of Cloud Logging's structured logging format (the fields `LogSync` of
+ * @google-cloud/logging writes): severity, labels and insertId are read by the logging agent, the rest
+ * becomes the entry's jsonPayload.
+ */
+export function structuredLogLine(event: AuditEvent, logName: string, projectId: string, now: Date = new Date()): string {
+  const { severity, ...payload } = event;
+  const millis = now.getTime();
+  return JSON.stringify({
+    timestamp: { seconds: Math.floor(millis / 1000), nanos: (millis % 1000) * 1e6 },
+    severity,
+    resource: { type: 'global' },
+    'logging.googleapis.com/labels': labelsOf(event),
+    'logging.googleapis.com/insertId': `${insertIds.prefix}-${(insertIds.next++).toString(36).padStart(8, '0')}`,
+    ...payload,
+    logName: `projects/${projectId}/logs/${encodeURIComponent(logName)}`,
+  });
+}
+
+function stdoutLog(options: AuditDestination): AuditLog {
+  return {
+    record(event) {
+      process.stdout.write(`${structuredLogLine(event, options.logName, options.projectId)}\n`);
+    },
+    async flush() {},
+  };
+}
+
+function loggingApiLog(options: AuditDestination): AuditLog {
+  let log: Log | undefined;
+  const logOf = (): Log => {
+    if (log) return log;
+    const { Logging } = require('@google-cloud/logging') as typeof import('@google-cloud/logging');
+    // REST transport in production too, so the emulator serves exactly what production sends.
+    const logging = new Logging({
+      projectId: options.projectId,
+      fallback: true,
+      ...(options.emulator ? { protocol: 'http', apiEndpoint: options.emulator.host, port: options.emulator.port } : {}),
+      ...(options.auth ? { authClient: options.auth as unknown as LoggingOptions['authClient'] } : {}),
+    } as LoggingOptions);
+    return (log = logging.log(options.logName));
+  };
   const pending = new Set<Promise<unknown>>();
 
   return {
     record(event) {
       const { severity, ...payload } = event;
-      const entry: Entry = sink.entry({ severity, labels: labelsOf(event), resource: { type: 'global' } }, payload);
-      const write = Promise.resolve(sink.write(entry)).catch((e: Error) => {
-        // The trail must not silently lose an event: say so on stderr, where the platform still collects it.
-        process.stderr.write(`${JSON.stringify({ severity: 'ERROR', message: `Writing an audit entry failed: ${e.message}`, lostEvent: payload })}\n`);
-      });
+      const write = Promise.resolve()
+        .then(() => {
+          const sink = logOf();
+          const entry: Entry = sink.entry({ severity, labels: labelsOf(event), resource: { type: 'global' } }, payload);
+          return sink.write(entry);
+        })
+        .catch((e: Error) => {
+          // The trail must not silently lose an event: say so on stderr, where the platform still collects it.
+          process.stderr.write(`${JSON.stringify({ severity: 'ERROR', message: `Writing an audit entry failed: ${e.message}`, lostEvent: payload })}\n`);
+        });
       pending.add(write);
       void write.finally(() => pending.delete(write));
     },
@@ -102,4 +152,8 @@ export function createAuditLog(options: AuditDestination): AuditLog {
       await Promise.all([...pending]);
     },
   };
+}
+
+export function createAuditLog(options: AuditDestination): AuditLog {
+  return options.destination === 'stdout' ? stdoutLog(options) : loggingApiLog(options);
 }

@@ -37,6 +37,12 @@ export function stackEnv(emulator: RunningEmulator, world: World, overrides: Rec
     IAP_AUDIENCE: emulator.iapAudience,
     AUDIT_LOG_DESTINATION: 'logging-api',
     CATALOG_CACHE_SECONDS: '30',
+    // Notifications go to the emulator's mailbox and Pub/Sub, as in the demo.
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(emulator.smtpPort),
+    SMTP_ENABLE_STARTTLS: 'false',
+    SMTP_SENDER_ADDRESS: `jit-access@${world.organization.domain}`,
+    NOTIFICATION_TOPIC: world.topics[0]?.split('/').pop() ?? '',
     ...overrides,
   };
 }

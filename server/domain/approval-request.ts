@@ -1,0 +1,173 @@
+// A peer-approval request: who asks for which entitlement, for when, and who may approve it. It travels
+// as the claims of a signed JWT (jit-access 1.8.1's claim layout), so the server keeps no state for it.
+import { z } from 'zod';
+import { parseActivationBinding } from './activation-binding';
+import { entitlementId, parseEntitlementId, type Entitlement } from './entitlement';
+import { hasExactlyMembers, userMember, type Policy } from './iam-policy';
+import { InvalidInputError } from './invalid-input-error';
+
+export interface ApprovalRequest {
+  /** `mpa-…`, the activation id (reference §2.4). */
+  readonly id: string;
+  /** The requester, who gets the role once a reviewer approves. */
+  readonly beneficiary: string;
+  readonly reviewers: readonly string[];
+  readonly entitlement: Entitlement;
+  readonly justification: string;
+  /** The activation window; an approval grants exactly this window. */
+  readonly start: Date;
+  readonly end: Date;
+  readonly issuedAt: Date;
+  /** After this instant nobody can approve the request any more. */
+  readonly expiresAt: Date;
+}
+
+const seconds = (instant: Date) => Math.floor(instant.getTime() / 1000);
+const instantOf = (epochSeconds: number) => new Date(epochSeconds * 1000);
+
+/**
+ * When a request stops being approvable: ACTIVATION_REQUEST_TIMEOUT after it was made, and never after
+ * its activation window ended (a binding that is already over would grant nothing).
+ */
+export function requestExpiry(start: Date, end: Date, timeoutMinutes: number): Date {
+  return new Date(Math.min(start.getTime() + timeoutMinutes * 60_000, end.getTime()));
+}
+
+/** The JWT claims of a request, as jit-access 1.8.1 signs them; `issuer` is the service account. */
+export function approvalClaims(request: ApprovalRequest, issuer: string): Record<string, unknown> {
+  return {
+    jti: request.id,
+    beneficiary: request.beneficiary,
+    reviewers: [...request.reviewers],
+    entitlement: entitlementId(request.entitlement),
+    justification: request.justification,
+    start: seconds(request.start),
+    end: seconds(request.end),
+    iss: issuer,
+    aud: issuer,
+    iat: seconds(request.issuedAt),
+    exp: seconds(request.expiresAt),
+  };
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+const epochSeconds = z.number().int().nonnegative();
+const claimsSchema = z.object({
+  jti: z.string().regex(/^mpa-[A-Za-z0-9+/=_-]{1,64}$/, 'is not a peer-approval activation id'),
+  beneficiary: z.string().regex(EMAIL, 'is not an email address'),
+  reviewers: z.array(z.string().regex(EMAIL, 'is not an email address')).min(1, 'names no reviewer'),
+  entitlement: z.string().min(1),
+  justification: z.string(),
+  start: epochSeconds,
+  end: epochSeconds,
+  iat: epochSeconds,
+  exp: epochSeconds,
+});
+
+/**
+ * The request carried by verified claims. The signature proves we issued them; this checks that they
+ * describe a request (a token of another kind, signed by the same account, is refused).
+ */
+export function approvalRequestOf(claims: unknown): ApprovalRequest {
+  const parsed = claimsSchema.safeParse(claims);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InvalidInputError(`The token is not an approval request: claim "${issue.path.join('.')}" ${issue.message}`);
+  }
+  const c = parsed.data;
+  if (c.end <= c.start) throw new InvalidInputError('The token is not an approval request: its activation ends before it starts');
+  return {
+    id: c.jti,
+    beneficiary: c.beneficiary.toLowerCase(),
+    reviewers: [...new Set(c.reviewers.map((r) => r.toLowerCase()))],
+    entitlement: parseEntitlementId(c.entitlement),
+    justification: c.justification,
+    start: instantOf(c.start),
+    end: instantOf(c.end),
+    issuedAt: instantOf(c.iat),
+    expiresAt: instantOf(c.exp),
+  };
+}
+
+/** The reviewers a requester picked, lower-cased and without duplicates, in the order given. */
+export function distinctReviewers(reviewers: readonly string[]): string[] {
+  return [...new Set(reviewers.map((r) => r.toLowerCase()))];
+}
+
+/** Null when the requester picked an allowed set of reviewers, otherwise what is wrong. */
+export function checkReviewers(requester: string, reviewers: readonly string[], limits: { min: number; max: number }): string | null {
+  if (reviewers.includes(requester.toLowerCase())) {
+    return `You cannot review your own request: remove ${requester.toLowerCase()} from the reviewers`;
+  }
+  if (reviewers.length < limits.min) {
+    return `Select at least ${limits.min} reviewer${limits.min === 1 ? '' : 's'} (you selected ${reviewers.length})`;
+  }
+  if (reviewers.length > limits.max) {
+    return `Select at most ${limits.max} reviewer${limits.max === 1 ? '' : 's'} (you selected ${reviewers.length})`;
+  }
+  return null;
+}
+
+/** Whether the user takes part in the request (and so may see it). */
+export function isParticipant(request: ApprovalRequest, email: string): boolean {
+  const user = email.toLowerCase();
+  return user === request.beneficiary || request.reviewers.includes(user);
+}
+
+/** Why someone may not approve a request, as far as the request itself decides. */
+export interface ApproverRefusal {
+  readonly reason: 'self-approval' | 'not-a-reviewer';
+  readonly message: string;
+}
+
+/**
+ * Null when `approver` may approve the request, otherwise why not. Eligibility is a separate, fresh
+ * check; this is what the request itself decides.
+ */
+export function checkApprover(request: ApprovalRequest, approver: string): ApproverRefusal | null {
+  const user = approver.toLowerCase();
+  if (user === request.beneficiary) {
+    return { reason: 'self-approval', message: 'You cannot approve your own request: one of the reviewers you chose must approve it' };
+  }
+  if (!request.reviewers.includes(user)) {
+    return { reason: 'not-a-reviewer', message: `You (${user}) are not among the reviewers of this request (${request.reviewers.join(', ')}), so you cannot approve it` };
+  }
+  return null;
+}
+
+/** The length of the requested activation, in minutes. */
+export function durationMinutesOf(request: ApprovalRequest): number {
+  return (request.end.getTime() - request.start.getTime()) / 60_000;
+}
+
+/** What the policy says about a request that was approved already. */
+export interface RecordedApproval {
+  /** From the binding's description; null when it does not name one (e.g. written by hand). */
+  readonly approver: string | null;
+}
+
+const APPROVED_BY = /^Approved by ([^\s,]+), justification: /;
+
+/**
+ * Finds the grant of this very request in a policy: an activation binding of the beneficiary alone, for
+ * the same role and resource condition and exactly the request's window. Every request has its own
+ * window (to the second), so this tells a replayed approval from a new one without any stored state.
+ */
+export function findRecordedApproval(policy: Policy, request: ApprovalRequest): RecordedApproval | null {
+  const member = userMember(request.beneficiary);
+  for (const binding of policy.bindings ?? []) {
+    const activation = parseActivationBinding(binding);
+    if (
+      activation !== null &&
+      activation.role === request.entitlement.role &&
+      activation.resourceCondition === request.entitlement.resourceCondition &&
+      activation.start.getTime() === request.start.getTime() &&
+      activation.end.getTime() === request.end.getTime() &&
+      hasExactlyMembers(binding, [member])
+    ) {
+      const approver = APPROVED_BY.exec(binding.condition?.description ?? '');
+      return { approver: approver ? approver[1] : null };
+    }
+  }
+  return null;
+}

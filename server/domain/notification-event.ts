@@ -1,0 +1,64 @@
+// The events published to Pub/Sub, in jit-access 1.x's format (reference §8.6): the message data is the
+// JSON `{"type": …, "attributes": {…}}`, attribute names are the property names in lower case, instants
+// are ISO-8601 UTC, lists are arrays of strings and everything else is a string.
+import type { ApprovalRequest } from './approval-request';
+
+export type NotificationType = 'RequestActivation' | 'ActivationApproved' | 'ActivationSelfApproved';
+
+export interface NotificationEvent {
+  type: NotificationType;
+  attributes: Record<string, string | string[]>;
+}
+
+/** `2023-11-28T22:13:44Z`: Java's `Instant.toString`, which leaves out zero milliseconds. */
+function isoInstant(instant: Date): string {
+  return instant.toISOString().replace('.000Z', 'Z');
+}
+
+function requestAttributes(request: ApprovalRequest): Record<string, string | string[]> {
+  return {
+    beneficiary: request.beneficiary,
+    reviewers: [...request.reviewers],
+    project_id: request.entitlement.projectId,
+    role: request.entitlement.role,
+    resource_condition: request.entitlement.resourceCondition ?? '',
+    start_time: isoInstant(request.start),
+    end_time: isoInstant(request.end),
+    justification: request.justification,
+  };
+}
+
+/** A request was made; `action_url` is the link reviewers open (holding it grants nothing). */
+export function requestActivationEvent(request: ApprovalRequest, publicUrl: string, link: string): NotificationEvent {
+  return {
+    type: 'RequestActivation',
+    attributes: { ...requestAttributes(request), request_expiry_time: isoInstant(request.expiresAt), base_url: publicUrl, action_url: link },
+  };
+}
+
+export function activationApprovedEvent(request: ApprovalRequest, approver: string, publicUrl: string): NotificationEvent {
+  return { type: 'ActivationApproved', attributes: { approver, ...requestAttributes(request), base_url: publicUrl } };
+}
+
+export interface SelfActivation {
+  beneficiary: string;
+  projectId: string;
+  roles: readonly string[];
+  start: Date;
+  end: Date;
+  justification: string;
+}
+
+export function selfApprovedEvent(activation: SelfActivation): NotificationEvent {
+  return {
+    type: 'ActivationSelfApproved',
+    attributes: {
+      beneficiary: activation.beneficiary,
+      project_id: activation.projectId,
+      role: activation.roles.join(', '),
+      start_time: isoInstant(activation.start),
+      end_time: isoInstant(activation.end),
+      justification: activation.justification,
+    },
+  };
+}

@@ -1,0 +1,125 @@
+// The /api/v1 routes of peer approval: reviewers of a role, approval requests, and approving them.
+import { Router, type Request } from 'express';
+import type { z } from 'zod';
+import * as api from '../api/schemas';
+import type { Config } from '../config';
+import { durationMinutesOf, isParticipant, type ApprovalRequest } from '../domain/approval-request';
+import { entitlementId } from '../domain/entitlement';
+import type { ApprovalService } from '../services/approval';
+import type { AuditLog, AuditUser } from '../services/audit';
+import { invalidInput } from '../errors';
+import { parse, reply } from './api';
+import { principalOf } from './app';
+
+export interface ApprovalServices {
+  config: Config;
+  approval: ApprovalService;
+  audit: AuditLog;
+}
+
+/** A host name, IPv4 or [IPv6] address, and an optional port: nothing that could bend a link elsewhere. */
+const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
+
+/**
+ * The URL users open, for links in emails: PUBLIC_URL, or else the origin of this request as the user
+ * reached it through IAP (its Host header; https on App Engine and Cloud Run, where IAP only serves https).
+ */
+export function publicUrlOf(req: Request, config: Config): string {
+  if (config.publicUrl) return config.publicUrl;
+  const host = req.get('host') ?? '';
+  if (!HOST.test(host)) throw invalidInput(`The request's Host header "${host.slice(0, 100)}" is not a host name; set PUBLIC_URL to the URL users open.`);
+  const forwarded = req.get('x-forwarded-proto')?.split(',')[0].trim();
+  const scheme = config.platform !== 'local' ? 'https' : forwarded === 'https' || forwarded === 'http' ? forwarded : req.protocol;
+  return `${scheme}://${host}`;
+}
+
+function requestBody(request: ApprovalRequest): api.ApprovalRequestView {
+  const { entitlement } = request;
+  return {
+    id: request.id,
+    projectId: entitlement.projectId,
+    roleId: entitlementId(entitlement),
+    role: entitlement.role,
+    resourceCondition: entitlement.resourceCondition,
+    beneficiary: request.beneficiary,
+    reviewers: [...request.reviewers],
+    justification: request.justification,
+    start: request.start.toISOString(),
+    end: request.end.toISOString(),
+    durationMinutes: durationMinutesOf(request),
+    expiresAt: request.expiresAt.toISOString(),
+  };
+}
+
+export function approvalRoutes(deps: ApprovalServices): Router {
+  const { config, approval, audit } = deps;
+  const router = Router();
+
+  /** Input refused before it reached the service is a refusal too, and is audited like the others. */
+  const parseAudited = <T extends z.ZodType>(schema: T, value: unknown, where: string, user: AuditUser, event: 'request.failed' | 'approval.failed' | 'reviewers.list.failed', project?: string): z.infer<T> => {
+    try {
+      return parse(schema, value, where);
+    } catch (e) {
+      audit.record({ event, severity: 'WARNING', outcome: 'denied', user, project, message: `Refused input from ${user.email}: ${(e as Error).message}`, error: { code: 'INVALID_ARGUMENT', message: (e as Error).message } });
+      throw e;
+    }
+  };
+
+  router.get('/projects/:projectId/reviewers', async (req, res) => {
+    const user = { ...principalOf(res) };
+    const projectId = parseAudited(api.projectIdParam, req.params.projectId, 'projectId', user, 'reviewers.list.failed');
+    const { role } = parseAudited(api.reviewersQuery, req.query, 'query', user, 'reviewers.list.failed', projectId);
+    const reviewers = await approval.reviewers(user, projectId, role);
+    reply(res, 200, api.reviewersResponse, { role, reviewers });
+  });
+
+  router.post('/projects/:projectId/approval-requests', async (req, res) => {
+    const user = { ...principalOf(res) };
+    const projectId = parseAudited(api.projectIdParam, req.params.projectId, 'projectId', user, 'request.failed');
+    const body = parseAudited(api.approvalRequestBody, req.body, 'body', user, 'request.failed', projectId);
+    const created = await approval.request(user, projectId, body, publicUrlOf(req, config));
+    reply(res, 201, api.approvalRequestCreatedResponse, {
+      request: requestBody(created.request),
+      token: created.token,
+      status: 'pending',
+      notificationFailures: created.notificationFailures,
+    });
+  });
+
+  router.get('/approval-requests/:token', async (req, res) => {
+    const user = { ...principalOf(res) };
+    const token = parseAudited(api.approvalTokenParam, req.params.token, 'token', user, 'approval.failed');
+    const { request, approved, approvedBy } = await approval.status(user, token);
+    const isBeneficiary = request.beneficiary === user.email;
+    const isReviewer = isParticipant(request, user.email) && !isBeneficiary;
+    reply(res, 200, api.approvalRequestStatusResponse, {
+      request: requestBody(request),
+      status: approved ? 'approved' : 'pending',
+      approvedBy,
+      viewer: { email: user.email, isBeneficiary, isReviewer, canApprove: isReviewer && !approved },
+    });
+  });
+
+  router.post('/approval-requests/:token/approve', async (req, res) => {
+    const user = { ...principalOf(res) };
+    const token = parseAudited(api.approvalTokenParam, req.params.token, 'token', user, 'approval.failed');
+    const outcome = await approval.approve(user, token, publicUrlOf(req, config));
+    const { request } = outcome;
+    reply(res, 200, api.approvalResponse, {
+      request: requestBody(request),
+      status: 'approved',
+      alreadyApproved: outcome.alreadyApproved,
+      approvedBy: outcome.approvedBy,
+      grant: {
+        id: entitlementId(request.entitlement),
+        role: request.entitlement.role,
+        resourceCondition: request.entitlement.resourceCondition,
+        start: request.start.toISOString(),
+        end: request.end.toISOString(),
+      },
+      notificationFailures: outcome.notificationFailures,
+    });
+  });
+
+  return router;
+}

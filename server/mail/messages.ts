@@ -1,0 +1,118 @@
+// The emails of peer approval, in HTML and plain text: the request to the reviewers, and the news of the
+// approval to the requester. Every value from a user goes through `html` (escaped) or plain text.
+import type { ApprovalRequest } from '../domain/approval-request';
+import { html, httpUrl, type Markup } from './html';
+import { formatMailTime } from './mail-time';
+import type { OutgoingMail } from './mailer';
+
+export interface RequestMailInput {
+  request: ApprovalRequest;
+  /** The page where reviewers open the request. */
+  link: string;
+  publicUrl: string;
+  timeZone: string;
+}
+
+export interface ApprovedMailInput {
+  request: ApprovalRequest;
+  approver: string;
+  publicUrl: string;
+  timeZone: string;
+}
+
+type Detail = [label: string, value: string];
+
+const FONT = "font-family:Roboto,Arial,Helvetica,sans-serif";
+
+function detailsOf(request: ApprovalRequest, timeZone: string, withUser: boolean): Detail[] {
+  const { entitlement } = request;
+  return [
+    ...(withUser ? [['User', request.beneficiary] as Detail] : []),
+    ['Project', entitlement.projectId],
+    ['Role', entitlement.role],
+    ['Resource condition', entitlement.resourceCondition ?? '(none: the whole project)'],
+    ['Start time', formatMailTime(request.start, timeZone)],
+    ['End time', formatMailTime(request.end, timeZone)],
+    ['Justification', request.justification],
+  ];
+}
+
+function page(title: string, body: Markup, publicUrl: string): string {
+  return html`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${title}</title></head>
+<body style="margin:0;padding:24px;background:#f1f3f4;${FONT};color:#202124">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0"><tr><td align="center">
+<table role="presentation" width="600" cellpadding="0" cellspacing="0" style="max-width:600px;background:#ffffff;border-radius:8px;padding:24px">
+<tr><td>
+${body}
+<p style="margin-top:32px;font-size:12px;color:#5f6368">This email was sent by <a href="${httpUrl(publicUrl)}" style="color:#1a73e8">JIT Access</a>.</p>
+</td></tr></table>
+</td></tr></table>
+</body></html>`.text;
+}
+
+function detailsTable(details: Detail[]): Markup {
+  const rows = details.map(
+    ([label, value]) =>
+      html`<tr><th align="left" valign="top" style="padding:4px 16px 4px 0;font-weight:500;white-space:nowrap">${label}</th><td style="padding:4px 0;word-break:break-word">${value}</td></tr>`,
+  );
+  return html`<table role="presentation" cellpadding="0" cellspacing="0" style="font-size:14px;margin:16px 0">${rows}</table>`;
+}
+
+function textDetails(details: Detail[]): string {
+  return details.map(([label, value]) => `${label}: ${value}`).join('\n');
+}
+
+export function requestSubject(request: ApprovalRequest): string {
+  return `${request.beneficiary} requests access to project ${request.entitlement.projectId}`;
+}
+
+/** To the reviewers, the requester in copy. */
+export function requestMail({ request, link, publicUrl, timeZone }: RequestMailInput): Omit<OutgoingMail, 'messageId' | 'inReplyTo'> {
+  const details = detailsOf(request, timeZone, true);
+  const expires = formatMailTime(request.expiresAt, timeZone);
+  const { projectId, role } = request.entitlement;
+  const body = html`<h1 style="font-size:22px;font-weight:400;margin:0 0 16px">Access request</h1>
+<p>${request.beneficiary} requests your approval to access the Google Cloud project ${projectId}.</p>
+<h2 style="font-size:16px;font-weight:500;margin:24px 0 0">Request details</h2>
+${detailsTable(details)}
+<p style="margin:24px 0"><a href="${httpUrl(link)}" style="display:inline-block;background:#1a73e8;color:#ffffff;text-decoration:none;padding:10px 24px;border-radius:4px;font-weight:500">Review request</a></p>
+<p>This request automatically expires on ${expires}.</p>
+<h2 style="font-size:14px;font-weight:500;margin:24px 0 0">Why am I seeing this?</h2>
+<p style="font-size:14px;color:#5f6368">${request.beneficiary} needs approval to use ${role} on ${projectId}, and chose you because you hold the same access. Approve only if the justification makes sense to you.</p>`;
+  const text = [
+    `${request.beneficiary} requests your approval to access the Google Cloud project ${projectId}.`,
+    '',
+    textDetails(details),
+    '',
+    `Review the request: ${link}`,
+    '',
+    `This request automatically expires on ${expires}.`,
+    `You receive this email because you hold the same access (${role} on ${projectId}).`,
+  ].join('\n');
+  return {
+    to: request.reviewers,
+    cc: [request.beneficiary],
+    subject: requestSubject(request),
+    html: page('Access request', body, publicUrl),
+    text,
+  };
+}
+
+/** To the requester, the reviewers in copy. */
+export function approvedMail({ request, approver, publicUrl, timeZone }: ApprovedMailInput): Omit<OutgoingMail, 'messageId' | 'inReplyTo'> {
+  const details = detailsOf(request, timeZone, false);
+  const { projectId } = request.entitlement;
+  const body = html`<h1 style="font-size:22px;font-weight:400;margin:0 0 16px">Your request was approved</h1>
+<p>${approver} approved your request to access the Google Cloud project ${projectId}.</p>
+${detailsTable(details)}
+<p style="font-size:14px;color:#5f6368">IAM applies the change within a few minutes.</p>`;
+  const text = [`${approver} approved your request to access the Google Cloud project ${projectId}.`, '', textDetails(details), '', `JIT Access: ${publicUrl}`].join('\n');
+  return {
+    to: [request.beneficiary],
+    cc: request.reviewers,
+    subject: `Re: ${requestSubject(request)}`,
+    html: page('Your request was approved', body, publicUrl),
+    text,
+  };
+}

@@ -1,0 +1,71 @@
+// The checks every way of getting access shares (self-activation, peer-approval request, approval): the
+// roles named, the justification, the duration, and eligibility read fresh from Google.
+import { parseEntitlementId, type Entitlement } from '../domain/entitlement';
+import { checkDurationMinutes } from '../domain/activation-request';
+import type { ActivationType } from '../domain/eligibility';
+import type { JustificationPolicy } from '../domain/justification';
+import type { EligibleRole } from '../domain/eligible-roles';
+import { InvalidInputError } from '../domain/invalid-input-error';
+import { invalidInput, notEligible } from '../errors';
+import type { Catalog } from './catalog';
+
+export interface ActivationRules {
+  justification: JustificationPolicy;
+  maxDurationMinutes: number;
+  maxRolesPerRequest: number;
+}
+
+export type RequestedEntitlement = Entitlement & { id: string };
+
+export class EntitlementChecks {
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly rules: ActivationRules,
+  ) {}
+
+  /** The entitlements a request names, parsed, in request order, without duplicates, all of `projectId`. */
+  entitlementsOf(projectId: string, roleIds: readonly string[], maxRoles = this.rules.maxRolesPerRequest): RequestedEntitlement[] {
+    const unique = [...new Set(roleIds)];
+    if (unique.length === 0) throw invalidInput('Name at least one role to activate.');
+    if (unique.length > maxRoles) {
+      throw invalidInput(`A request may activate at most ${maxRoles} roles; this one names ${unique.length}.`);
+    }
+    const entitlements = unique.map((id) => {
+      try {
+        return { id, ...parseEntitlementId(id) };
+      } catch (e) {
+        if (e instanceof InvalidInputError) throw invalidInput(e.message);
+        throw e;
+      }
+    });
+    const foreign = entitlements.find((e) => e.projectId !== projectId);
+    if (foreign) throw invalidInput(`The role '${foreign.id}' belongs to project ${foreign.projectId}, not to ${projectId}: activate roles of one project per request.`);
+    return entitlements;
+  }
+
+  /** Null when the justification and duration are acceptable now, otherwise what is wrong. */
+  problemWith(justification: string, durationMinutes: number): string | null {
+    return this.rules.justification.checkJustification(justification) ?? checkDurationMinutes(durationMinutes, this.rules.maxDurationMinutes);
+  }
+
+  checkJustificationAndDuration(justification: string, durationMinutes: number): void {
+    const problem = this.problemWith(justification, durationMinutes);
+    if (problem) throw invalidInput(problem);
+  }
+
+  /**
+   * Fresh eligibility: `email` must hold every requested entitlement, for this type of activation.
+   * `who` words the refusal: the caller ("You (…) are") or someone else ("The requester … is").
+   */
+  async requireEligible(email: string, projectId: string, requested: readonly { id: string }[], type: ActivationType, who = `You (${email}) are`): Promise<EligibleRole[]> {
+    const { roles } = await this.catalog.freshRoles(email, projectId);
+    const byId = new Map(roles.map((r) => [r.id, r]));
+    const missing = requested.filter((r) => byId.get(r.id)?.type !== type);
+    if (missing.length > 0) {
+      const how = type === 'self' ? 'activate it yourself' : 'request it with peer approval';
+      const detail = missing.map((m) => (byId.has(m.id) ? `'${m.id}' needs ${byId.get(m.id)!.type === 'peer' ? 'peer approval' : 'no approval'}` : `'${m.id}' is not eligible`));
+      throw notEligible(`${who} not allowed to ${how}: ${detail.join('; ')}.`);
+    }
+    return requested.map((r) => byId.get(r.id)!);
+  }
+}

@@ -1,0 +1,134 @@
+import {
+  approvalClaims,
+  approvalRequestOf,
+  checkApprover,
+  checkReviewers,
+  distinctReviewers,
+  durationMinutesOf,
+  findRecordedApproval,
+  isParticipant,
+  requestExpiry,
+  type ApprovalRequest,
+} from '../../../server/domain/approval-request';
+import { activationBindingOf } from '../../../server/domain/activation-binding';
+import { InvalidInputError } from '../../../server/domain/invalid-input-error';
+import type { Policy } from '../../../server/domain/iam-policy';
+
+const SA = 'jitaccess@jit-host.iam.gserviceaccount.com';
+const CONDITION = 'resource.name.startsWith("projects/_/buckets/logs")';
+
+const request: ApprovalRequest = {
+  id: 'mpa-q3Zk2Jb0e1xPq9n+',
+  beneficiary: 'alice@example.com',
+  reviewers: ['bob@example.com', 'carol@example.com'],
+  entitlement: { projectId: 'prod-app', role: 'roles/storage.admin', resourceCondition: CONDITION },
+  justification: 'INC-1',
+  start: new Date('2040-01-01T10:00:00Z'),
+  end: new Date('2040-01-01T10:30:00Z'),
+  issuedAt: new Date('2040-01-01T10:00:00Z'),
+  expiresAt: new Date('2040-01-01T10:30:00Z'),
+};
+
+describe('approval request claims (jit-access 1.8.1 layout)', () => {
+  test('carry the request, epoch seconds, our account as issuer and audience', () => {
+    expect(approvalClaims(request, SA)).toEqual({
+      jti: 'mpa-q3Zk2Jb0e1xPq9n+',
+      beneficiary: 'alice@example.com',
+      reviewers: ['bob@example.com', 'carol@example.com'],
+      entitlement: `prod-app:roles/storage.admin:${Buffer.from(CONDITION).toString('base64')}`,
+      justification: 'INC-1',
+      start: 2209024800,
+      end: 2209026600,
+      iss: SA,
+      aud: SA,
+      iat: 2209024800,
+      exp: 2209026600,
+    });
+  });
+
+  test('read back into the same request', () => {
+    expect(approvalRequestOf(approvalClaims(request, SA))).toEqual(request);
+  });
+
+  test('lower-case and de-duplicate emails read from a token', () => {
+    const claims = { ...approvalClaims(request, SA), beneficiary: 'Alice@Example.com', reviewers: ['Bob@example.com', 'bob@example.com'] };
+    expect(approvalRequestOf(claims)).toMatchObject({ beneficiary: 'alice@example.com', reviewers: ['bob@example.com'] });
+  });
+
+  test.each([
+    ['another kind of token', { jti: 'jit-AAAA' }, 'claim "jti"'],
+    ['no reviewers', { reviewers: [] }, 'claim "reviewers" names no reviewer'],
+    ['a reviewer that is not an email', { reviewers: ['bob'] }, 'claim "reviewers.0"'],
+    ['a fractional start', { start: 1.5 }, 'claim "start"'],
+    ['a missing justification', { justification: undefined }, 'claim "justification"'],
+    ['a window that ends before it starts', { end: 2209024700 }, 'ends before it starts'],
+    ['a malformed entitlement', { entitlement: 'prod-app' }, 'not an entitlement id'],
+  ])('refuse %s', (_name, overrides, message) => {
+    const claims = { ...approvalClaims(request, SA), ...overrides };
+    expect(() => approvalRequestOf(claims)).toThrow(InvalidInputError);
+    expect(() => approvalRequestOf(claims)).toThrow(message);
+  });
+});
+
+describe('request rules', () => {
+  test('a request expires after the timeout, but never after its window ends', () => {
+    const start = new Date('2040-01-01T10:00:00Z');
+    expect(requestExpiry(start, new Date('2040-01-01T12:00:00Z'), 60)).toEqual(new Date('2040-01-01T11:00:00Z'));
+    expect(requestExpiry(start, new Date('2040-01-01T10:10:00Z'), 60)).toEqual(new Date('2040-01-01T10:10:00Z'));
+  });
+
+  test('reviewers: distinct, not the requester, within the limits', () => {
+    expect(distinctReviewers(['Bob@example.com', 'bob@example.com', 'carol@example.com'])).toEqual(['bob@example.com', 'carol@example.com']);
+    const limits = { min: 1, max: 2 };
+    expect(checkReviewers('alice@example.com', ['bob@example.com'], limits)).toBeNull();
+    expect(checkReviewers('Alice@example.com', ['alice@example.com'], limits)).toContain('cannot review your own request');
+    expect(checkReviewers('alice@example.com', [], limits)).toBe('Select at least 1 reviewer (you selected 0)');
+    expect(checkReviewers('alice@example.com', ['a@x.com', 'b@x.com', 'c@x.com'], limits)).toBe('Select at most 2 reviewers (you selected 3)');
+  });
+
+  test('only the requester and the reviewers take part', () => {
+    expect(isParticipant(request, 'ALICE@example.com')).toBe(true);
+    expect(isParticipant(request, 'carol@example.com')).toBe(true);
+    expect(isParticipant(request, 'mallory@example.com')).toBe(false);
+  });
+
+  test('only a listed reviewer other than the requester may approve', () => {
+    expect(checkApprover(request, 'Bob@example.com')).toBeNull();
+    expect(checkApprover(request, 'alice@example.com')?.reason).toBe('self-approval');
+    expect(checkApprover({ ...request, reviewers: ['alice@example.com'] }, 'alice@example.com')?.reason).toBe('self-approval');
+    expect(checkApprover(request, 'mallory@example.com')).toMatchObject({ reason: 'not-a-reviewer', message: expect.stringContaining('mallory@example.com') });
+  });
+
+  test('duration in minutes', () => {
+    expect(durationMinutesOf(request)).toBe(30);
+  });
+});
+
+describe('finding a request that was approved already', () => {
+  const grantOf = (overrides: Partial<Parameters<typeof activationBindingOf>[0]> = {}) =>
+    activationBindingOf({
+      user: 'alice@example.com',
+      role: 'roles/storage.admin',
+      resourceCondition: CONDITION,
+      start: request.start,
+      end: request.end,
+      description: 'Approved by bob@example.com, justification: INC-1',
+      ...overrides,
+    });
+  const policy = (...bindings: ReturnType<typeof grantOf>[]): Policy => ({ version: 3, etag: 'x', bindings: [{ role: 'roles/viewer', members: ['user:alice@example.com'] }, ...bindings] });
+
+  test('finds the binding with the same user, role, condition and window, and its approver', () => {
+    expect(findRecordedApproval(policy(grantOf()), request)).toEqual({ approver: 'bob@example.com' });
+    expect(findRecordedApproval(policy(grantOf({ description: 'added by hand' })), request)).toEqual({ approver: null });
+  });
+
+  test.each([
+    ['no activation', policy()],
+    ['another window (another request)', policy(grantOf({ end: new Date('2040-01-01T10:31:00Z') }))],
+    ['another user', policy(grantOf({ user: 'bob@example.com' }))],
+    ['another role', policy(grantOf({ role: 'roles/storage.viewer' }))],
+    ['no resource condition', policy(grantOf({ resourceCondition: null }))],
+  ])('finds nothing with %s', (_name, p) => {
+    expect(findRecordedApproval(p, request)).toBeNull();
+  });
+});

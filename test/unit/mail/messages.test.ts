@@ -1,0 +1,70 @@
+import { escapeHtml, html, httpUrl } from '../../../server/mail/html';
+import { formatMailTime } from '../../../server/mail/mail-time';
+import { approvedMail, requestMail } from '../../../server/mail/messages';
+import type { ApprovalRequest } from '../../../server/domain/approval-request';
+
+const ATTACK = `<img src=x onerror=alert(1)><script>alert("x")</script>'&`;
+
+const request: ApprovalRequest = {
+  id: 'mpa-AAAAAAAAAAAAAAAA',
+  beneficiary: 'alice@example.com',
+  reviewers: ['bob@example.com'],
+  entitlement: { projectId: 'prod-app', role: 'roles/compute.admin', resourceCondition: 'resource.name == "<b>"' },
+  justification: ATTACK,
+  start: new Date('1970-01-02T00:00:00Z'),
+  end: new Date('1970-01-02T00:30:00Z'),
+  issuedAt: new Date('1970-01-02T00:00:00Z'),
+  expiresAt: new Date('1970-01-02T00:30:00Z'),
+};
+
+describe('html templates', () => {
+  test('escape every interpolated value, keep markup made by html', () => {
+    const inner = html`<b>${'<i>'}</b>`;
+    expect(html`<p title="${'"onmouseover="x'}">${ATTACK}${inner}${['<a>', inner]}${null}</p>`.text).toBe(
+      '<p title="&quot;onmouseover=&quot;x">&lt;img src=x onerror=alert(1)&gt;&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#39;&amp;<b>&lt;i&gt;</b>&lt;a&gt;<b>&lt;i&gt;</b></p>',
+    );
+    expect(escapeHtml(`&<>"'`)).toBe('&amp;&lt;&gt;&quot;&#39;');
+  });
+
+  test('links are http(s) only', () => {
+    expect(httpUrl('https://jit.example.com/approve/x~y')).toBe('https://jit.example.com/approve/x~y');
+    expect(() => httpUrl('javascript:alert(1)')).toThrow('javascript:');
+  });
+});
+
+describe('times in emails (RFC 1123 in NOTIFICATION_TIMEZONE, as jit-access 1.x)', () => {
+  test.each([
+    ['UTC', '1970-01-02T00:00:00Z', 'Fri, 2 Jan 1970 00:00:00 GMT'],
+    ['Australia/Brisbane', '1970-01-02T00:00:00Z', 'Fri, 2 Jan 1970 10:00:00 +1000'],
+    ['America/New_York', '2024-07-04T16:05:09Z', 'Thu, 4 Jul 2024 12:05:09 -0400'],
+    ['Asia/Kolkata', '2024-12-31T20:00:00Z', 'Wed, 1 Jan 2025 01:30:00 +0530'],
+  ])('%s: %s → %s', (zone, instant, expected) => {
+    expect(formatMailTime(new Date(instant), zone)).toBe(expected);
+  });
+});
+
+describe('peer-approval emails', () => {
+  const link = 'https://jit.example.com/approve/A~~B~C';
+
+  test('the request goes to the reviewers, the requester in copy, with the link and escaped values', () => {
+    const mail = requestMail({ request, link, publicUrl: 'https://jit.example.com', timeZone: 'UTC' });
+    expect(mail.to).toEqual(['bob@example.com']);
+    expect(mail.cc).toEqual(['alice@example.com']);
+    expect(mail.subject).toBe('alice@example.com requests access to project prod-app');
+    expect(mail.html).toContain(`href="${link}"`);
+    expect(mail.html).not.toMatch(/<img|<script|<b>/);
+    expect(mail.html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(mail.html).toContain('resource.name == &quot;&lt;b&gt;&quot;');
+    expect(mail.html).toContain('Fri, 2 Jan 1970 00:30:00 GMT');
+    expect(mail.text).toContain(`Justification: ${ATTACK}`);
+    expect(mail.text).toContain(`Review the request: ${link}`);
+  });
+
+  test('the approval goes to the requester, the reviewers in copy', () => {
+    const mail = approvedMail({ request, approver: 'bob@example.com', publicUrl: 'https://jit.example.com', timeZone: 'Australia/Brisbane' });
+    expect(mail).toMatchObject({ to: ['alice@example.com'], cc: ['bob@example.com'], subject: 'Re: alice@example.com requests access to project prod-app' });
+    expect(mail.html).toContain('bob@example.com approved your request to access the Google Cloud project prod-app.');
+    expect(mail.html).not.toMatch(/<img|<script/);
+    expect(mail.html).toContain('Fri, 2 Jan 1970 10:00:00 +1000');
+  });
+});
