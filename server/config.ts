@@ -167,6 +167,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const smtpOptions = parseSmtpOptions(e.SMTP_OPTIONS, problems);
   if (e.SMTP_PASSWORD && e.SMTP_SECRET) problems.push('SMTP_PASSWORD and SMTP_SECRET: set one of them, not both');
+  if ((e.SMTP_PASSWORD || e.SMTP_SECRET) && !e.SMTP_USERNAME) {
+    problems.push(`SMTP_USERNAME: required with ${e.SMTP_SECRET ? 'SMTP_SECRET' : 'SMTP_PASSWORD'} (without it mail would be sent unauthenticated)`);
+  }
   try {
     new AddressMapping(e.SMTP_ADDRESS_MAPPING);
   } catch (err) {
@@ -176,7 +179,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.IAP_VERIFY_AUDIENCE && platform === 'cloudrun' && !e.IAP_AUDIENCE && !e.IAP_BACKEND_SERVICE_ID) {
     problems.push('IAP_BACKEND_SERVICE_ID: required on Cloud Run to verify the IAP audience (or set IAP_AUDIENCE, or IAP_VERIFY_AUDIENCE=false)');
   }
-  if (platform === 'local' && !e.GOOGLE_API_ENDPOINT && e.IAP_VERIFY_AUDIENCE && !e.IAP_AUDIENCE) {
+  if (platform === 'local' && e.IAP_VERIFY_AUDIENCE && !e.IAP_AUDIENCE) {
+    // Only App Engine and Cloud Run have a metadata server to derive the audience from.
     problems.push('IAP_AUDIENCE: required outside App Engine and Cloud Run to verify the IAP audience (or IAP_VERIFY_AUDIENCE=false)');
   }
   if (e.CLEANUP_INVOKER_SERVICE_ACCOUNT && !e.PUBLIC_URL) {

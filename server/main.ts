@@ -174,7 +174,12 @@ async function main(): Promise<void> {
     throw e;
   }
   if (config.platform === 'local') process.env.METADATA_SERVER_DETECTION ??= 'none';
-  const { url, service } = await startServer(config);
+  const { server, url, service } = await startServer(config);
+  // App Engine and Cloud Run send SIGTERM before stopping an instance: finish requests, then write out
+  // the audit entries still in flight.
+  process.once('SIGTERM', () => {
+    server.close(() => void service.audit.flush().finally(() => process.exit(0)));
+  });
   const mode = config.emulatorEndpoint ? `EMULATOR MODE: Google APIs at ${config.emulatorEndpoint}` : 'Google APIs';
   console.log(JSON.stringify({ severity: 'INFO', message: `JIT Access ${VERSION} listening on ${url} (${mode}, ${config.catalog} catalog, scope ${config.scope})` }));
   service.audit.record({

@@ -111,5 +111,5 @@ export class NotificationService {
 }
 
 function unsent(failure: string): AppError {
-  return new AppError(503, 'NOTIFICATION_FAILED', `Your request was not sent, so nobody can approve it: ${failure}. Nothing was granted; try again later, or ask your administrator to check how the service sends notifications.`);
+  return new AppError(503, 'NOTIFICATION_FAILED', `Your request was not sent, so nobody can approve it: ${failure.replace(/\.$/, '')}. Nothing was granted; try again later, or ask your administrator to check how the service sends notifications.`);
 }

@@ -58,6 +58,8 @@ describe('configuration', () => {
     [{ IAP_VERIFY_AUDIENCE: 'yes' }, 'IAP_VERIFY_AUDIENCE: must be true or false'],
     [{ GOOGLE_API_ENDPOINT: 'localhost:8085' }, 'GOOGLE_API_ENDPOINT: must be an http(s) URL'],
     [{ AUDIT_LOG_DESTINATION: 'file' }, 'AUDIT_LOG_DESTINATION: must be stdout or logging-api'],
+    [{ SMTP_SECRET: 'projects/p/secrets/s/versions/1' }, 'SMTP_USERNAME: required with SMTP_SECRET'],
+    [{ IAP_AUDIENCE: '', GOOGLE_API_ENDPOINT: 'http://127.0.0.1:8085' }, 'IAP_AUDIENCE: required outside App Engine and Cloud Run'],
   ])('refuses %o naming the variable and the problem', (env, message) => {
     expect(problemsOf(env)).toContain(message);
   });
