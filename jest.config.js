@@ -8,4 +8,6 @@ module.exports = {
   },
   transformIgnorePatterns: ['/node_modules/(?!(jose)/)'],
   testTimeout: 30000,
+  // Builds the SPA for the browser tests (test/e2e) when dist/web is missing or stale.
+  globalSetup: '<rootDir>/test/e2e/support/global-setup.ts',
 };

@@ -1,0 +1,69 @@
+// In the browser: "My access" lists the user's grants with a live countdown; Extend moves a grant's end,
+// and End now (after a confirmation) removes the binding from the IAM policy.
+import type { Browser } from 'playwright-core';
+import { policyOf } from '../support/stack';
+import { launchBrowser, newPage, screenshotOnFailure } from './support/browser';
+import { startBrowserStack, type BrowserStack } from './support/e2e-stack';
+import { signIn } from './support/steps';
+
+const TEMPORARY = /^\(request\.time >= timestamp\("(.+)"\) && request\.time < timestamp\("(.+)"\)\)$/;
+
+let stack: BrowserStack;
+let browser: Browser;
+
+beforeAll(async () => {
+  // The browser first: without Chromium the suite fails at once, with nothing left running.
+  browser = await launchBrowser();
+  stack = await startBrowserStack();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+/** Activates through the API: these grants are the test's setting, not its subject. */
+async function activate(email: string, projectId: string, role: string, durationMinutes: number): Promise<void> {
+  const api = stack.as(email);
+  const { body } = await api.get(`/api/v1/projects/${projectId}/roles`);
+  const id = body.roles.find((r: { role: string }) => r.role === role).id;
+  const activated = await api.post(`/api/v1/projects/${projectId}/activations`, { roles: [id], justification: 'INC-7 setting up', durationMinutes });
+  expect(activated.status).toBe(201);
+}
+
+async function activationEnd(projectId: string, role: string): Promise<string | undefined> {
+  const { bindings } = await policyOf(stack.emulator, projectId);
+  const binding = bindings.find((b) => b.role === role && b.condition?.title === 'JIT access activation' && b.members.includes('user:alice@example.com'));
+  return binding && TEMPORARY.exec(binding.condition.expression)![2];
+}
+
+test('extends one grant and ends another', async () => {
+  await activate('alice@example.com', 'staging-app', 'roles/compute.admin', 60);
+  await activate('alice@example.com', 'prod-app', 'roles/cloudsql.admin', 10);
+  const page = await newPage(browser);
+  await screenshotOnFailure(page, 'my-access', async () => {
+    await signIn(page, stack.url, 'alice@example.com');
+    await page.getByRole('link', { name: 'My access' }).click();
+    const rows = page.getByRole('table', { name: 'Active grants' }).getByRole('row');
+    await rows.nth(2).waitFor();
+    const cloudsql = rows.filter({ hasText: 'roles/cloudsql.admin' });
+    expect(await cloudsql.textContent()).toMatch(/(9|10) min \d\d s left/);
+
+    await page.getByRole('button', { name: 'Extend roles/cloudsql.admin on prod-app' }).click();
+    const extend = page.getByRole('dialog', { name: 'Extend access' });
+    await extend.getByRole('combobox', { name: 'Let it last, from now' }).selectOption({ label: '1 hour' });
+    await extend.getByRole('button', { name: 'Extend' }).click();
+    await page.getByText('Your access to roles/cloudsql.admin on prod-app now lasts until').waitFor();
+    const end = await activationEnd('prod-app', 'roles/cloudsql.admin');
+    expect(Date.parse(end!) - Date.now()).toBeGreaterThan(55 * 60_000);
+
+    await page.getByRole('button', { name: 'End now roles/compute.admin on staging-app' }).click();
+    const confirm = page.getByRole('dialog', { name: 'End access now?' });
+    await confirm.getByRole('textbox', { name: 'Reason (optional)' }).fill('Done, incident closed');
+    await confirm.getByRole('button', { name: 'End now' }).click();
+    await page.getByText('Your access to roles/compute.admin on staging-app was removed.').waitFor();
+    expect(await activationEnd('staging-app', 'roles/compute.admin')).toBeUndefined();
+    await rows.filter({ hasText: 'staging-app' }).waitFor({ state: 'detached' });
+    expect(await rows.count()).toBe(2);
+  });
+});

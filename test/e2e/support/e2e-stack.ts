@@ -1,0 +1,59 @@
+// What a browser test runs against: the emulator with its IAP proxy and mailbox, and the service
+// in-process serving the built SPA, configured as the demo configures it.
+import { loadConfig } from '../../../server/config';
+import { startServer } from '../../../server/main';
+import type { RunningEmulator } from '../../../emulator/server';
+import { demoWorld, startTestEmulator } from '../../support/emulator';
+import { apiClient, mintAssertion, stackEnv, type ApiClient } from '../../support/stack';
+import { ensureWebBuilt, WEB_ROOT } from './web-build';
+
+export interface BrowserStack {
+  emulator: RunningEmulator;
+  /** The IAP proxy: the address users open. */
+  url: string;
+  /** The API as this user, straight to the service: for a test's preparations, not its subject. */
+  as(email: string): ApiClient;
+  close(): Promise<void>;
+}
+
+export const JUSTIFICATION_HINT = 'A ticket number, such as INC-1234';
+
+export async function startBrowserStack(env: Record<string, string> = {}): Promise<BrowserStack> {
+  ensureWebBuilt();
+  process.env.METADATA_SERVER_DETECTION = 'none';
+  const world = demoWorld();
+  const emulator = await startTestEmulator(world, { iapPort: 0 });
+  try {
+    const url = emulator.iapUrl!;
+    const config = loadConfig(
+      stackEnv(emulator, world, {
+        PUBLIC_URL: url,
+        SMTP_HOST: '127.0.0.1',
+        SMTP_PORT: String(emulator.smtpPort),
+        SMTP_ENABLE_STARTTLS: 'false',
+        SMTP_SENDER_ADDRESS: `jit-access@${world.organization.domain}`,
+        JUSTIFICATION_PATTERN: 'INC-[0-9]+.*',
+        JUSTIFICATION_HINT,
+        ...env,
+      }),
+    );
+    const started = await startServer(config, undefined, WEB_ROOT);
+    emulator.setUpstream(started.url);
+    return {
+      emulator,
+      url,
+      as: (email) => apiClient(started.url, () => mintAssertion(emulator, { email })),
+      close: async () => {
+        await started.service.audit.flush();
+        await new Promise<void>((resolve) => {
+          started.server.close(() => resolve());
+          started.server.closeAllConnections();
+        });
+        await emulator.close();
+      },
+    };
+  } catch (e) {
+    await emulator.close();
+    throw e;
+  }
+}

@@ -1,0 +1,78 @@
+// The application frame: who is signed in, the navigation, and the page the path names.
+import { useEffect, useRef } from 'react';
+import type { MeResponse } from '../../server/api/schemas';
+import { api } from './api';
+import { ErrorNotice, Loading } from './components/Notice';
+import { ApprovePage } from './pages/ApprovePage';
+import { MyAccessPage } from './pages/MyAccessPage';
+import { NotFoundPage } from './pages/NotFoundPage';
+import { RolesPage } from './pages/RolesPage';
+import { Link, usePath } from './router';
+import { useResource } from './use-resource';
+
+export function App() {
+  const me = useResource(() => api.me(), []);
+  const path = usePath();
+  useFocusOnNavigation(path);
+
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <div className="topbar-inner">
+          <Link href="/" className="brand">
+            <img src="/favicon.svg" alt="" width="24" height="24" />
+            JIT Access
+          </Link>
+          <nav aria-label="Main">
+            <Link href="/" aria-current={path === '/' ? 'page' : undefined}>
+              Request access
+            </Link>
+            <Link href="/my-access" aria-current={path === '/my-access' ? 'page' : undefined}>
+              My access
+            </Link>
+          </nav>
+        </div>
+      </header>
+      <main id="main">
+        {me.state === 'loading' && <Loading>Loading…</Loading>}
+        {me.state === 'failed' && <ErrorNotice title="JIT Access could not start" error={me.error} onRetry={me.reload} />}
+        {me.state === 'ready' && <Page path={path} me={me.data} />}
+      </main>
+      {me.state === 'ready' && (
+        <footer className="footer">
+          <div className="footer-inner">
+            <span>
+              Signed in as <strong>{me.data.user.email}</strong>
+            </span>
+            {/* IAP's own path: it clears the sign-in cookie and asks who you are again. */}
+            <a href="/_gcp_iap/clear_login_cookie">Switch user</a>
+            <span>JIT Access {me.data.version}</span>
+          </div>
+        </footer>
+      )}
+    </>
+  );
+}
+
+function Page({ path, me }: { path: string; me: MeResponse }) {
+  const approval = /^\/approve\/([^/]+)\/?$/.exec(path);
+  if (path === '/') return <RolesPage settings={me.settings} />;
+  if (path === '/my-access') return <MyAccessPage settings={me.settings} />;
+  if (approval) return <ApprovePage token={approval[1]} />;
+  return <NotFoundPage />;
+}
+
+/** After moving to another page, focus its heading, so screen readers announce it and Tab starts there. */
+function useFocusOnNavigation(path: string): void {
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    document.getElementById('page-heading')?.focus();
+  }, [path]);
+}

@@ -1,0 +1,74 @@
+// Activating self-approval roles: a justification and a duration, then one call that grants them all.
+import { useState, type FormEvent } from 'react';
+import type { MeResponse, Role } from '../../../server/api/schemas';
+import { api, type ActivationResponse } from '../api';
+import { Dialog } from '../components/Dialog';
+import { DurationField, durationChoices } from '../components/DurationField';
+import { JustificationField } from '../components/JustificationField';
+import { ErrorNotice } from '../components/Notice';
+import { RoleName } from '../components/RoleName';
+import { formatDuration } from '../format';
+import { justificationProblem } from '../justification';
+
+interface ActivateDialogProps {
+  projectId: string;
+  roles: Role[];
+  settings: MeResponse['settings'];
+  onClose: () => void;
+  onActivated: (result: ActivationResponse) => void;
+}
+
+export function ActivateDialog({ projectId, roles, settings, onClose, onActivated }: ActivateDialogProps) {
+  const [justification, setJustification] = useState('');
+  const [duration, setDuration] = useState(Math.min(settings.defaultDurationMinutes, settings.maxDurationMinutes));
+  const [submitAttempts, setSubmitAttempts] = useState(0);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Error | null>(null);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setSubmitAttempts((n) => n + 1);
+    if (justificationProblem(justification, settings)) return;
+    setBusy(true);
+    setError(null);
+    try {
+      onActivated(await api.activate(projectId, { roles: roles.map((r) => r.id), justification, durationMinutes: duration }));
+    } catch (e) {
+      setError(e as Error);
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Dialog title={roles.length === 1 ? 'Activate role' : `Activate ${roles.length} roles`} onClose={onClose} busy={busy}>
+      <form onSubmit={submit} noValidate>
+        <p>On project <strong>{projectId}</strong>:</p>
+        <ul className="role-list">
+          {roles.map((role) => (
+            <li key={role.id}>
+              <RoleName role={role.role} resourceCondition={role.resourceCondition} />
+            </li>
+          ))}
+        </ul>
+        <JustificationField value={justification} onChange={setJustification} settings={settings} disabled={busy} submitAttempts={submitAttempts} />
+        <DurationField
+          label="For how long"
+          choices={durationChoices(settings.defaultDurationMinutes, settings.maxDurationMinutes)}
+          value={duration}
+          onChange={setDuration}
+          help={`At most ${formatDuration(settings.maxDurationMinutes)}.`}
+          disabled={busy}
+        />
+        {error && <ErrorNotice title={roles.length === 1 ? 'The role was not activated' : 'The roles were not activated'} error={error} />}
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={onClose} disabled={busy}>
+            Cancel
+          </button>
+          <button type="submit" className="button button-primary" disabled={busy}>
+            {busy ? 'Activating…' : 'Activate'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

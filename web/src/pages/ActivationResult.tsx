@@ -1,0 +1,70 @@
+// What an activation granted: each role with its start and end, and what to expect from IAM.
+import type { ActivationResponse } from '../api';
+import { Countdown } from '../components/Countdown';
+import { Notice, NotificationFailures } from '../components/Notice';
+import { PageHeading } from '../components/PageHeading';
+import { RoleName } from '../components/RoleName';
+import { formatTime } from '../format';
+import { Link } from '../router';
+
+export function ActivationResult({ result, onBack }: { result: ActivationResponse; onBack: () => void }) {
+  return (
+    <section>
+      <PageHeading title="Access granted" focusOnMount />
+      <Notice kind="success" title={`You have ${result.grants.length === 1 ? 'the role' : `${result.grants.length} roles`} on ${result.projectId}`}>
+        <p>It takes IAM a few minutes to apply the change everywhere: if a command is still refused, wait a minute and try again.</p>
+      </Notice>
+      <NotificationFailures failures={result.notificationFailures} consequence="Your access is granted all the same." />
+      <GrantTable result={result} />
+      <dl className="details">
+        <dt>Justification</dt>
+        <dd>{result.justification}</dd>
+      </dl>
+      <div className="actions">
+        <button type="button" className="button button-primary" onClick={onBack}>
+          Back to roles
+        </button>
+        <Link className="button" href="/my-access">
+          My access
+        </Link>
+        <a className="button" href={`https://console.cloud.google.com/home/dashboard?project=${encodeURIComponent(result.projectId)}`} target="_blank" rel="noreferrer">
+          Open Cloud Console
+        </a>
+      </div>
+    </section>
+  );
+}
+
+function GrantTable({ result }: { result: ActivationResponse }) {
+  return (
+    <table className="table">
+      <caption>Granted on {result.projectId}</caption>
+      <thead>
+        <tr>
+          <th scope="col">Role</th>
+          <th scope="col">From</th>
+          <th scope="col">Until</th>
+          <th scope="col">Time left</th>
+        </tr>
+      </thead>
+      <tbody>
+        {result.grants.map((grant) => (
+          <tr key={grant.id}>
+            <td data-label="Role">
+              <RoleName role={grant.role} resourceCondition={grant.resourceCondition} />
+            </td>
+            <td data-label="From" className="nowrap">
+              {formatTime(grant.start)}
+            </td>
+            <td data-label="Until" className="nowrap">
+              {formatTime(grant.end)}
+            </td>
+            <td data-label="Time left">
+              <Countdown until={grant.end} />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

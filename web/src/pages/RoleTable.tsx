@@ -1,0 +1,62 @@
+// The eligible roles of one project, each with how it is activated and whether it is active now.
+import type { Role } from '../../../server/api/schemas';
+import { Countdown } from '../components/Countdown';
+import { RoleName } from '../components/RoleName';
+
+interface RoleTableProps {
+  projectId: string;
+  roles: Role[];
+  selected: Set<string>;
+  onToggle: (roleId: string) => void;
+}
+
+/** Role ids are unique and free of spaces (`project:role[:condition in base64]`), so they make element ids. */
+const checkboxId = (role: Role) => `select-${role.id}`;
+
+export function RoleTable({ projectId, roles, selected, onToggle }: RoleTableProps) {
+  return (
+    <table className="table roles">
+      <caption>Your eligible roles on {projectId}</caption>
+      <thead>
+        <tr>
+          <th scope="col" className="select-column">
+            <span className="visually-hidden">Select</span>
+          </th>
+          <th scope="col">Role</th>
+          <th scope="col">Activation</th>
+          <th scope="col">Status</th>
+        </tr>
+      </thead>
+      <tbody>
+        {roles.map((role) => (
+          <tr key={role.id} className={selected.has(role.id) ? 'selected' : undefined}>
+            <td className="select-column">
+              <input id={checkboxId(role)} type="checkbox" checked={selected.has(role.id)} onChange={() => onToggle(role.id)} />
+            </td>
+            <td data-label="Role">
+              <label htmlFor={checkboxId(role)}>
+                <RoleName role={role.role} resourceCondition={role.resourceCondition} />
+              </label>
+            </td>
+            <td data-label="Activation">
+              {role.activationType === 'self' ? (
+                <span className="badge">Self-approval</span>
+              ) : (
+                <span className="badge badge-peer">Peer approval</span>
+              )}
+            </td>
+            <td data-label="Status">
+              {role.status === 'active' && role.activeUntil ? (
+                <span className="status-active">
+                  Active · <Countdown until={role.activeUntil} />
+                </span>
+              ) : (
+                <span className="status-available">Available</span>
+              )}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

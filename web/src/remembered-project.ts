@@ -1,0 +1,32 @@
+// The last project a user worked on, kept in this browser so the next visit starts there.
+import { useState } from 'react';
+
+const KEY = 'jitaccess.projectId';
+
+function read(): string | null {
+  try {
+    return window.localStorage.getItem(KEY);
+  } catch {
+    // Storage can be disabled by policy; the app then simply asks every time.
+    return null;
+  }
+}
+
+function write(projectId: string): void {
+  try {
+    window.localStorage.setItem(KEY, projectId);
+  } catch {
+    // As above: not remembering is acceptable.
+  }
+}
+
+export function useRememberedProject(): [string | null, (projectId: string) => void] {
+  const [projectId, setProjectId] = useState(read);
+  return [
+    projectId,
+    (chosen: string) => {
+      write(chosen);
+      setProjectId(chosen);
+    },
+  ];
+}
