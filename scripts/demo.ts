@@ -80,7 +80,8 @@ async function main(): Promise<void> {
     SMTP_SENDER_ADDRESS: `jit-access@${world.organization.domain}`,
     NOTIFICATION_TOPIC: world.topics[0]?.split('/').pop(),
     PUBLIC_URL: publicUrl,
-    JUSTIFICATION_HINT: process.env.JUSTIFICATION_HINT ?? 'A ticket number, such as INC-1234',
+    JUSTIFICATION_HINT: process.env.JUSTIFICATION_HINT ?? 'A ticket number such as INC-1234, then why',
+    JUSTIFICATION_PATTERN: process.env.JUSTIFICATION_PATTERN ?? '[A-Z]+-[0-9]+.*',
   });
   emulator.setUpstream(service.url);
 
