@@ -79,7 +79,9 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
   const resourceManager = new ResourceManager(auth, endpoints, config.timeouts);
   const asset = new CloudAsset(auth, endpoints, config.timeouts, config.scope);
   const source =
-    config.catalog === 'PolicyAnalyzer' ? new PolicyAnalyzerSource(asset) : new AssetInventorySource(asset, new CloudIdentity(auth, endpoints, config.timeouts, config.customerId));
+    config.catalog === 'PolicyAnalyzer'
+      ? new PolicyAnalyzerSource(asset, config.cacheSeconds)
+      : new AssetInventorySource(asset, new CloudIdentity(auth, endpoints, config.timeouts, config.customerId), config.cacheSeconds);
   const catalog = new Catalog(
     source,
     config.cacheSeconds,

@@ -1,9 +1,8 @@
 // Cloud Asset API: effective IAM policies, IAM policy search, resource search and the Policy Analyzer.
-import { cloudasset_v1 } from 'googleapis/build/src/apis/cloudasset/v1';
-import type { GoogleAuth, OAuth2Client } from 'google-auth-library';
+import type { cloudasset_v1 } from 'googleapis/build/src/apis/cloudasset/v1';
 import type { Binding } from '../domain/iam-policy';
 import { notFound } from '../errors';
-import { backendError, clientOptions, readOptions, statusOf, type GoogleEndpoints, type Timeouts } from './connection';
+import { lazyClient, backendError, readOptions, statusOf, type GoogleEndpoints, type Timeouts, type GoogleCredentials } from './connection';
 
 export const PROJECT_RESOURCE_PREFIX = '//cloudresourcemanager.googleapis.com/projects/';
 
@@ -40,21 +39,39 @@ export interface AnalysisResult {
 }
 
 export class CloudAsset {
-  private readonly api: cloudasset_v1.Cloudasset;
+  private readonly api: () => cloudasset_v1.Cloudasset;
+  private readonly effectiveReads = new Map<string, Promise<AttachedBinding[]>>();
 
   constructor(
-    auth: GoogleAuth | OAuth2Client,
+    auth: GoogleCredentials,
     endpoints: GoogleEndpoints,
     private readonly timeouts: Timeouts,
     private readonly scope: string,
   ) {
-    this.api = new cloudasset_v1.Cloudasset(clientOptions(auth, endpoints));
+    this.api = lazyClient(auth, endpoints, (options) => {
+      const { cloudasset_v1 } = require('googleapis/build/src/apis/cloudasset/v1') as typeof import('googleapis/build/src/apis/cloudasset/v1');
+      return new cloudasset_v1.Cloudasset(options);
+    });
   }
 
-  /** The bindings that apply to a project: its own policy and those of its folders and organization. */
-  async effectiveBindings(projectId: string): Promise<AttachedBinding[]> {
+  /**
+   * The bindings that apply to a project: its own policy and those of its folders and organization.
+   * Concurrent callers share one call. An answer in flight is at most one round trip older than a new
+   * one, far less than the Asset API's own lag behind IAM, and the method's quota is only 100 calls a
+   * minute per project: a crowd activating on one project at once must not spend it.
+   */
+  effectiveBindings(projectId: string): Promise<AttachedBinding[]> {
+    let read = this.effectiveReads.get(projectId);
+    if (!read) {
+      read = this.readEffectiveBindings(projectId).finally(() => this.effectiveReads.delete(projectId));
+      this.effectiveReads.set(projectId, read);
+    }
+    return read;
+  }
+
+  private async readEffectiveBindings(projectId: string): Promise<AttachedBinding[]> {
     try {
-      const res = await this.api.effectiveIamPolicies.batchGet({ scope: this.scope, names: [`${PROJECT_RESOURCE_PREFIX}${projectId}`] }, readOptions(this.timeouts));
+      const res = await this.api().effectiveIamPolicies.batchGet({ scope: this.scope, names: [`${PROJECT_RESOURCE_PREFIX}${projectId}`] }, readOptions(this.timeouts));
       const policies = res.data.policyResults?.[0]?.policies ?? [];
       return policies.flatMap((p) => (p.policy?.bindings ?? []).map((b) => ({ attachedResource: p.attachedResource ?? '', binding: b as Binding })));
     } catch (e) {
@@ -70,7 +87,7 @@ export class CloudAsset {
     let pageToken: string | undefined;
     try {
       do {
-        const res = await this.api.v1.searchAllIamPolicies({ scope: this.scope, query, pageSize: 500, pageToken }, readOptions(this.timeouts));
+        const res = await this.api().v1.searchAllIamPolicies({ scope: this.scope, query, pageSize: 500, pageToken }, readOptions(this.timeouts));
         for (const r of res.data.results ?? []) {
           results.push({
             resource: r.resource ?? '',
@@ -94,7 +111,7 @@ export class CloudAsset {
     let pageToken: string | undefined;
     try {
       do {
-        const res = await this.api.v1.searchAllResources(
+        const res = await this.api().v1.searchAllResources(
           { scope: this.scope, assetTypes: ['cloudresourcemanager.googleapis.com/Project'], query, pageSize: 500, pageToken },
           readOptions(this.timeouts),
         );
@@ -121,7 +138,7 @@ export class CloudAsset {
     expandResources?: boolean;
   }): Promise<{ results: AnalysisResult[]; warnings: string[] }> {
     try {
-      const res = await this.api.v1.analyzeIamPolicy(
+      const res = await this.api().v1.analyzeIamPolicy(
         {
           scope: this.scope,
           'analysisQuery.identitySelector.identity': query.identity,

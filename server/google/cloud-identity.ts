@@ -1,20 +1,22 @@
 // Cloud Identity groups: which groups a user belongs to, and who belongs to a group, through nesting.
-import { cloudidentity_v1 } from 'googleapis/build/src/apis/cloudidentity/v1';
-import type { GoogleAuth, OAuth2Client } from 'google-auth-library';
-import { backendError, clientOptions, readOptions, type GoogleEndpoints, type Timeouts } from './connection';
+import type { cloudidentity_v1 } from 'googleapis/build/src/apis/cloudidentity/v1';
+import { lazyClient, backendError, readOptions, type GoogleEndpoints, type Timeouts, type GoogleCredentials } from './connection';
 
 const DISCUSSION_FORUM_LABEL = 'cloudidentity.googleapis.com/groups.discussion_forum';
 
 export class CloudIdentity {
-  private readonly api: cloudidentity_v1.Cloudidentity;
+  private readonly api: () => cloudidentity_v1.Cloudidentity;
 
   constructor(
-    auth: GoogleAuth | OAuth2Client,
+    auth: GoogleCredentials,
     endpoints: GoogleEndpoints,
     private readonly timeouts: Timeouts,
     private readonly customerId?: string,
   ) {
-    this.api = new cloudidentity_v1.Cloudidentity(clientOptions(auth, endpoints));
+    this.api = lazyClient(auth, endpoints, (options) => {
+      const { cloudidentity_v1 } = require('googleapis/build/src/apis/cloudidentity/v1') as typeof import('googleapis/build/src/apis/cloudidentity/v1');
+      return new cloudidentity_v1.Cloudidentity(options);
+    });
   }
 
   /** Emails (lower case) of every group the user is in, directly or through nested groups. */
@@ -25,7 +27,7 @@ export class CloudIdentity {
     let pageToken: string | undefined;
     try {
       do {
-        const res = await this.api.groups.memberships.searchTransitiveGroups(
+        const res = await this.api().groups.memberships.searchTransitiveGroups(
           { parent: 'groups/-', query: clauses.join(' && '), pageSize: 1000, pageToken },
           readOptions(this.timeouts),
         );
@@ -42,10 +44,10 @@ export class CloudIdentity {
   async transitiveUsersOf(groupEmail: string): Promise<string[]> {
     const users: string[] = [];
     try {
-      const lookup = await this.api.groups.lookup({ 'groupKey.id': groupEmail }, readOptions(this.timeouts));
+      const lookup = await this.api().groups.lookup({ 'groupKey.id': groupEmail }, readOptions(this.timeouts));
       let pageToken: string | undefined;
       do {
-        const res = await this.api.groups.memberships.searchTransitiveMemberships(
+        const res = await this.api().groups.memberships.searchTransitiveMemberships(
           { parent: lookup.data.name!, pageSize: 1000, pageToken },
           readOptions(this.timeouts),
         );

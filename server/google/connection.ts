@@ -1,6 +1,6 @@
 // How the service reaches Google: credentials, the API root (Google or the local emulator), timeouts,
 // retries, and the translation of Google's errors into answers a user can act on.
-import { GoogleAuth, OAuth2Client } from 'google-auth-library';
+import type { GoogleAuth, OAuth2Client } from 'google-auth-library';
 import { AppError } from '../errors';
 
 export interface GoogleEndpoints {
@@ -41,7 +41,20 @@ export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platf
  */
 const transporterOptions = { fetchImplementation: fetch };
 
-export function googleCredentials(emulatorEndpoint?: string): GoogleAuth | OAuth2Client {
+/**
+ * The service's credentials, created when the first Google API is called: google-auth-library, like the
+ * googleapis modules (see {@link lazyClient}), takes a good part of start-up time to load, and start-up
+ * calls no Google API.
+ */
+export type GoogleCredentials = () => GoogleAuth | OAuth2Client;
+
+export function googleCredentials(emulatorEndpoint?: string): GoogleCredentials {
+  let credentials: GoogleAuth | OAuth2Client | undefined;
+  return () => (credentials ??= createCredentials(emulatorEndpoint));
+}
+
+function createCredentials(emulatorEndpoint?: string): GoogleAuth | OAuth2Client {
+  const { GoogleAuth, OAuth2Client } = require('google-auth-library') as typeof import('google-auth-library');
   if (emulatorEndpoint) {
     const client = new OAuth2Client({ transporterOptions });
     client.setCredentials({ access_token: EMULATOR_ACCESS_TOKEN });
@@ -57,8 +70,14 @@ export interface Timeouts {
 }
 
 /** Options for the googleapis clients of one API. */
-export function clientOptions(auth: GoogleAuth | OAuth2Client, endpoints: GoogleEndpoints) {
-  return { auth, ...(endpoints.rootUrl ? { rootUrl: endpoints.rootUrl } : {}), userAgentDirectives: [{ product: 'jit-access', version: '1' }] };
+function clientOptions(auth: GoogleCredentials, endpoints: GoogleEndpoints) {
+  return { auth: auth(), ...(endpoints.rootUrl ? { rootUrl: endpoints.rootUrl } : {}), userAgentDirectives: [{ product: 'jit-access', version: '1' }] };
+}
+
+/** The googleapis client of one API, built on its first call (its module is loaded then, too). */
+export function lazyClient<T>(auth: GoogleCredentials, endpoints: GoogleEndpoints, build: (options: ReturnType<typeof clientOptions>) => T): () => T {
+  let client: T | undefined;
+  return () => (client ??= build(clientOptions(auth, endpoints)));
 }
 
 /**
@@ -92,6 +111,7 @@ interface GaxiosLikeError {
   code?: string | number;
   message?: string;
   name?: string;
+  cause?: { name?: string };
   response?: { status?: number; data?: { error?: { message?: string; status?: string } } };
 }
 
@@ -107,9 +127,21 @@ export function googleMessageOf(e: unknown): string {
   return err?.response?.data?.error?.message ?? err?.message ?? String(e);
 }
 
-function isTimeout(e: unknown): boolean {
+/**
+ * Whether a call ran out of time. With fetch, gaxios reports its timeout as code `TimeoutError` (the
+ * abort signal's reason); its message varies ("Unexpected Gaxios Error" in some runtimes), so the message
+ * is only the last resort.
+ */
+export function isTimeout(e: unknown): boolean {
   const err = e as GaxiosLikeError;
-  return err?.name === 'AbortError' || err?.code === 'ETIMEDOUT' || err?.code === 'ECONNABORTED' || /timeout|timed out|aborted/i.test(err?.message ?? '');
+  return (
+    err?.code === 'TimeoutError' ||
+    err?.cause?.name === 'TimeoutError' ||
+    err?.name === 'AbortError' ||
+    err?.code === 'ETIMEDOUT' ||
+    err?.code === 'ECONNABORTED' ||
+    /timeout|timed out|aborted/i.test(err?.message ?? '')
+  );
 }
 
 /**

@@ -1,25 +1,27 @@
 // IAM Service Account Credentials: signs JWTs with the service account's Google-managed key, which is how
 // approval requests are signed (the service holds no private key of its own).
-import { iamcredentials_v1 } from 'googleapis/build/src/apis/iamcredentials/v1';
-import type { GoogleAuth, OAuth2Client } from 'google-auth-library';
+import type { iamcredentials_v1 } from 'googleapis/build/src/apis/iamcredentials/v1';
 import { AppError } from '../errors';
-import { backendError, clientOptions, googleMessageOf, readOptions, statusOf, type GoogleEndpoints, type Timeouts } from './connection';
+import { lazyClient, backendError, googleMessageOf, readOptions, statusOf, type GoogleEndpoints, type Timeouts, type GoogleCredentials } from './connection';
 
 export class IamCredentials {
-  private readonly api: iamcredentials_v1.Iamcredentials;
+  private readonly api: () => iamcredentials_v1.Iamcredentials;
 
   constructor(
-    auth: GoogleAuth | OAuth2Client,
+    auth: GoogleCredentials,
     endpoints: GoogleEndpoints,
     private readonly timeouts: Timeouts,
   ) {
-    this.api = new iamcredentials_v1.Iamcredentials(clientOptions(auth, endpoints));
+    this.api = lazyClient(auth, endpoints, (options) => {
+      const { iamcredentials_v1 } = require('googleapis/build/src/apis/iamcredentials/v1') as typeof import('googleapis/build/src/apis/iamcredentials/v1');
+      return new iamcredentials_v1.Iamcredentials(options);
+    });
   }
 
   /** A compact RS256 JWT with these claims, signed as the service account. */
   async signJwt(serviceAccount: string, claims: Record<string, unknown>): Promise<string> {
     try {
-      const res = await this.api.projects.serviceAccounts.signJwt(
+      const res = await this.api().projects.serviceAccounts.signJwt(
         { name: `projects/-/serviceAccounts/${serviceAccount}`, requestBody: { payload: JSON.stringify(claims) } },
         // Signing has no side effect, so it may be retried like a read.
         readOptions(this.timeouts),

@@ -1,8 +1,8 @@
 // Cloud Resource Manager v3: project lookups and the IAM policies of projects.
-import { cloudresourcemanager_v3 } from 'googleapis/build/src/apis/cloudresourcemanager/v3';
-import type { GoogleAuth, OAuth2Client } from 'google-auth-library';
+import type { cloudresourcemanager_v3 } from 'googleapis/build/src/apis/cloudresourcemanager/v3';
 import type { Policy } from '../domain/iam-policy';
-import { backendError, clientOptions, readOptions, writeOptions, type GoogleEndpoints, type Timeouts } from './connection';
+import { AppError } from '../errors';
+import { lazyClient, backendError, isTimeout, readOptions, statusOf, writeOptions, type GoogleEndpoints, type Timeouts, type GoogleCredentials } from './connection';
 
 export interface ProjectSummary {
   projectId: string;
@@ -11,19 +11,22 @@ export interface ProjectSummary {
 }
 
 export class ResourceManager {
-  private readonly api: cloudresourcemanager_v3.Cloudresourcemanager;
+  private readonly api: () => cloudresourcemanager_v3.Cloudresourcemanager;
 
   constructor(
-    auth: GoogleAuth | OAuth2Client,
+    auth: GoogleCredentials,
     endpoints: GoogleEndpoints,
     private readonly timeouts: Timeouts,
   ) {
-    this.api = new cloudresourcemanager_v3.Cloudresourcemanager(clientOptions(auth, endpoints));
+    this.api = lazyClient(auth, endpoints, (options) => {
+      const { cloudresourcemanager_v3 } = require('googleapis/build/src/apis/cloudresourcemanager/v3') as typeof import('googleapis/build/src/apis/cloudresourcemanager/v3');
+      return new cloudresourcemanager_v3.Cloudresourcemanager(options);
+    });
   }
 
   async getProjectPolicy(projectId: string): Promise<Policy> {
     try {
-      const res = await this.api.projects.getIamPolicy(
+      const res = await this.api().projects.getIamPolicy(
         { resource: `projects/${projectId}`, requestBody: { options: { requestedPolicyVersion: 3 } } },
         readOptions(this.timeouts),
       );
@@ -33,13 +36,25 @@ export class ResourceManager {
     }
   }
 
-  /** Writes a policy; the raw error propagates so the caller can tell an etag conflict from a failure. */
+  /**
+   * Writes a policy; the raw error propagates so the caller can tell an etag conflict from a failure.
+   * A write that timed out is the exception: Google may still apply it, and the user must hear that.
+   */
   async setProjectPolicy(projectId: string, policy: Policy, reason: string): Promise<Policy> {
-    const res = await this.api.projects.setIamPolicy(
-      { resource: `projects/${projectId}`, requestBody: { policy: policy as cloudresourcemanager_v3.Schema$Policy } },
-      writeOptions(this.timeouts, { 'x-goog-request-reason': headerSafe(reason) }),
-    );
-    return res.data as Policy;
+    try {
+      const res = await this.api().projects.setIamPolicy(
+        { resource: `projects/${projectId}`, requestBody: { policy: policy as cloudresourcemanager_v3.Schema$Policy } },
+        writeOptions(this.timeouts, { 'x-goog-request-reason': headerSafe(reason) }),
+      );
+      return res.data as Policy;
+    } catch (e) {
+      if (statusOf(e) !== undefined || !isTimeout(e)) throw e;
+      throw new AppError(
+        504,
+        'BACKEND_TIMEOUT',
+        `Google did not confirm in time that it updated the IAM policy of project ${projectId}, so the change may still take effect. Reload to see what is active before you try again.`,
+      );
+    }
   }
 
   /** Every project matching a Resource Manager search query, all pages. */
@@ -48,7 +63,7 @@ export class ResourceManager {
     let pageToken: string | undefined;
     try {
       do {
-        const res = await this.api.projects.search({ query, pageSize: 1000, pageToken }, readOptions(this.timeouts));
+        const res = await this.api().projects.search({ query, pageSize: 1000, pageToken }, readOptions(this.timeouts));
         for (const p of res.data.projects ?? []) {
           if (p.projectId && p.parent) projects.push({ projectId: p.projectId, parent: p.parent, displayName: p.displayName ?? undefined });
         }

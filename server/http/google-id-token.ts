@@ -1,6 +1,7 @@
 // Google-signed OIDC ID tokens, as Cloud Scheduler sends them (`Authorization: Bearer …`) when a job is
 // set up with an OIDC token for a service account: RS256, issuer accounts.google.com, our audience.
-import { createRemoteJWKSet, jwtVerify, errors as joseErrors, type JWTPayload } from 'jose';
+import type { JWTPayload, JWTVerifyGetKey } from 'jose';
+import { jose, remoteKeys } from '../jose';
 import { AppError, unauthenticated } from '../errors';
 
 /** Google issues ID tokens under both spellings. */
@@ -13,16 +14,16 @@ export interface GoogleIdentity {
 }
 
 export class GoogleIdTokenVerifier {
-  private readonly keys: ReturnType<typeof createRemoteJWKSet>;
+  private readonly keys: JWTVerifyGetKey;
 
   constructor(jwksUrl: string) {
-    this.keys = createRemoteJWKSet(new URL(jwksUrl), { cacheMaxAge: 60 * 60 * 1000, cooldownDuration: 30_000 });
+    this.keys = remoteKeys(jwksUrl);
   }
 
   async verify(token: string, audience: string): Promise<GoogleIdentity> {
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, this.keys, {
+      ({ payload } = await jose().jwtVerify(token, this.keys, {
         issuer: GOOGLE_ID_TOKEN_ISSUERS,
         audience,
         algorithms: ['RS256'],
@@ -30,7 +31,8 @@ export class GoogleIdTokenVerifier {
         requiredClaims: ['exp', 'iat', 'sub'],
       }));
     } catch (e) {
-      if (e instanceof joseErrors.JWKSTimeout || !(e instanceof joseErrors.JOSEError)) {
+      const { errors } = jose();
+      if (e instanceof errors.JWKSTimeout || !(e instanceof errors.JOSEError)) {
         throw new AppError(503, 'GOOGLE_KEYS_UNAVAILABLE', `Google's token signing keys could not be fetched to check the caller: ${(e as Error).message}`);
       }
       throw unauthenticated(`The bearer token was rejected: ${reasonOf(e, audience)}`);
@@ -44,15 +46,16 @@ export class GoogleIdTokenVerifier {
 }
 
 function reasonOf(e: unknown, audience: string): string {
-  if (e instanceof joseErrors.JWTExpired) return 'it has expired.';
-  if (e instanceof joseErrors.JWTClaimValidationFailed) {
+  const { errors } = jose();
+  if (e instanceof errors.JWTExpired) return 'it has expired.';
+  if (e instanceof errors.JWTClaimValidationFailed) {
     if (e.claim === 'aud') return `it was issued for another audience (expected ${audience}; set the Cloud Scheduler job's OIDC audience to it).`;
     if (e.claim === 'iss') return `it was not issued by Google (expected issuer ${GOOGLE_ID_TOKEN_ISSUERS[0]}).`;
     if (e.claim === 'iat' || e.claim === 'nbf') return 'it is not valid yet (check the clocks).';
     return `the claim "${e.claim}" is invalid.`;
   }
-  if (e instanceof joseErrors.JOSEAlgNotAllowed) return 'it is not signed with RS256.';
-  if (e instanceof joseErrors.JWKSNoMatchingKey) return 'it is signed with a key Google does not publish.';
-  if (e instanceof joseErrors.JWSSignatureVerificationFailed) return 'its signature is invalid.';
+  if (e instanceof errors.JOSEAlgNotAllowed) return 'it is not signed with RS256.';
+  if (e instanceof errors.JWKSNoMatchingKey) return 'it is signed with a key Google does not publish.';
+  if (e instanceof errors.JWSSignatureVerificationFailed) return 'its signature is invalid.';
   return 'it is not a Google-signed ID token.';
 }

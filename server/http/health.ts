@@ -65,14 +65,24 @@ export class HealthCheck {
   }
 }
 
-/** A probe that fetches a URL and expects a 2xx answer. */
+/**
+ * A probe that fetches a URL and expects a 2xx answer. It uses node:http(s), not fetch: the first fetch
+ * of a process loads undici, which would make the first readiness answer after a cold start wait for it.
+ */
 export function urlProbe(name: string, url: string, timeoutMs: number): Probe {
   return {
     name,
-    async run() {
-      const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-      if (!res.ok) throw new Error(`${url} answered HTTP ${res.status}`);
-      return `${url} answered`;
-    },
+    run: () =>
+      new Promise((resolve, reject) => {
+        const { get } = (url.startsWith('https:') ? require('node:https') : require('node:http')) as typeof import('node:http');
+        const request = get(url, { timeout: timeoutMs }, (res) => {
+          res.resume();
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) resolve(`${url} answered`);
+          else reject(new Error(`${url} answered HTTP ${status}`));
+        });
+        request.on('timeout', () => request.destroy(new Error(`${url} did not answer within ${timeoutMs} ms`)));
+        request.on('error', reject);
+      }),
   };
 }

@@ -1,6 +1,7 @@
 // Identity-Aware Proxy: every request reaches the service through IAP, which signs who the user is in the
 // x-goog-iap-jwt-assertion header. The assertion is the only identity the service trusts.
-import { createRemoteJWKSet, jwtVerify, errors as joseErrors, type JWTPayload } from 'jose';
+import type { JWTPayload, JWTVerifyGetKey } from 'jose';
+import { jose, remoteKeys } from '../jose';
 import { AppError, unauthenticated } from '../errors';
 
 export const IAP_ISSUER = 'https://cloud.google.com/iap';
@@ -15,14 +16,14 @@ export interface IapPrincipal {
 }
 
 export class IapVerifier {
-  private readonly keys: ReturnType<typeof createRemoteJWKSet>;
+  private readonly keys: JWTVerifyGetKey;
 
   /** `audience` undefined means the audience is not checked (IAP_VERIFY_AUDIENCE=false). */
   constructor(
     jwksUrl: string,
     readonly audience: string | undefined,
   ) {
-    this.keys = createRemoteJWKSet(new URL(jwksUrl), { cacheMaxAge: 60 * 60 * 1000, cooldownDuration: 30_000 });
+    this.keys = remoteKeys(jwksUrl);
   }
 
   async verify(assertion: string | undefined): Promise<IapPrincipal> {
@@ -31,16 +32,19 @@ export class IapVerifier {
     }
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(assertion, this.keys, {
+      ({ payload } = await jose().jwtVerify(assertion, this.keys, {
         issuer: IAP_ISSUER,
         audience: this.audience,
         algorithms: ['ES256'],
-        // IAP's guidance: allow 30 seconds of clock skew.
+        // IAP's guidance: allow 30 seconds of clock skew; `iat` must be in the past, and an assertion
+        // lives at most 10 minutes (so one issued earlier is refused whatever its `exp` says).
         clockTolerance: 30,
+        maxTokenAge: '10m',
         requiredClaims: ['exp', 'iat', 'email', 'sub'],
       }));
     } catch (e) {
-      if (e instanceof joseErrors.JWKSTimeout || !(e instanceof joseErrors.JOSEError)) {
+      const { errors } = jose();
+      if (e instanceof errors.JWKSTimeout || !(e instanceof errors.JOSEError)) {
         throw new AppError(503, 'IAP_KEYS_UNAVAILABLE', `IAP's signing keys could not be fetched to check the sign-in: ${(e as Error).message}`);
       }
       throw unauthenticated(`The IAP assertion was rejected: ${reasonOf(e, this.audience)}`);
@@ -58,15 +62,16 @@ export class IapVerifier {
 }
 
 function reasonOf(e: unknown, audience: string | undefined): string {
-  if (e instanceof joseErrors.JWTExpired) return 'it has expired.';
-  if (e instanceof joseErrors.JWTClaimValidationFailed) {
+  const { errors } = jose();
+  if (e instanceof errors.JWTExpired) return 'it has expired.';
+  if (e instanceof errors.JWTClaimValidationFailed) {
     if (e.claim === 'aud') return `it was issued for another application (expected audience ${audience}).`;
     if (e.claim === 'iss') return `it was not issued by IAP (expected issuer ${IAP_ISSUER}).`;
     if (e.claim === 'iat' || e.claim === 'nbf') return 'it is not valid yet (check the clocks).';
     return `the claim "${e.claim}" is invalid.`;
   }
-  if (e instanceof joseErrors.JOSEAlgNotAllowed) return 'it is not signed with ES256.';
-  if (e instanceof joseErrors.JWKSNoMatchingKey) return 'it is signed with a key IAP does not publish.';
-  if (e instanceof joseErrors.JWSSignatureVerificationFailed) return 'its signature is invalid.';
+  if (e instanceof errors.JOSEAlgNotAllowed) return 'it is not signed with ES256.';
+  if (e instanceof errors.JWKSNoMatchingKey) return 'it is signed with a key IAP does not publish.';
+  if (e instanceof errors.JWSSignatureVerificationFailed) return 'its signature is invalid.';
   return 'it is malformed.';
 }

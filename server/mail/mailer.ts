@@ -1,6 +1,6 @@
 // Sends email over SMTP with nodemailer: the SMTP_* settings, the password from SMTP_PASSWORD or Secret
 // Manager (SMTP_SECRET), recipients mapped through SMTP_ADDRESS_MAPPING.
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import type { Config } from '../config';
 import type { Timeouts } from '../google/connection';
@@ -103,6 +103,8 @@ export class Mailer {
     const { host, port, startTls, username, options } = this.settings;
     const password = username ? await this.password() : undefined;
     const mapped = Object.entries(options).reduce<Partial<SMTPTransport.Options>>((all, [k, v]) => ({ ...all, ...OPTION_MAPPING[k]?.(v) }), {});
+    // Loaded with the first email rather than at start-up, which does not need it.
+    const nodemailer = require('nodemailer') as typeof import('nodemailer');
     return nodemailer.createTransport({
       host,
       port,

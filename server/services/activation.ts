@@ -49,12 +49,21 @@ export class ActivationService {
   async selfActivate(user: AuditUser, projectId: string, roleIds: string[], justification: string, durationMinutes: number): Promise<ActivationResult> {
     const activationId = newActivationId('self');
     const start = startOfActivation(this.now());
-    const end = endOfActivation(start, durationMinutes);
-    const context = { user, project: projectId, justification, activationId, start: start.toISOString(), end: end.toISOString() };
+    // The end is known once the duration is checked: a duration too large for a date has none.
+    const context: { user: AuditUser; project: string; justification: string; activationId: string; start: string; end?: string } = {
+      user,
+      project: projectId,
+      justification,
+      activationId,
+      start: start.toISOString(),
+    };
     try {
       const requested = this.checks.entitlementsOf(projectId, roleIds);
       this.checks.checkJustificationAndDuration(justification, durationMinutes);
-      const eligible = await this.checks.requireEligible(user.email, projectId, requested, 'self');
+      const end = endOfActivation(start, durationMinutes);
+      context.end = end.toISOString();
+      // The policy is read while eligibility is checked: an activation then costs two round trips, not three.
+      const eligible = await this.writer.readAhead(projectId, () => this.checks.requireEligible(user.email, projectId, requested, 'self'));
       const description = activationDescription({ type: 'self', justification });
       const grants: ActivationGrant[] = eligible.map((r) => ({ user: user.email, role: r.role, resourceCondition: r.resourceCondition, start, end, description }));
       await this.writer.apply(projectId, (policy) => addActivations(policy, grants), description);

@@ -4,7 +4,7 @@
 // longer to load than the rest of the service together, and stdout, the default, does not need it.
 import { randomBytes } from 'node:crypto';
 import type { Entry, Log, LoggingOptions } from '@google-cloud/logging';
-import type { GoogleAuth, OAuth2Client } from 'google-auth-library';
+import type { GoogleCredentials } from '../google/connection';
 
 export type AuditEventName =
   | 'runtime.startup'
@@ -68,7 +68,7 @@ export interface AuditDestination {
   projectId: string;
   /** For the Logging API: the emulator's host and port, or Google's default endpoint when absent. */
   emulator?: { host: string; port: number };
-  auth?: GoogleAuth | OAuth2Client;
+  auth?: GoogleCredentials;
 }
 
 /** Labels make events easy to filter in Cloud Logging (`labels.event="activation.succeeded"`). */
@@ -126,7 +126,7 @@ function loggingApiLog(options: AuditDestination): AuditLog {
       projectId: options.projectId,
       fallback: true,
       ...(options.emulator ? { protocol: 'http', apiEndpoint: options.emulator.host, port: options.emulator.port } : {}),
-      ...(options.auth ? { authClient: options.auth as unknown as LoggingOptions['authClient'] } : {}),
+      ...(options.auth ? { authClient: options.auth() as unknown as LoggingOptions['authClient'] } : {}),
     } as LoggingOptions);
     return (log = logging.log(options.logName));
   };

@@ -5,7 +5,7 @@ import type { Entitlement } from '../domain/entitlement';
 import type { ActivationType } from '../domain/eligibility';
 import { parseEligibleCondition } from '../domain/eligibility';
 import type { Binding } from '../domain/iam-policy';
-import type { CloudAsset } from '../google/cloud-asset';
+import type { CloudAsset, ProjectResource } from '../google/cloud-asset';
 import type { CloudIdentity } from '../google/cloud-identity';
 import type { ResourceManager } from '../google/resource-manager';
 import { notFound } from '../errors';
@@ -86,15 +86,20 @@ export class Catalog {
  * Identity. The project list is personalised by searching IAM policies for the user's principals.
  */
 export class AssetInventorySource implements BindingSource {
+  private readonly activeProjects: () => Promise<ProjectResource[]>;
+
   constructor(
     private readonly asset: CloudAsset,
     private readonly identity: CloudIdentity,
-  ) {}
+    cacheSeconds: number,
+  ) {
+    this.activeProjects = activeProjectsOf(asset, cacheSeconds);
+  }
 
   async projectsWithEligibleBindings(userEmail: string): Promise<string[]> {
-    const principals = await this.principalsOf(userEmail);
+    const [principals, projects] = await Promise.all([this.principalsOf(userEmail), this.activeProjects()]);
     const query = [...principals].map((p) => `policy:"${p}"`).join(' OR ');
-    const [hits, projects] = await Promise.all([this.asset.searchIamPolicies(query), this.asset.searchProjects('state:ACTIVE')]);
+    const hits = await this.asset.searchIamPolicies(query);
     const found = new Set<string>();
     for (const hit of hits) {
       if (!hit.bindings.some((b) => bindingNamesAny(b, principals) && parseEligibleCondition(b.condition))) continue;
@@ -137,13 +142,17 @@ export class AssetInventorySource implements BindingSource {
 
 /** Policy Analyzer: Google resolves groups and inheritance; needs Security Command Center quota. */
 export class PolicyAnalyzerSource implements BindingSource {
-  constructor(private readonly asset: CloudAsset) {}
+  private readonly activeProjects: () => Promise<ProjectResource[]>;
+
+  constructor(
+    private readonly asset: CloudAsset,
+    cacheSeconds: number,
+  ) {
+    this.activeProjects = activeProjectsOf(asset, cacheSeconds);
+  }
 
   async projectsWithEligibleBindings(userEmail: string): Promise<string[]> {
-    const [{ results }, projects] = await Promise.all([
-      this.asset.analyze({ identity: `user:${userEmail.toLowerCase()}`, expandResources: true }),
-      this.asset.searchProjects('state:ACTIVE'),
-    ]);
+    const [{ results }, projects] = await Promise.all([this.asset.analyze({ identity: `user:${userEmail.toLowerCase()}`, expandResources: true }), this.activeProjects()]);
     const active = new Set(projects.map((p) => p.projectId));
     return results
       .filter((r) => parseEligibleCondition(r.binding.condition))
@@ -174,6 +183,12 @@ export class PolicyAnalyzerSource implements BindingSource {
       .filter((i) => i.startsWith('user:'))
       .map((i) => i.slice(5));
   }
+}
+
+/** The active projects in scope, with their folders: the same for every user, so cached for all of them. */
+function activeProjectsOf(asset: CloudAsset, cacheSeconds: number): () => Promise<ProjectResource[]> {
+  const cache = new LookupCache<ProjectResource[]>(cacheSeconds * 1000);
+  return () => cache.get('', 'state:ACTIVE', () => asset.searchProjects('state:ACTIVE'));
 }
 
 /** Projects matching AVAILABLE_PROJECTS_QUERY, when the operator narrowed the offer. */

@@ -1,7 +1,8 @@
 // Read-modify-write of a project's IAM policy. Concurrent edits of the same project inside this process
-// are coalesced into one write, and etag conflicts (409 ABORTED, or 412) are retried as a whole with
-// jittered exponential backoff until a time budget runs out. Without coalescing, every edit is its own
-// read-modify-write: that is how jit-access 1.x writes, and the benchmark compares the two.
+// are coalesced into one write, the read can start while the caller is still checking its request, and
+// etag conflicts (409 ABORTED, or 412) are retried as a whole with jittered exponential backoff until a
+// time budget runs out. Without coalescing, every edit is its own read-modify-write: that is how
+// jit-access 1.x writes, and the benchmark compares the two.
 import type { Policy } from '../domain/iam-policy';
 import type { ResourceManager } from '../google/resource-manager';
 import { backendError, statusOf } from '../google/connection';
@@ -24,6 +25,24 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { budgetMs: 15_000, baseDelayMs: 50, maxDelayMs: 2_000, conflictStatuses: [409, 412], maxAttempts: 50, jitter: true };
 
+/** How long a policy read ahead of an edit may serve as that edit's read. */
+const READ_AHEAD_MAX_AGE_MS = 2_000;
+
+/**
+ * How long a write waits for callers still checking requests on the same project, to take their edits
+ * along: a crowd's checks end within moments of each other, and one slow check must not hold up the rest.
+ */
+const COALESCE_WAIT_MS = 100;
+
+interface ReadAhead {
+  read: Promise<Policy>;
+  startedAt: number;
+  /** How many writes of the project this process had made when the read started. */
+  writesBefore: number;
+  /** Callers still checking whether they will edit; when the last gives up, the read is dropped. */
+  waiting: number;
+}
+
 interface PendingEdit {
   edit: PolicyEdit;
   reason: string;
@@ -34,13 +53,84 @@ interface PendingEdit {
 export class PolicyWriter {
   private readonly pending = new Map<string, PendingEdit[]>();
   private readonly running = new Set<string>();
+  private readonly readsAhead = new Map<string, ReadAhead>();
+  /** How many times this process wrote each project's policy: a read started before a write is stale. */
+  private readonly writes = new Map<string, number>();
+  /** Callers inside readAhead, per project, and the writes waiting for them to finish. */
+  private readonly checking = new Map<string, { count: number; done: (() => void)[] }>();
 
   constructor(
     private readonly resourceManager: ResourceManager,
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+    /** Whether edits of one project share reads and writes; without, each edit reads and writes alone. */
     private readonly coalesce = true,
   ) {}
+
+  /**
+   * Runs `check`, the caller's last step before it applies an edit to the project, while the project's
+   * policy is read for that edit: the read and the check then cost one round trip, not two. Callers
+   * share a read in flight, and the next write of the project uses it unless this process wrote the
+   * project since the read started. The etag still guards that write, so a policy someone else changed
+   * meanwhile costs a retry, never an edit. When `check` fails, the read is dropped unless others wait.
+   * While checks run, a write of the project waits for them (up to COALESCE_WAIT_MS) to take their edits.
+   */
+  async readAhead<T>(projectId: string, check: () => Promise<T>): Promise<T> {
+    if (!this.coalesce) return check();
+    const ahead = this.startReadAhead(projectId);
+    const checking = this.checking.get(projectId) ?? { count: 0, done: [] };
+    this.checking.set(projectId, checking);
+    checking.count++;
+    try {
+      return await check();
+    } catch (e) {
+      if (--ahead.waiting === 0 && this.readsAhead.get(projectId) === ahead) this.readsAhead.delete(projectId);
+      throw e;
+    } finally {
+      if (--checking.count === 0) {
+        this.checking.delete(projectId);
+        // One turn later, so that the caller whose check ended last has applied its edit by then.
+        setImmediate(() => checking.done.forEach((resume) => resume()));
+      }
+    }
+  }
+
+  /** Resolves when no caller is checking a request on the project, or after COALESCE_WAIT_MS. */
+  private checksDone(projectId: string): Promise<void> {
+    const checking = this.checking.get(projectId);
+    if (!checking) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, COALESCE_WAIT_MS);
+      checking.done.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private startReadAhead(projectId: string): ReadAhead {
+    let ahead = this.readsAhead.get(projectId);
+    if (!ahead || !this.isFresh(projectId, ahead)) {
+      const read = this.resourceManager.getProjectPolicy(projectId);
+      // The write that uses the read sees its failure; a read nobody uses must not go unhandled.
+      read.catch(() => undefined);
+      ahead = { read, startedAt: Date.now(), writesBefore: this.writes.get(projectId) ?? 0, waiting: 0 };
+      this.readsAhead.set(projectId, ahead);
+    }
+    ahead.waiting++;
+    return ahead;
+  }
+
+  /** The read ahead for the first attempt of a write, if it is fresh; each read serves one attempt. */
+  private takeReadAhead(projectId: string): Promise<Policy> | undefined {
+    const ahead = this.readsAhead.get(projectId);
+    this.readsAhead.delete(projectId);
+    return ahead && this.isFresh(projectId, ahead) ? ahead.read : undefined;
+  }
+
+  private isFresh(projectId: string, ahead: ReadAhead): boolean {
+    return Date.now() - ahead.startedAt <= READ_AHEAD_MAX_AGE_MS && ahead.writesBefore === (this.writes.get(projectId) ?? 0);
+  }
 
   /** Applies an edit to the project's policy; resolves once a write containing it succeeded. */
   apply(projectId: string, edit: PolicyEdit, reason: string): Promise<void> {
@@ -58,8 +148,9 @@ export class PolicyWriter {
   }
 
   private async drain(projectId: string): Promise<void> {
-    for (let batch = this.take(projectId); batch.length > 0; batch = this.take(projectId)) {
-      await this.writeBatch(projectId, batch);
+    while (this.pending.has(projectId)) {
+      await this.checksDone(projectId);
+      await this.writeBatch(projectId, this.take(projectId));
     }
     this.running.delete(projectId);
   }
@@ -88,12 +179,13 @@ export class PolicyWriter {
   private async readModifyWrite(projectId: string, batch: PendingEdit[]): Promise<void> {
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
-      const current = await this.resourceManager.getProjectPolicy(projectId);
+      const current = await ((attempt === 1 && this.takeReadAhead(projectId)) || this.resourceManager.getProjectPolicy(projectId));
       const edited = batch.reduce((policy, p) => p.edit(policy), current);
       // Edits that found nothing to change hand back the policy they were given: no write needed.
       if (edited === current) return;
       try {
         await this.resourceManager.setProjectPolicy(projectId, edited, reasonOf(batch));
+        this.writes.set(projectId, (this.writes.get(projectId) ?? 0) + 1);
         return;
       } catch (e) {
         const status = statusOf(e);

@@ -293,6 +293,26 @@ describe('caching and health', () => {
     expect(after.body.roles.find((r: any) => r.role === 'roles/bigquery.dataViewer').status).toBe('active');
   });
 
+  test("users share the scope's project list, and reads of one project's policies in flight", async () => {
+    const calls = (name: string) => stack.emulator.state.calls.get(`cloudasset.${name}`) ?? 0;
+    stack.emulator.state.calls.clear();
+    await stack.as('alice@example.com').get('/api/v1/projects');
+    await stack.as('bob@example.com').get('/api/v1/projects');
+    // Each user's own search of IAM policies, but one list of the scope's projects for both.
+    expect([calls('searchAllIamPolicies'), calls('searchAllResources')]).toEqual([2, 1]);
+
+    stack.emulator.state.calls.clear();
+    // Slow enough that the three requests overlap, as they do at Google's latency.
+    stack.emulator.state.faults.latencyMs['cloudasset.effectiveIamPolicies.batchGet'] = 200;
+    try {
+      const lists = await Promise.all(['alice@example.com', 'bob@example.com', 'carol@example.com'].map((u) => stack.as(u).get('/api/v1/projects/staging-app/roles')));
+      expect(lists.map((l) => l.body.roles.length)).toEqual([2, 2, 2]);
+      expect(calls('effectiveIamPolicies.batchGet')).toBe(1);
+    } finally {
+      stack.emulator.state.faults.latencyMs = {};
+    }
+  });
+
   test('health: alive, and ready reporting emulator mode and the configuration', async () => {
     expect((await fetch(`${stack.url}/health/alive`)).status).toBe(200);
     const ready = await fetch(`${stack.url}/health/ready`);

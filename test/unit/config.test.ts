@@ -23,7 +23,7 @@ describe('configuration', () => {
       justification: { pattern: '.*', hint: 'Bug or case number', maxLength: 100 },
       reviewers: { min: 1, max: 10 },
       maxRolesPerRequest: 10,
-      timeouts: { connectMs: 5000, readMs: 20000, writeMs: 5000 },
+      timeouts: { connectMs: 5000, readMs: 20000, writeMs: 5000, conflictRetryMs: 15000 },
       cacheSeconds: 30,
       audit: { destination: 'stdout', logName: 'jitaccess' },
       port: 8080,
@@ -37,6 +37,11 @@ describe('configuration', () => {
     expect(c.catalog).toBe('PolicyAnalyzer');
     expect(c.activationTimeoutMinutes).toBe(120);
     expect(c.justification.hint).toBe('Ticket');
+  });
+
+  test('BACKEND_CONFLICT_RETRY_TIMEOUT sets how long etag conflicts are retried; time zones other than UTC are checked', () => {
+    expect(loadConfig({ ...base, BACKEND_CONFLICT_RETRY_TIMEOUT: '2' }).timeouts.conflictRetryMs).toBe(2000);
+    expect(loadConfig({ ...base, NOTIFICATION_TIMEZONE: 'Europe/Berlin' }).notifications.timezone).toBe('Europe/Berlin');
   });
 
   test('ELEVATION_DURATION is the deprecated alias of ACTIVATION_TIMEOUT and wins', () => {
@@ -53,6 +58,8 @@ describe('configuration', () => {
     [{ ACTIVATION_REQUEST_MIN_REVIEWERS: '5', ACTIVATION_REQUEST_MAX_REVIEWERS: '2' }, 'ACTIVATION_REQUEST_MIN_REVIEWERS: 5 exceeds ACTIVATION_REQUEST_MAX_REVIEWERS (2)'],
     [{ JUSTIFICATION_PATTERN: '(unclosed' }, 'JUSTIFICATION_PATTERN: not a valid regular expression'],
     [{ NOTIFICATION_TIMEZONE: 'Mars/Olympus' }, 'NOTIFICATION_TIMEZONE: "Mars/Olympus" is not an IANA time zone'],
+    [{ BACKEND_CONFLICT_RETRY_TIMEOUT: '0' }, 'BACKEND_CONFLICT_RETRY_TIMEOUT: must be at least 1'],
+    [{ BACKEND_CONFLICT_RETRY_TIMEOUT: '1.5' }, 'BACKEND_CONFLICT_RETRY_TIMEOUT: must be a whole number'],
     [{ SMTP_PORT: '25' }, 'SMTP_PORT: must not be 25'],
     [{ SMTP_OPTIONS: 'a=1,broken' }, 'SMTP_OPTIONS: "broken" is not key=value'],
     [{ IAP_VERIFY_AUDIENCE: 'yes' }, 'IAP_VERIFY_AUDIENCE: must be true or false'],

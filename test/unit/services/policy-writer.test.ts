@@ -13,6 +13,8 @@ class FakeResourceManager {
   conflictStatus = 409;
   rejectRole?: string;
   reasons: string[] = [];
+  /** When set, writes wait for it: a test can act while a write is in flight. */
+  writeGate?: Promise<void>;
 
   async getProjectPolicy(): Promise<Policy> {
     this.gets++;
@@ -22,6 +24,7 @@ class FakeResourceManager {
   async setProjectPolicy(_projectId: string, policy: Policy, reason: string): Promise<Policy> {
     this.sets++;
     this.reasons.push(reason);
+    await this.writeGate;
     if (this.conflictsLeft > 0) {
       this.conflictsLeft--;
       throw Object.assign(new Error('conflict'), { response: { status: this.conflictStatus } });
@@ -123,5 +126,100 @@ describe('PolicyWriter', () => {
     const writer = writerWith(rm);
     await Promise.all([writer.apply('p1', add('roles/a'), 'a'), writer.apply('p2', add('roles/b'), 'b')]);
     expect(rm.sets).toBe(2);
+  });
+});
+
+describe('PolicyWriter reading ahead of an edit', () => {
+  /** A check the test finishes by hand, to see what happened while it ran. */
+  function pendingCheck<T>() {
+    let finish!: (value: T) => void;
+    let fail!: (e: unknown) => void;
+    const promise = new Promise<T>((resolve, reject) => {
+      finish = resolve;
+      fail = reject;
+    });
+    return { run: () => promise, finish, fail };
+  }
+
+  test('the policy is read while the check runs, and the write uses that read', async () => {
+    const rm = new FakeResourceManager();
+    const writer = writerWith(rm);
+    const check = pendingCheck<string>();
+    const checked = writer.readAhead('p', check.run);
+    expect(rm.gets).toBe(1);
+    check.finish('eligible');
+    expect(await checked).toBe('eligible');
+    await writer.apply('p', add('roles/a'), 'a');
+    expect([rm.gets, rm.sets]).toEqual([1, 1]);
+  });
+
+  test('callers checking at the same time share one read', async () => {
+    const rm = new FakeResourceManager();
+    const writer = writerWith(rm);
+    const checks = [pendingCheck<void>(), pendingCheck<void>(), pendingCheck<void>()];
+    const checked = checks.map((c) => writer.readAhead('p', c.run));
+    checks.forEach((c) => c.finish());
+    await Promise.all(checked);
+    await Promise.all(['roles/a', 'roles/b', 'roles/c'].map((role) => writer.apply('p', add(role), role)));
+    expect([rm.gets, rm.sets]).toEqual([1, 1]);
+  });
+
+  test('a failed check drops the read: the next edit reads for itself', async () => {
+    const rm = new FakeResourceManager();
+    const writer = writerWith(rm);
+    await expect(writer.readAhead('p', async () => Promise.reject(new Error('not eligible')))).rejects.toThrow('not eligible');
+    rm.policy = { ...rm.policy, etag: 'changed-elsewhere' };
+    await writer.apply('p', add('roles/a'), 'a');
+    expect([rm.gets, rm.sets]).toEqual([2, 1]);
+  });
+
+  test('a read that started while this process was writing the project is not used', async () => {
+    const rm = new FakeResourceManager();
+    const writer = writerWith(rm);
+    const gate = pendingCheck<void>();
+    rm.writeGate = gate.run();
+    const first = writer.apply('p', add('roles/first'), 'first');
+    await new Promise((r) => setImmediate(r));
+    expect(rm.sets).toBe(1);
+    // Read while the first write is in flight: it still sees the old etag.
+    await writer.readAhead('p', async () => undefined);
+    gate.finish();
+    await first;
+    await writer.apply('p', add('roles/second'), 'second');
+    // The second edit read for itself instead of trying the stale etag: no conflict, no retry.
+    expect([rm.gets, rm.sets]).toEqual([3, 2]);
+    expect(rm.policy.bindings!.map((b) => b.role)).toEqual(['roles/first', 'roles/second']);
+  });
+
+  test('a write waits for callers still checking on the project, and takes their edits along', async () => {
+    const rm = new FakeResourceManager();
+    const writer = writerWith(rm);
+    const slow = pendingCheck<void>();
+    const first = writer.readAhead('p', async () => undefined).then(() => writer.apply('p', add('roles/first'), 'first'));
+    const second = writer.readAhead('p', slow.run).then(() => writer.apply('p', add('roles/second'), 'second'));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(rm.sets).toBe(0);
+    slow.finish();
+    await Promise.all([first, second]);
+    expect([rm.gets, rm.sets]).toEqual([1, 1]);
+    expect(rm.policy.bindings!.map((b) => b.role)).toEqual(['roles/first', 'roles/second']);
+  });
+
+  test('a check that does not end holds up the others for a moment only', async () => {
+    const rm = new FakeResourceManager();
+    const writer = writerWith(rm);
+    void writer.readAhead('p', () => new Promise(() => undefined));
+    await writer.readAhead('p', async () => undefined);
+    await writer.apply('p', add('roles/a'), 'a');
+    expect(rm.sets).toBe(1);
+  });
+
+  test('without coalescing (the jit-access 1.x baseline) nothing is read ahead', async () => {
+    const rm = new FakeResourceManager();
+    const writer = new PolicyWriter(rm as unknown as ResourceManager, DEFAULT_RETRY, async () => undefined, false);
+    await writer.readAhead('p', async () => undefined);
+    expect(rm.gets).toBe(0);
+    await writer.apply('p', add('roles/a'), 'a');
+    expect([rm.gets, rm.sets]).toEqual([1, 1]);
   });
 });
