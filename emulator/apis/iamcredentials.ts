@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { z } from 'zod';
 import type { Request, Response } from 'express';
 import type { EmulatorEnv } from '../server';
+import type { EmulatorState } from '../state';
 import { iamPermissionDenied, invalidArgument, notFound, strictBody, strictQuery, type Route } from '../http';
 import { selfSignedCertificate } from '../x509';
 
@@ -41,6 +42,36 @@ export function projectOfServiceAccount(email: string): string | undefined {
   return compute?.[1];
 }
 
+/** `projects/-/serviceAccounts/EMAIL` → the email, lower case; anything else is a 400. */
+function accountOf(name: string, field: string): string {
+  const m = /^projects\/([^/]+)\/serviceAccounts\/([^/]+)$/.exec(name);
+  if (!m) throw invalidArgument(`Invalid ${field} "${name}": expected projects/-/serviceAccounts/EMAIL_OR_UNIQUE_ID.`);
+  if (m[1] !== '-') {
+    throw invalidArgument(`Invalid ${field} "${name}": the project must be the wildcard '-' (projects/-/serviceAccounts/${m[2]}); the account's own project is inferred from it.`);
+  }
+  return m[2].toLowerCase();
+}
+
+/**
+ * The service account a credentials call (signJwt, generateIdToken) acts as, once the caller is allowed
+ * to: each link of the delegation chain needs implicitDelegation on the next account, the last needs
+ * `permission` on the target. Unknown accounts deny like missing permissions.
+ */
+export function actingServiceAccount(state: EmulatorState, principal: string, name: string, delegateNames: readonly string[], permission: string): string {
+  const email = accountOf(name, 'name');
+  const delegates = delegateNames.map((d, i) => accountOf(d, `delegates[${i}]`));
+  const chain = [principal, ...delegates.map((d) => `serviceAccount:${d}`)];
+  const targets = [...delegates, email];
+  for (let i = 0; i < targets.length; i++) {
+    const needed = i === targets.length - 1 ? permission : 'iam.serviceAccounts.implicitDelegation';
+    const project = projectOfServiceAccount(targets[i]);
+    const allowed =
+      state.serviceAccounts.includes(targets[i]) && project !== undefined && state.hasPermission(chain[i], needed, `projects/${project}/serviceAccounts/${targets[i]}`);
+    if (!allowed) throw iamPermissionDenied(needed, `projects/-/serviceAccounts/${targets[i]}`);
+  }
+  return email;
+}
+
 export function iamCredentialsRoutes(env: EmulatorEnv): Route[] {
   const { state } = env;
   // Per emulator, not per state: a reset must not invalidate tokens signed before it.
@@ -55,37 +86,10 @@ export function iamCredentialsRoutes(env: EmulatorEnv): Route[] {
     return key;
   };
 
-  const known = (email: string) => state.serviceAccounts.includes(email);
-
-  /** `projects/-/serviceAccounts/EMAIL` → the email, lower case; anything else is a 400. */
-  const accountOf = (name: string, field: string): string => {
-    const m = /^projects\/([^/]+)\/serviceAccounts\/([^/]+)$/.exec(name);
-    if (!m) throw invalidArgument(`Invalid ${field} "${name}": expected projects/-/serviceAccounts/EMAIL_OR_UNIQUE_ID.`);
-    if (m[1] !== '-') {
-      throw invalidArgument(`Invalid ${field} "${name}": the project must be the wildcard '-' (projects/-/serviceAccounts/${m[2]}); the account's own project is inferred from it.`);
-    }
-    return m[2].toLowerCase();
-  };
-
-  /** Whether `principal` holds `permission` on the service account; unknown accounts deny like missing permissions. */
-  const allowed = (principal: string, permission: string, email: string): boolean => {
-    const project = projectOfServiceAccount(email);
-    return known(email) && project !== undefined && state.hasPermission(principal, permission, `projects/${project}/serviceAccounts/${email}`);
-  };
-
   const signJwt = async (req: Request, res: Response, match: RegExpMatchArray) => {
     strictQuery(req, []);
-    const email = accountOf(`projects/${match[1]}/serviceAccounts/${match[2]}`, 'name');
     const body = strictBody(req, signJwtBody);
-    const delegates = (body.delegates ?? []).map((d, i) => accountOf(d, `delegates[${i}]`));
-
-    // Each link of the chain needs implicitDelegation on the next account; the last needs signJwt on the target.
-    const chain = [res.locals.principal as string, ...delegates.map((d) => `serviceAccount:${d}`)];
-    const targets = [...delegates, email];
-    for (let i = 0; i < targets.length; i++) {
-      const permission = i === targets.length - 1 ? 'iam.serviceAccounts.signJwt' : 'iam.serviceAccounts.implicitDelegation';
-      if (!allowed(chain[i], permission, targets[i])) throw iamPermissionDenied(permission, `projects/-/serviceAccounts/${targets[i]}`);
-    }
+    const email = actingServiceAccount(state, res.locals.principal as string, `projects/${match[1]}/serviceAccounts/${match[2]}`, body.delegates ?? [], 'iam.serviceAccounts.signJwt');
 
     const payload = claimsOf(body.payload, Math.floor(state.now().getTime() / 1000));
     const key = await keyOf(email);
@@ -98,7 +102,7 @@ export function iamCredentialsRoutes(env: EmulatorEnv): Route[] {
   const publicKeys = (render: (key: SigningKey) => unknown) => async (req: Request, res: Response, match: RegExpMatchArray) => {
     strictQuery(req, []);
     const email = match[1].toLowerCase();
-    if (!known(email)) throw notFound(`Service account ${match[1]} not found; it has no public keys.`);
+    if (!state.serviceAccounts.includes(email)) throw notFound(`Service account ${match[1]} not found; it has no public keys.`);
     const body = render(await keyOf(email));
     res.setHeader('Cache-Control', KEY_CACHE_CONTROL);
     return body;

@@ -7,9 +7,9 @@ import { SignJWT } from 'jose';
 import { z } from 'zod';
 import type { Request, Response } from 'express';
 import type { EmulatorEnv } from '../server';
-import { iamPermissionDenied, invalidArgument, strictBody, strictQuery, type Route } from '../http';
+import { invalidArgument, strictBody, strictQuery, type Route } from '../http';
 import { iapUserIdOf } from '../iap';
-import { projectOfServiceAccount } from './iamcredentials';
+import { actingServiceAccount } from './iamcredentials';
 
 const generateRsaKeyPair = promisify(generateKeyPair);
 
@@ -38,33 +38,17 @@ export function oidcRoutes(env: EmulatorEnv): Route[] {
   let key: Promise<SigningKey> | undefined;
   const signingKey = () => (key ??= createKey());
 
-  const accountOf = (name: string, field: string): string => {
-    const m = /^projects\/([^/]+)\/serviceAccounts\/([^/]+)$/.exec(name);
-    if (!m) throw invalidArgument(`Invalid ${field} "${name}": expected projects/-/serviceAccounts/EMAIL_OR_UNIQUE_ID.`);
-    if (m[1] !== '-') {
-      throw invalidArgument(`Invalid ${field} "${name}": the project must be the wildcard '-' (projects/-/serviceAccounts/${m[2]}); the account's own project is inferred from it.`);
-    }
-    return m[2].toLowerCase();
-  };
-
-  const allowed = (principal: string, permission: string, email: string): boolean => {
-    const project = projectOfServiceAccount(email);
-    return state.serviceAccounts.includes(email) && project !== undefined && state.hasPermission(principal, permission, `projects/${project}/serviceAccounts/${email}`);
-  };
-
   const generateIdToken = async (req: Request, res: Response, match: RegExpMatchArray) => {
     strictQuery(req, []);
-    const email = accountOf(`projects/${match[1]}/serviceAccounts/${match[2]}`, 'name');
     const body = strictBody(req, generateIdTokenBody);
     if (!body.audience) throw invalidArgument('Invalid argument: audience is required: the URL or client id the ID token is for.');
-    const delegates = (body.delegates ?? []).map((d, i) => accountOf(d, `delegates[${i}]`));
-
-    const chain = [res.locals.principal as string, ...delegates.map((d) => `serviceAccount:${d}`)];
-    const targets = [...delegates, email];
-    for (let i = 0; i < targets.length; i++) {
-      const permission = i === targets.length - 1 ? 'iam.serviceAccounts.getOpenIdToken' : 'iam.serviceAccounts.implicitDelegation';
-      if (!allowed(chain[i], permission, targets[i])) throw iamPermissionDenied(permission, `projects/-/serviceAccounts/${targets[i]}`);
-    }
+    const email = actingServiceAccount(
+      state,
+      res.locals.principal as string,
+      `projects/${match[1]}/serviceAccounts/${match[2]}`,
+      body.delegates ?? [],
+      'iam.serviceAccounts.getOpenIdToken',
+    );
 
     const now = Math.floor(state.now().getTime() / 1000);
     const uniqueId = iapUserIdOf(email);
