@@ -1,30 +1,17 @@
 // In the browser: "My access" lists the user's grants with a live countdown; Extend moves a grant's end,
 // and End now (after a confirmation) removes the binding from the IAM policy.
-import type { Browser } from 'playwright-core';
 import { policyOf } from '../support/stack';
-import { launchBrowser, newPage, screenshotOnFailure } from './support/browser';
-import { startBrowserStack, type BrowserStack } from './support/e2e-stack';
+import { newPage, screenshotOnFailure } from './support/browser';
+import { browserSession } from './support/e2e-stack';
 import { signIn } from './support/steps';
 
 const TEMPORARY = /^\(request\.time >= timestamp\("(.+)"\) && request\.time < timestamp\("(.+)"\)\)$/;
 
-let stack: BrowserStack;
-let browser: Browser;
-
-beforeAll(async () => {
-  // The browser first: without Chromium the suite fails at once, with nothing left running.
-  browser = await launchBrowser();
-  stack = await startBrowserStack();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-});
+const session = browserSession();
 
 /** Activates through the API: these grants are the test's setting, not its subject. */
 async function activate(email: string, projectId: string, role: string, durationMinutes: number): Promise<void> {
-  const api = stack.as(email);
+  const api = session.stack.as(email);
   const { body } = await api.get(`/api/v1/projects/${projectId}/roles`);
   const id = body.roles.find((r: { role: string }) => r.role === role).id;
   const activated = await api.post(`/api/v1/projects/${projectId}/activations`, { roles: [id], justification: 'INC-7 setting up', durationMinutes });
@@ -32,7 +19,7 @@ async function activate(email: string, projectId: string, role: string, duration
 }
 
 async function activationEnd(projectId: string, role: string): Promise<string | undefined> {
-  const { bindings } = await policyOf(stack.emulator, projectId);
+  const { bindings } = await policyOf(session.stack.emulator, projectId);
   const binding = bindings.find((b) => b.role === role && b.condition?.title === 'JIT access activation' && b.members.includes('user:alice@example.com'));
   return binding && TEMPORARY.exec(binding.condition.expression)![2];
 }
@@ -40,9 +27,9 @@ async function activationEnd(projectId: string, role: string): Promise<string | 
 test('extends one grant and ends another', async () => {
   await activate('alice@example.com', 'staging-app', 'roles/compute.admin', 60);
   await activate('alice@example.com', 'prod-app', 'roles/cloudsql.admin', 10);
-  const page = await newPage(browser);
+  const page = await newPage(session.browser);
   await screenshotOnFailure(page, 'my-access', async () => {
-    await signIn(page, stack.url, 'alice@example.com');
+    await signIn(page, session.stack.url, 'alice@example.com');
     await page.getByRole('link', { name: 'My access' }).click();
     const rows = page.getByRole('table', { name: 'Active grants' }).getByRole('row');
     await rows.nth(2).waitFor();

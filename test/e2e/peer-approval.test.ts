@@ -1,32 +1,19 @@
 // In the browser, end to end: the requester asks a peer, the peer opens the emailed link from the
 // mailbox, signs in and approves, and the binding lands in the project's IAM policy. Whoever may not
 // approve is told why.
-import type { Browser } from 'playwright-core';
 import { policyOf } from '../support/stack';
-import { launchBrowser, newPage, screenshotOnFailure } from './support/browser';
-import { startBrowserStack, type BrowserStack } from './support/e2e-stack';
+import { newPage, screenshotOnFailure } from './support/browser';
+import { browserSession } from './support/e2e-stack';
 import { chooseProject, signIn } from './support/steps';
 
-let stack: BrowserStack;
-let browser: Browser;
-
-beforeAll(async () => {
-  // The browser first: without Chromium the suite fails at once, with nothing left running.
-  browser = await launchBrowser();
-  stack = await startBrowserStack();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-});
+const session = browserSession();
 
 const JUSTIFICATION = 'INC-512 web tier is down';
 
 test('request, email, sign-in as the reviewer, approve: alice gets compute.admin on prod-app', async () => {
-  const alice = await newPage(browser);
+  const alice = await newPage(session.browser);
   await screenshotOnFailure(alice, 'peer-approval-request', async () => {
-    await signIn(alice, stack.url, 'alice@example.com');
+    await signIn(alice, session.stack.url, 'alice@example.com');
     await chooseProject(alice, 'prod-app');
     await alice.getByLabel('roles/compute.admin').check();
     await alice.getByRole('button', { name: 'Request approval…' }).click();
@@ -47,9 +34,9 @@ test('request, email, sign-in as the reviewer, approve: alice gets compute.admin
     expect(await alice.getByRole('button', { name: /Approve/ }).count()).toBe(0);
   });
 
-  const bob = await newPage(browser);
+  const bob = await newPage(session.browser);
   await screenshotOnFailure(bob, 'peer-approval-review', async () => {
-    await bob.goto(`${stack.emulator.url}/_emulator/mail?to=bob@example.com`);
+    await bob.goto(`${session.stack.emulator.url}/_emulator/mail?to=bob@example.com`);
     await bob.frameLocator('iframe').first().getByRole('link', { name: 'Review request' }).click();
     // Not signed in yet: IAP asks who he is, then takes him to the link.
     await bob.getByRole('button', { name: 'bob@example.com', exact: true }).click();
@@ -61,7 +48,7 @@ test('request, email, sign-in as the reviewer, approve: alice gets compute.admin
     await bob.getByRole('heading', { name: 'Access approved' }).waitFor();
   });
 
-  const { bindings } = await policyOf(stack.emulator, 'prod-app');
+  const { bindings } = await policyOf(session.stack.emulator, 'prod-app');
   const granted = bindings.filter((b) => b.role === 'roles/compute.admin' && b.condition?.title === 'JIT access activation');
   expect(granted).toHaveLength(1);
   expect(granted[0].members).toEqual(['user:alice@example.com']);
@@ -74,9 +61,9 @@ test('request, email, sign-in as the reviewer, approve: alice gets compute.admin
   });
 
   // carol could approve such requests, but alice did not ask her: she is told why she cannot even open it.
-  const carol = await newPage(browser);
+  const carol = await newPage(session.browser);
   await screenshotOnFailure(carol, 'peer-approval-outsider', async () => {
-    await signIn(carol, stack.url, 'carol@example.com', new URL(alice.url()).pathname);
+    await signIn(carol, session.stack.url, 'carol@example.com', new URL(alice.url()).pathname);
     const refusal = carol.getByRole('alert');
     await refusal.waitFor();
     expect(await refusal.textContent()).toContain('neither the requester nor a reviewer of this request');

@@ -1,36 +1,23 @@
 // In the browser: a user picks a project, activates two self-approval roles with a justification, and
 // gets both bindings; and when Google refuses the write, the user is told so in plain words.
-import type { Browser } from 'playwright-core';
 import { policyOf } from '../support/stack';
-import { launchBrowser, newPage, screenshotOnFailure } from './support/browser';
-import { startBrowserStack, type BrowserStack } from './support/e2e-stack';
+import { newPage, screenshotOnFailure } from './support/browser';
+import { browserSession } from './support/e2e-stack';
 import { chooseProject, signIn } from './support/steps';
 
 const TEMPORARY = /^\(request\.time >= timestamp\("(.+)"\) && request\.time < timestamp\("(.+)"\)\)$/;
 
-let stack: BrowserStack;
-let browser: Browser;
-
-beforeAll(async () => {
-  // The browser first: without Chromium the suite fails at once, with nothing left running.
-  browser = await launchBrowser();
-  stack = await startBrowserStack();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-});
+const session = browserSession();
 
 async function activationsOf(projectId: string, email: string) {
-  const { bindings } = await policyOf(stack.emulator, projectId);
+  const { bindings } = await policyOf(session.stack.emulator, projectId);
   return bindings.filter((b) => b.condition?.title === 'JIT access activation' && b.members.includes(`user:${email}`));
 }
 
 test('activates two roles with a justification and duration, then shows each grant', async () => {
-  const page = await newPage(browser);
+  const page = await newPage(session.browser);
   await screenshotOnFailure(page, 'self-activation', async () => {
-    await signIn(page, stack.url, 'alice@example.com');
+    await signIn(page, session.stack.url, 'alice@example.com');
     await chooseProject(page, 'prod-app');
 
     await page.getByLabel('roles/cloudsql.admin').check();
@@ -69,17 +56,17 @@ test('activates two roles with a justification and duration, then shows each gra
 });
 
 test('a write that Google refuses is explained, nothing is granted, and trying again works', async () => {
-  const page = await newPage(browser);
+  const page = await newPage(session.browser);
   await screenshotOnFailure(page, 'self-activation-refused', async () => {
-    await signIn(page, stack.url, 'bob@example.com');
+    await signIn(page, session.stack.url, 'bob@example.com');
     await chooseProject(page, 'prod-app');
     await page.getByLabel('roles/compute.viewer').check();
     await page.getByRole('button', { name: 'Activate…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Activate role' });
     await dialog.getByRole('textbox', { name: 'Justification' }).fill('INC-99 on call');
 
-    const before = await policyOf(stack.emulator, 'prod-app');
-    stack.emulator.state.faults.errors['cloudresourcemanager.projects.setIamPolicy'] = { rate: 1, status: 403, count: 1 };
+    const before = await policyOf(session.stack.emulator, 'prod-app');
+    session.stack.emulator.state.faults.errors['cloudresourcemanager.projects.setIamPolicy'] = { rate: 1, status: 403, count: 1 };
     await dialog.getByRole('button', { name: 'Activate', exact: true }).click();
 
     const error = dialog.getByRole('alert');
@@ -87,12 +74,12 @@ test('a write that Google refuses is explained, nothing is granted, and trying a
     const text = await error.textContent();
     expect(text).toContain('The role was not activated');
     expect(text).toContain('Tell your administrator');
-    expect((await policyOf(stack.emulator, 'prod-app')).etag).toBe(before.etag);
+    expect((await policyOf(session.stack.emulator, 'prod-app')).etag).toBe(before.etag);
     // The dialog keeps what the user typed, so trying again is one click.
     expect(await dialog.getByRole('textbox', { name: 'Justification' }).inputValue()).toBe('INC-99 on call');
 
     await dialog.getByRole('button', { name: 'Activate', exact: true }).click();
     await page.getByRole('heading', { name: 'Access granted' }).waitFor();
-    expect((await policyOf(stack.emulator, 'prod-app')).etag).not.toBe(before.etag);
+    expect((await policyOf(session.stack.emulator, 'prod-app')).etag).not.toBe(before.etag);
   });
 });

@@ -6,6 +6,8 @@ import type { RunningEmulator } from '../../../emulator/server';
 import { demoWorld, startTestEmulator } from '../../support/emulator';
 import { apiClient, mintAssertion, stackEnv, type ApiClient } from '../../support/stack';
 import { ensureWebBuilt, WEB_ROOT } from './web-build';
+import type { Browser } from 'playwright-core';
+import { launchBrowser } from './browser';
 
 export interface BrowserStack {
   emulator: RunningEmulator;
@@ -56,4 +58,29 @@ export async function startBrowserStack(env: Record<string, string> = {}): Promi
     await emulator.close();
     throw e;
   }
+}
+
+/**
+ * Chromium and the stack for one test file, started before its tests and closed after them. The browser
+ * starts first: without Chromium the file fails at once, with nothing left running.
+ */
+export function browserSession(): { readonly stack: BrowserStack; readonly browser: Browser } {
+  let stack: BrowserStack | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    stack = await startBrowserStack();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+  return {
+    get stack() {
+      return stack!;
+    },
+    get browser() {
+      return browser!;
+    },
+  };
 }
