@@ -8,6 +8,7 @@ module.exports = {
   },
   transformIgnorePatterns: ['/node_modules/(?!(jose)/)'],
   testTimeout: 30000,
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   // Builds the SPA for the browser tests (test/e2e) when dist/web is missing or stale.
   globalSetup: '<rootDir>/test/e2e/support/global-setup.ts',
 };
