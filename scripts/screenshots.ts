@@ -2,25 +2,15 @@
 // Chromium as the demo users, and saves them to docs/images/ for the README (light, and one dark).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, newPage } from '../test/e2e/support/browser';
 import { chooseProject, signIn } from '../test/e2e/support/steps';
+import { freePort } from '../test/support/free-port';
 
 const IMAGES = path.join(__dirname, '..', '..', 'docs', 'images');
 const VIEWPORT = { width: 1100, height: 720 };
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface Demo {
   url: string;

@@ -5,7 +5,6 @@
 // are its own. Every figure is the median of several runs; comparisons are measured side by side here.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -16,6 +15,7 @@ import { addActivations } from '../../server/domain/policy-edit';
 import { activationDescription } from '../../server/domain/activation-binding';
 import { endOfActivation, startOfActivation } from '../../server/domain/activation-request';
 import { BURST, burstWorld, crowdUser, largeUser, largeWorld, bindingCount, LARGE_WORLD } from './worlds';
+import { freePort } from '../support/free-port';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const SERVICE_MAIN = path.join(ROOT, 'dist', 'server', 'main.js');
@@ -85,16 +85,6 @@ function startProcess(script: string, args: string[], env: NodeJS.ProcessEnv, re
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Resident memory of a process from /proc: `VmRSS` now, or `VmHWM`, the peak since it started. */
 function memoryOf(pid: number, field: 'VmRSS' | 'VmHWM'): number {
