@@ -1,5 +1,6 @@
 // In the browser: "My access" lists the user's grants with a live countdown; Extend moves a grant's end,
-// and End now (after a confirmation) removes the binding from the IAM policy.
+// End now (after a confirmation) removes the binding from the IAM policy, and a peer-approved grant
+// offers a new request instead of an extension.
 import { policyOf } from '../support/stack';
 import { newPage, screenshotOnFailure } from './support/browser';
 import { browserSession } from './support/e2e-stack';
@@ -52,5 +53,26 @@ test('extends one grant and ends another', async () => {
     expect(await activationEnd('staging-app', 'roles/compute.admin')).toBeUndefined();
     await rows.filter({ hasText: 'staging-app' }).waitFor({ state: 'detached' });
     expect(await rows.count()).toBe(2);
+  });
+});
+
+test('a peer-approved grant offers a new request for its project instead of Extend', async () => {
+  const alice = session.stack.as('alice@example.com');
+  const roles = (await alice.get('/api/v1/projects/prod-app/roles')).body.roles;
+  const role = roles.find((r: { role: string }) => r.role === 'roles/compute.admin').id;
+  const requested = await alice.post('/api/v1/projects/prod-app/approval-requests', { role, justification: 'INC-8 scaling', durationMinutes: 30, reviewers: ['bob@example.com'] });
+  expect(requested.status).toBe(201);
+  expect((await session.stack.as('bob@example.com').post(`/api/v1/approval-requests/${requested.body.token}/approve`)).status).toBe(200);
+
+  const page = await newPage(session.browser);
+  await screenshotOnFailure(page, 'my-access-peer', async () => {
+    await signIn(page, session.stack.url, 'alice@example.com');
+    await page.getByRole('link', { name: 'My access' }).click();
+    const row = page.getByRole('table', { name: 'Active grants' }).getByRole('row').filter({ hasText: 'roles/compute.admin' });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('Approved by bob@example.com');
+    expect(await row.getByRole('button', { name: /Extend/ }).count()).toBe(0);
+    await row.getByRole('link', { name: 'Request again roles/compute.admin on prod-app' }).click();
+    await page.getByText('Your eligible roles on prod-app').waitFor();
   });
 });

@@ -12,7 +12,8 @@ function read(): string | null {
   }
 }
 
-function write(projectId: string): void {
+/** Makes `projectId` the project the request page opens with next. */
+export function rememberProject(projectId: string): void {
   try {
     window.localStorage.setItem(KEY, projectId);
   } catch {
@@ -25,7 +26,7 @@ export function useRememberedProject(): [string | null, (projectId: string) => v
   return [
     projectId,
     (chosen: string) => {
-      write(chosen);
+      rememberProject(chosen);
       setProjectId(chosen);
     },
   ];

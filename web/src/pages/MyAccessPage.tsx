@@ -8,6 +8,7 @@ import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
 import { RoleName } from '../components/RoleName';
 import { formatTime } from '../format';
+import { rememberProject } from '../remembered-project';
 import { Link } from '../router';
 import { useResource } from '../use-resource';
 import { EndGrantDialog } from './EndGrantDialog';
@@ -101,7 +102,12 @@ function GrantTable({ grants, onAction }: { grants: ActiveGrant[]; onAction: (ac
               <Countdown until={grant.end} />
             </td>
             <td className="row-actions">
-              {grant.approval.type !== 'peer' && (
+              {grant.approval.type === 'peer' ? (
+                // A peer-approved grant cannot be extended by its holder: a peer approves a new request.
+                <Link href="/" className="button" onClick={() => rememberProject(grant.projectId)}>
+                  Request again<span className="visually-hidden"> {grant.role} on {grant.projectId}</span>
+                </Link>
+              ) : (
                 <button type="button" className="button" onClick={() => onAction({ kind: 'extend', grant })}>
                   Extend<span className="visually-hidden"> {grant.role} on {grant.projectId}</span>
                 </button>
