@@ -46,6 +46,7 @@ export async function startSmtpServer(env: EmulatorEnv, host: string, port: numb
     logger: false,
     onAuth(auth, _session, callback) {
       // Any credentials do: the mailbox is there to show what the service sends, not to test SMTP auth.
+      console.log(`mailbox: accepted SMTP ${auth.method} credentials for user "${auth.username ?? ''}" (the emulator accepts any)`);
       callback(null, { user: auth.username ?? 'anonymous' });
     },
     onData(stream, session, callback) {
