@@ -6,6 +6,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startEmulator } from '../emulator/server';
 import { loadWorld, WorldError } from '../emulator/world';
+import { serviceEnvironment } from '../emulator/service-env';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -66,19 +67,8 @@ async function main(): Promise<void> {
   const publicUrl = `http://localhost:${port}`;
   const service = await startService({
     ...process.env,
-    PORT: '0',
-    GOOGLE_API_ENDPOINT: emulator.url,
+    ...serviceEnvironment(emulator, world),
     METADATA_SERVER_DETECTION: 'none',
-    GOOGLE_CLOUD_PROJECT: 'jit-host',
-    SERVICE_ACCOUNT: world.serviceAccounts[0],
-    RESOURCE_SCOPE: `organizations/${world.organization.id}`,
-    IAP_AUDIENCE: emulator.iapAudience,
-    AUDIT_LOG_DESTINATION: 'logging-api',
-    SMTP_HOST: '127.0.0.1',
-    SMTP_PORT: String(emulator.smtpPort),
-    SMTP_ENABLE_STARTTLS: 'false',
-    SMTP_SENDER_ADDRESS: `jit-access@${world.organization.domain}`,
-    NOTIFICATION_TOPIC: world.topics[0]?.split('/').pop(),
     PUBLIC_URL: publicUrl,
     JUSTIFICATION_HINT: process.env.JUSTIFICATION_HINT ?? 'A ticket number such as INC-1234, then why',
     JUSTIFICATION_PATTERN: process.env.JUSTIFICATION_PATTERN ?? '[A-Z]+-[0-9]+.*',

@@ -5,6 +5,7 @@ import { loadConfig } from '../../server/config';
 import { startServer, type Service } from '../../server/main';
 import type { RunningEmulator } from '../../emulator/server';
 import type { World } from '../../emulator/world';
+import { serviceEnvironment } from '../../emulator/service-env';
 import { demoWorld, startTestEmulator } from './emulator';
 
 export interface Stack {
@@ -29,20 +30,8 @@ export interface ApiClient {
 
 export function stackEnv(emulator: RunningEmulator, world: World, overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
-    PORT: '0',
-    GOOGLE_API_ENDPOINT: emulator.url,
-    GOOGLE_CLOUD_PROJECT: 'jit-host',
-    SERVICE_ACCOUNT: world.serviceAccounts[0],
-    RESOURCE_SCOPE: `organizations/${world.organization.id}`,
-    IAP_AUDIENCE: emulator.iapAudience,
-    AUDIT_LOG_DESTINATION: 'logging-api',
+    ...serviceEnvironment(emulator, world),
     CATALOG_CACHE_SECONDS: '30',
-    // Notifications go to the emulator's mailbox and Pub/Sub, as in the demo.
-    SMTP_HOST: '127.0.0.1',
-    SMTP_PORT: String(emulator.smtpPort),
-    SMTP_ENABLE_STARTTLS: 'false',
-    SMTP_SENDER_ADDRESS: `jit-access@${world.organization.domain}`,
-    NOTIFICATION_TOPIC: world.topics[0]?.split('/').pop() ?? '',
     ...overrides,
   };
 }
