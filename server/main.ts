@@ -22,6 +22,7 @@ import { NotificationService } from './services/notification';
 import { ApprovalTokens } from './services/approval-tokens';
 import { ApprovalService } from './services/approval';
 import { GrantService } from './services/grants';
+import { RecentGrants } from './services/recent-grants';
 import { CleanupService } from './services/cleanup';
 import { createAuditLog, type AuditLog } from './services/audit';
 import { IapVerifier } from './http/iap';
@@ -76,7 +77,9 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
   const auth = googleCredentials(config.emulatorEndpoint);
   const identity = await identityOf(config);
 
-  const resourceManager = new ResourceManager(auth, endpoints, config.timeouts);
+  // Grants this process writes are remembered until they end: "My access" must not wait for Asset Inventory.
+  const recentGrants = new RecentGrants();
+  const resourceManager = new ResourceManager(auth, endpoints, config.timeouts, (projectId, policy) => recentGrants.remember(projectId, policy));
   const asset = new CloudAsset(auth, endpoints, config.timeouts, config.scope);
   const source =
     config.catalog === 'PolicyAnalyzer'
@@ -134,7 +137,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     { reviewers: config.reviewers, requestTimeoutMinutes: config.activationRequestTimeoutMinutes },
   );
 
-  const grants = new GrantService(catalog, resourceManager, writer, audit, { justification, maxDurationMinutes: config.activationTimeoutMinutes });
+  const grants = new GrantService(catalog, asset, recentGrants, resourceManager, writer, audit, { justification, maxDurationMinutes: config.activationTimeoutMinutes });
   const cleanup = new CleanupService(asset, resourceManager, writer, audit);
 
   const health = new HealthCheck(config, [urlProbe('iap-keys', endpoints.iapJwksUrl, config.timeouts.connectMs)]);

@@ -5,6 +5,7 @@ import { notFound } from '../errors';
 import { lazyClient, backendError, readOptions, statusOf, type GoogleEndpoints, type Timeouts, type GoogleCredentials } from './connection';
 
 export const PROJECT_RESOURCE_PREFIX = '//cloudresourcemanager.googleapis.com/projects/';
+export const PROJECT_ASSET_TYPE = 'cloudresourcemanager.googleapis.com/Project';
 
 export interface AttachedBinding {
   /** Where the policy holding the binding is attached, e.g. `//cloudresourcemanager.googleapis.com/folders/1`. */
@@ -82,27 +83,34 @@ export class CloudAsset {
   }
 
   /** IAM policies in the scope matching a searchAllIamPolicies query, all pages, only matched bindings. */
-  async searchIamPolicies(query: string): Promise<PolicySearchResult[]> {
+  async searchIamPolicies(query: string, assetTypes?: string[]): Promise<PolicySearchResult[]> {
     const results: PolicySearchResult[] = [];
-    let pageToken: string | undefined;
-    try {
-      do {
-        const res = await this.api().v1.searchAllIamPolicies({ scope: this.scope, query, pageSize: 500, pageToken }, readOptions(this.timeouts));
-        for (const r of res.data.results ?? []) {
-          results.push({
-            resource: r.resource ?? '',
-            project: r.project ?? undefined,
-            folders: r.folders ?? [],
-            organization: r.organization ?? undefined,
-            bindings: (r.policy?.bindings ?? []) as Binding[],
-          });
-        }
-        pageToken = res.data.nextPageToken ?? undefined;
-      } while (pageToken);
-    } catch (e) {
-      throw backendError(e, 'searching IAM policies');
-    }
+    for await (const page of this.iamPolicyPages(query, assetTypes)) results.push(...page);
     return results;
+  }
+
+  /**
+   * The same search one page (at most 500 policies) at a time, for callers that keep only a little of
+   * each page: their memory stays that of one page however many policies match.
+   */
+  async *iamPolicyPages(query: string, assetTypes?: string[]): AsyncGenerator<PolicySearchResult[]> {
+    let pageToken: string | undefined;
+    do {
+      let res;
+      try {
+        res = await this.api().v1.searchAllIamPolicies({ scope: this.scope, query, assetTypes, pageSize: 500, pageToken }, readOptions(this.timeouts));
+      } catch (e) {
+        throw backendError(e, 'searching IAM policies');
+      }
+      yield (res.data.results ?? []).map((r) => ({
+        resource: r.resource ?? '',
+        project: r.project ?? undefined,
+        folders: r.folders ?? [],
+        organization: r.organization ?? undefined,
+        bindings: (r.policy?.bindings ?? []) as Binding[],
+      }));
+      pageToken = res.data.nextPageToken ?? undefined;
+    } while (pageToken);
   }
 
   /** Projects in the scope with their folder ancestry, all pages. */

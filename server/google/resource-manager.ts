@@ -17,6 +17,8 @@ export class ResourceManager {
     auth: GoogleCredentials,
     endpoints: GoogleEndpoints,
     private readonly timeouts: Timeouts,
+    /** Told of every policy this process wrote, as Google stored it. */
+    private readonly onWritten: (projectId: string, policy: Policy) => void = () => {},
   ) {
     this.api = lazyClient(auth, endpoints, (options) => {
       const { cloudresourcemanager_v3 } = require('googleapis/build/src/apis/cloudresourcemanager/v3') as typeof import('googleapis/build/src/apis/cloudresourcemanager/v3');
@@ -41,12 +43,13 @@ export class ResourceManager {
    * A write that timed out is the exception: Google may still apply it, and the user must hear that.
    */
   async setProjectPolicy(projectId: string, policy: Policy, reason: string): Promise<Policy> {
+    let written: Policy;
     try {
       const res = await this.api().projects.setIamPolicy(
         { resource: `projects/${projectId}`, requestBody: { policy: policy as cloudresourcemanager_v3.Schema$Policy } },
         writeOptions(this.timeouts, { 'x-goog-request-reason': headerSafe(reason) }),
       );
-      return res.data as Policy;
+      written = res.data as Policy;
     } catch (e) {
       if (statusOf(e) !== undefined || !isTimeout(e)) throw e;
       throw new AppError(
@@ -55,6 +58,8 @@ export class ResourceManager {
         `Google did not confirm in time that it updated the IAM policy of project ${projectId}, so the change may still take effect. Reload to see what is active before you try again.`,
       );
     }
+    this.onWritten(projectId, written);
+    return written;
   }
 
   /** Every project matching a Resource Manager search query, all pages. */

@@ -7,6 +7,7 @@ import { PROJECT_RESOURCE_PREFIX, type CloudAsset } from '../google/cloud-asset'
 import type { ResourceManager } from '../google/resource-manager';
 import type { PolicyWriter } from './policy-writer';
 import type { AuditLog } from './audit';
+import { forEachLimited } from './bounded-concurrency';
 
 export interface RemovedActivation {
   role: string;
@@ -123,12 +124,4 @@ function removedActivationOf(binding: Binding): RemovedActivation {
     end: activation.end,
     description: binding.condition?.description ?? null,
   };
-}
-
-async function forEachLimited<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await run(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
