@@ -20,7 +20,7 @@ function wideWorld(count: number): World {
   world.folders.push({ id: FOLDER, displayName: 'wide', parent: `organizations/${world.organization.id}` });
   world.iam[`folders/${FOLDER}`] = [{ role: 'roles/compute.viewer', members: ['group:wide-team@example.com'], condition: { title: 'Eligible', expression: 'has({}.jitAccessConstraint)' } }];
   for (let i = 0; i < count; i++) {
-    world.projects.push({ id: project(i), number: String(400000000000 + i), parent: `folders/${FOLDER}` });
+    world.projects.push({ id: project(i), number: String(400000000000 + i), parent: `folders/${FOLDER}`, state: 'ACTIVE' });
     world.iam[`projects/${project(i)}`] = [{ role: 'roles/storage.admin', members: [`user:${WIDE}`], condition: { title: 'Eligible', expression: 'has({}.jitAccessConstraint)' } }];
   }
   return world;
