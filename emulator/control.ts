@@ -1,6 +1,6 @@
 // /_emulator/*: what the emulator knows and lets tests steer (state, call counters, faults, clock, reset).
 import { z } from 'zod';
-import type { EmulatorEnv } from './server';
+import type { EmulatorEnv } from './env';
 import { strictBody, type Route } from './http';
 import { noFaults } from './state';
 

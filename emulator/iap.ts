@@ -1,12 +1,13 @@
 // Identity-Aware Proxy stand-in: the signing key and its two published forms, a test-support route that
 // mints assertions (good and deliberately broken ones), and the reverse proxy a user opens instead of the
 // service, which signs them in as a user of the world and forwards requests with IAP's signed headers.
-import { createHash, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, type JWTPayload } from 'jose';
 import { z } from 'zod';
-import type { EmulatorEnv } from './server';
+import type { EmulatorEnv } from './env';
+import { signEs256 } from './iap-signer';
 import { strictBody, type Route } from './http';
 import { escapeHtml, htmlPage } from './html';
 
@@ -23,29 +24,6 @@ const KEY_CACHE_CONTROL = 'public, max-age=300';
 const SIGNIN_BODY_LIMIT = 16 * 1024;
 
 /** The emulator's IAP signing key: P-256, new at every start (as after a rotation), with a short kid like Google's. */
-export class IapSigner {
-  readonly kid = randomBytes(4).toString('base64url');
-  private readonly keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-
-  /** An ES256 JWT over exactly these claims; another `kid` in the header only serves the unknown-key test case. */
-  sign(claims: JWTPayload, kid = this.kid): Promise<string> {
-    return signEs256(claims, this.keys.privateKey, kid);
-  }
-
-  get publicKeyPem(): string {
-    return this.keys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
-  }
-
-  get jwk() {
-    const { x, y } = this.keys.publicKey.export({ format: 'jwk' });
-    return { kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig', kid: this.kid, x, y };
-  }
-}
-
-function signEs256(claims: JWTPayload, key: KeyObject, kid: string): Promise<string> {
-  return new SignJWT(claims).setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid }).sign(key);
-}
-
 /** A stable 21-digit Google-style user id for an email, so `sub` never changes between sign-ins. */
 export function iapUserIdOf(email: string): string {
   const digest = createHash('sha256').update(email.toLowerCase()).digest();

@@ -3,7 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { simpleParser, type AddressObject, type HeaderLines } from 'mailparser';
-import type { EmulatorEnv } from './server';
+import type { EmulatorEnv } from './env';
 import type { Faults, MailMessage } from './state';
 import { single, strictQuery, type Route } from './http';
 import { escapeHtml, htmlPage } from './html';

@@ -16,7 +16,9 @@ import { secretManagerRoutes } from './apis/secretmanager';
 import { oidcRoutes } from './apis/oidc';
 import { controlRoutes } from './control';
 import { mailboxRoutes, startSmtpServer, type SmtpServerHandle } from './mailbox';
-import { iapKeyRoutes, startIapProxy, IapSigner, type IapProxyHandle } from './iap';
+import { iapKeyRoutes, startIapProxy, type IapProxyHandle } from './iap';
+import { IapSigner } from './iap-signer';
+import type { EmulatorEnv } from './env';
 
 export interface EmulatorOptions {
   world: World;
@@ -31,18 +33,6 @@ export interface EmulatorOptions {
   iapAudience?: string;
   /** Where state is saved on change and restored from at start. */
   stateFile?: string;
-}
-
-export interface EmulatorEnv {
-  state: EmulatorState;
-  /** `http://127.0.0.1:PORT`, no trailing slash. */
-  readonly baseUrl: string;
-  readonly smtpPort: number;
-  readonly iapUrl: string | undefined;
-  readonly iapAudience: string;
-  iapSigner: IapSigner;
-  /** Where state is saved; parts that change outside API calls (mail arriving over SMTP) save it themselves. */
-  readonly stateFile?: string;
 }
 
 export interface RunningEmulator {

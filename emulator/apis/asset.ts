@@ -4,7 +4,7 @@
 // subset and where this differs from Google.
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import type { EmulatorEnv } from '../server';
+import type { EmulatorEnv } from '../env';
 import { GoogleApiError, invalidArgument, notFound, queryBool, queryInt, single, strictBody, strictQuery, type Route } from '../http';
 import type { Binding, EmulatorState } from '../state';
 import { lowerMember } from '../state';

@@ -3,7 +3,7 @@
 // `groupsReaders` lists who holds it (every service account of the world when absent).
 import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
-import type { EmulatorEnv } from '../server';
+import type { EmulatorEnv } from '../env';
 import { GoogleApiError, invalidArgument, notFound, queryInt, single, strictQuery, type Route } from '../http';
 import { lowerMember } from '../state';
 import { pageOf } from './paging';

@@ -4,7 +4,7 @@ import { createHash, createSign, generateKeyPair, type KeyObject } from 'node:cr
 import { promisify } from 'node:util';
 import { z } from 'zod';
 import type { Request, Response } from 'express';
-import type { EmulatorEnv } from '../server';
+import type { EmulatorEnv } from '../env';
 import type { EmulatorState } from '../state';
 import { iamPermissionDenied, invalidArgument, notFound, strictBody, strictQuery, type Route } from '../http';
 import { selfSignedCertificate } from '../x509';

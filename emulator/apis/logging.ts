@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Request, Response } from 'express';
-import type { EmulatorEnv } from '../server';
+import type { EmulatorEnv } from '../env';
 import type { LogEntryRecord } from '../state';
 import { GoogleApiError, httpCodeOf, iamPermissionDenied, invalidArgument, strictBody, strictQuery, type GoogleStatus, type Route } from '../http';
 import { SEVERITIES, matches, parseFilter, severityRank, type Severity } from './logging-filter';

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { SignJWT } from 'jose';
 import { z } from 'zod';
 import type { Request, Response } from 'express';
-import type { EmulatorEnv } from '../server';
+import type { EmulatorEnv } from '../env';
 import { invalidArgument, strictBody, strictQuery, type Route } from '../http';
 import { iapUserIdOf } from '../iap';
 import { actingServiceAccount } from './iamcredentials';

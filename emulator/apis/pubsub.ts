@@ -1,7 +1,7 @@
 // Pub/Sub v1: topics.publish and topics.get, plus the emulator's own page of what was published.
 import { z } from 'zod';
 import type { Request, Response } from 'express';
-import type { EmulatorEnv } from '../server';
+import type { EmulatorEnv } from '../env';
 import type { PublishedMessage } from '../state';
 import { iamPermissionDenied, invalidArgument, notFound, single, strictBody, strictQuery, type Route } from '../http';
 import { escapeHtml, htmlPage } from '../html';

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import type { EmulatorEnv } from '../server';
+import type { EmulatorEnv } from '../env';
 import { GoogleApiError, invalidArgument, queryInt, single, strictBody, strictQuery, type Route } from '../http';
 import { lowerMember, type Binding, type EmulatorState, type Folder, type Policy, type Project } from '../state';
 import { validateCondition } from '../cel';

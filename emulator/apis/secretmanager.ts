@@ -1,6 +1,6 @@
 // Secret Manager v1: versions.access over the world's `secrets` (each secret a list of plain-text versions, oldest first).
 import type { Request, Response } from 'express';
-import type { EmulatorEnv } from '../server';
+import type { EmulatorEnv } from '../env';
 import { iamPermissionDenied, invalidArgument, notFound, strictQuery, type Route } from '../http';
 
 export function secretManagerRoutes(env: EmulatorEnv): Route[] {
