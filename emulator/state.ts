@@ -20,6 +20,17 @@ export interface Project {
   state: 'ACTIVE' | 'DELETE_REQUESTED';
   labels?: Record<string, string>;
 }
+/** The world's organization with the strict defaults filled in: a free edition without Security Command Center. */
+export type Organization = World['organization'] & Required<Pick<World['organization'], 'edition' | 'securityCommandCenter'>>;
+
+export interface Group {
+  email: string;
+  displayName?: string;
+  /** Owned by another organization: its memberships cannot be read through Cloud Identity or expanded by Asset. */
+  external: boolean;
+  /** Direct members: `user:…`, `group:…`, `serviceAccount:…`. */
+  members: string[];
+}
 export interface Folder {
   id: string;
   displayName: string;
@@ -79,14 +90,14 @@ export function etagOf(revision: number): string {
 }
 
 export class EmulatorState {
-  organization!: World['organization'];
+  organization!: Organization;
   folders = new Map<string, Folder>();
   /** Projects by id and by number. */
   projects = new Map<string, Project>();
   users = new Set<string>();
   serviceAccounts: string[] = [];
   /** Group email (lower case) → direct members (`user:…`, `group:…`, `serviceAccount:…`). */
-  groups = new Map<string, { email: string; displayName?: string; members: string[] }>();
+  groups = new Map<string, Group>();
   callers = new Map<string, string>();
   secrets = new Map<string, string[]>();
   topics = new Set<string>();
@@ -109,7 +120,7 @@ export class EmulatorState {
 
   reset(): void {
     const w = this.world;
-    this.organization = w.organization;
+    this.organization = { edition: 'free', securityCommandCenter: 'none', ...w.organization };
     this.folders = new Map(w.folders.map((f) => [f.id, { ...f }]));
     this.projects = new Map();
     for (const p of w.projects) {
@@ -119,7 +130,7 @@ export class EmulatorState {
     }
     this.users = new Set(w.users.map((u) => u.toLowerCase()));
     this.serviceAccounts = w.serviceAccounts.map((s) => s.toLowerCase());
-    this.groups = new Map(w.groups.map((g) => [g.email.toLowerCase(), { ...g, members: g.members.map(lowerMember) }]));
+    this.groups = new Map(w.groups.map((g) => [g.email.toLowerCase(), { ...g, external: g.external ?? false, members: g.members.map(lowerMember) }]));
     this.callers = new Map(Object.entries(w.callers).map(([token, m]) => [token, lowerMember(m)]));
     this.secrets = new Map(Object.entries(w.secrets));
     this.topics = new Set(w.topics);
@@ -227,13 +238,17 @@ export class EmulatorState {
     return true;
   }
 
-  /** Every group that contains the member, directly or through nested groups. */
-  transitiveGroupsOf(member: string): Set<string> {
+  /**
+   * Every group that contains the member, directly or through nested groups. `readableOnly` leaves out
+   * external groups and what is reached only through them: what a reader of this organization's directory sees.
+   */
+  transitiveGroupsOf(member: string, readableOnly = false): Set<string> {
     const found = new Set<string>();
     const queue = [lowerMember(member)];
     while (queue.length > 0) {
       const m = queue.shift()!;
       for (const [email, g] of this.groups) {
+        if (readableOnly && g.external) continue;
         if (!found.has(email) && g.members.includes(m)) {
           found.add(email);
           queue.push(`group:${email}`);
@@ -259,9 +274,9 @@ export class EmulatorState {
     return members;
   }
 
-  /** The member strings that stand for a principal in bindings: itself and its groups. */
-  identitiesOf(member: string): Set<string> {
-    return new Set([lowerMember(member), ...[...this.transitiveGroupsOf(member)].map((g) => `group:${g}`)]);
+  /** The member strings that stand for a principal in bindings: itself and its groups (see transitiveGroupsOf). */
+  identitiesOf(member: string, readableOnly = false): Set<string> {
+    return new Set([lowerMember(member), ...[...this.transitiveGroupsOf(member, readableOnly)].map((g) => `group:${g}`)]);
   }
 
   /** The principal a bearer token acts as: a listed caller, else the service's own account. */

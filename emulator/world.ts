@@ -24,7 +24,19 @@ export const bindingSchema = z
 const worldSchema = z
   .object({
     organization: z
-      .object({ id: numericId, domain: z.string().min(3), displayName: z.string().optional(), directoryCustomerId: z.string().regex(/^C[0-9a-z]+$/i).optional() })
+      .object({
+        id: numericId,
+        domain: z.string().min(3),
+        displayName: z.string().optional(),
+        directoryCustomerId: z.string().regex(/^C[0-9a-z]+$/i).optional(),
+        // Absent means the strict default (free, none), also for worlds built in code.
+        // free: Cloud Identity Free and Workspace editions below Enterprise, which have no transitive group
+        // queries; premium: Cloud Identity Premium and Workspace Enterprise. Most customers have free.
+        edition: z.enum(['free', 'premium']).optional(),
+        // Whether Security Command Center Premium/Enterprise is activated for the organization; without it the
+        // Policy Analyzer answers 20 queries per organization and day.
+        securityCommandCenter: z.enum(['none', 'premium']).optional(),
+      })
       .strict(),
     folders: z.array(z.object({ id: numericId, displayName: z.string().min(1).max(30), parent: parentName }).strict()).default([]),
     projects: z
@@ -42,7 +54,10 @@ const worldSchema = z
       )
       .default([]),
     users: z.array(email).default([]),
-    groups: z.array(z.object({ email, displayName: z.string().optional(), members: z.array(member).default([]) }).strict()).default([]),
+    // `external`: a group of another organization; the service account cannot read its memberships.
+    groups: z
+      .array(z.object({ email, displayName: z.string().optional(), external: z.boolean().optional(), members: z.array(member).default([]) }).strict())
+      .default([]),
     // Who holds the Workspace Groups Reader admin role (Cloud Identity authorizes with it, not IAM);
     // absent = every service account of the world.
     groupsReaders: z.array(member).optional(),

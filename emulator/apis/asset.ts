@@ -398,7 +398,8 @@ function analyzeIamPolicy(state: EmulatorState, res: Response, scope: string, re
 function analyze(state: EmulatorState, scope: string, q: Analysis) {
   const errors = new Map<string, AnalysisState>();
   const attached = q.resource ? chainToScope(state, q.resource, scope)! : resourcesUnder(state, scope);
-  const identityMembers = q.identity ? state.identitiesOf(q.identity) : undefined;
+  // The analyzer expands groups through the directory, so it cannot see members of external groups.
+  const identityMembers = q.identity ? state.identitiesOf(q.identity, true) : undefined;
   const results: object[] = [];
   for (const name of attached) {
     const policy = state.policies.get(name);
@@ -476,7 +477,7 @@ function identitiesOf(state: EmulatorState, binding: Binding, q: Analysis): { id
     if (!key.startsWith('group:')) return;
     const email = key.slice('group:'.length);
     const group = state.groups.get(email);
-    if (!group) {
+    if (!group || group.external) {
       identity.analysisState = unexpandableGroup(state, email);
       problems.push(identity.analysisState);
       return;
@@ -493,6 +494,9 @@ function identitiesOf(state: EmulatorState, binding: Binding, q: Analysis): { id
 function unexpandableGroup(state: EmulatorState, email: string): AnalysisState {
   const domain = email.slice(email.indexOf('@') + 1);
   const orgDomain = state.organization.domain.toLowerCase();
+  if (state.groups.get(email)?.external) {
+    return { code: 'PERMISSION_DENIED', cause: `Cannot expand group group:${email}: it belongs to another organization, whose memberships cannot be read.` };
+  }
   if (domain === orgDomain || domain.endsWith(`.${orgDomain}`)) {
     return { code: 'NOT_FOUND', cause: `Cannot expand group group:${email}: it does not exist in the directory of ${orgDomain}.` };
   }
@@ -502,7 +506,7 @@ function unexpandableGroup(state: EmulatorState, email: string): AnalysisState {
 /** Membership edges from the binding's groups down to the selected identity. */
 function membershipPath(state: EmulatorState, members: string[], identity: string): Edge[] {
   const target = lowerMember(identity);
-  const groupsOfIdentity = state.transitiveGroupsOf(identity);
+  const groupsOfIdentity = state.transitiveGroupsOf(identity, true);
   const leadsToIdentity = (m: string) => m === target || (m.startsWith('group:') && groupsOfIdentity.has(m.slice('group:'.length)));
   const edges: Edge[] = [];
   const seen = new Set<string>();

@@ -1,11 +1,13 @@
-// Cloud Identity Groups v1, read side: lookup, get, memberships.list and the transitive searches.
-// Google authorizes these with a Workspace admin role (Groups Reader), not IAM: the world's
-// `groupsReaders` lists who holds it (every service account of the world when absent).
+// Cloud Identity Groups v1, read side: lookup, get, memberships.list, searchDirectGroups and the transitive
+// searches. Google authorizes these with a Workspace admin role (Groups Reader), not IAM: the world's
+// `groupsReaders` lists who holds it (every service account of the world when absent). The transitive
+// searches exist only on premium editions (`organization.edition`), and no method reads the memberships of a
+// group of another organization (`external: true`).
 import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { EmulatorEnv } from '../env';
 import { GoogleApiError, invalidArgument, notFound, queryInt, single, strictQuery, type Route } from '../http';
-import { lowerMember } from '../state';
+import { lowerMember, type Group } from '../state';
 import { pageOf } from './paging';
 
 const DISCUSSION_FORUM = 'cloudidentity.googleapis.com/groups.discussion_forum';
@@ -46,17 +48,64 @@ export function cloudIdentityRoutes(env: EmulatorEnv): Route[] {
     return readers.some((r) => identities.has(r));
   };
 
+  /** Google's denial: the message, and a ResourceInfo detail repeating it. */
+  const denial = (message: string, resource: string) =>
+    new GoogleApiError('PERMISSION_DENIED', message, [
+      {
+        '@type': 'type.googleapis.com/google.rpc.ResourceInfo',
+        resourceType: 'cloudidentity.googleapis.com/Group',
+        resourceName: resource,
+        owner: 'domain:cloudidentity.googleapis.com',
+        description: message,
+      },
+    ]);
   const denied = (resource: string) =>
-    new GoogleApiError(
-      'PERMISSION_DENIED',
+    denial(
       `Error(2028): Permission denied for resource ${resource} (or it may not exist). The caller needs the Groups Reader admin role (emulator: list it in the world's groupsReaders).`,
+      resource,
     );
+  /** A group of another organization: nobody here may read its memberships. */
+  const deniedExternal = (email: string) => {
+    const resource = `groups/${groupIdOf(email)}`;
+    return denial(`Error(2028): Permission denied for resource ${resource} (or it may not exist).`, resource);
+  };
+
+  /**
+   * The transitive methods exist only on premium editions; the text is the reference's, under the error code
+   * jit-access recognises (3005). Exactly what Google writes besides the code is not documented.
+   */
+  const requirePremium = () => {
+    if (state.organization.edition === 'premium') return;
+    throw denial(
+      'Error(3005): This feature is only available to Google Workspace Enterprise Standard, Enterprise Plus, and Enterprise for Education; and Cloud Identity Premium accounts.',
+      'groups/-',
+    );
+  };
 
   /** The group a `groups/{id}` path names, if the caller may read it; unknown groups deny like Google does. */
   const readableGroup = (principal: string, id: string) => {
     const group = groupById(id);
     if (!group || !isReader(principal)) throw denied(`groups/${id}`);
+    if (group.external) throw deniedExternal(group.email);
     return group;
+  };
+
+  /** A transitive query fails as a whole when its graph reaches a group of another organization. */
+  const refuseExternal = (groupEmails: Iterable<string>) => {
+    const external = [...groupEmails].sort().find((email) => state.groups.get(email)?.external);
+    if (external) throw deniedExternal(external);
+  };
+
+  /** The groups nested in a group, at any depth, the group itself included. */
+  const nestedGroupsOf = (email: string): Set<string> => {
+    const seen = new Set<string>();
+    const visit = (e: string) => {
+      if (seen.has(e)) return;
+      seen.add(e);
+      for (const m of state.groups.get(e)?.members ?? []) if (m.startsWith('group:')) visit(m.slice(6));
+    };
+    visit(email);
+    return seen;
   };
 
   const groupResource = (g: { email: string; displayName?: string }) => ({
@@ -114,6 +163,7 @@ export function cloudIdentityRoutes(env: EmulatorEnv): Route[] {
     const namespace = single(query, 'groupKey.namespace');
     const group = namespace ? undefined : state.groups.get(id.toLowerCase());
     if (!isReader(res.locals.principal)) throw denied(group ? `groups/${groupIdOf(group.email)}` : `groupKey.id=${id}`);
+    if (group?.external) throw deniedExternal(group.email);
     if (!group) throw notFound(`Group with groupKey.id '${id}'${namespace ? ` in namespace ${namespace}` : ''} not found.`);
     return { name: `groups/${groupIdOf(group.email)}` };
   };
@@ -156,10 +206,12 @@ export function cloudIdentityRoutes(env: EmulatorEnv): Route[] {
     }
     const pageSize = pageSizeOf(query, 200, 1000);
     if (!isReader(res.locals.principal)) throw denied('groups/-');
+    requirePremium();
     const member = parsed.memberKeyNamespace ? undefined : memberOfKey(parsed.memberKeyId);
     // Every world group is a discussion forum and nothing else, so any other label matches no group.
     const matches = member !== undefined && (parsed.parent === undefined || parsed.parent === customer()) && parsed.labels.every((l) => l === DISCUSSION_FORUM);
     const groups = matches ? [...state.transitiveGroupsOf(member)].sort() : [];
+    refuseExternal(groups);
     const relations = groups
       .map((email) => state.groups.get(email)!)
       .map((g) => ({
@@ -180,6 +232,8 @@ export function cloudIdentityRoutes(env: EmulatorEnv): Route[] {
     const parsed = parseMembershipQuery(text);
     if (!parsed.memberKeyId) throw invalidArgument(`The query must contain a member specification, e.g. member_key_id == 'alice@example.com' (got "${text}").`);
     const group = readableGroup(res.locals.principal, match[1]);
+    requirePremium();
+    refuseExternal(nestedGroupsOf(group.email));
     const member = parsed.memberKeyNamespace ? undefined : memberOfKey(parsed.memberKeyId);
     // proto3 JSON omits false: a non-member gets an empty object, as from Google.
     return member && relation(group.email, member) ? { hasMembership: true } : {};
@@ -189,6 +243,8 @@ export function cloudIdentityRoutes(env: EmulatorEnv): Route[] {
     const query = strictQuery(req, ['pageSize', 'pageToken']);
     const pageSize = pageSizeOf(query, 200, 1000);
     const group = readableGroup(res.locals.principal, match[1]);
+    requirePremium();
+    refuseExternal(nestedGroupsOf(group.email));
     // Every direct or indirect member, nested groups included (a nested group is a membership too).
     const members = new Set<string>();
     const visit = (email: string, seen: Set<string>) => {
@@ -208,9 +264,42 @@ export function cloudIdentityRoutes(env: EmulatorEnv): Route[] {
     return { ...(page.items.length > 0 ? { memberships: page.items } : {}), ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}) };
   };
 
+  /**
+   * The groups a member belongs to directly. Every edition has it. Groups the caller may not read (all of
+   * them without Groups Reader, and groups of other organizations) are silently left out, as the reference
+   * says. The label clause the reference asks for is optional: jit-groups sends `member_key_id == '…'` alone.
+   */
+  const searchDirectGroups = (req: Request, res: Response, match: RegExpMatchArray) => {
+    const query = strictQuery(req, ['query', 'orderBy', 'pageSize', 'pageToken']);
+    if (match[1] !== '-') throw invalidArgument(`parent must be groups/- for searchDirectGroups (got groups/${match[1]}): the search covers every group of the member.`);
+    const text = single(query, 'query') ?? '';
+    const parsed = parseMembershipQuery(text);
+    if (!parsed.memberKeyId) throw invalidArgument(`The query must contain a member specification, e.g. member_key_id == 'alice@example.com' (got "${text}").`);
+    const orderBy = single(query, 'orderBy') ?? '';
+    const order = /^\s*(group_name|group_key)?\s*(asc|desc)?\s*$/i.exec(orderBy);
+    if (!order || (order[2] && !order[1])) throw invalidArgument(`orderBy "${orderBy}" is not supported; use group_name or group_key, optionally followed by asc or desc.`);
+    const pageSize = pageSizeOf(query, 200, 1000);
+    const member = parsed.memberKeyNamespace ? undefined : memberOfKey(parsed.memberKeyId);
+    const matches = member !== undefined && isReader(res.locals.principal) && (parsed.parent === undefined || parsed.parent === customer()) && parsed.labels.every((l) => l === DISCUSSION_FORUM);
+    const key = order[1]?.toLowerCase() === 'group_name' ? (g: Group) => (g.displayName ?? g.email).toLowerCase() : (g: Group) => g.email.toLowerCase();
+    const groups = matches ? [...state.groups.values()].filter((g) => !g.external && g.members.includes(member)) : [];
+    groups.sort((a, b) => key(a).localeCompare(key(b)) * (order[2]?.toLowerCase() === 'desc' ? -1 : 1));
+    const relations = groups.map((g) => ({
+      group: `groups/${groupIdOf(g.email)}`,
+      groupKey: { id: g.email },
+      ...(g.displayName ? { displayName: g.displayName } : {}),
+      labels: { [DISCUSSION_FORUM]: '' },
+      membership: `groups/${groupIdOf(g.email)}/memberships/${memberInfo(member!).id}`,
+      roles: [{ name: 'MEMBER' }],
+    }));
+    const page = pageOf(relations, pageSize, single(query, 'pageToken'), `direct|${text}|${orderBy}`);
+    return { ...(page.items.length > 0 ? { memberships: page.items } : {}), ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}) };
+  };
+
   const route = (path: RegExp, name: string, handler: Route['handler']): Route => ({ method: 'GET', pattern: path, api: 'cloudidentity', name: `cloudidentity.${name}`, handler });
   return [
     route(/^\/v1\/groups:lookup$/, 'groups.lookup', lookup),
+    route(/^\/v1\/groups\/([^/:]+)\/memberships:searchDirectGroups$/, 'groups.memberships.searchDirectGroups', searchDirectGroups),
     route(/^\/v1\/groups\/([^/:]+)\/memberships:searchTransitiveGroups$/, 'groups.memberships.searchTransitiveGroups', searchTransitiveGroups),
     route(/^\/v1\/groups\/([^/:]+)\/memberships:checkTransitiveMembership$/, 'groups.memberships.checkTransitiveMembership', checkTransitiveMembership),
     route(/^\/v1\/groups\/([^/:]+)\/memberships:searchTransitiveMemberships$/, 'groups.memberships.searchTransitiveMemberships', searchTransitiveMemberships),

@@ -200,6 +200,32 @@ describe('analyzeIamPolicy', () => {
     expect(data.fullyExplored).toBeFalsy();
   });
 
+  test('cannot see into a group of another organization: not expanded, and not matched for its members', async () => {
+    const w = world().replace(
+      '  - { email: oncall@example.com, members: [ user:bob@example.com ] }',
+      '  - { email: oncall@example.com, members: [ user:bob@example.com ] }\n  - { email: partners@other.example, external: true, members: [ user:mallory@example.com ] }',
+    ).replace('  projects/staging-app:\n', '  projects/staging-app:\n    - { role: roles/pubsub.viewer, members: [ group:partners@other.example ] }\n');
+    const other = await startTestEmulator(w);
+    try {
+      const client = googleClients(other).asset;
+      const expanded = await client.v1.analyzeIamPolicy({
+        scope: ORG,
+        'analysisQuery.resourceSelector.fullResourceName': full('projects/staging-app'),
+        'analysisQuery.accessSelector.roles': ['roles/pubsub.viewer'],
+        'analysisQuery.options.expandGroups': true,
+      });
+      const main = expanded.data.mainAnalysis!;
+      expect(main.analysisResults![0].identityList!.identities).toEqual([
+        { name: 'group:partners@other.example', analysisState: { code: 'PERMISSION_DENIED', cause: expect.stringContaining('another organization') } },
+      ]);
+      expect(main.nonCriticalErrors!.map((e) => e.code)).toEqual(['PERMISSION_DENIED']);
+      const mallory = await client.v1.analyzeIamPolicy({ scope: ORG, 'analysisQuery.identitySelector.identity': 'user:mallory@example.com' });
+      expect(mallory.data.mainAnalysis!.analysisResults).toBeUndefined();
+    } finally {
+      await other.close();
+    }
+  });
+
   test('matches permissions only for roles whose permissions it knows, and expands resources below the binding', async () => {
     const data = await analyze({
       'analysisQuery.identitySelector.identity': 'user:alice@example.com',

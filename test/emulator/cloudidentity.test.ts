@@ -181,3 +181,122 @@ describe('authorization (Groups Reader admin role)', () => {
     expect(emulator.state.calls.get('cloudidentity.groups.memberships.checkTransitiveMembership')).toBeGreaterThan(0);
   });
 });
+
+describe('groups.memberships.searchDirectGroups', () => {
+  const direct = (query: string, extra: { pageSize?: number; pageToken?: string; orderBy?: string } = {}, client = ci) =>
+    client.groups.memberships.searchDirectGroups({ parent: 'groups/-', query, ...extra }, { retry: false });
+
+  it('finds only the groups a member belongs to directly, with the membership name, in pages', async () => {
+    const { data } = await direct(`member_key_id == 'bob@example.com' && ${LABEL}`);
+    expect(data.memberships!.map((m) => m.groupKey!.id)).toEqual(['oncall@example.com', 'sre@example.com']);
+    expect(data.memberships![0]).toEqual({
+      group: name('oncall@example.com'),
+      groupKey: { id: 'oncall@example.com' },
+      displayName: 'On-call',
+      labels: { 'cloudidentity.googleapis.com/groups.discussion_forum': '' },
+      membership: expect.stringMatching(new RegExp(`^${name('oncall@example.com')}/memberships/[0-9]{21}$`)),
+      roles: [{ name: 'MEMBER' }],
+    });
+    // A nested group is a member too; the label clause may be left out, as jit-groups does.
+    expect((await direct("member_key_id=='oncall@example.com'")).data.memberships!.map((m) => m.groupKey!.id)).toEqual(['sre@example.com']);
+
+    const first = await direct("member_key_id == 'bob@example.com'", { pageSize: 1 });
+    const second = await direct("member_key_id == 'bob@example.com'", { pageSize: 1, pageToken: first.data.nextPageToken! });
+    expect([...first.data.memberships!, ...second.data.memberships!].map((m) => m.groupKey!.id)).toEqual(['oncall@example.com', 'sre@example.com']);
+    expect(second.data.nextPageToken).toBeUndefined();
+    expect((await direct("member_key_id == 'bob@example.com'", { orderBy: 'group_key desc' })).data.memberships!.map((m) => m.groupKey!.id)).toEqual([
+      'sre@example.com',
+      'oncall@example.com',
+    ]);
+  });
+
+  it('rejects a query without a member, a parent other than groups/- and an unknown order; returns nothing for a stranger', async () => {
+    expect((await expectGoogleError(direct(LABEL), 400)).message).toMatch(/member specification/);
+    await expectGoogleError(ci.groups.memberships.searchDirectGroups({ parent: name('sre@example.com'), query: "member_key_id == 'bob@example.com'" }, { retry: false }), 400);
+    await expectGoogleError(direct("member_key_id == 'bob@example.com'", { orderBy: 'create_time' }), 400);
+    expect((await direct("member_key_id == 'ghost@example.com'")).data).toEqual({});
+  });
+
+  it('silently leaves out every group for a caller without Groups Reader', async () => {
+    const alice = googleClients(emulator, 'alice-token').cloudidentity;
+    expect((await direct("member_key_id == 'bob@example.com'", {}, alice)).data).toEqual({});
+  });
+});
+
+describe('editions and groups of other organizations', () => {
+  /** The demo world on the free edition, alice also in a partner's group, which nests nothing of ours. */
+  const freeWorld = (edition: 'free' | 'premium'): World => {
+    const w = world();
+    w.organization = { ...w.organization, edition };
+    w.groups.push({ email: 'partners@other.example', external: true, members: ['user:alice@example.com'] });
+    return w;
+  };
+  let free: RunningEmulator;
+  let premium: RunningEmulator;
+  beforeAll(async () => {
+    [free, premium] = await Promise.all([startTestEmulator(freeWorld('free')), startTestEmulator(freeWorld('premium'))]);
+  });
+  afterAll(() => Promise.all([free.close(), premium.close()]));
+
+  it('answers every transitive method with 403 Error(3005) on the free edition', async () => {
+    const c = googleClients(free).cloudidentity;
+    const calls = [
+      () => searchGroups(`member_key_id == 'bob@example.com' && ${LABEL}`, {}, c),
+      () => c.groups.memberships.checkTransitiveMembership({ parent: name('sre@example.com'), query: "member_key_id == 'bob@example.com'" }, { retry: false }),
+      () => c.groups.memberships.searchTransitiveMemberships({ parent: name('sre@example.com') }, { retry: false }),
+    ];
+    for (const call of calls) {
+      const err = await expectGoogleError(call(), 403);
+      expect(err).toMatchObject({ status: 'PERMISSION_DENIED' });
+      expect(err.message).toMatch(/^Error\(3005\): This feature is only available to Google Workspace Enterprise Standard, Enterprise Plus, and Enterprise for Education; and Cloud Identity Premium accounts\.$/);
+    }
+  });
+
+  it('serves the direct methods on the free edition, leaving the external group out', async () => {
+    const c = googleClients(free).cloudidentity;
+    const groups = (await c.groups.memberships.searchDirectGroups({ parent: 'groups/-', query: "member_key_id == 'alice@example.com'" })).data.memberships!;
+    expect(groups.map((m) => m.groupKey!.id)).toEqual(['sre@example.com']);
+    expect((await c.groups.memberships.list({ parent: name('sre@example.com') })).data.memberships).toHaveLength(3);
+  });
+
+  it('denies reading an external group and any transitive query that reaches it, premium or not', async () => {
+    const c = googleClients(premium).cloudidentity;
+    const partners = name('partners@other.example');
+    for (const call of [
+      () => c.groups.memberships.list({ parent: partners }, { retry: false }),
+      () => c.groups.get({ name: partners }, { retry: false }),
+      () => c.groups.lookup({ 'groupKey.id': 'partners@other.example' }, { retry: false }),
+      () => searchGroups(`member_key_id == 'alice@example.com' && ${LABEL}`, {}, c),
+    ]) {
+      expect((await expectGoogleError(call(), 403)).message).toBe(`Error(2028): Permission denied for resource ${partners} (or it may not exist).`);
+    }
+    // Queries whose graph stays inside the organization still work.
+    expect((await searchGroups(`member_key_id == 'bob@example.com' && ${LABEL}`, {}, c)).data.memberships).toHaveLength(3);
+    await expectGoogleError(googleClients(free).cloudidentity.groups.memberships.list({ parent: partners }, { retry: false }), 403);
+  });
+
+  it('fails a transitive query on a group that nests an external group', async () => {
+    const w = freeWorld('premium');
+    w.groups.find((g) => g.email === 'everyone@example.com')!.members.push('group:partners@other.example');
+    const nested = await startTestEmulator(w);
+    try {
+      const c = googleClients(nested).cloudidentity;
+      await expectGoogleError(c.groups.memberships.searchTransitiveMemberships({ parent: name('everyone@example.com') }, { retry: false }), 403);
+      await expectGoogleError(c.groups.memberships.checkTransitiveMembership({ parent: name('everyone@example.com'), query: "member_key_id == 'bob@example.com'" }, { retry: false }), 403);
+      expect((await c.groups.memberships.searchTransitiveMemberships({ parent: name('sre@example.com') })).data.memberships).toHaveLength(4);
+    } finally {
+      await nested.close();
+    }
+  });
+
+  it('defaults to the free edition when the world says nothing', async () => {
+    const w = world();
+    delete w.organization.edition;
+    const plain = await startTestEmulator(w);
+    try {
+      await expectGoogleError(searchGroups(`member_key_id == 'bob@example.com' && ${LABEL}`, {}, googleClients(plain).cloudidentity), 403);
+    } finally {
+      await plain.close();
+    }
+  });
+});

@@ -102,7 +102,8 @@ export function largeWorld(shape: LargeWorldShape = LARGE_WORLD): World {
     for (let p = 0; p < shape.projects && count < shape.bindings; p++) add(`projects/${projects[p + 1].id}`, kinds[round % kinds.length](p + round * shape.projects));
   }
   return {
-    organization: { id: org, domain: 'example.com', displayName: 'example.com' },
+    // Premium explicitly, as in the demo world: the service does not yet work within the free edition's limits.
+    organization: { id: org, domain: 'example.com', displayName: 'example.com', edition: 'premium', securityCommandCenter: 'premium' },
     folders,
     projects,
     users,
