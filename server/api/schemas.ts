@@ -198,8 +198,8 @@ export const approvalRequestCreatedResponse = z.object({
 
 export const approvalRequestStatusResponse = z.object({
   request: approvalRequestSchema,
-  /** `approved` once the grant is in the project's IAM policy. */
-  status: z.enum(['pending', 'approved']),
+  /** `approved` once the grant is in the project's IAM policy; `expired` when it no longer can be. */
+  status: z.enum(['pending', 'approved', 'expired']),
   approvedBy: z.string().nullable(),
   viewer: z.object({ email: z.string(), isBeneficiary: z.boolean(), isReviewer: z.boolean(), canApprove: z.boolean() }),
 });

@@ -89,14 +89,14 @@ export function approvalRoutes(deps: ApprovalServices): Router {
   router.get('/approval-requests/:token', async (req, res) => {
     const user = { ...principalOf(res) };
     const token = parseAudited(api.approvalTokenParam, req.params.token, 'token', user, 'approval.failed');
-    const { request, approved, approvedBy } = await approval.status(user, token);
+    const { request, approved, approvedBy, expired } = await approval.status(user, token);
     const isBeneficiary = request.beneficiary === user.email;
     const isReviewer = isParticipant(request, user.email) && !isBeneficiary;
     reply(res, 200, api.approvalRequestStatusResponse, {
       request: requestBody(request),
-      status: approved ? 'approved' : 'pending',
+      status: approved ? 'approved' : expired ? 'expired' : 'pending',
       approvedBy,
-      viewer: { email: user.email, isBeneficiary, isReviewer, canApprove: isReviewer && !approved },
+      viewer: { email: user.email, isBeneficiary, isReviewer, canApprove: isReviewer && !approved && !expired },
     });
   });
 

@@ -28,21 +28,43 @@ export class ApprovalTokens {
   async verify(jwt: string): Promise<ApprovalRequest> {
     let payload: JWTPayload;
     try {
-      ({ payload } = await jose().jwtVerify(jwt, this.keys, {
-        algorithms: ['RS256'],
-        issuer: this.serviceAccount,
-        audience: this.serviceAccount,
-        requiredClaims: ['exp', 'iat', 'jti'],
-      }));
+      ({ payload } = await this.verified(jwt));
     } catch (e) {
       throw this.rejection(e);
     }
+    return requestOf(payload);
+  }
+
+  /**
+   * Like verify, but an expired request that is otherwise valid (our signature, issuer, audience) is
+   * returned too, so that its participants can still see what it asked for; it can never be approved.
+   */
+  async read(jwt: string): Promise<{ request: ApprovalRequest; expired: boolean }> {
+    let payload: JWTPayload;
+    let expired = false;
     try {
-      return approvalRequestOf(payload);
+      ({ payload } = await this.verified(jwt));
     } catch (e) {
-      if (e instanceof InvalidInputError) throw invalidToken(e.message);
-      throw e;
+      if (!(e instanceof jose().errors.JWTExpired) || typeof e.payload.exp !== 'number') throw this.rejection(e);
+      expired = true;
+      try {
+        // Checked as of the second before it expired: every other check still applies.
+        ({ payload } = await this.verified(jwt, new Date((e.payload.exp - 1) * 1000)));
+      } catch (again) {
+        throw this.rejection(again);
+      }
     }
+    return { request: requestOf(payload), expired };
+  }
+
+  private verified(jwt: string, currentDate?: Date) {
+    return jose().jwtVerify(jwt, this.keys, {
+      algorithms: ['RS256'],
+      issuer: this.serviceAccount,
+      audience: this.serviceAccount,
+      requiredClaims: ['exp', 'iat', 'jti'],
+      currentDate,
+    });
   }
 
   private rejection(e: unknown): AppError {
@@ -65,6 +87,15 @@ export class ApprovalTokens {
     if (e instanceof errors.JWKSNoMatchingKey) return invalidToken(`it is not signed by ${this.serviceAccount}`);
     if (e instanceof errors.JWSSignatureVerificationFailed) return invalidToken('its signature does not match its content');
     return invalidToken((e as Error).message);
+  }
+}
+
+function requestOf(payload: JWTPayload): ApprovalRequest {
+  try {
+    return approvalRequestOf(payload);
+  } catch (e) {
+    if (e instanceof InvalidInputError) throw invalidToken(e.message);
+    throw e;
   }
 }
 

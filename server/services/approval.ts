@@ -62,6 +62,8 @@ export interface RequestStatus {
   request: ApprovalRequest;
   approvedBy: string | null;
   approved: boolean;
+  /** Past its expiry: shown to its participants, never approvable. */
+  expired: boolean;
 }
 
 export interface ApprovalOutcome {
@@ -165,7 +167,8 @@ export class ApprovalService {
   async status(user: AuditUser, link: string): Promise<RequestStatus> {
     let request: ApprovalRequest | undefined;
     try {
-      request = await this.verified(link);
+      let expired: boolean;
+      ({ request, expired } = await this.read(link));
       if (!isParticipant(request, user.email)) {
         throw forbidden(
           'NOT_A_PARTICIPANT',
@@ -174,7 +177,7 @@ export class ApprovalService {
       }
       const policy = await this.deps.resourceManager.getProjectPolicy(request.entitlement.projectId);
       const recorded = findRecordedApproval(policy, request);
-      return { request, approved: recorded !== null, approvedBy: recorded?.approver ?? null };
+      return { request, approved: recorded !== null, approvedBy: recorded?.approver ?? null, expired };
     } catch (e) {
       const error = asAppError(e);
       this.deps.audit.record({
@@ -275,8 +278,16 @@ export class ApprovalService {
   }
 
   private async verified(link: string): Promise<ApprovalRequest> {
+    return this.tokensOrUnavailable().verify(tokenFromLink(link));
+  }
+
+  private async read(link: string): Promise<{ request: ApprovalRequest; expired: boolean }> {
+    return this.tokensOrUnavailable().read(tokenFromLink(link));
+  }
+
+  private tokensOrUnavailable(): ApprovalTokens {
     if (!this.deps.tokens) throw unavailable('the service does not know its own service account (set SERVICE_ACCOUNT), which verifies requests.');
-    return this.deps.tokens.verify(tokenFromLink(link));
+    return this.deps.tokens;
   }
 
   /** Fresh: every one of `reviewers` holds the same peer-approval eligible binding as the requester. */

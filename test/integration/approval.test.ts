@@ -427,8 +427,18 @@ describe('peer approval (demo world, default settings)', () => {
       const expired = await signAs(stack, SERVICE_ACCOUNT, validClaims({ iat: now - 300, start: now - 300, end: now + 600, exp: now - 60 }));
       stack.emulator.state.clockOffsetMs = 0;
       await expectRefusal('bob@example.com', linkTokenOf(expired), 410, 'REQUEST_EXPIRED', `expired at ${new Date((now - 60) * 1000).toISOString()}`);
+      // Its participants can still see what it asked for, marked expired and not approvable.
       const view = await stack.as('bob@example.com').get(`/api/v1/approval-requests/${linkTokenOf(expired)}`);
-      expect(view.status).toBe(410);
+      expect(view.status).toBe(200);
+      expect(view.body).toMatchObject({ status: 'expired', viewer: { canApprove: false }, request: { beneficiary: 'alice@example.com', expiresAt: new Date((now - 60) * 1000).toISOString() } });
+      const outsider = await stack.as('carol@example.com').get(`/api/v1/approval-requests/${linkTokenOf(expired)}`);
+      expect(outsider.status).toBe(403);
+      // Expiry does not excuse any other check.
+      stack.emulator.state.clockOffsetMs = -10 * 60_000;
+      const foreign = await signAs(stack, SERVICE_ACCOUNT, validClaims({ aud: 'https://elsewhere.example.com', iat: now - 300, start: now - 300, end: now + 600, exp: now - 60 }));
+      stack.emulator.state.clockOffsetMs = 0;
+      const refused = await stack.as('bob@example.com').get(`/api/v1/approval-requests/${linkTokenOf(foreign)}`);
+      expect(refused.body.error.code).toBe('INVALID_APPROVAL_TOKEN');
     });
 
     test('a link cut short', async () => {
