@@ -36,6 +36,7 @@ export function htmlPage(title: string, body: string): string {
   dd { margin: 0; overflow-wrap: anywhere; }
   iframe { width: 100%; height: 22rem; border: 1px solid GrayText; border-radius: .3rem; background: #fff; resize: vertical; }
   pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+  code, button { overflow-wrap: anywhere; }
 </style>
 </head>
 <body>

@@ -1,6 +1,7 @@
 // In the browser: "My access" lists the user's grants with a live countdown; Extend moves a grant's end,
 // End now (after a confirmation) removes the binding from the IAM policy, and a peer-approved grant
 // offers a new request instead of an extension.
+import type { Page } from 'playwright-core';
 import { policyOf } from '../support/stack';
 import { newPage, screenshotOnFailure } from './support/browser';
 import { browserSession } from './support/e2e-stack';
@@ -25,6 +26,14 @@ async function activationEnd(projectId: string, role: string): Promise<string | 
   return binding && TEMPORARY.exec(binding.condition.expression)![2];
 }
 
+/** The text of the focused element; fails when focus fell back to <body>. */
+async function focusedText(page: Page): Promise<string> {
+  // A string, evaluated in the page: the test code itself is type-checked without the DOM's types.
+  const focused = (await page.evaluate('document.activeElement === document.body ? null : (document.activeElement?.textContent ?? null)')) as string | null;
+  expect(focused).not.toBeNull();
+  return focused!;
+}
+
 test('extends one grant and ends another', async () => {
   await activate('alice@example.com', 'staging-app', 'roles/compute.admin', 60);
   await activate('alice@example.com', 'prod-app', 'roles/cloudsql.admin', 10);
@@ -42,6 +51,8 @@ test('extends one grant and ends another', async () => {
     await extend.getByRole('combobox', { name: 'Let it last, from now' }).selectOption({ label: '1 hour' });
     await extend.getByRole('button', { name: 'Extend' }).click();
     await page.getByText('Your access to roles/cloudsql.admin on prod-app now lasts until').waitFor();
+    // Focus goes to what happened, not to <body>, once the dialog is gone.
+    expect(await focusedText(page)).toContain('now lasts until');
     const end = await activationEnd('prod-app', 'roles/cloudsql.admin');
     expect(Date.parse(end!) - Date.now()).toBeGreaterThan(55 * 60_000);
 
@@ -50,6 +61,7 @@ test('extends one grant and ends another', async () => {
     await confirm.getByRole('textbox', { name: 'Reason (optional)' }).fill('Done, incident closed');
     await confirm.getByRole('button', { name: 'End now' }).click();
     await page.getByText('Your access to roles/compute.admin on staging-app was removed.').waitFor();
+    expect(await focusedText(page)).toContain('was removed');
     expect(await activationEnd('staging-app', 'roles/compute.admin')).toBeUndefined();
     await rows.filter({ hasText: 'staging-app' }).waitFor({ state: 'detached' });
     expect(await rows.count()).toBe(2);
@@ -74,5 +86,19 @@ test('a peer-approved grant offers a new request for its project instead of Exte
     expect(await row.getByRole('button', { name: /Extend/ }).count()).toBe(0);
     await row.getByRole('link', { name: 'Request again roles/compute.admin on prod-app' }).click();
     await page.getByText('Your eligible roles on prod-app').waitFor();
+  });
+});
+
+test('Extend is offered only when a longer grant is possible; until then the page says from when', async () => {
+  const { maxDurationMinutes } = (await session.stack.as('dave@example.com').get('/api/v1/me')).body.settings;
+  await activate('dave@example.com', 'data-warehouse', 'roles/bigquery.dataViewer', maxDurationMinutes);
+  const page = await newPage(session.browser, { timezoneId: 'UTC', locale: 'en-US' });
+  await screenshotOnFailure(page, 'my-access-no-extend', async () => {
+    await signIn(page, session.stack.url, 'dave@example.com', '/my-access');
+    const row = page.getByRole('table', { name: 'Active grants' }).getByRole('row').filter({ hasText: 'roles/bigquery.dataViewer' });
+    await row.waitFor();
+    expect(await row.getByRole('button', { name: /Extend/ }).count()).toBe(0);
+    // Times carry their zone.
+    expect(await row.textContent()).toMatch(/Can be extended after \d{1,2}:\d\d [AP]M UTC/);
   });
 });

@@ -26,6 +26,10 @@ test('request, email, sign-in as the reviewer, approve: alice gets compute.admin
 
     await alice.getByRole('heading', { name: 'Approval requested' }).waitFor();
     expect(await alice.getByRole('status').first().textContent()).toContain('We asked bob@example.com to approve your request');
+    // A page of its own: reload keeps it.
+    await alice.reload();
+    await alice.getByRole('heading', { name: 'Approval requested' }).waitFor();
+    expect(await alice.getByRole('status').first().textContent()).toContain('We asked bob@example.com to approve your request');
 
     // The requester can follow the request, and is told why she cannot approve it herself.
     await alice.getByRole('link', { name: 'Follow this request' }).click();
@@ -67,5 +71,8 @@ test('request, email, sign-in as the reviewer, approve: alice gets compute.admin
     const refusal = carol.getByRole('alert');
     await refusal.waitFor();
     expect(await refusal.textContent()).toContain('neither the requester nor a reviewer of this request');
+    // The next step fits: the requester, not an administrator, decides who reviews.
+    expect(await refusal.textContent()).toContain('ask the requester to send a new one that names you');
+    expect(await refusal.textContent()).not.toContain('administrator');
   });
 });

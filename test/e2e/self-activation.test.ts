@@ -47,8 +47,16 @@ test('activates two roles with a justification and duration, then shows each gra
       expect(binding.condition.description).toBe('Self-approved, justification: INC-4711 database is slow');
     }
 
-    // The project is remembered, and the roles now count down.
+    // The result is a page of its own: reload keeps it, and Back returns to the project's roles.
     await page.reload();
+    await page.getByRole('heading', { name: 'Access granted' }).waitFor();
+    expect(await grants.count()).toBe(3);
+    await page.goBack();
+    await page.getByRole('table', { name: 'Your eligible roles on prod-app' }).waitFor();
+    expect(new URL(page.url()).search).toBe('?projectId=prod-app');
+
+    // The project is remembered, and the roles now count down.
+    await page.goto(`${session.stack.url}/`);
     await page.getByRole('table', { name: 'Your eligible roles on prod-app' }).waitFor();
     const cloudsql = page.getByRole('row').filter({ hasText: 'roles/cloudsql.admin' });
     expect(await cloudsql.textContent()).toMatch(/Active · (29|30) min \d\d s left/);

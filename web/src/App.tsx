@@ -3,17 +3,22 @@ import { useEffect, useRef } from 'react';
 import type { MeResponse } from '../../server/api/schemas';
 import { api } from './api';
 import { ErrorNotice, Loading } from './components/Notice';
+import { ActivationResultPage } from './pages/ActivationResult';
+import { ApprovalRequestedPage } from './pages/ApprovalRequested';
 import { ApprovePage } from './pages/ApprovePage';
 import { MyAccessPage } from './pages/MyAccessPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { RolesPage } from './pages/RolesPage';
-import { Link, usePath } from './router';
+import { Link, useLocation } from './router';
 import { useResource } from './use-resource';
 
 export function App() {
   const me = useResource(() => api.me(), []);
-  const path = usePath();
-  useFocusOnNavigation(path);
+  const location = useLocation();
+  const path = location.pathname;
+  // jit-access 1.x's approval links: /?activation=<token>&projectId=<project>.
+  const legacyApproval = path === '/' ? location.searchParams.get('activation') : null;
+  useFocusOnNavigation(legacyApproval ? 'approval' : path);
 
   return (
     <>
@@ -27,7 +32,7 @@ export function App() {
             JIT Access
           </Link>
           <nav aria-label="Main">
-            <Link href="/" aria-current={path === '/' ? 'page' : undefined}>
+            <Link href="/" aria-current={path === '/' && !legacyApproval ? 'page' : undefined}>
               Request access
             </Link>
             <Link href="/my-access" aria-current={path === '/my-access' ? 'page' : undefined}>
@@ -38,13 +43,13 @@ export function App() {
       </header>
       <main id="main">
         {me.state === 'loading' && <Loading>Loading…</Loading>}
-        {me.state === 'failed' && <ErrorNotice title="JIT Access could not start" error={me.error} onRetry={me.reload} />}
-        {me.state === 'ready' && <Page path={path} me={me.data} />}
+        {me.state === 'failed' && <ErrorNotice context="load" title="JIT Access could not start" error={me.error} onRetry={me.reload} />}
+        {me.state === 'ready' && <Page path={path} query={location.searchParams} legacyApproval={legacyApproval} me={me.data} />}
       </main>
       {me.state === 'ready' && (
         <footer className="footer">
           <div className="footer-inner">
-            <span>
+            <span className="footer-user">
               Signed in as <strong>{me.data.user.email}</strong>
             </span>
             {/* IAP's own path: it clears the sign-in cookie and asks who you are again. */}
@@ -57,10 +62,20 @@ export function App() {
   );
 }
 
-function Page({ path, me }: { path: string; me: MeResponse }) {
+interface PageProps {
+  path: string;
+  query: URLSearchParams;
+  legacyApproval: string | null;
+  me: MeResponse;
+}
+
+function Page({ path, query, legacyApproval, me }: PageProps) {
   const approval = /^\/approve\/([^/]+)\/?$/.exec(path);
-  if (path === '/') return <RolesPage settings={me.settings} />;
+  if (legacyApproval) return <ApprovePage token={legacyApproval} />;
+  if (path === '/') return <RolesPage settings={me.settings} projectId={query.get('projectId')} />;
   if (path === '/my-access') return <MyAccessPage settings={me.settings} />;
+  if (path === '/activated') return <ActivationResultPage />;
+  if (path === '/requested') return <ApprovalRequestedPage />;
   if (approval) return <ApprovePage token={approval[1]} />;
   return <NotFoundPage />;
 }

@@ -1,10 +1,11 @@
-// How times and durations read on screen: local time for instants, words for spans.
+// How times and durations read on screen: local time with its zone for instants, words for spans.
 
-const clock = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
-const dayAndClock = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
-const full = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+// The zone is always shown: reviewers and requesters are often in different ones, and emails use the service's.
+const clock = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit', timeZoneName: 'short' });
+const dayAndClock = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' });
+const full = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' });
 
-/** Local time, with only as much date as needed: "2:06 PM" today, "Nov 22, 2:06 PM" this year. */
+/** Local time with its zone, and only as much date as needed: "2:06 PM CET" today, "Nov 22, 2:06 PM CET" this year. */
 export function formatTime(iso: string): string {
   const date = new Date(iso);
   const today = new Date();

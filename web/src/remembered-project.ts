@@ -1,9 +1,7 @@
 // The last project a user worked on, kept in this browser so the next visit starts there.
-import { useState } from 'react';
-
 const KEY = 'jitaccess.projectId';
 
-function read(): string | null {
+export function rememberedProject(): string | null {
   try {
     return window.localStorage.getItem(KEY);
   } catch {
@@ -19,15 +17,4 @@ export function rememberProject(projectId: string): void {
   } catch {
     // As above: not remembering is acceptable.
   }
-}
-
-export function useRememberedProject(): [string | null, (projectId: string) => void] {
-  const [projectId, setProjectId] = useState(read);
-  return [
-    projectId,
-    (chosen: string) => {
-      rememberProject(chosen);
-      setProjectId(chosen);
-    },
-  ];
 }

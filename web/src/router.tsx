@@ -1,5 +1,7 @@
-// A path router in a few lines: the app has three pages, and the emailed approval link is a real path
-// (/approve/<token>) that the server answers with the SPA.
+// A path router in a few lines. Every page has a URL: the start page (`/?projectId=` opens a project, as
+// jit-access 1.x's links did), My access, the emailed approval link (`/approve/<token>`, and 1.x's
+// `/?activation=<token>&projectId=<p>`), and the result pages, whose content travels in the history
+// entry so that Back and reload keep them.
 import { useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from 'react';
 
 const NAVIGATED = 'jitaccess:navigated';
@@ -13,16 +15,30 @@ function subscribe(onChange: () => void): () => void {
   };
 }
 
-export function usePath(): string {
-  return useSyncExternalStore(subscribe, () => window.location.pathname);
+/** The path and query of the current page, e.g. `/?projectId=prod-app`. */
+export function useLocation(): URL {
+  const href = useSyncExternalStore(subscribe, () => window.location.pathname + window.location.search);
+  return new URL(href, window.location.origin);
 }
 
-export function navigate(path: string): void {
-  if (path === window.location.pathname) return;
-  window.history.pushState(null, '', path);
-  window.scrollTo(0, 0);
+/** What the current history entry carries (a result page's content), or undefined. */
+export function pageState<T>(key: string): T | undefined {
+  const state: unknown = window.history.state;
+  return state && typeof state === 'object' && key in state ? (state as Record<string, T>)[key] : undefined;
+}
+
+/** Goes to `href` as a new history entry, with `state` for the page there; `replace` replaces the current one. */
+export function navigate(href: string, options: { state?: Record<string, unknown>; replace?: boolean } = {}): void {
+  const current = window.location.pathname + window.location.search;
+  if (href === current && options.state === undefined) return;
+  if (options.replace) window.history.replaceState(options.state ?? null, '', href);
+  else window.history.pushState(options.state ?? null, '', href);
+  if (!options.replace) window.scrollTo(0, 0);
   window.dispatchEvent(new Event(NAVIGATED));
 }
+
+/** The start page, open at a project. */
+export const projectHref = (projectId: string) => `/?projectId=${encodeURIComponent(projectId)}`;
 
 /** An ordinary link that the app follows itself; modified clicks (new tab, …) stay the browser's. */
 export function Link({ href, onClick, ...props }: AnchorHTMLAttributes<HTMLAnchorElement> & { href: string }) {

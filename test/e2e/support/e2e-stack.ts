@@ -3,6 +3,7 @@
 import { loadConfig } from '../../../server/config';
 import { startServer } from '../../../server/main';
 import type { RunningEmulator } from '../../../emulator/server';
+import type { World } from '../../../emulator/world';
 import { demoWorld, startTestEmulator } from '../../support/emulator';
 import { apiClient, mintAssertion, stackEnv, type ApiClient } from '../../support/stack';
 import { ensureWebBuilt, WEB_ROOT } from './web-build';
@@ -20,10 +21,9 @@ export interface BrowserStack {
 
 export const JUSTIFICATION_HINT = 'A ticket number, such as INC-1234';
 
-export async function startBrowserStack(env: Record<string, string> = {}): Promise<BrowserStack> {
+export async function startBrowserStack(env: Record<string, string> = {}, world: World = demoWorld()): Promise<BrowserStack> {
   ensureWebBuilt();
   process.env.METADATA_SERVER_DETECTION = 'none';
-  const world = demoWorld();
   const emulator = await startTestEmulator(world, { iapPort: 0 });
   try {
     const url = emulator.iapUrl!;
@@ -64,12 +64,12 @@ export async function startBrowserStack(env: Record<string, string> = {}): Promi
  * Chromium and the stack for one test file, started before its tests and closed after them. The browser
  * starts first: without Chromium the file fails at once, with nothing left running.
  */
-export function browserSession(): { readonly stack: BrowserStack; readonly browser: Browser } {
+export function browserSession(options: { world?: World } = {}): { readonly stack: BrowserStack; readonly browser: Browser } {
   let stack: BrowserStack | undefined;
   let browser: Browser | undefined;
   beforeAll(async () => {
     browser = await launchBrowser();
-    stack = await startBrowserStack();
+    stack = await startBrowserStack({}, options.world);
   });
   afterAll(async () => {
     await browser?.close();

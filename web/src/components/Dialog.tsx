@@ -19,9 +19,11 @@ export function Dialog({ title, onClose, busy = false, children }: DialogProps) 
     const dialog = ref.current!;
     if (!dialog.open) dialog.showModal();
     return () => {
-      // Strict Mode runs this cleanup without removing the dialog; only a real removal gives focus back.
+      // Strict Mode runs this cleanup without removing the dialog; only a real removal gives focus back,
+      // and only if the page has not moved it somewhere of its own (a notice saying what happened).
       queueMicrotask(() => {
-        if (!dialog.isConnected && opener.current instanceof HTMLElement) opener.current.focus();
+        const unclaimed = document.activeElement === null || document.activeElement === document.body;
+        if (!dialog.isConnected && unclaimed && opener.current instanceof HTMLElement && opener.current.isConnected) opener.current.focus();
       });
     };
   }, []);

@@ -1,6 +1,7 @@
 // Messages in the page: errors with what to do next, warnings, and confirmations.
 import type { ReactNode } from 'react';
 import { ApiError } from '../api';
+import { isTransient, nextStep, type ErrorContext } from '../next-step';
 
 export function Notice({ kind, title, children }: { kind: 'error' | 'warning' | 'success' | 'info'; title?: string; children?: ReactNode }) {
   return (
@@ -11,34 +12,18 @@ export function Notice({ kind, title, children }: { kind: 'error' | 'warning' | 
   );
 }
 
-/** What a user can do about a failure, by its HTTP status; the server's message says what went wrong. */
-function nextStep(error: Error): string | null {
-  if (!(error instanceof ApiError)) return 'Reload the page and try again.';
-  if (error.status === 0) return 'Check your network connection, then try again.';
-  if (error.status === 401) return 'Your sign-in has expired or is not valid. Reload the page to sign in again.';
-  if (error.status === 403) return 'If you believe you should be allowed, ask your administrator.';
-  if (error.status === 400) return 'Correct the input and try again.';
-  if (error.status === 404) return 'Check the address, or choose another project.';
-  if (error.status === 409) return 'Nothing was changed. Try again.';
-  // An expired approval request: the server's message says whom to ask for a new one.
-  if (error.status === 410) return null;
-  if (error.status === 502) return 'Google Cloud refused what JIT Access asked of it, so this is not something you can fix. Tell your administrator the message above.';
-  if (error.status === 429 || error.status > 502) return 'Google Cloud is busy or unreachable. Wait a minute, then try again.';
-  // The server's message for its own failures already says what to do, with a reference to quote.
-  if (error.status === 500) return null;
-  return 'Try again. If it keeps failing, report the message above to your administrator.';
+interface ErrorNoticeProps {
+  error: Error;
+  title?: string;
+  /** Where it failed, which decides the next step offered; see next-step.ts. */
+  context: ErrorContext;
+  onRetry?: () => void;
 }
 
-/** Whether the same call can succeed a moment later; a refusal or bad input will not. */
-function isTransient(error: Error): boolean {
-  if (!(error instanceof ApiError)) return true;
-  return error.status === 0 || error.status === 409 || error.status === 429 || error.status >= 500;
-}
-
-export function ErrorNotice({ error, title = 'That did not work', onRetry }: { error: Error; title?: string; onRetry?: () => void }) {
+export function ErrorNotice({ error, title = 'That did not work', context, onRetry }: ErrorNoticeProps) {
   const reload = error instanceof ApiError && error.status === 401;
   const retry = onRetry && isTransient(error) ? onRetry : undefined;
-  const next = nextStep(error);
+  const next = nextStep(error, context);
   return (
     <Notice kind="error" title={title}>
       <p>{error.message}</p>

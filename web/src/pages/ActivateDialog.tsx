@@ -7,8 +7,9 @@ import { DurationField, durationChoices } from '../components/DurationField';
 import { JustificationField } from '../components/JustificationField';
 import { ErrorNotice } from '../components/Notice';
 import { RoleName } from '../components/RoleName';
-import { formatDuration } from '../format';
+import { formatDuration, formatTime } from '../format';
 import { justificationProblem } from '../justification';
+import { useNow } from '../use-now';
 
 interface ActivateDialogProps {
   projectId: string;
@@ -19,6 +20,7 @@ interface ActivateDialogProps {
 }
 
 export function ActivateDialog({ projectId, roles, settings, onClose, onActivated }: ActivateDialogProps) {
+  const now = useNow();
   const [justification, setJustification] = useState('');
   const [duration, setDuration] = useState(Math.min(settings.defaultDurationMinutes, settings.maxDurationMinutes));
   const [submitAttempts, setSubmitAttempts] = useState(0);
@@ -46,7 +48,7 @@ export function ActivateDialog({ projectId, roles, settings, onClose, onActivate
         <ul className="role-list">
           {roles.map((role) => (
             <li key={role.id}>
-              <RoleName role={role.role} resourceCondition={role.resourceCondition} />
+              <RoleName entry={role} withDescription />
             </li>
           ))}
         </ul>
@@ -56,10 +58,10 @@ export function ActivateDialog({ projectId, roles, settings, onClose, onActivate
           choices={durationChoices(settings.defaultDurationMinutes, settings.maxDurationMinutes)}
           value={duration}
           onChange={setDuration}
-          help={`At most ${formatDuration(settings.maxDurationMinutes)}.`}
+          help={`It will end at ${formatTime(new Date(now + duration * 60_000).toISOString())}. At most ${formatDuration(settings.maxDurationMinutes)}.`}
           disabled={busy}
         />
-        {error && <ErrorNotice title={roles.length === 1 ? 'The role was not activated' : 'The roles were not activated'} error={error} />}
+        {error && <ErrorNotice context="form" title={roles.length === 1 ? 'The role was not activated' : 'The roles were not activated'} error={error} />}
         <div className="dialog-actions">
           <button type="button" className="button" onClick={onClose} disabled={busy}>
             Cancel

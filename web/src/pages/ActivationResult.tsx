@@ -1,16 +1,25 @@
-// What an activation granted: each role with its start and end, and what to expect from IAM.
+// What an activation granted: each role with its start and end, and what to expect from IAM. A page of
+// its own (/activated), its content kept in the history entry, so that reload and Back keep it.
 import type { ActivationResponse } from '../api';
 import { Countdown } from '../components/Countdown';
 import { Notice, NotificationFailures } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
 import { RoleName } from '../components/RoleName';
 import { formatTime } from '../format';
-import { Link } from '../router';
+import { Link, pageState, projectHref } from '../router';
+import { ResultGone } from './ResultGone';
 
-export function ActivationResult({ result, onBack }: { result: ActivationResponse; onBack: () => void }) {
+export const ACTIVATION_STATE = 'activation';
+
+export function ActivationResultPage() {
+  const result = pageState<ActivationResponse>(ACTIVATION_STATE);
+  return result ? <ActivationResult result={result} /> : <ResultGone what="an activation" />;
+}
+
+function ActivationResult({ result }: { result: ActivationResponse }) {
   return (
     <section>
-      <PageHeading title="Access granted" focusOnMount />
+      <PageHeading title="Access granted" />
       <Notice kind="success" title={`You have ${result.grants.length === 1 ? 'the role' : `${result.grants.length} roles`} on ${result.projectId}`}>
         <p>It takes IAM a few minutes to apply the change everywhere: if a command is still refused, wait a minute and try again.</p>
       </Notice>
@@ -21,9 +30,9 @@ export function ActivationResult({ result, onBack }: { result: ActivationRespons
         <dd>{result.justification}</dd>
       </dl>
       <div className="actions">
-        <button type="button" className="button button-primary" onClick={onBack}>
+        <Link className="button button-primary" href={projectHref(result.projectId)}>
           Back to roles
-        </button>
+        </Link>
         <Link className="button" href="/my-access">
           My access
         </Link>
@@ -51,7 +60,7 @@ function GrantTable({ result }: { result: ActivationResponse }) {
         {result.grants.map((grant) => (
           <tr key={grant.id}>
             <td data-label="Role">
-              <RoleName role={grant.role} resourceCondition={grant.resourceCondition} />
+              <RoleName entry={grant} />
             </td>
             <td data-label="From" className="nowrap">
               {formatTime(grant.start)}

@@ -1,18 +1,27 @@
-// After asking for approval: who was asked, for what, and until when they can approve.
+// After asking for approval: who was asked, for what, and until when they can approve. A page of its own
+// (/requested), its content kept in the history entry, so that reload and Back keep it.
 import type { ApprovalRequestCreatedResponse } from '../api';
 import { ApprovalRequestDetails } from '../components/ApprovalRequestDetails';
 import { Notice, NotificationFailures } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
 import { formatRelative, formatTime } from '../format';
-import { Link } from '../router';
+import { Link, pageState, projectHref } from '../router';
 import { useNow } from '../use-now';
+import { ResultGone } from './ResultGone';
 
-export function ApprovalRequested({ result, onBack }: { result: ApprovalRequestCreatedResponse; onBack: () => void }) {
+export const REQUEST_STATE = 'approvalRequest';
+
+export function ApprovalRequestedPage() {
+  const result = pageState<ApprovalRequestCreatedResponse>(REQUEST_STATE);
+  return result ? <ApprovalRequested result={result} /> : <ResultGone what="an approval request" />;
+}
+
+function ApprovalRequested({ result }: { result: ApprovalRequestCreatedResponse }) {
   const now = useNow();
   const { request } = result;
   return (
     <section>
-      <PageHeading title="Approval requested" focusOnMount />
+      <PageHeading title="Approval requested" />
       <Notice kind="success" title={`We asked ${request.reviewers.join(', ')} to approve your request`}>
         <p>
           They can approve it until <strong>{formatTime(request.expiresAt)}</strong> ({formatRelative(request.expiresAt, now)}). As soon as one of them does, you have the role, and you get an email.
@@ -21,9 +30,9 @@ export function ApprovalRequested({ result, onBack }: { result: ApprovalRequestC
       <NotificationFailures failures={result.notificationFailures} consequence="The reviewers were asked all the same." />
       <ApprovalRequestDetails request={request} showExpiry />
       <div className="actions">
-        <button type="button" className="button button-primary" onClick={onBack}>
+        <Link className="button button-primary" href={projectHref(request.projectId)}>
           Back to roles
-        </button>
+        </Link>
         <Link className="button" href={`/approve/${result.token}`}>
           Follow this request
         </Link>

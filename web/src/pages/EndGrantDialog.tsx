@@ -28,7 +28,7 @@ export function EndGrantDialog({ grant, onClose, onEnded }: { grant: ActiveGrant
     <Dialog title="End access now?" onClose={onClose} busy={busy}>
       <form onSubmit={end}>
         <p>
-          You will lose <RoleName role={grant.role} resourceCondition={grant.resourceCondition} /> on <strong>{grant.projectId}</strong>. To get it back you will have to{' '}
+          You will lose <RoleName entry={grant} /> on <strong>{grant.projectId}</strong>. To get it back you will have to{' '}
           {grant.approval.type === 'peer' ? 'ask for approval again' : 'activate it again'}.
         </p>
         <div className="field">
@@ -36,7 +36,7 @@ export function EndGrantDialog({ grant, onClose, onEnded }: { grant: ActiveGrant
           <input id={reasonId} type="text" value={reason} maxLength={500} autoComplete="off" disabled={busy} onChange={(event) => setReason(event.target.value)} />
           <p className="field-help">Kept in the audit log, for example “Done, incident closed”.</p>
         </div>
-        {error && <ErrorNotice title="The access was not ended" error={error} />}
+        {error && <ErrorNotice context="form" title="The access was not ended" error={error} />}
         <div className="dialog-actions">
           <button type="button" className="button" onClick={onClose} disabled={busy}>
             Keep access

@@ -49,7 +49,7 @@ export function ExtendGrantDialog({ grant, settings, onClose, onExtended }: Exte
     <Dialog title="Extend access" onClose={onClose} busy={busy}>
       <form onSubmit={submit} noValidate>
         <p>
-          <RoleName role={grant.role} resourceCondition={grant.resourceCondition} /> on <strong>{grant.projectId}</strong> lasts until {formatTime(grant.end)}.
+          <RoleName entry={grant} /> on <strong>{grant.projectId}</strong> lasts until {formatTime(grant.end)}.
         </p>
         {longer.length === 0 ? (
           <Notice kind="info" title="It cannot last any longer yet">
@@ -66,7 +66,7 @@ export function ExtendGrantDialog({ grant, settings, onClose, onExtended }: Exte
           />
         )}
         {needsJustification && <JustificationField value={justification} onChange={setJustification} settings={settings} disabled={busy} submitAttempts={submitAttempts} />}
-        {error && <ErrorNotice title="The access was not extended" error={error} />}
+        {error && <ErrorNotice context="form" title="The access was not extended" error={error} />}
         <div className="dialog-actions">
           <button type="button" className="button" onClick={onClose} disabled={busy}>
             Cancel

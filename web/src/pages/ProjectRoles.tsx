@@ -22,7 +22,7 @@ export function ProjectRoles({ projectId, settings, onOutcome }: ProjectRolesPro
   const [dialogOpen, setDialogOpen] = useState(false);
 
   if (roles.state === 'loading') return <Loading>Loading your roles on {projectId}…</Loading>;
-  if (roles.state === 'failed') return <ErrorNotice title={`Your roles on ${projectId} could not be loaded`} error={roles.error} onRetry={roles.reload} />;
+  if (roles.state === 'failed') return <ErrorNotice context="load" title={`Your roles on ${projectId} could not be loaded`} error={roles.error} onRetry={roles.reload} />;
 
   const { warnings } = roles.data;
   const sorted = [...roles.data.roles].sort((a, b) => a.role.localeCompare(b.role) || (a.resourceCondition ?? '').localeCompare(b.resourceCondition ?? ''));

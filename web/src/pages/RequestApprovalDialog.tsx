@@ -49,10 +49,10 @@ export function RequestApprovalDialog({ projectId, role, settings, onClose, onRe
     <Dialog title="Request approval" onClose={onClose} busy={busy}>
       <form onSubmit={submit} noValidate>
         <p>
-          <RoleName role={role.role} resourceCondition={role.resourceCondition} /> on <strong>{projectId}</strong> needs a peer's approval. The reviewers you choose get an email with a link to approve it.
+          <RoleName entry={role} /> on <strong>{projectId}</strong> needs a peer's approval. The reviewers you choose get an email with a link to approve it.
         </p>
         {candidates.state === 'loading' && <Loading>Finding who can approve…</Loading>}
-        {candidates.state === 'failed' && <ErrorNotice title="The reviewers could not be loaded" error={candidates.error} onRetry={candidates.reload} />}
+        {candidates.state === 'failed' && <ErrorNotice context="load" title="The reviewers could not be loaded" error={candidates.error} onRetry={candidates.reload} />}
         {candidates.state === 'ready' && candidates.data.reviewers.length === 0 && (
           <Notice kind="warning" title="Nobody can approve this role">
             <p>No one else is eligible for this role, so no one can approve your request. Ask your administrator to add reviewers.</p>
@@ -75,10 +75,10 @@ export function RequestApprovalDialog({ projectId, role, settings, onClose, onRe
           choices={durationChoices(settings.defaultDurationMinutes, settings.maxDurationMinutes)}
           value={duration}
           onChange={setDuration}
-          help={`At most ${formatDuration(settings.maxDurationMinutes)}.`}
+          help={`From when a reviewer approves. At most ${formatDuration(settings.maxDurationMinutes)}.`}
           disabled={busy}
         />
-        {error && <ErrorNotice title="The request was not sent" error={error} />}
+        {error && <ErrorNotice context="form" title="The request was not sent" error={error} />}
         <div className="dialog-actions">
           <button type="button" className="button" onClick={onClose} disabled={busy}>
             Cancel

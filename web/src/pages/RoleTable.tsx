@@ -35,7 +35,7 @@ export function RoleTable({ projectId, roles, selected, onToggle }: RoleTablePro
             </td>
             <td data-label="Role">
               <label htmlFor={checkboxId(role)}>
-                <RoleName role={role.role} resourceCondition={role.resourceCondition} />
+                <RoleName entry={role} withDescription />
               </label>
             </td>
             <td data-label="Activation">

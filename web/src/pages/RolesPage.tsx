@@ -1,46 +1,59 @@
 // The start page: choose a project, see your eligible roles there, and activate or request them. The
-// outcome replaces the page until the user goes back to the list.
-import { useState } from 'react';
-import type { MeResponse } from '../../../server/api/schemas';
+// project is in the address (`/?projectId=`, as jit-access 1.x's links had it); an outcome opens its own
+// page, so Back returns here.
+import type { MeResponse, ProjectsResponse } from '../../../server/api/schemas';
 import { api } from '../api';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
 import { ProjectPicker } from '../components/ProjectPicker';
-import { useRememberedProject } from '../remembered-project';
+import { rememberedProject, rememberProject } from '../remembered-project';
+import { navigate, projectHref } from '../router';
 import { useResource } from '../use-resource';
-import { ActivationResult } from './ActivationResult';
-import { ApprovalRequested } from './ApprovalRequested';
+import { ACTIVATION_STATE } from './ActivationResult';
+import { REQUEST_STATE } from './ApprovalRequested';
 import { ProjectRoles, type Outcome } from './ProjectRoles';
 
-export function RolesPage({ settings }: { settings: MeResponse['settings'] }) {
-  const projects = useResource(() => api.projects(), []);
-  const [remembered, setProjectId] = useRememberedProject();
-  const [outcome, setOutcome] = useState<Outcome | null>(null);
+interface RolesPageProps {
+  settings: MeResponse['settings'];
+  /** The project the address names, if any. */
+  projectId: string | null;
+}
 
-  if (outcome?.kind === 'activated') return <ActivationResult result={outcome.result} onBack={() => setOutcome(null)} />;
-  if (outcome?.kind === 'requested') return <ApprovalRequested result={outcome.result} onBack={() => setOutcome(null)} />;
+export function RolesPage({ settings, projectId }: RolesPageProps) {
+  const projects = useResource(() => api.projects(), []);
+
+  function choose(chosen: string) {
+    rememberProject(chosen);
+    navigate(projectHref(chosen), { replace: true });
+  }
+
+  function showOutcome(outcome: Outcome) {
+    if (outcome.kind === 'activated') navigate('/activated', { state: { [ACTIVATION_STATE]: outcome.result } });
+    else navigate('/requested', { state: { [REQUEST_STATE]: outcome.result } });
+  }
+
   return (
     <>
       <PageHeading title="Request access" />
       <p className="lead">Activate a role you are eligible for, for as long as you need it and no longer.</p>
       {projects.state === 'loading' && <Loading>Loading your projects…</Loading>}
-      {projects.state === 'failed' && <ErrorNotice title="Your projects could not be loaded" error={projects.error} onRetry={projects.reload} />}
+      {projects.state === 'failed' && <ErrorNotice context="load" title="Your projects could not be loaded" error={projects.error} onRetry={projects.reload} />}
       {projects.state === 'ready' && (
-        <ChosenProject projects={projects.data.projects.map((p) => p.id)} remembered={remembered} onChange={setProjectId} settings={settings} onOutcome={setOutcome} />
+        <ChosenProject projects={projects.data.projects} requested={projectId} onChange={choose} settings={settings} onOutcome={showOutcome} />
       )}
     </>
   );
 }
 
 interface ChosenProjectProps {
-  projects: string[];
-  remembered: string | null;
+  projects: ProjectsResponse['projects'];
+  requested: string | null;
   onChange: (projectId: string) => void;
   settings: MeResponse['settings'];
   onOutcome: (outcome: Outcome) => void;
 }
 
-function ChosenProject({ projects, remembered, onChange, settings, onOutcome }: ChosenProjectProps) {
+function ChosenProject({ projects, requested, onChange, settings, onOutcome }: ChosenProjectProps) {
   if (projects.length === 0) {
     return (
       <Notice kind="info" title="You have no eligible roles">
@@ -48,10 +61,18 @@ function ChosenProject({ projects, remembered, onChange, settings, onOutcome }: 
       </Notice>
     );
   }
-  // A remembered project the user no longer has (or another user's) is not offered.
-  const projectId = remembered && projects.includes(remembered) ? remembered : projects.length === 1 ? projects[0] : null;
+  const ids = projects.map((p) => p.id);
+  // The address wins; else the last project used here, if the user still has it; else the only one.
+  const remembered = rememberedProject();
+  const fallback = remembered && ids.includes(remembered) ? remembered : ids.length === 1 ? ids[0] : null;
+  const projectId = requested ? (ids.includes(requested) ? requested : null) : fallback;
   return (
     <>
+      {requested && !projectId && (
+        <Notice kind="warning" title={`You have no eligible roles on ${requested}`}>
+          <p>The link names a project where you hold nothing to activate, or that this service does not offer. Choose one of your projects below.</p>
+        </Notice>
+      )}
       {/* Keyed by the chosen project, so that each choice starts with fresh state. */}
       <ProjectPicker key={`picker:${projectId}`} projects={projects} value={projectId} onChange={onChange} />
       {projectId ? <ProjectRoles key={projectId} projectId={projectId} settings={settings} onOutcome={onOutcome} /> : <p className="muted">Choose a project to see your roles there.</p>}
