@@ -15,7 +15,7 @@ async function activationsOf(projectId: string, email: string) {
 }
 
 test('activates two roles with a justification and duration, then shows each grant', async () => {
-  const page = await newPage(session.browser);
+  const page = await newPage(session.browser, { timezoneId: 'UTC', locale: 'en-US' });
   await screenshotOnFailure(page, 'self-activation', async () => {
     await signIn(page, session.stack.url, 'alice@example.com');
     await chooseProject(page, 'prod-app');
@@ -32,6 +32,12 @@ test('activates two roles with a justification and duration, then shows each gra
     await justification.fill('INC-4711 database is slow');
     await dialog.getByText('Looks good.').waitFor();
     await dialog.getByRole('combobox', { name: 'For how long' }).selectOption({ label: '30 minutes' });
+    // The end it will have, in local time with its zone, before committing to it.
+    const expectedEnd = new Intl.DateTimeFormat('en-US', { hour: 'numeric', minute: '2-digit', timeZoneName: 'short', timeZone: 'UTC' });
+    const preview = (await dialog.getByText('It will end at').textContent())!;
+    const shown = /It will end at (\d{1,2}:\d\d [AP]M UTC)\./.exec(preview)![1];
+    const in30 = Date.now() + 30 * 60_000;
+    expect([expectedEnd.format(in30 - 60_000), expectedEnd.format(in30), expectedEnd.format(in30 + 60_000)]).toContain(shown);
     await dialog.getByRole('button', { name: 'Activate', exact: true }).click();
 
     await page.getByRole('heading', { name: 'Access granted' }).waitFor();
