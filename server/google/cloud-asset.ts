@@ -28,6 +28,8 @@ export interface ProjectResource {
   folders: string[];
   organization?: string;
   state?: string;
+  /** The project's labels; the access policy can match on them. */
+  labels?: Record<string, string>;
 }
 
 export interface AnalysisResult {
@@ -126,7 +128,7 @@ export class CloudAsset {
         for (const r of res.data.results ?? []) {
           const projectId = r.additionalAttributes?.projectId ?? r.name?.slice(PROJECT_RESOURCE_PREFIX.length);
           if (typeof projectId === 'string' && projectId) {
-            projects.push({ projectId, folders: r.folders ?? [], organization: r.organization ?? undefined, state: r.state ?? undefined });
+            projects.push({ projectId, folders: r.folders ?? [], organization: r.organization ?? undefined, state: r.state ?? undefined, labels: r.labels ?? undefined });
           }
         }
         pageToken = res.data.nextPageToken ?? undefined;

@@ -1,0 +1,305 @@
+// The access policy: a YAML file of rules that say how an eligible role is activated — who approves, for
+// how long, when, with which justification and ticket. IAM alone says who is eligible; the policy only
+// makes activation stricter (see access-policy-demands.ts). This file holds its schema and its parser,
+// which names the line and column of every problem.
+import { LineCounter, isMap, isNode, isPair, isScalar, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { z } from 'zod';
+import { isTimeZone, parseWindow } from './access-policy-schedule';
+
+/** The longest activation a policy may allow, as for ACTIVATION_TIMEOUT: one day. */
+export const MAX_POLICY_MINUTES = 24 * 60;
+
+const DURATION_TEXT = /^(?:([0-9]+)h)?\s*(?:([0-9]+)m)?$/;
+
+/** Minutes of a duration as written in a policy: `90` (minutes), `"30m"`, `"4h"`, `"1h30m"`. */
+export function durationMinutes(value: number | string): number {
+  if (typeof value === 'number') return value;
+  const m = DURATION_TEXT.exec(value.trim());
+  return m ? Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0) : NaN;
+}
+
+const DURATION_RANGE = `must be a duration from 1 minute to ${MAX_POLICY_MINUTES / 60} hours, such as 30m, 4h or 1h30m (a bare number counts minutes)`;
+
+const duration = z
+  .union([
+    z.number().int(DURATION_RANGE).min(1, DURATION_RANGE).max(MAX_POLICY_MINUTES, DURATION_RANGE),
+    z
+      .string()
+      .regex(/^(?:[0-9]+h)?\s*(?:[0-9]+m)?$/, { error: DURATION_RANGE, abort: true })
+      .refine((v) => durationMinutes(v) >= 1 && durationMinutes(v) <= MAX_POLICY_MINUTES, DURATION_RANGE),
+  ], { error: DURATION_RANGE })
+  .describe('A duration: minutes as a number, or text such as 30m, 4h, 1h30m; at most 24h.');
+
+const regex = (what: string) =>
+  z
+    .string()
+    .min(1)
+    .superRefine((pattern, ctx) => {
+      try {
+        new RegExp(pattern, 'u');
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: `${what} is not a valid JavaScript regular expression: ${(e as Error).message}` });
+      }
+    });
+
+const principal = z
+  .string()
+  .regex(/^(user|group):[^\s@:]+@[^\s@:]+\.[^\s@:]+$/, 'must be user:EMAIL or group:EMAIL')
+  .describe('A principal: user:EMAIL or group:EMAIL.');
+
+const email = z.string().regex(/^[^\s@:]+@[^\s@:]+\.[^\s@:]+$/, 'must be an email address');
+
+const glob = (what: string, pattern: RegExp) =>
+  z.string().regex(pattern, `must be ${what}; * matches any text and ? one character`);
+
+const matchSchema = z
+  .object({
+    projects: z
+      .array(glob('a project id or a glob of project ids such as prod-*', /^[-a-z0-9*?]{1,30}$/))
+      .min(1)
+      .optional()
+      .describe('Project ids or globs (prod-*); the rule applies when any matches.'),
+    folders: z
+      .array(z.string().regex(/^(folders\/)?[0-9]{1,20}$/, 'must be a folder id such as 200000000003 or folders/200000000003'))
+      .min(1)
+      .optional()
+      .describe('Folder ids; the rule applies to projects anywhere below any of them.'),
+    labels: z
+      .record(z.string().regex(/^[a-z][-_a-z0-9]{0,62}$/, 'must be a label key'), glob('a label value or glob', /^[-_a-z0-9*?]{0,63}$/))
+      .optional()
+      .describe('Project labels, all of which must match (values may be globs).'),
+    roles: z
+      .array(glob('a role (roles/compute.admin), a prefix (roles/cloudsql.*) or a glob', /^[A-Za-z0-9_.*?/-]{1,200}$/))
+      .min(1)
+      .optional()
+      .describe('Roles: exact (roles/compute.admin), prefix (roles/cloudsql.*) or glob (roles/*.admin); any may match.'),
+    activationType: z.enum(['self', 'peer']).optional().describe('The eligible binding: self (jitAccessConstraint) or peer (multiPartyApprovalConstraint).'),
+    resourceCondition: z.boolean().optional().describe('true: only bindings limited by a resource condition; false: only bindings without one.'),
+  })
+  .strict()
+  .describe('What a rule applies to; every criterion given must hold. No match = every eligible role.');
+
+const approvalSchema = z
+  .union([
+    z.enum(['self', 'peers']),
+    z
+      .object({
+        kind: z.enum(['self', 'peers', 'approvers']),
+        principals: z.array(principal).min(1).optional().describe('Designated approvers (kind approvers); they need not be eligible themselves.'),
+        requiredApprovals: z.number().int().min(1).max(10).optional().describe('How many distinct approvers must approve; the requester never counts. Default 1.'),
+      })
+      .strict(),
+  ])
+  .describe('Who approves: self (no approval), peers (holders of the same peer-approval role), or approvers (designated principals).');
+
+const justificationSchema = z
+  .object({
+    pattern: regex('The justification pattern').describe('A regular expression the whole justification must match.'),
+    hint: z.string().min(1).max(200).describe('Tells users what a justification must look like.'),
+  })
+  .strict();
+
+const ticketSchema = z
+  .object({
+    pattern: regex('The ticket pattern').describe('A regular expression; the first text of the justification it matches is the ticket id.'),
+    hint: z.string().min(1).max(200).optional().describe('Tells users which ticket to give, e.g. "a change ticket such as CHG-1234".'),
+    validation: z
+      .object({
+        url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).describe('The ITSM endpoint that receives a signed POST of the ticket.'),
+        secret: z
+          .string()
+          .regex(/^projects\/[^/]+\/secrets\/[^/]+\/versions\/[^/]+$/, 'must be projects/PROJECT/secrets/NAME/versions/VERSION')
+          .describe('The Secret Manager version holding the HMAC key that signs the request.'),
+        timeoutSeconds: z.number().int().min(1).max(30).optional().describe('How long to wait for the endpoint; default 5.'),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+const scheduleSchema = z
+  .object({
+    timeZone: z
+      .string()
+      .refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin')
+      .describe('The IANA time zone the windows are read in, such as Europe/Berlin.'),
+    windows: z
+      .array(
+        z.string().superRefine((text, ctx) => {
+          try {
+            parseWindow(text);
+          } catch (e) {
+            ctx.addIssue({ code: 'custom', message: (e as Error).message });
+          }
+        }),
+      )
+      .min(1)
+      .describe('Weekly windows such as "Mon-Fri 08:00-18:00" or "Fri-Mon 22:00-06:00".'),
+    outside: z.enum(['deny', 'requireApproval']).optional().describe('What happens outside the windows: deny (default) or requireApproval.'),
+  })
+  .strict();
+
+const breakGlassSchema = z
+  .object({
+    principals: z.array(principal).min(1).optional().describe('Who may break the glass (among the eligible); absent = every eligible user.'),
+    maxDuration: duration.describe('The longest break-glass activation; shorter than the rule allows otherwise.'),
+    reviewers: z.array(principal).min(1).describe('Notified at once, to review the activation afterwards.'),
+  })
+  .strict();
+
+const notifySchema = z
+  .object({
+    emails: z.array(email).min(1).optional().describe('Extra email recipients of every activation and request.'),
+    chat: z.array(z.string().min(1)).min(1).optional().describe('Chat channels (names configured for chat notifications).'),
+  })
+  .strict();
+
+const settings = {
+  approval: approvalSchema.optional(),
+  maxDuration: duration.optional(),
+  defaultDuration: duration.optional(),
+  justification: justificationSchema.optional(),
+  ticket: ticketSchema.optional(),
+  schedule: scheduleSchema.optional(),
+  maxActiveGrantsPerUser: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .describe('How many grants in the rule\'s scope one user may hold at once.'),
+  breakGlass: breakGlassSchema.optional(),
+  notify: notifySchema.optional(),
+};
+
+const defaultsSchema = z.object(settings).strict().describe('Settings for every rule that leaves them out, and for roles no rule matches.');
+
+const ruleSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][-a-z0-9]{0,62}$/, 'must be a name of lower-case letters, digits and hyphens'),
+    description: z.string().max(500).optional(),
+    match: matchSchema.optional(),
+    ...settings,
+  })
+  .strict();
+
+export const accessPolicySchema = z
+  .object({
+    $schema: z.string().optional(),
+    version: z.literal(1).describe('The format version: 1.'),
+    admins: z.array(principal).optional().describe('Who administers the service (used by the admin pages).'),
+    auditors: z.array(principal).optional().describe('Who may read every request and grant (used by the admin pages).'),
+    defaults: defaultsSchema.optional(),
+    rules: z.array(ruleSchema).default([]).describe('Rules in order: the first that matches a role applies, alone.'),
+  })
+  .strict()
+  .superRefine(checkConsistency)
+  .describe('JIT Access policy: how eligible roles are activated. See docs/access-policy.md.');
+
+export type AccessPolicyDocument = z.output<typeof accessPolicySchema>;
+export type PolicyRule = z.output<typeof ruleSchema>;
+export type PolicySettings = z.output<typeof defaultsSchema>;
+export type PolicyMatch = z.output<typeof matchSchema>;
+export type PolicyApproval = NonNullable<PolicySettings['approval']>;
+
+/** The JSON Schema of the policy file, for editors; published as docs/access-policy.schema.json. */
+export function accessPolicyJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(accessPolicySchema, { io: 'input', target: 'draft-2020-12' }),
+    $id: 'https://github.com/jit-access/jit-access/docs/access-policy.schema.json',
+    title: 'JIT Access policy',
+  };
+}
+
+/** Checks that need several fields: unique names, durations that fit, rules that can ever apply. */
+function checkConsistency(policy: { defaults?: PolicySettings; rules: PolicyRule[] }, ctx: z.RefinementCtx): void {
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  const checkSettings = (s: PolicySettings, at: (string | number)[], fallbackMax?: number | string) => {
+    const max = s.maxDuration ?? fallbackMax;
+    if (s.defaultDuration !== undefined && max !== undefined && durationMinutes(s.defaultDuration) > durationMinutes(max)) {
+      issue([...at, 'defaultDuration'], `defaultDuration (${s.defaultDuration}) exceeds maxDuration (${max})`);
+    }
+    if (s.breakGlass && max !== undefined && durationMinutes(s.breakGlass.maxDuration) > durationMinutes(max)) {
+      issue([...at, 'breakGlass', 'maxDuration'], `break-glass maxDuration (${s.breakGlass.maxDuration}) exceeds maxDuration (${max}); break-glass must be shorter`);
+    }
+    const a = s.approval;
+    if (a && typeof a === 'object') {
+      if (a.kind === 'approvers' && !a.principals) issue([...at, 'approval'], 'kind approvers needs principals: the designated approvers');
+      if (a.kind !== 'approvers' && a.principals) issue([...at, 'approval', 'principals'], `principals are only for kind approvers, not ${a.kind}`);
+      if (a.kind === 'self' && a.requiredApprovals !== undefined) issue([...at, 'approval', 'requiredApprovals'], 'self-approval takes no approvals');
+      if (a.kind === 'approvers' && a.principals && a.requiredApprovals && a.principals.every((p) => p.startsWith('user:')) && a.requiredApprovals > a.principals.length) {
+        issue([...at, 'approval', 'requiredApprovals'], `${a.requiredApprovals} approvals required but only ${a.principals.length} approver(s) listed`);
+      }
+    }
+  };
+  if (policy.defaults) checkSettings(policy.defaults, ['defaults']);
+  const seen = new Map<string, number>();
+  let catchAll: string | undefined;
+  policy.rules.forEach((rule, i) => {
+    const first = seen.get(rule.name);
+    if (first !== undefined) issue(['rules', i, 'name'], `the rule name '${rule.name}' is already used by rule ${first + 1}`);
+    seen.set(rule.name, i);
+    if (catchAll) issue(['rules', i], `rule '${rule.name}' can never apply: rule '${catchAll}' before it matches every role (first match wins)`);
+    if (!rule.match || Object.keys(rule.match).length === 0) catchAll ??= rule.name;
+    checkSettings(rule, ['rules', i], policy.defaults?.maxDuration);
+  });
+}
+
+/** One problem in a policy file, where it is and what is wrong. */
+export interface PolicyProblem {
+  line: number;
+  column: number;
+  /** Where in the document, e.g. `rules.2.approval.requiredApprovals`. */
+  path: string;
+  message: string;
+}
+
+export class AccessPolicyError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: PolicyProblem[],
+  ) {
+    super(problems.map((p) => `${source}:${p.line}:${p.column}: ${p.path ? `${p.path}: ` : ''}${p.message}`).join('\n'));
+    this.name = 'AccessPolicyError';
+  }
+}
+
+/** Parses a policy from YAML text; throws AccessPolicyError naming every problem with its line and column. */
+export function parseAccessPolicy(text: string, source = 'access-policy.yaml'): AccessPolicyDocument {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new AccessPolicyError(
+      source,
+      doc.errors.map((e) => ({ line: e.linePos?.[0]?.line ?? 1, column: e.linePos?.[0]?.col ?? 1, path: '', message: e.message.split('\n')[0].replace(/ at line [0-9]+, column [0-9]+:?$/, '') })),
+    );
+  }
+  const parsed = accessPolicySchema.safeParse(doc.toJS() ?? {});
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => problemOf(issue, doc, lineCounter));
+    problems.sort((a, b) => a.line - b.line || a.column - b.column);
+    throw new AccessPolicyError(source, problems);
+  }
+  return parsed.data;
+}
+
+function problemOf(issue: z.core.$ZodIssue, doc: Document, lineCounter: LineCounter): PolicyProblem {
+  const path = issue.path.map(String);
+  let node: YamlNode | undefined;
+  // An unknown key is pointed at itself, not at the map that holds it.
+  if (issue.code === 'unrecognized_keys') {
+    const map = doc.getIn(issue.path as (string | number)[], true);
+    if (isMap(map)) {
+      const pair = map.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === issue.keys[0]);
+      if (pair && isNode(pair.key)) node = pair.key;
+    }
+  }
+  // A missing key has no node: point at the nearest ancestor that exists.
+  for (let n = issue.path.length; !node && n >= 0; n--) {
+    const found = n === 0 ? doc.contents : doc.getIn(issue.path.slice(0, n) as (string | number)[], true);
+    if (isNode(found) && found.range) node = found;
+  }
+  const position = node?.range ? lineCounter.linePos(node.range[0]) : { line: 1, col: 1 };
+  const message = issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map((k) => `'${k}'`).join(', ')}` : issue.message;
+  return { line: position.line, column: position.col, path: path.join('.'), message };
+}
