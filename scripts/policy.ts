@@ -202,7 +202,8 @@ function printExplanation(user: string, { explanations, eligible }: Awaited<Retu
   }
 }
 
-async function main(argv: string[]): Promise<number> {
+/** Runs one command; resolves with the exit code. Exported for tests. */
+export async function runPolicyCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     options: {
@@ -235,14 +236,25 @@ async function main(argv: string[]): Promise<number> {
   throw new UsageError(command ? `unknown command ${command}` : 'name a command');
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e) => {
+/** Like runPolicyCommand, but a usage mistake or an invalid file prints its message instead of throwing. */
+export async function policyCommand(argv: string[]): Promise<number> {
+  try {
+    return await runPolicyCommand(argv);
+  } catch (e) {
     if (e instanceof UsageError || e instanceof AccessPolicyError || e instanceof WorldError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       console.error(e instanceof UsageError ? `${e.message}\n${USAGE}` : (e as Error).message);
-      process.exit(e instanceof AccessPolicyError ? 1 : 2);
+      return e instanceof AccessPolicyError ? 1 : 2;
     }
-    console.error(e);
-    process.exit(2);
-  },
-);
+    throw e;
+  }
+}
+
+if (require.main === module) {
+  policyCommand(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      console.error(e);
+      process.exit(2);
+    },
+  );
+}

@@ -202,10 +202,11 @@ export function ticketIn(demands: Demands, justification: string): string | null
 }
 
 /**
- * What is wrong with a request against these demands (justification, ticket, duration, schedule), or null.
- * Every message names the rule and the requirement not met.
+ * What is wrong with a request against these demands (justification, ticket, duration), or null; the
+ * schedule is checked apart (scheduleProblem), as a refusal rather than an input mistake. Every message
+ * names the rule and the requirement not met.
  */
-export function problemWithRequest(demands: Demands, request: { justification: string; durationMinutes: number }, now: Date): string | null {
+export function problemWithRequest(demands: Demands, request: { justification: string; durationMinutes: number }): string | null {
   const who = ruleLabel(demands);
   const justification = new JustificationPolicy(demands.justification).checkJustification(request.justification);
   if (justification) return demands.rule ? `${who}: ${justification}` : justification;
@@ -214,8 +215,6 @@ export function problemWithRequest(demands: Demands, request: { justification: s
   }
   const duration = checkDurationMinutes(request.durationMinutes, demands.maxDurationMinutes);
   if (duration) return demands.rule ? `${who}: ${duration}` : duration;
-  const schedule = scheduleProblem(demands, now);
-  if (schedule) return schedule;
   return null;
 }
 

@@ -27,7 +27,9 @@ export type AuditEventName =
   | 'grant.extended'
   | 'grant.extend.failed'
   | 'cleanup.project'
-  | 'cleanup.failed';
+  | 'cleanup.failed'
+  | 'policy.loaded'
+  | 'policy.refused';
 
 export type Severity = 'INFO' | 'NOTICE' | 'WARNING' | 'ERROR';
 

@@ -1,0 +1,126 @@
+// The access policy applied to a user's eligible roles: what each one demands, and the checks every way of
+// getting or keeping access runs (self-activation, peer request, approval, extension). Without a policy the
+// service keeps the environment's rules, checked where they always were, and none of this runs.
+import { demandsOf, applyingRule, needsProjectFacts, problemWithRequest, ruleLabel, scheduleProblem, type BaseRules, type Demands, type PolicyTarget } from '../domain/access-policy-demands';
+import type { EligibleRole } from '../domain/eligible-roles';
+import type { ActiveGrant } from '../domain/grant';
+import { AppError, invalidInput } from '../errors';
+import type { AccessPolicyStore } from './access-policy';
+import type { ProjectResource } from '../google/cloud-asset';
+import { LookupCache } from './lookup-cache';
+
+/** What the policy needs to know about projects, and the user's grants to count. */
+export interface AccessRulesSources {
+  /** The active projects in scope with their folders and labels (one call for all; cached). */
+  projects(): Promise<ProjectResource[]>;
+  /** The user's grants in force, read fresh from the projects' policies. */
+  activeGrants(userEmail: string): Promise<ActiveGrant[]>;
+}
+
+/** How an activation is being sought: each step checks what applies to it. */
+export type PolicyStep = 'self-activation' | 'request' | 'approval' | 'extension';
+
+export const policyRefusal = (code: string, message: string) => new AppError(403, code, message);
+
+export class AccessRules {
+  private readonly projectsCache: LookupCache<Map<string, ProjectResource>>;
+
+  constructor(
+    private readonly store: AccessPolicyStore,
+    private readonly sources: AccessRulesSources,
+    private readonly base: BaseRules,
+    cacheSeconds: number,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.projectsCache = new LookupCache(cacheSeconds * 1000);
+  }
+
+  /** What each role demands now, by role id. */
+  async demandsFor(projectId: string, roles: readonly EligibleRole[]): Promise<Map<string, Demands>> {
+    const policy = this.store.current().document;
+    const now = this.now();
+    const facts = needsProjectFacts(policy) ? await this.projectFacts(projectId) : undefined;
+    return new Map(roles.map((r) => [r.id, demandsOf(policy, this.targetOf(r, facts), this.base, now)]));
+  }
+
+  /**
+   * Refuses, naming the rule and the requirement not met, unless every role may be activated this way now
+   * with this justification and duration. `step` says which requirements apply: approval kinds to the
+   * first step, the simultaneous-grant limit to steps that add a grant.
+   */
+  async enforce(userEmail: string, projectId: string, roles: readonly EligibleRole[], request: { justification: string; durationMinutes: number }, step: PolicyStep): Promise<Map<string, Demands>> {
+    const all = await this.demandsFor(projectId, roles);
+    const now = this.now();
+    for (const role of roles) {
+      const demands = all.get(role.id)!;
+      const who = ruleLabel(demands);
+      if ((step === 'self-activation' || step === 'extension') && demands.approval.kind !== 'self') {
+        throw policyRefusal(
+          'APPROVAL_REQUIRED',
+          `${who} requires ${wordsOf(demands)} for '${role.id}'${demands.notes.length ? ` (${demands.notes.join(' ')})` : ''}: ${step === 'extension' ? 'it cannot be extended without a new approval' : 'it cannot be activated without approval'}.`,
+        );
+      }
+      if (step === 'request' && (demands.approval.kind === 'approvers' || demands.approval.requiredApprovals > 1)) {
+        // Designated approvers and N-of-M approvals need the request lifecycle; one peer's approval is not enough.
+        throw policyRefusal(
+          'APPROVAL_NOT_AVAILABLE',
+          `${who} requires ${wordsOf(demands)} for '${role.id}', which this service cannot record yet: it records one peer's approval per request. Ask an administrator to change the rule.`,
+        );
+      }
+      const problem = problemWithRequest(demands, request);
+      if (problem) throw invalidInput(step === 'approval' ? `This request no longer meets the rules: ${problem}` : problem);
+      const schedule = scheduleProblem(demands, now);
+      if (schedule) throw policyRefusal('OUTSIDE_SCHEDULE', `${schedule}.`);
+      if (demands.maxActiveGrantsPerUser !== null && step !== 'extension' && demands.rule) {
+        const held = await this.grantsUnderRule(userEmail, demands.rule, role);
+        if (held >= demands.maxActiveGrantsPerUser) {
+          throw policyRefusal(
+            'TOO_MANY_GRANTS',
+            `${who} allows at most ${demands.maxActiveGrantsPerUser} grant${demands.maxActiveGrantsPerUser === 1 ? '' : 's'} in force at once under it, and ${userEmail} holds ${held}. End one first.`,
+          );
+        }
+      }
+    }
+    return all;
+  }
+
+  /** The user's grants in force that the same rule governs, read fresh; the role being activated is not counted twice. */
+  private async grantsUnderRule(userEmail: string, ruleName: string, activating: EligibleRole): Promise<number> {
+    const policy = this.store.current().document;
+    const grants = await this.sources.activeGrants(userEmail);
+    const facts = needsProjectFacts(policy) ? await this.allFacts() : undefined;
+    let held = 0;
+    for (const g of grants) {
+      if (g.projectId === activating.projectId && g.role === activating.role && g.resourceCondition === activating.resourceCondition) continue;
+      // A grant's binding type is read from how it was approved: a peer-approved grant came from a peer-approval binding.
+      const target = this.targetOf({ ...g, type: g.approval.type === 'peer' ? 'peer' : 'self' }, facts?.get(g.projectId));
+      if (applyingRule(policy, target)?.rule.name === ruleName) held++;
+    }
+    return held;
+  }
+
+  private targetOf(role: Pick<EligibleRole, 'projectId' | 'role' | 'type' | 'resourceCondition'>, facts: ProjectResource | undefined): PolicyTarget {
+    return {
+      projectId: role.projectId,
+      folders: facts?.folders ?? [],
+      labels: facts?.labels ?? {},
+      role: role.role,
+      type: role.type,
+      resourceCondition: role.resourceCondition,
+    };
+  }
+
+  private async projectFacts(projectId: string): Promise<ProjectResource | undefined> {
+    return (await this.allFacts()).get(projectId);
+  }
+
+  private allFacts(): Promise<Map<string, ProjectResource>> {
+    return this.projectsCache.get('', 'projects', async () => new Map((await this.sources.projects()).map((p) => [p.projectId, p])));
+  }
+}
+
+function wordsOf(demands: Demands): string {
+  const a = demands.approval;
+  const n = `${a.requiredApprovals} approval${a.requiredApprovals === 1 ? '' : 's'}`;
+  return a.kind === 'approvers' ? `${n} from ${a.principals.join(', ')}` : `${n} from peers`;
+}
