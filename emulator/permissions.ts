@@ -1,5 +1,7 @@
 // The permissions of the predefined roles the emulator enforces: the ones a JIT service account is given,
 // and a few common ones. A role not listed here grants nothing to the caller (it can still be bound).
+const PROJECT_READ = ['resourcemanager.projects.get', 'resourcemanager.projects.list'];
+
 const ROLE_PERMISSIONS: Record<string, readonly string[]> = {
   'roles/owner': ['*'],
   'roles/editor': [
@@ -74,6 +76,18 @@ const ROLE_PERMISSIONS: Record<string, readonly string[]> = {
     'iam.serviceAccounts.getOpenIdToken',
     'iam.serviceAccounts.implicitDelegation',
   ],
+  // Roles of other products, as the worlds grant them to people: their Resource Manager permissions (each includes
+  // resourcemanager.projects.get, which jit-access 1.x narrows discovery with) and a few of their own.
+  'roles/compute.viewer': [...PROJECT_READ, 'compute.instances.get', 'compute.instances.list'],
+  'roles/compute.admin': [...PROJECT_READ, 'compute.instances.get', 'compute.instances.list', 'compute.instances.create', 'compute.instances.delete'],
+  'roles/cloudsql.admin': [...PROJECT_READ, 'cloudsql.instances.get', 'cloudsql.instances.list', 'cloudsql.instances.update'],
+  'roles/storage.objectAdmin': [...PROJECT_READ, 'storage.objects.get', 'storage.objects.list', 'storage.objects.create', 'storage.objects.delete'],
+  'roles/storage.admin': [...PROJECT_READ, 'storage.buckets.get', 'storage.buckets.list', 'storage.objects.get', 'storage.objects.list'],
+  'roles/bigquery.dataViewer': [...PROJECT_READ, 'bigquery.datasets.get', 'bigquery.tables.get', 'bigquery.tables.getData', 'bigquery.tables.list'],
+  'roles/bigquery.admin': [...PROJECT_READ, 'bigquery.datasets.get', 'bigquery.datasets.create', 'bigquery.tables.get', 'bigquery.tables.getData', 'bigquery.jobs.create'],
+  'roles/pubsub.editor': [...PROJECT_READ, 'pubsub.topics.get', 'pubsub.topics.list', 'pubsub.topics.create', 'pubsub.topics.publish'],
+  'roles/run.admin': [...PROJECT_READ, 'run.services.get', 'run.services.list', 'run.services.create', 'run.services.update'],
+  'roles/container.developer': [...PROJECT_READ, 'container.clusters.get', 'container.clusters.list', 'container.pods.get', 'container.pods.list'],
   'roles/logging.logWriter': ['logging.logEntries.create'],
   'roles/logging.viewer': ['logging.logEntries.list'],
   'roles/pubsub.publisher': ['pubsub.topics.publish'],

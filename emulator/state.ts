@@ -105,6 +105,9 @@ export class EmulatorState {
   policies = new Map<string, Policy>();
   revision = 1_000;
 
+  /** How Asset Inventory sees IAM (world `assetInventory`, defaults filled in). */
+  assetInventory: { lagSeconds: number; conditionTitlesIndexed: boolean } = { lagSeconds: 0, conditionTitlesIndexed: false };
+
   calls = new Map<string, number>();
   faults: Faults = noFaults();
   clockOffsetMs = 0;
@@ -140,6 +143,7 @@ export class EmulatorState {
       const conditional = bindings.some((b) => b.condition);
       this.policies.set(name, { version: conditional ? 3 : 1, etag: etagOf(++this.revision), bindings: structuredClone(bindings) });
     }
+    this.assetInventory = { lagSeconds: 0, conditionTitlesIndexed: false, ...w.assetInventory };
     this.calls = new Map();
     this.faults = noFaults();
     this.clockOffsetMs = 0;

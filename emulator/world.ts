@@ -68,6 +68,11 @@ const worldSchema = z
       .record(z.string().regex(/^projects\/[^/]+\/secrets\/[^/]+$/, 'must be projects/P/secrets/S'), z.array(z.string()).min(1))
       .default({}),
     topics: z.array(z.string().regex(/^projects\/[^/]+\/topics\/[^/]+$/, 'must be projects/P/topics/T')).default([]),
+    // How Asset Inventory sees IAM: how many seconds behind it is, and whether search indexes condition titles.
+    assetInventory: z
+      .object({ lagSeconds: z.number().int().min(0).max(86_400).optional(), conditionTitlesIndexed: z.boolean().optional() })
+      .strict()
+      .optional(),
     iam: z.record(z.string().regex(/^(organizations|folders|projects)\/[-a-z0-9]+$/, 'must be organizations/N, folders/N or projects/ID'), z.array(bindingSchema)).default({}),
   })
   .strict();

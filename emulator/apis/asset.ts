@@ -23,6 +23,11 @@ const SUPPORTED_ASSET_TYPES: readonly string[] = Object.values(ASSET_TYPES);
 /** jit-access sends `accessTime = now`; the request may take a moment to arrive. */
 const ACCESS_TIME_SKEW_MS = 10_000;
 const MAX_BATCH_NAMES = 20;
+/** `expandResources`: "the default max expansion per resource is 1000 for AssetService.AnalyzeIamPolicy". */
+const MAX_RESOURCE_EXPANSION = 1000;
+/** "Up to 10 comparisons can be made in a query, with a maximum of 2048 characters." (query syntax page) */
+const MAX_QUERY_COMPARISONS = 10;
+const MAX_QUERY_LENGTH = 2048;
 const MAX_PAGE_SIZE = 500;
 const DEFAULT_PAGE_SIZE = 100;
 
@@ -409,9 +414,10 @@ function analyze(state: EmulatorState, scope: string, q: Analysis) {
       const access = accessesOf(binding.role, q);
       if (!access) continue;
       const identities = identitiesOf(state, binding, q);
-      const resources = q.resource ? [q.resource] : q.options.expandResources ? resourcesUnder(state, name) : [name];
+      const expansion = q.resource ? { resources: [q.resource], problems: [] } : q.options.expandResources ? expandResources(state, name) : { resources: [name], problems: [] };
+      const resources = expansion.resources;
       const resourceEdges = q.options.outputResourceEdges ? resourceEdgesOf(state, resources, name) : [];
-      const problems = [...access.problems, ...identities.problems];
+      const problems = [...access.problems, ...identities.problems, ...expansion.problems];
       for (const p of problems) errors.set(p.cause, p);
       results.push({
         attachedResourceFullName: state.fullResourceName(name),
@@ -436,6 +442,17 @@ function analyze(state: EmulatorState, scope: string, q: Analysis) {
     ...(errors.size === 0 ? { fullyExplored: true } : {}),
     ...(errors.size ? { nonCriticalErrors: [...errors.values()] } : {}),
   };
+}
+
+/**
+ * The resources at and below an attached resource, at most 1,000 (Google's expansion cap for
+ * AnalyzeIamPolicy, "1000 per resource"); beyond that the result is cut and says so.
+ */
+function expandResources(state: EmulatorState, attached: string): { resources: string[]; problems: AnalysisState[] } {
+  const all = resourcesUnder(state, attached);
+  if (all.length <= MAX_RESOURCE_EXPANSION) return { resources: all, problems: [] };
+  const cause = `Resource expansion of ${state.fullResourceName(attached)} stopped at ${MAX_RESOURCE_EXPANSION} of ${all.length} resources, the maximum per resource for AnalyzeIamPolicy; narrow the query (for example with an access selector) or use AnalyzeIamPolicyLongrunning.`;
+  return { resources: all.slice(0, MAX_RESOURCE_EXPANSION), problems: [{ code: 'RESOURCE_EXHAUSTED', cause }] };
 }
 
 /**
@@ -627,6 +644,9 @@ function tokenize(query: string): Token[] {
  * lists such as `policy:(a OR b)`.
  */
 function parseQuery(query: string, isField: (name: string) => boolean): QueryExpr | undefined {
+  if (query.length > MAX_QUERY_LENGTH) {
+    throw badQuery(`${query.slice(0, 60)}…`, `it is ${query.length} characters long; up to ${MAX_QUERY_COMPARISONS} comparisons can be made in a query, with a maximum of ${MAX_QUERY_LENGTH} characters`);
+  }
   const tokens = tokenize(query);
   let pos = 0;
   const peek = () => tokens[pos];
@@ -691,7 +711,27 @@ function parseQuery(query: string, isField: (name: string) => boolean): QueryExp
   if (tokens.length === 0) return undefined;
   const expr = or(undefined);
   if (pos < tokens.length) throw badQuery(query, 'unexpected ")"');
+  const comparisons = comparisonsIn(expr);
+  if (comparisons > MAX_QUERY_COMPARISONS) {
+    throw badQuery(query, `it makes ${comparisons} comparisons; up to ${MAX_QUERY_COMPARISONS} comparisons can be made in a query, with a maximum of ${MAX_QUERY_LENGTH} characters`);
+  }
   return expr;
+}
+
+/**
+ * Each term is a comparison, free text included, and so is each value of a list such as `policy:(a OR b)`:
+ * how Google counts those is not documented, and counting each is the stricter reading.
+ */
+function comparisonsIn(expr: QueryExpr): number {
+  switch (expr.kind) {
+    case 'and':
+    case 'or':
+      return expr.items.reduce((n, e) => n + comparisonsIn(e), 0);
+    case 'not':
+      return comparisonsIn(expr.item);
+    case 'term':
+      return 1;
+  }
 }
 
 function wordsOf(text: string): string[] {
@@ -733,6 +773,17 @@ function matches(expr: QueryExpr | undefined, fieldTexts: (field: string) => str
 
 // --- searchAllIamPolicies --------------------------------------------------------------------------
 
+/**
+ * What `policy:` and free text see of a condition. Google documents that `policy:` matches "IAM conditions",
+ * not that their titles and descriptions are indexed: by default only the expression is (the stricter
+ * reading); a world can index titles and descriptions too (`assetInventory.conditionTitlesIndexed`).
+ */
+function conditionTexts(state: EmulatorState, b: Binding): string[] {
+  if (!b.condition) return [];
+  const described = state.assetInventory.conditionTitlesIndexed ? [b.condition.title, b.condition.description ?? ''] : [];
+  return [...described, b.condition.expression].filter(Boolean);
+}
+
 const IAM_SEARCH_FIELDS = new Set(['policy', 'roles', 'memberTypes', 'resource', 'folders', 'organization']);
 
 function searchAllIamPolicies(state: EmulatorState, req: Request, res: Response, scope: string) {
@@ -754,7 +805,7 @@ function searchAllIamPolicies(state: EmulatorState, req: Request, res: Response,
     const place = placeOf(state, name);
     if (!policy || !typeAllowed(place.assetType)) continue;
     const bindings = policy.bindings.filter((b) => {
-      const policyTexts = [b.role, ...b.members, ...[b.condition?.title, b.condition?.description, b.condition?.expression].filter((t): t is string => !!t)];
+      const policyTexts = [b.role, ...b.members, ...conditionTexts(state, b)];
       const placeTexts = [...place.names, ...place.folders, ...(place.organization ? [place.organization] : [])];
       return matches(expr, (field) => {
         switch (field) {

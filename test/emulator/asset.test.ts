@@ -226,19 +226,51 @@ describe('analyzeIamPolicy', () => {
     }
   });
 
-  test('matches permissions only for roles whose permissions it knows, and expands resources below the binding', async () => {
+  test('matches permissions through the roles that include them, and expands resources below the binding', async () => {
     const data = await analyze({
       'analysisQuery.identitySelector.identity': 'user:alice@example.com',
       'analysisQuery.accessSelector.permissions': ['resourcemanager.projects.get'],
       'analysisQuery.options.expandResources': true,
     });
     const results = data.mainAnalysis!.analysisResults!;
-    // roles/browser (organization) grants it; roles/compute.viewer and roles/cloudsql.admin are not in emulator/permissions.ts.
-    expect(results.map((r) => r.iamBinding!.role)).toEqual(['roles/browser']);
+    // Every role alice holds or is eligible for includes it; roles/cloudasset.viewer (the service's) is not hers.
+    expect(summary(data.mainAnalysis!)).toEqual([
+      ['roles/browser', full(ORG), undefined],
+      ['roles/compute.viewer', full(ENGINEERING), 'CONDITIONAL'],
+      ['roles/compute.admin', full('projects/prod-app'), 'CONDITIONAL'],
+      ['roles/cloudsql.admin', full('projects/prod-app'), 'TRUE'],
+    ]);
     expect(results[0].accessControlLists![0].accesses).toEqual([{ permission: 'resourcemanager.projects.get' }]);
     expect(results[0].accessControlLists![0].resources!.map((r) => r.fullResourceName)).toEqual(
       [ORG, ENGINEERING, PLATFORM, 'projects/prod-app', 'projects/staging-app', 'projects/old-prototype', 'projects/finance-ledger'].map(full),
     );
+    // A permission no role in emulator/permissions.ts includes matches nothing.
+    expect((await analyze({ 'analysisQuery.identitySelector.identity': 'user:alice@example.com', 'analysisQuery.accessSelector.permissions': ['spanner.databases.drop'] })).mainAnalysis!.analysisResults).toBeUndefined();
+  });
+
+  test('expands at most 1,000 resources per binding, then reports the result as not fully explored', async () => {
+    const projects = Array.from({ length: 1000 }, (_, i) => `  - { id: bulk-${String(i).padStart(4, '0')}, number: "${310000000000 + i}", parent: ${ENGINEERING} }`).join('\n');
+    const big = await startTestEmulator(world().replace('projects:\n', `projects:\n${projects}\n`));
+    try {
+      const { data } = await googleClients(big).asset.v1.analyzeIamPolicy({
+        scope: ORG,
+        'analysisQuery.identitySelector.identity': 'user:alice@example.com',
+        'analysisQuery.accessSelector.roles': ['roles/compute.viewer'],
+        'analysisQuery.options.expandResources': true,
+      });
+      const main = data.mainAnalysis!;
+      const result = main.analysisResults!.find((r) => r.attachedResourceFullName === full(ENGINEERING))!;
+      expect(result.accessControlLists![0].resources).toHaveLength(1000);
+      expect(result.fullyExplored).toBeFalsy();
+      expect(main.nonCriticalErrors).toEqual([{ code: 'RESOURCE_EXHAUSTED', cause: expect.stringContaining('stopped at 1000 of 1005 resources') }]);
+      expect(main.fullyExplored).toBeFalsy();
+      expect(data.fullyExplored).toBeFalsy();
+      // Without expansion the same query is complete.
+      const narrow = await googleClients(big).asset.v1.analyzeIamPolicy({ scope: ORG, 'analysisQuery.identitySelector.identity': 'user:alice@example.com', 'analysisQuery.accessSelector.roles': ['roles/compute.viewer'] });
+      expect(narrow.data.fullyExplored).toBe(true);
+    } finally {
+      await big.close();
+    }
   });
 
   test('outputs resource edges from the attached folder down to the expanded resources', async () => {
@@ -437,6 +469,37 @@ describe('searchAllIamPolicies', () => {
     expect(first.nextPageToken).toBeTruthy();
     const error = await expectGoogleError(search({ query: 'policy:viewer', pageSize: 1, pageToken: first.nextPageToken! }), 400);
     expect(error.message).toContain('pageToken');
+  });
+
+  test('allows up to 10 comparisons and 2,048 characters per query, counting each value of a list', async () => {
+    const principals = (n: number) => Array.from({ length: n }, (_, i) => `"user:u${i}@example.com"`);
+    expect((await search({ query: `policy:(${principals(9).join(' OR ')} OR "group:sre@example.com")` })).results).toHaveLength(3);
+    const tooMany = await expectGoogleError(search({ query: `policy:(${principals(11).join(' OR ')})` }), 400);
+    expect(tooMany).toMatchObject({ status: 'INVALID_ARGUMENT', message: expect.stringContaining('makes 11 comparisons; up to 10 comparisons can be made in a query, with a maximum of 2048 characters') });
+    await expectGoogleError(search({ query: principals(11).map((p) => `policy:${p}`).join(' OR ') }), 400);
+    const long = `policy:"user:${'a'.repeat(2040)}@example.com"`;
+    expect((await expectGoogleError(search({ query: long }), 400)).message).toContain(`it is ${long.length} characters long`);
+    await expectGoogleError(asset.v1.searchAllResources({ scope: ORG, query: principals(11).join(' OR ') }), 400);
+  });
+
+  test('restricts results to the asset types asked for', async () => {
+    const projectsOnly = await search({ query: 'policy:"group:sre@example.com"', assetTypes: ['cloudresourcemanager.googleapis.com/Project'] });
+    expect(projectsOnly.results!.map((r) => r.resource)).toEqual([full('projects/prod-app')]);
+    const containers = await search({ query: 'policy:"group:sre@example.com"', assetTypes: ['cloudresourcemanager.googleapis.com/(Folder|Organization)'] });
+    expect(containers.results!.map((r) => r.resource)).toEqual([full(ORG), full(ENGINEERING)]);
+  });
+
+  test('matches condition expressions but not condition titles, unless the world indexes titles', async () => {
+    expect((await search({ query: 'policy:jitAccessConstraint' })).results!.map((r) => r.resource)).toEqual([full(ENGINEERING), full('projects/prod-app')]);
+    expect(await search({ query: 'policy:"JIT access activation"' })).toEqual({});
+    expect(await search({ query: '"Peer approval"' })).toEqual({});
+    const indexed = await startTestEmulator(world().replace('callers:', 'assetInventory: { conditionTitlesIndexed: true }\ncallers:'));
+    try {
+      const found = await googleClients(indexed).asset.v1.searchAllIamPolicies({ scope: ORG, query: 'policy:"JIT access activation"' });
+      expect(found.data.results!.flatMap((r) => r.policy!.bindings!.map((b) => b.role))).toEqual(['roles/cloudsql.admin', 'roles/compute.viewer']);
+    } finally {
+      await indexed.close();
+    }
   });
 
   test('rejects an unknown field and denies a caller without the permission', async () => {
