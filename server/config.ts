@@ -74,6 +74,11 @@ const envSchema = z.object({
   SERVICE_ACCOUNT: email.optional(),
   PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be the http(s) URL users open, such as https://jit.example.com' }).optional(),
   CLEANUP_INVOKER_SERVICE_ACCOUNT: email.optional(),
+  CLEANUP_INTERVAL_MINUTES: integer(1, 24 * 60).default(60),
+  CLEANUP_PROJECTS_PER_RUN: integer(1, 1_000_000).default(1000),
+  CLEANUP_READS_PER_MINUTE: integer(1, 100_000).default(300),
+  CLEANUP_WRITES_PER_MINUTE: integer(1, 100_000).default(60),
+  CLEANUP_RUN_SECONDS: integer(1, 3600).default(240),
   PORT: integer(0, 65535).default(8080),
   GAE_SERVICE: z.string().optional(),
   K_SERVICE: z.string().optional(),
@@ -121,7 +126,16 @@ export interface Config {
    * Who may call POST /tasks/cleanup with a Google-signed OIDC token (Cloud Scheduler), and the audience
    * that token must carry: PUBLIC_URL + /tasks/cleanup. App Engine cron needs neither.
    */
-  cleanup: { invokerServiceAccount?: string; audience?: string };
+  cleanup: {
+    invokerServiceAccount?: string;
+    audience?: string;
+    /** How the sweeper spreads its work (services/cleanup.ts, SweepLimits). */
+    intervalMinutes: number;
+    projectsPerRun: number;
+    readsPerMinute: number;
+    writesPerMinute: number;
+    runSeconds: number;
+  };
   port: number;
   platform: 'appengine' | 'cloudrun' | 'local';
 }
@@ -230,6 +244,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cleanup: {
       invokerServiceAccount: e.CLEANUP_INVOKER_SERVICE_ACCOUNT?.toLowerCase(),
       audience: e.PUBLIC_URL ? `${e.PUBLIC_URL.replace(/\/+$/, '')}/tasks/cleanup` : undefined,
+      intervalMinutes: e.CLEANUP_INTERVAL_MINUTES,
+      projectsPerRun: e.CLEANUP_PROJECTS_PER_RUN,
+      readsPerMinute: e.CLEANUP_READS_PER_MINUTE,
+      writesPerMinute: e.CLEANUP_WRITES_PER_MINUTE,
+      runSeconds: e.CLEANUP_RUN_SECONDS,
     },
     port: e.PORT,
     platform,

@@ -138,7 +138,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
   );
 
   const grants = new GrantService(catalog, asset, recentGrants, resourceManager, writer, audit, { justification, maxDurationMinutes: config.activationTimeoutMinutes });
-  const cleanup = new CleanupService(asset, resourceManager, writer, audit);
+  const cleanup = new CleanupService(asset, resourceManager, writer, audit, config.cleanup);
 
   const health = new HealthCheck(config, [urlProbe('iap-keys', endpoints.iapJwksUrl, config.timeouts.connectMs)]);
   const iap = new IapVerifier(endpoints.iapJwksUrl, iapAudienceOf(config, identity.projectId, identity.projectNumber));

@@ -139,8 +139,13 @@ export const removedActivationSchema = z.object({
 
 export const cleanupResponse = z.object({
   dryRun: z.boolean(),
+  /** This run swept slice `index` (0-based) of `count`, which holds `projects` of the active projects. */
+  slice: z.object({ index: z.number().int(), count: z.number().int(), projects: z.number().int() }),
+  projectsInScope: z.number().int(),
   projectsScanned: z.number().int(),
   projects: z.array(z.object({ projectId: z.string(), removed: z.array(removedActivationSchema) })),
+  /** Projects of the slice not read by this run, and why; the next run of the slice reads them. */
+  skipped: z.array(z.object({ projectId: z.string(), reason: z.string() })),
   failures: z.array(z.object({ projectId: z.string(), message: z.string() })),
 });
 

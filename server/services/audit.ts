@@ -26,6 +26,7 @@ export type AuditEventName =
   | 'grant.end.failed'
   | 'grant.extended'
   | 'grant.extend.failed'
+  | 'cleanup.run'
   | 'cleanup.project'
   | 'cleanup.failed'
   | 'policy.loaded'

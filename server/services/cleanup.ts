@@ -1,12 +1,13 @@
 // The sweeper: removes expired activation bindings from the projects in scope, so that policies stay far
 // below IAM's limits (1,500 principals, 20 conditional bindings per role and principal) and readable.
-import { ACTIVATION_TITLE, parseActivationBinding } from '../domain/activation-binding';
+import { parseActivationBinding } from '../domain/activation-binding';
 import { removeExpiredActivations } from '../domain/policy-edit';
 import type { Binding } from '../domain/iam-policy';
-import { PROJECT_RESOURCE_PREFIX, type CloudAsset } from '../google/cloud-asset';
+import type { CloudAsset } from '../google/cloud-asset';
 import type { ResourceManager } from '../google/resource-manager';
 import type { PolicyWriter } from './policy-writer';
 import type { AuditLog } from './audit';
+import { AppError } from '../errors';
 import { forEachLimited } from './bounded-concurrency';
 
 export interface RemovedActivation {
@@ -18,68 +19,131 @@ export interface RemovedActivation {
   description: string | null;
 }
 
+/** How the sweeper spreads its work: the CLEANUP_* settings of docs/configuration.md. */
+export interface SweepLimits {
+  /** How often the scheduler runs the sweeper: each run takes the next slice of the projects. */
+  intervalMinutes: number;
+  projectsPerRun: number;
+  readsPerMinute: number;
+  writesPerMinute: number;
+  /** After this, a run reads no further project and reports the rest of its slice as skipped. */
+  runSeconds: number;
+}
+
+export interface SkippedProject {
+  projectId: string;
+  reason: string;
+}
+
 export interface CleanupReport {
   dryRun: boolean;
-  /** Projects the search named as holding expired activations. */
+  /** The slice of the active projects this run swept: `index` of `count` (see {@link sliceOf}), and its size. */
+  slice: { index: number; count: number; projects: number };
+  /** Active projects in the scope; those outside the slice are swept by other runs. */
+  projectsInScope: number;
+  /** Projects whose policy this run read. */
   projectsScanned: number;
   /** Projects whose policy changed (or would change, in a dry run), with what was removed. */
   projects: { projectId: string; removed: RemovedActivation[] }[];
+  /** Projects of the slice this run did not read, and why: the next run of the same slice reads them. */
+  skipped: SkippedProject[];
   failures: { projectId: string; message: string }[];
 }
 
-/** Projects are cleaned a few at a time: enough to be quick, few enough to stay inside IAM's write quota. */
+/** Projects are swept a few at a time; the pace, not this, keeps the calls within Google's quotas. */
 const PARALLEL_PROJECTS = 4;
 
+/**
+ * The sweeper. Google does not document that condition titles are searchable in Asset Inventory, so it
+ * does not search for activations: it reads the policies of the active projects in the scope, a slice
+ * per run, at a pace that leaves most of the Resource Manager quotas to the users. Which slice a run
+ * takes follows from the time, so that runs need no state: run number ⌊now / interval⌋ takes slice
+ * (run number mod slice count), and every project is swept once every `count` runs. A run repeated
+ * within the same interval (a retry) takes the same slice again, which is harmless: what was removed
+ * stays removed, and a project with nothing left to remove is read but not written.
+ */
 export class CleanupService {
   constructor(
     private readonly asset: CloudAsset,
     private readonly resourceManager: ResourceManager,
     private readonly writer: PolicyWriter,
     private readonly audit: AuditLog,
+    private readonly limits: SweepLimits,
     private readonly now: () => Date = () => new Date(),
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   ) {}
 
   /** `invoker` says who triggered the run (App Engine cron, or the scheduler's service account), for the audit log. */
   async run(options: { dryRun: boolean; invoker: string }): Promise<CleanupReport> {
     const now = this.now();
-    const candidates = await this.projectsWithExpiredActivations(now);
-    const report: CleanupReport = { dryRun: options.dryRun, projectsScanned: candidates.length, projects: [], failures: [] };
-    await forEachLimited(candidates, PARALLEL_PROJECTS, async (projectId) => {
+    const deadline = now.getTime() + this.limits.runSeconds * 1000;
+    const inScope = (await this.asset.searchProjects('state:ACTIVE')).map((p) => p.projectId);
+    const count = Math.max(1, Math.ceil(inScope.length / this.limits.projectsPerRun));
+    const index = Math.floor(now.getTime() / (this.limits.intervalMinutes * 60_000)) % count;
+    const due = inScope.filter((projectId) => sliceOf(projectId, count) === index).sort();
+    const report: CleanupReport = {
+      dryRun: options.dryRun,
+      slice: { index, count, projects: due.length },
+      projectsInScope: inScope.length,
+      projectsScanned: 0,
+      projects: [],
+      skipped: [],
+      failures: [],
+    };
+    const reads = new Pace(this.limits.readsPerMinute, this.sleep);
+    const writes = new Pace(this.limits.writesPerMinute, this.sleep);
+    let stopped: string | undefined;
+    await forEachLimited(due, PARALLEL_PROJECTS, async (projectId) => {
+      if (!stopped && this.now().getTime() >= deadline) stopped = `the run's time (CLEANUP_RUN_SECONDS=${this.limits.runSeconds}) was up`;
+      if (stopped) return void report.skipped.push({ projectId, reason: stopped });
       try {
-        const removed = options.dryRun ? await this.expiredIn(projectId, now) : await this.removeExpired(projectId, now, options.invoker);
+        await reads.turn();
+        const expired = await this.expiredIn(projectId, this.now());
+        report.projectsScanned++;
+        if (expired.length === 0) return;
+        const removed = options.dryRun ? expired : await writes.turn().then(() => this.removeExpired(projectId, this.now(), options.invoker));
         if (removed.length > 0) report.projects.push({ projectId, removed: removed.map(removedActivationOf) });
       } catch (e) {
-        report.failures.push({ projectId, message: (e as Error).message });
+        const message = (e as Error).message;
+        // Out of quota: every further call would fail too and take quota from the users.
+        if (e instanceof AppError && e.httpStatus === 429) stopped ??= `Google's quota was exhausted (${message})`;
+        report.failures.push({ projectId, message });
         this.audit.record({
           event: 'cleanup.failed',
           severity: 'ERROR',
           outcome: 'failure',
-          message: `Removing expired activations from project ${projectId} failed: ${(e as Error).message}`,
+          message: `Removing expired activations from project ${projectId} failed: ${message}`,
           project: projectId,
           invoker: options.invoker,
         });
       }
     });
     report.projects.sort((a, b) => a.projectId.localeCompare(b.projectId));
+    report.skipped.sort((a, b) => a.projectId.localeCompare(b.projectId));
     report.failures.sort((a, b) => a.projectId.localeCompare(b.projectId));
+    this.auditRun(report, options.invoker);
     return report;
   }
 
-  /**
-   * One search over the whole scope for bindings titled like activations, instead of reading every
-   * project's policy. Asset Inventory lags minutes behind IAM, which only delays a removal to the next
-   * run; each project's policy is then read fresh before anything is removed.
-   */
-  private async projectsWithExpiredActivations(now: Date): Promise<string[]> {
-    const hits = await this.asset.searchIamPolicies(`policy:"${ACTIVATION_TITLE}"`);
-    const projects = new Set<string>();
-    for (const hit of hits) {
-      const projectId = hit.resource.startsWith(PROJECT_RESOURCE_PREFIX) ? hit.resource.slice(PROJECT_RESOURCE_PREFIX.length) : '';
-      // Activations are written to projects only; a hit on a folder or organization is not ours.
-      if (!projectId || projectId.includes('/')) continue;
-      if (removeExpiredActivations({ bindings: hit.bindings }, now).removed.length > 0) projects.add(projectId);
-    }
-    return [...projects].sort();
+  private auditRun(report: CleanupReport, invoker: string): void {
+    const { slice } = report;
+    const incomplete = report.skipped.length > 0 || report.failures.length > 0;
+    this.audit.record({
+      event: 'cleanup.run',
+      severity: incomplete ? 'WARNING' : 'INFO',
+      outcome: report.failures.length > 0 ? 'failure' : 'success',
+      message:
+        `Swept slice ${slice.index + 1} of ${slice.count} (${slice.projects} of ${report.projectsInScope} projects)${report.dryRun ? ' as a dry run' : ''}: ` +
+        `${report.projectsScanned} read, ${report.projects.length} ${report.dryRun ? 'would change' : 'changed'}, ${report.skipped.length} skipped, ${report.failures.length} failed`,
+      invoker,
+      dryRun: report.dryRun,
+      slice,
+      projectsInScope: report.projectsInScope,
+      projectsScanned: report.projectsScanned,
+      projectsChanged: report.projects.map((p) => p.projectId),
+      skipped: report.skipped,
+      failures: report.failures,
+    });
   }
 
   private async expiredIn(projectId: string, now: Date): Promise<Binding[]> {
@@ -110,6 +174,33 @@ export class CleanupService {
       });
     }
     return removed;
+  }
+}
+
+/**
+ * The slice a project belongs to among `count`: FNV-1a of its id. A project keeps its slice while the
+ * number of slices stays the same, however many projects are created or deleted around it.
+ */
+export function sliceOf(projectId: string, count: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < projectId.length; i++) hash = Math.imul(hash ^ projectId.charCodeAt(i), 0x01000193) >>> 0;
+  return hash % count;
+}
+
+/** Spaces calls evenly at `perMinute`, however many workers ask for turns. */
+class Pace {
+  private nextAt = 0;
+
+  constructor(
+    private readonly perMinute: number,
+    private readonly sleep: (ms: number) => Promise<void>,
+  ) {}
+
+  async turn(): Promise<void> {
+    const now = Date.now();
+    const at = Math.max(now, this.nextAt);
+    this.nextAt = at + 60_000 / this.perMinute;
+    if (at > now) await this.sleep(at - now);
   }
 }
 
