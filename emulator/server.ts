@@ -14,6 +14,7 @@ import { pubsubRoutes } from './apis/pubsub';
 import { cloudIdentityRoutes } from './apis/cloudidentity';
 import { secretManagerRoutes } from './apis/secretmanager';
 import { oidcRoutes } from './apis/oidc';
+import { iamRoutes } from './apis/iam';
 import { controlRoutes } from './control';
 import { mailboxRoutes, startSmtpServer, type SmtpServerHandle } from './mailbox';
 import { iapKeyRoutes, startIapProxy, type IapProxyHandle } from './iap';
@@ -80,6 +81,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     ...resourceManagerRoutes(env),
     ...assetRoutes(env),
     ...iamCredentialsRoutes(env),
+    ...iamRoutes(env),
     ...loggingRoutes(env),
     ...pubsubRoutes(env),
     ...cloudIdentityRoutes(env),

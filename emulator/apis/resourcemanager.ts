@@ -7,6 +7,7 @@ import type { EmulatorEnv } from '../env';
 import { GoogleApiError, invalidArgument, queryInt, single, strictBody, strictQuery, type Route } from '../http';
 import { lowerMember, type Binding, type EmulatorState, type Folder, type Policy, type Project } from '../state';
 import { validateCondition } from '../cel';
+import { grantableOn } from '../roles';
 
 const API = 'cloudresourcemanager';
 const SERVICE = 'cloudresourcemanager.googleapis.com';
@@ -629,6 +630,8 @@ function checkedBinding(state: EmulatorState, input: BindingInput, index: number
   if (!/^roles\/[A-Za-z0-9_.]+$/.test(role) && !custom) {
     throw invalidArgument(`Role ${role} does not exist: role names look like roles/NAME, projects/PROJECT_ID/roles/NAME or organizations/ORGANIZATION_ID/roles/NAME.`);
   }
+  // Folder- and organization-level roles (emulator/roles.ts) cannot be bound lower down.
+  if (!custom && !grantableOn(role, name.split('/')[0] as Kind)) throw invalidArgument(`Role ${role} is not supported for this resource.`);
   if (custom) {
     // A project's custom role can be granted only on that project; an organization's anywhere in it.
     const definedIn = state.canonicalName(`${custom[1]}/${custom[2]}`);

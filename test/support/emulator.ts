@@ -8,6 +8,7 @@ import { logging_v2 } from 'googleapis/build/src/apis/logging/v2';
 import { pubsub_v1 } from 'googleapis/build/src/apis/pubsub/v1';
 import { cloudidentity_v1 } from 'googleapis/build/src/apis/cloudidentity/v1';
 import { secretmanager_v1 } from 'googleapis/build/src/apis/secretmanager/v1';
+import { iam_v1 } from 'googleapis/build/src/apis/iam/v1';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../emulator/server';
 import { loadWorld, parseWorld, type World } from '../../emulator/world';
 
@@ -41,6 +42,7 @@ export function googleClients(emulator: RunningEmulator, token = 'test-token') {
     pubsub: new pubsub_v1.Pubsub(options),
     cloudidentity: new cloudidentity_v1.Cloudidentity(options),
     secretmanager: new secretmanager_v1.Secretmanager(options),
+    iam: new iam_v1.Iam(options),
   };
 }
 
