@@ -58,8 +58,17 @@ export const grantSchema = z.object({
   id: z.string(),
   role: z.string(),
   resourceCondition: z.string().nullable(),
+  /** The grant in force after the request: the new one, or the one kept (outcome `kept`). */
   start: instant,
   end: instant,
+  /**
+   * `granted`: the user held no grant of the role in force; `extended`: a grant in force ended earlier and
+   * was replaced by this one; `kept`: a grant in force already lasted as long or longer, and was left as
+   * it is (a request never shortens a grant: end it first to shorten it).
+   */
+  outcome: z.enum(['granted', 'extended', 'kept']),
+  /** When the grant in force before the request ended, or null when there was none. */
+  previousEnd: instant.nullable(),
 });
 
 export const activationResponse = z.object({

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { parseActivationBinding } from './activation-binding';
 import { entitlementId, parseEntitlementId, type Entitlement } from './entitlement';
-import { hasExactlyMembers, userMember, type Policy } from './iam-policy';
+import { hasMember, userMember, type Policy } from './iam-policy';
 import { InvalidInputError } from './invalid-input-error';
 
 export interface ApprovalRequest {
@@ -149,8 +149,8 @@ export interface RecordedApproval {
 const APPROVED_BY = /^Approved by ([^\s,]+), justification: /;
 
 /**
- * Finds the grant of this very request in a policy: an activation binding of the beneficiary alone, for
- * the same role and resource condition and exactly the request's window. Every request has its own
+ * Finds the grant of this very request in a policy: an activation binding the beneficiary is a member of
+ * (alone, or merged by Google with another user's identical activation), for the same role and resource condition and exactly the request's window. Every request has its own
  * window (to the second), so this tells a replayed approval from a new one without any stored state.
  */
 export function findRecordedApproval(policy: Policy, request: ApprovalRequest): RecordedApproval | null {
@@ -163,7 +163,7 @@ export function findRecordedApproval(policy: Policy, request: ApprovalRequest): 
       activation.resourceCondition === request.entitlement.resourceCondition &&
       activation.start.getTime() === request.start.getTime() &&
       activation.end.getTime() === request.end.getTime() &&
-      hasExactlyMembers(binding, [member])
+      hasMember(binding, member)
     ) {
       const approver = APPROVED_BY.exec(binding.condition?.description ?? '');
       return { approver: approver ? approver[1] : null };

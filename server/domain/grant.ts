@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { parseActivationBinding, type Approval } from './activation-binding';
 import { canonicalCondition, InvalidConditionError } from './condition';
 import { isProjectId, isRole } from './entitlement';
-import { hasExactlyMembers, userMember, type Binding } from './iam-policy';
+import { hasMember, userMember, type Binding } from './iam-policy';
 import { InvalidInputError } from './invalid-input-error';
 
 /** What identifies a grant: the entitlement and the time window of its binding. */
@@ -89,15 +89,17 @@ export function parseApproval(description: string | null | undefined): GrantAppr
 
 /**
  * The user's grants in force at `now` among a project's bindings: activation bindings (see
- * parseActivationBinding) whose only member is the user, as every activation is written. A binding
- * shared with others is not the user's to end or extend, so it is not listed.
+ * parseActivationBinding) the user is a member of. Every activation is written for one user, but Google
+ * merges bindings with the same role and identical condition, so two users who activated the same role in
+ * the same second share one binding: each of them holds the grant (and ends only their own, see
+ * removeActivation).
  */
 export function activeGrantsOf(bindings: readonly Binding[], userEmail: string, projectId: string, now: Date): ActiveGrant[] {
   const member = userMember(userEmail);
   const grants: ActiveGrant[] = [];
   for (const binding of bindings) {
     const activation = parseActivationBinding(binding);
-    if (!activation || !hasExactlyMembers(binding, [member])) continue;
+    if (!activation || !hasMember(binding, member)) continue;
     if (activation.start.getTime() > now.getTime() || activation.end.getTime() <= now.getTime()) continue;
     const key = { projectId, role: activation.role, resourceCondition: activation.resourceCondition, start: activation.start, end: activation.end };
     grants.push({ ...key, id: grantId(key), approval: parseApproval(binding.condition?.description) });
@@ -109,4 +111,17 @@ export function activeGrantsOf(bindings: readonly Binding[], userEmail: string, 
 export function findActiveGrant(bindings: readonly Binding[], userEmail: string, key: GrantKey, now: Date): ActiveGrant | null {
   const id = grantId(key);
   return activeGrantsOf(bindings, userEmail, key.projectId, now).find((g) => g.id === id) ?? null;
+}
+
+/**
+ * Where the grant a key names stands among a project's bindings at `now`: still `in-force`; `replaced` by
+ * another grant of the user on the same entitlement (extended, or activated again); or `gone` (ended or
+ * expired). Ending and extending check this inside their read-modify-write, so that of two changes of one
+ * grant racing each other, the second finds the grant replaced or gone and changes nothing.
+ */
+export function grantStateOf(bindings: readonly Binding[], userEmail: string, key: GrantKey, now: Date): 'in-force' | 'replaced' | 'gone' {
+  if (findActiveGrant(bindings, userEmail, key, now)) return 'in-force';
+  const others = activeGrantsOf(bindings, userEmail, key.projectId, now);
+  const sameEntitlement = others.some((g) => g.role === key.role && g.resourceCondition === key.resourceCondition);
+  return sameEntitlement ? 'replaced' : 'gone';
 }

@@ -32,9 +32,15 @@ export function userMember(email: string): string {
   return `user:${email.toLowerCase()}`;
 }
 
-/** Whether a binding's members are exactly `members` as a set (case-insensitive, duplicates ignored). */
-export function hasExactlyMembers(binding: Binding, members: readonly string[]): boolean {
-  const actual = new Set((binding.members ?? []).map((member) => member.toLowerCase()));
-  const expected = new Set(members.map((member) => member.toLowerCase()));
-  return actual.size === expected.size && [...expected].every((member) => actual.has(member));
+/** Whether a binding lists `member` (case-insensitive). */
+export function hasMember(binding: Binding, member: string): boolean {
+  const wanted = member.toLowerCase();
+  return (binding.members ?? []).some((m) => m.toLowerCase() === wanted);
+}
+
+/** The binding without `member` (every spelling of it), or null when nobody else is left in it. */
+export function withoutMember(binding: Binding, member: string): Binding | null {
+  const wanted = member.toLowerCase();
+  const members = (binding.members ?? []).filter((m) => m.toLowerCase() !== wanted);
+  return members.length === 0 ? null : { ...binding, members };
 }

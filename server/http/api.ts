@@ -1,15 +1,12 @@
 // The /api/v1 routes. Each handler validates its input with the schemas of server/api, calls one use
 // case, and checks its answer against the response schema.
-import { Router, type Request, type Response } from 'express';
-import type { z } from 'zod';
+import { Router, type Request } from 'express';
 import * as api from '../api/schemas';
-import { AppError, invalidInput } from '../errors';
 import type { Config } from '../config';
 import type { Catalog } from '../services/catalog';
-import type { ActivationService, ActivationResult } from '../services/activation';
+import type { ActivationService, ActivationResult, GrantResult } from '../services/activation';
 import type { AuditLog } from '../services/audit';
-import { describeZodError } from './errors';
-import { principalOf } from './app';
+import { parse, principalOf, reply } from './exchange';
 
 export interface ApiServices {
   config: Config;
@@ -19,30 +16,22 @@ export interface ApiServices {
   version: string;
 }
 
-export function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
-  const result = schema.safeParse(value);
-  if (!result.success) throw invalidInput(describeZodError(result.error, where));
-  return result.data;
-}
-
-/** Responses are checked too: a shape the SPA does not expect is our bug, not the user's. */
-export function reply<T extends z.ZodType>(res: Response, status: number, schema: T, body: z.infer<T>): void {
-  const result = schema.safeParse(body);
-  if (!result.success) throw new AppError(500, 'INTERNAL', `The service produced an invalid response (${describeZodError(result.error, 'response')}).`);
-  res.status(status).json(result.data);
-}
-
 function projectIdOf(req: Request): string {
   return parse(api.projectIdParam, req.params.projectId, 'projectId');
 }
 
-export function activationBody(result: ActivationResult, projectId: string, user: string, justification: string): api.ActivationResponse {
+/** A grant as an activation or an approval answers it. */
+export function grantResultBody(grant: GrantResult): api.Grant {
+  return { ...grant, start: grant.start.toISOString(), end: grant.end.toISOString(), previousEnd: grant.previousEnd?.toISOString() ?? null };
+}
+
+function activationBody(result: ActivationResult, projectId: string, user: string): api.ActivationResponse {
   return {
     activationId: result.activationId,
     projectId,
     user,
-    justification,
-    grants: result.grants.map((g) => ({ ...g, start: g.start.toISOString(), end: g.end.toISOString() })),
+    justification: result.justification,
+    grants: result.grants.map(grantResultBody),
     notificationFailures: result.notificationFailures,
   };
 }
@@ -109,7 +98,7 @@ export function apiRoutes(deps: ApiServices): Router {
     const projectId = projectIdOf(req);
     const body = parse(api.activationRequestBody, req.body, 'body');
     const result = await activation.selfActivate({ ...user }, projectId, body.roles, body.justification, body.durationMinutes);
-    reply(res, 201, api.activationResponse, activationBody(result, projectId, user.email, body.justification));
+    reply(res, 201, api.activationResponse, activationBody(result, projectId, user.email));
   });
 
   return router;

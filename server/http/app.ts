@@ -4,7 +4,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { errorHandler, sendError } from './errors';
-import { IAP_HEADER, type IapVerifier, type IapPrincipal } from './iap';
+import { IAP_HEADER, type IapVerifier } from './iap';
+import { setPrincipal } from './exchange';
 import { apiRoutes, type ApiServices } from './api';
 import { grantsRoutes, type GrantServices } from './grants-api';
 import { approvalRoutes, type ApprovalServices } from './approval-api';
@@ -58,9 +59,10 @@ export function createApp(deps: AppDependencies): express.Express {
   });
 
   const api = express.Router();
-  api.use(express.json({ limit: '64kb', type: () => true }));
   api.use(authenticate(deps));
   api.use(requireCsrfHeader);
+  // Bodies are read only for callers who signed in: others learn nothing but that they must (401).
+  api.use(express.json({ limit: '64kb', type: () => true }));
   api.use('/v1', apiRoutes(deps));
   api.use('/v1', grantsRoutes(deps));
   api.use('/v1', approvalRoutes(deps));
@@ -84,7 +86,7 @@ export function createApp(deps: AppDependencies): express.Express {
 function authenticate(deps: AppDependencies) {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
-      res.locals.user = await deps.iap.verify(req.get(IAP_HEADER));
+      setPrincipal(res, await deps.iap.verify(req.get(IAP_HEADER)));
       next();
     } catch (e) {
       deps.audit.record({
@@ -107,6 +109,3 @@ function requireCsrfHeader(req: Request, res: Response, next: NextFunction): voi
   next();
 }
 
-export function principalOf(res: Response): IapPrincipal {
-  return res.locals.user as IapPrincipal;
-}

@@ -8,8 +8,8 @@ import { entitlementId } from '../domain/entitlement';
 import type { ApprovalService } from '../services/approval';
 import type { AuditLog, AuditUser } from '../services/audit';
 import { invalidInput } from '../errors';
-import { parse, reply } from './api';
-import { principalOf } from './app';
+import { grantResultBody } from './api';
+import { parse, principalOf, reply } from './exchange';
 
 export interface ApprovalServices {
   config: Config;
@@ -110,13 +110,7 @@ export function approvalRoutes(deps: ApprovalServices): Router {
       status: 'approved',
       alreadyApproved: outcome.alreadyApproved,
       approvedBy: outcome.approvedBy,
-      grant: {
-        id: entitlementId(request.entitlement),
-        role: request.entitlement.role,
-        resourceCondition: request.entitlement.resourceCondition,
-        start: request.start.toISOString(),
-        end: request.end.toISOString(),
-      },
+      grant: grantResultBody(outcome.grant),
       notificationFailures: outcome.notificationFailures,
     });
   });

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 import { AppError } from '../errors';
+import { redactTokens } from '../domain/redaction';
 
 /** The first problem of a zod error, named by its field: `durationMinutes: must be a whole number`. */
 export function describeZodError(error: z.ZodError, where: string): string {
@@ -32,7 +33,7 @@ export function errorHandler(err: unknown, req: Request, res: Response, _next: N
   }
   const reference = randomUUID();
   process.stderr.write(
-    `${JSON.stringify({ severity: 'ERROR', message: `Unhandled error on ${req.method} ${req.path}: ${(err as Error)?.stack ?? String(err)}`, reference })}\n`,
+    `${JSON.stringify({ severity: 'ERROR', message: redactTokens(`Unhandled error on ${req.method} ${req.path}: ${(err as Error)?.stack ?? String(err)}`), reference })}\n`,
   );
   sendError(res, 500, 'INTERNAL', `Something went wrong on our side (reference ${reference}). Try again; if it persists, give this reference to your administrator.`);
 }

@@ -4,8 +4,7 @@ import * as api from '../api/schemas';
 import type { ActiveGrant } from '../domain/grant';
 import type { GrantService } from '../services/grants';
 import type { AuditLog } from '../services/audit';
-import { parse, reply } from './api';
-import { principalOf } from './app';
+import { parse, principalOf, reply } from './exchange';
 
 export interface GrantServices {
   grants: GrantService;

@@ -8,7 +8,7 @@ import { AppError, forbidden, unauthenticated } from '../errors';
 import type { CleanupService, CleanupReport } from '../services/cleanup';
 import type { AuditLog } from '../services/audit';
 import type { GoogleIdTokenVerifier } from './google-id-token';
-import { parse, reply } from './api';
+import { parse, reply } from './exchange';
 import { sendError } from './errors';
 
 export interface TaskServices {

@@ -3,7 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import { describeEntitlement } from '../domain/entitlement';
 import { activationDescription, type ActivationGrant } from '../domain/activation-binding';
-import { addActivations } from '../domain/policy-edit';
+import { addActivations, type GrantOutcome } from '../domain/policy-edit';
+import { normalizeJustification } from '../domain/justification';
+import type { Validity } from '../domain/validity';
 import { endOfActivation, startOfActivation } from '../domain/activation-request';
 import { InvalidInputError } from '../domain/invalid-input-error';
 import { AppError, invalidInput } from '../errors';
@@ -17,12 +19,30 @@ export interface GrantResult {
   id: string;
   role: string;
   resourceCondition: string | null;
+  /** The grant in force after the request: the new one, or the one kept. */
   start: Date;
   end: Date;
+  /** See GrantOutcome: `kept` when a grant in force already lasted as long or longer (never shortened). */
+  outcome: 'granted' | 'extended' | 'kept';
+  /** When the grant in force before the request ended; null when there was none. */
+  previousEnd: Date | null;
+}
+
+/** The caller's view of what adding a grant did; see addActivations. */
+export function grantResultOf(entitlement: { id: string; role: string; resourceCondition: string | null }, requested: Validity, outcome: GrantOutcome): GrantResult {
+  const base = { id: entitlement.id, role: entitlement.role, resourceCondition: entitlement.resourceCondition };
+  if (outcome.type === 'kept') return { ...base, ...validityOf(outcome.current), outcome: 'kept', previousEnd: outcome.current.end };
+  return { ...base, ...validityOf(requested), outcome: outcome.type, previousEnd: outcome.type === 'extended' ? outcome.previous.end : null };
+}
+
+function validityOf(validity: Validity): Validity {
+  return { start: validity.start, end: validity.end };
 }
 
 export interface ActivationResult {
   activationId: string;
+  /** As recorded: tabs read as spaces (see normalizeJustification). */
+  justification: string;
   grants: GrantResult[];
   notificationFailures: string[];
 }
@@ -46,7 +66,8 @@ export class ActivationService {
     this.checks = new EntitlementChecks(catalog, rules);
   }
 
-  async selfActivate(user: AuditUser, projectId: string, roleIds: string[], justification: string, durationMinutes: number): Promise<ActivationResult> {
+  async selfActivate(user: AuditUser, projectId: string, roleIds: string[], givenJustification: string, durationMinutes: number): Promise<ActivationResult> {
+    const justification = normalizeJustification(givenJustification);
     const activationId = newActivationId('self');
     const start = startOfActivation(this.now());
     // The end is known once the duration is checked: a duration too large for a date has none.
@@ -66,26 +87,38 @@ export class ActivationService {
       const eligible = await this.writer.readAhead(projectId, () => this.checks.requireEligible(user.email, projectId, requested, 'self'));
       const description = activationDescription({ type: 'self', justification });
       const grants: ActivationGrant[] = eligible.map((r) => ({ user: user.email, role: r.role, resourceCondition: r.resourceCondition, start, end, description }));
-      await this.writer.apply(projectId, (policy) => addActivations(policy, grants), description);
+      // What the written edit did. The writer may run an edit again to see whether a write that timed out
+      // landed: that run finds its own grants in force and must not turn them into "kept".
+      let outcomes: GrantOutcome[] | undefined;
+      await this.writer.apply(
+        projectId,
+        (policy) => {
+          const added = addActivations(policy, grants);
+          if (added.policy !== policy || outcomes === undefined) outcomes = added.outcomes;
+          return added.policy;
+        },
+        description,
+      );
+      const results = eligible.map((r, i) => grantResultOf(r, { start, end }, outcomes![i]));
       this.catalog.invalidate(user.email);
+      const kept = results.filter((r) => r.outcome === 'kept');
       this.audit.record({
         ...context,
         event: 'activation.succeeded',
         severity: 'NOTICE',
         outcome: 'success',
-        message: `User ${user.email} activated ${eligible.map((r) => `'${describeEntitlement(r)}'`).join(', ')} for themselves for ${durationMinutes} minutes`,
+        message:
+          `User ${user.email} activated ${eligible.map((r) => `'${describeEntitlement(r)}'`).join(', ')} for themselves for ${durationMinutes} minutes` +
+          (kept.length > 0 ? `; kept ${kept.map((r) => `'${r.role}' (in force until ${r.end.toISOString()})`).join(', ')} unchanged, as it already lasted longer` : ''),
         roles: eligible.map((r) => ({ role: r.role, resourceCondition: r.resourceCondition })),
+        grants: results.map((r) => ({ role: r.role, resourceCondition: r.resourceCondition, outcome: r.outcome, end: r.end.toISOString(), previousEnd: r.previousEnd?.toISOString() ?? null })),
       });
       const notificationFailures = await this.notifications.sendSelfActivated(
         { beneficiary: user.email, projectId, roles: eligible.map((r) => r.role), start, end, justification },
         activationId,
         user,
       );
-      return {
-        activationId,
-        grants: eligible.map((r) => ({ id: r.id, role: r.role, resourceCondition: r.resourceCondition, start, end })),
-        notificationFailures,
-      };
+      return { activationId, justification, grants: results, notificationFailures };
     } catch (e) {
       const error = e instanceof AppError ? e : e instanceof InvalidInputError ? invalidInput(e.message) : e;
       this.audit.record({

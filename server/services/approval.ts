@@ -17,10 +17,11 @@ import {
 import { approvalLink, obfuscateToken, tokenFromLink } from '../domain/approval-link';
 import { describeEntitlement, entitlementId, type Entitlement } from '../domain/entitlement';
 import { InvalidInputError } from '../domain/invalid-input-error';
-import { addActivations } from '../domain/policy-edit';
+import { addActivations, type GrantOutcome } from '../domain/policy-edit';
+import { normalizeJustification } from '../domain/justification';
 import type { ResourceManager } from '../google/resource-manager';
 import { AppError, forbidden, invalidInput, notEligible } from '../errors';
-import { newActivationId } from './activation';
+import { grantResultOf, newActivationId, type GrantResult } from './activation';
 import type { AuditEvent, AuditLog, AuditUser } from './audit';
 import type { Catalog } from './catalog';
 import type { EntitlementChecks } from './entitlement-checks';
@@ -68,6 +69,8 @@ export interface RequestStatus {
 
 export interface ApprovalOutcome {
   request: ApprovalRequest;
+  /** The beneficiary's grant in force after the approval (a longer grant in force is kept, never shortened). */
+  grant: GrantResult;
   /** True when the request had been approved before: nothing was written, nobody notified again. */
   alreadyApproved: boolean;
   approvedBy: string | null;
@@ -103,7 +106,8 @@ export class ApprovalService {
     }
   }
 
-  async request(user: AuditUser, projectId: string, input: NewApprovalRequest, publicUrl: string): Promise<CreatedRequest> {
+  async request(user: AuditUser, projectId: string, given: NewApprovalRequest, publicUrl: string): Promise<CreatedRequest> {
+    const input = { ...given, justification: normalizeJustification(given.justification) };
     const activationId = newActivationId('peer');
     const reviewers = distinctReviewers(input.reviewers);
     const context = { user, project: projectId, activationId, justification: input.justification, reviewers };
@@ -210,7 +214,8 @@ export class ApprovalService {
           `You (${user.email}) no longer hold the peer-approval eligible role '${entitlementId(entitlement)}', so you cannot approve this request.`,
         ),
       ]);
-      const recorded = await this.grant(request, user.email);
+      const { recorded, outcome } = await this.grant(request, user.email);
+      const grant = grantResultOf({ id: entitlementId(entitlement), ...entitlement }, request, outcome);
       if (recorded) {
         audit.record({
           ...contextOf(request),
@@ -221,7 +226,7 @@ export class ApprovalService {
           alreadyApproved: true,
           message: `User ${user.email} approved '${describeEntitlement(entitlement)}' for ${beneficiary} again; it was already granted${recorded.approver ? ` (approved by ${recorded.approver})` : ''}, nothing changed`,
         });
-        return { request, alreadyApproved: true, approvedBy: recorded.approver, notificationFailures: [] };
+        return { request, grant, alreadyApproved: true, approvedBy: recorded.approver, notificationFailures: [] };
       }
       catalog.invalidate(beneficiary);
       audit.record({
@@ -234,7 +239,7 @@ export class ApprovalService {
         message: `User ${user.email} approved '${describeEntitlement(entitlement)}' for ${beneficiary}`,
       });
       const notificationFailures = await notifications.sendApproved(request, user.email, publicUrl, user);
-      return { request, alreadyApproved: false, approvedBy: user.email, notificationFailures };
+      return { request, grant, alreadyApproved: false, approvedBy: user.email, notificationFailures };
     } catch (e) {
       const error = asAppError(e);
       audit.record({
@@ -252,9 +257,9 @@ export class ApprovalService {
   /**
    * Writes the activation binding of an approved request, unless the policy already holds it (a repeated
    * approval): checked inside the read-modify-write, so two approvals racing still add one binding.
-   * Returns the approval found, or null when this call granted the request.
+   * Returns the approval found (null when this call granted the request), and what the grant did.
    */
-  private async grant(request: ApprovalRequest, approver: string): Promise<RecordedApproval | null> {
+  private async grant(request: ApprovalRequest, approver: string): Promise<{ recorded: RecordedApproval | null; outcome: GrantOutcome }> {
     const { entitlement } = request;
     const description = activationDescription({ type: 'peer', approver, justification: request.justification });
     const grant: ActivationGrant = {
@@ -265,16 +270,24 @@ export class ApprovalService {
       end: request.end,
       description,
     };
-    let recorded: RecordedApproval | null = null;
+    // What the written edit found and did. The writer may run the edit again to see whether a write that
+    // timed out landed: that run finds this very grant, which must not make it a repeated approval.
+    let result: { recorded: RecordedApproval | null; outcome: GrantOutcome } | undefined;
     await this.deps.writer.apply(
       entitlement.projectId,
       (policy) => {
-        recorded = findRecordedApproval(policy, request);
-        return recorded ? policy : addActivations(policy, [grant]);
+        const recorded = findRecordedApproval(policy, request);
+        if (recorded) {
+          result ??= { recorded, outcome: { type: 'kept', current: request } };
+          return policy;
+        }
+        const added = addActivations(policy, [grant]);
+        if (added.policy !== policy || result === undefined) result = { recorded: null, outcome: added.outcomes[0] };
+        return added.policy;
       },
       description,
     );
-    return recorded;
+    return result!;
   }
 
   private async verified(link: string): Promise<ApprovalRequest> {

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Entry, Log, LoggingOptions } from '@google-cloud/logging';
 import type { GoogleCredentials } from '../google/connection';
+import { redactTokensIn } from '../domain/redaction';
 
 export type AuditEventName =
   | 'runtime.startup'
@@ -157,6 +158,11 @@ function loggingApiLog(options: AuditDestination): AuditLog {
   };
 }
 
+/** Every entry is scrubbed of tokens (see redaction) before it is written, wherever it goes. */
 export function createAuditLog(options: AuditDestination): AuditLog {
-  return options.destination === 'stdout' ? stdoutLog(options) : loggingApiLog(options);
+  const log = options.destination === 'stdout' ? stdoutLog(options) : loggingApiLog(options);
+  return {
+    record: (event) => log.record(redactTokensIn(event)),
+    flush: () => log.flush(),
+  };
 }

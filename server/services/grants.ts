@@ -1,18 +1,18 @@
 // The caller's own grants in force: list them, end one early, extend one. Every answer comes from the
 // projects' IAM policies as they are now; an id only ever matches a binding of the caller's own member.
-import { activeGrantsOf, findActiveGrant, grantId, parseGrantId, type ActiveGrant, type GrantKey } from '../domain/grant';
+import { activeGrantsOf, findActiveGrant, grantId, grantStateOf, parseGrantId, type ActiveGrant, type GrantKey } from '../domain/grant';
 import { activationDescription, parseActivationBinding, type ActivationGrant } from '../domain/activation-binding';
 import { addActivations, removeActivation } from '../domain/policy-edit';
 import { checkDurationMinutes, endOfActivation, startOfActivation } from '../domain/activation-request';
 import { describeEntitlement, entitlementId } from '../domain/entitlement';
-import type { JustificationPolicy } from '../domain/justification';
+import { normalizeJustification, type JustificationPolicy } from '../domain/justification';
 import { InvalidInputError } from '../domain/invalid-input-error';
 import type { ResourceManager } from '../google/resource-manager';
 import { PROJECT_ASSET_TYPE, PROJECT_RESOURCE_PREFIX, type CloudAsset } from '../google/cloud-asset';
 import { userMember, type Binding } from '../domain/iam-policy';
 import { forEachLimited } from './bounded-concurrency';
 import type { RecentGrants } from './recent-grants';
-import { AppError, forbidden, invalidInput, notEligible, notFound } from '../errors';
+import { AppError, conflict, forbidden, invalidInput, notEligible, notFound } from '../errors';
 import type { Catalog } from './catalog';
 import type { PolicyWriter } from './policy-writer';
 import type { AuditEventName, AuditLog, AuditUser } from './audit';
@@ -107,6 +107,10 @@ export class GrantService {
       await this.writer.apply(
         grant.projectId,
         (policy) => {
+          // Checked in the write itself: an extension that won the race leaves a grant this must not end.
+          const state = grantStateOf(policy.bindings ?? [], user.email, grant, this.now());
+          if (state === 'replaced') throw changedMeanwhile(grant, 'ended');
+          if (state === 'gone') return policy;
           const { policy: edited, removed } = removeActivation(policy, { user: user.email, role: grant.role, resourceCondition: grant.resourceCondition });
           return removed.length > 0 ? edited : policy;
         },
@@ -153,9 +157,19 @@ export class GrantService {
 
       const description = activationDescription({ type: 'self', justification: kept });
       const replacement: ActivationGrant = { user: user.email, role: previous.role, resourceCondition: previous.resourceCondition, start, end, description };
-      await this.writer.apply(previous.projectId, (policy) => addActivations(policy, [replacement]), description);
-      this.catalog.invalidate(user.email);
       const key = { projectId: previous.projectId, role: previous.role, resourceCondition: previous.resourceCondition, start, end };
+      await this.writer.apply(
+        previous.projectId,
+        (policy) => {
+          const bindings = policy.bindings ?? [];
+          // Already there: a write that timed out landed. Otherwise the grant must still be the one extended.
+          if (findActiveGrant(bindings, user.email, key, this.now())) return policy;
+          if (grantStateOf(bindings, user.email, previous, this.now()) !== 'in-force') throw changedMeanwhile(previous, 'extended');
+          return addActivations(policy, [replacement]).policy;
+        },
+        description,
+      );
+      this.catalog.invalidate(user.email);
       const grant: ActiveGrant = { ...key, id: grantId(key), approval: { type: 'self', justification: kept } };
       this.audit.record({
         event: 'grant.extended',
@@ -190,7 +204,8 @@ export class GrantService {
 
   /** The justification given, else the grant's own; either must pass today's justification policy. */
   private justificationFor(grant: ActiveGrant, given: string | undefined): string {
-    const text = given ?? (grant.approval.type === 'unknown' ? undefined : grant.approval.justification);
+    const own = grant.approval.type === 'unknown' ? undefined : grant.approval.justification;
+    const text = given === undefined ? own : normalizeJustification(given);
     const problem = this.rules.justification.checkJustification(text);
     if (problem !== null || text === undefined) {
       const reason = problem ?? 'Provide a justification';
@@ -241,6 +256,13 @@ function projectIdOf(resource: string): string | undefined {
 function isActivationOf(binding: Binding, member: string, now: Date): boolean {
   const activation = parseActivationBinding(binding);
   return !!activation && activation.end.getTime() > now.getTime() && activation.members.some((m) => m.toLowerCase() === member);
+}
+
+/** Another change of the grant (an end, an extension) was written first: this one changes nothing. */
+function changedMeanwhile(grant: GrantKey, what: 'ended' | 'extended'): AppError {
+  return conflict(
+    `Your grant of '${describeEntitlement(grant)}' was ended or replaced by another change while this one was being made, so it was not ${what}. List your grants again to see what is in force now.`,
+  );
 }
 
 function byProjectAndRole(a: ActiveGrant, b: ActiveGrant): number {

@@ -8,7 +8,11 @@ import type { ResourceManager } from '../google/resource-manager';
 import { backendError, statusOf } from '../google/connection';
 import { AppError } from '../errors';
 
-/** Returns the edited policy, or the very policy it was given when there is nothing to change. */
+/**
+ * Returns the edited policy, or the very policy it was given when there is nothing to change — also when
+ * the change is there already: after a write that timed out, that is how the writer tells it landed.
+ * May throw to refuse the change for its own caller (the other edits of a batch are written regardless).
+ */
 export type PolicyEdit = (policy: Policy) => Policy;
 
 export interface RetryPolicy {
@@ -21,9 +25,21 @@ export interface RetryPolicy {
   maxAttempts: number;
   /** Whether each delay is randomised (0.5×–1.5×) so competing writers spread out. */
   jitter: boolean;
+  /** After a write timed out: how often, and how far apart, the policy is read back to see whether it landed. */
+  readBackAttempts: number;
+  readBackIntervalMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { budgetMs: 15_000, baseDelayMs: 50, maxDelayMs: 2_000, conflictStatuses: [409, 412], maxAttempts: 50, jitter: true };
+export const DEFAULT_RETRY: RetryPolicy = {
+  budgetMs: 15_000,
+  baseDelayMs: 50,
+  maxDelayMs: 2_000,
+  conflictStatuses: [409, 412],
+  maxAttempts: 50,
+  jitter: true,
+  readBackAttempts: 8,
+  readBackIntervalMs: 250,
+};
 
 /** How long a policy read ahead of an edit may serve as that edit's read. */
 const READ_AHEAD_MAX_AGE_MS = 2_000;
@@ -163,8 +179,11 @@ export class PolicyWriter {
 
   private async writeBatch(projectId: string, batch: PendingEdit[]): Promise<void> {
     try {
-      await this.readModifyWrite(projectId, batch);
-      for (const p of batch) p.resolve();
+      const refused = await this.readModifyWrite(projectId, batch);
+      for (const p of batch) {
+        if (refused.has(p)) p.reject(refused.get(p));
+        else p.resolve();
+      }
     } catch (e) {
       if (batch.length > 1 && statusOf(e) === 400) {
         // One edit Google refuses must not sink the others: write them one by one.
@@ -176,18 +195,27 @@ export class PolicyWriter {
     }
   }
 
-  private async readModifyWrite(projectId: string, batch: PendingEdit[]): Promise<void> {
+  /**
+   * Writes the batch's edits in one read-modify-write, retrying etag conflicts. An edit that throws is
+   * left out of the write and its error returned for that caller alone: one bad edit (a window CEL cannot
+   * represent, a grant ended meanwhile) must not fail the other requests in the batch.
+   */
+  private async readModifyWrite(projectId: string, batch: PendingEdit[]): Promise<Map<PendingEdit, unknown>> {
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
       const current = await ((attempt === 1 && this.takeReadAhead(projectId)) || this.resourceManager.getProjectPolicy(projectId));
-      const edited = batch.reduce((policy, p) => p.edit(policy), current);
+      const { edited, refused } = applyEdits(batch, current);
       // Edits that found nothing to change hand back the policy they were given: no write needed.
-      if (edited === current) return;
+      if (edited === current) return refused;
       try {
         await this.resourceManager.setProjectPolicy(projectId, edited, reasonOf(batch));
         this.writes.set(projectId, (this.writes.get(projectId) ?? 0) + 1);
-        return;
+        return refused;
       } catch (e) {
+        if (e instanceof AppError && e.code === 'BACKEND_TIMEOUT') {
+          this.writes.set(projectId, (this.writes.get(projectId) ?? 0) + 1);
+          return this.readBack(projectId, batch.filter((p) => !refused.has(p)), refused, e);
+        }
         const status = statusOf(e);
         if (status === undefined || !this.retry.conflictStatuses.includes(status)) throw e;
         const delay = this.delayBefore(attempt + 1);
@@ -203,10 +231,50 @@ export class PolicyWriter {
     }
   }
 
+  /**
+   * A write Google did not confirm in time may still have been applied. Reads the policy back (a few
+   * times, as a late write lands a moment after the answer was due) until every edit finds nothing left
+   * to change — the write took effect, and the callers hear so — or gives up with the timeout, saying
+   * that the change is not in force so far.
+   */
+  private async readBack(projectId: string, written: PendingEdit[], refused: Map<PendingEdit, unknown>, timeout: AppError): Promise<Map<PendingEdit, unknown>> {
+    for (let read = 1; read <= this.retry.readBackAttempts; read++) {
+      await this.sleep(this.retry.readBackIntervalMs);
+      let policy: Policy;
+      try {
+        policy = await this.resourceManager.getProjectPolicy(projectId);
+      } catch {
+        continue;
+      }
+      const after = applyEdits(written, policy);
+      if (after.edited === policy) return new Map([...refused, ...after.refused]);
+    }
+    throw new AppError(
+      504,
+      'BACKEND_TIMEOUT',
+      `Google did not confirm in time that it updated the IAM policy of project ${projectId}, and reading the policy back shows that the change has not taken effect so far. It may still take effect: reload to see what is active before you try again.`,
+      timeout.details,
+    );
+  }
+
   private delayBefore(attempt: number): number {
     const exponential = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 2));
     return Math.round(this.retry.jitter ? exponential * (0.5 + Math.random()) : exponential);
   }
+}
+
+/** Applies each edit in turn; an edit that throws is skipped, and its error kept for its caller. */
+function applyEdits(batch: PendingEdit[], policy: Policy): { edited: Policy; refused: Map<PendingEdit, unknown> } {
+  const refused = new Map<PendingEdit, unknown>();
+  let edited = policy;
+  for (const p of batch) {
+    try {
+      edited = p.edit(edited);
+    } catch (e) {
+      refused.set(p, e);
+    }
+  }
+  return { edited, refused };
 }
 
 function reasonOf(batch: PendingEdit[]): string {

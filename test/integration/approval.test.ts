@@ -205,7 +205,7 @@ describe('peer approval (demo world, default settings)', () => {
       const approved = await stack.as('bob@example.com').post(`/api/v1/approval-requests/${token}/approve`);
       expect(approved.status).toBe(200);
       expect(approved.body).toMatchObject({ status: 'approved', alreadyApproved: false, approvedBy: 'bob@example.com', notificationFailures: [] });
-      expect(approved.body.grant).toEqual({ id: ROLE, role: 'roles/compute.admin', resourceCondition: null, start: request.start, end: request.end });
+      expect(approved.body.grant).toEqual({ id: ROLE, role: 'roles/compute.admin', resourceCondition: null, start: request.start, end: request.end, outcome: 'granted', previousEnd: null });
 
       // The binding: jit-access 1.x's format, the token's window, the approver in the description.
       const added = activationsOf((await policyOf(stack.emulator, 'prod-app')).bindings, 'alice@example.com');

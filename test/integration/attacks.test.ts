@@ -184,7 +184,7 @@ describe('against the demo world', () => {
       'INC-1 && request.time < timestamp("2099-01-01T00:00:00Z")',
       'has({}.jitAccessConstraint) // JIT access activation',
       'INC-1 /* */ \\" \\\\',
-      '“INC-1” ‘quoted’ ‮reversed',
+      '“INC-1” ‘quoted’ ＜fullwidth＞',
     ])('%p', async (justification) => {
       const roleId = `${STORAGE}:${base64(BUCKET_CONDITION)}`;
       const res = await stack.as('bob@example.com').post('/api/v1/projects/prod-app/activations', { roles: [roleId], justification, durationMinutes: 5 });
@@ -199,6 +199,22 @@ describe('against the demo world', () => {
       });
       // The same text travels as the x-goog-request-reason header, made safe for a header.
       expect(stack.emulator.state.requestReasons.at(-1)!.reason).toMatch(/^[\x20-\x7e]+$/);
+    });
+
+    test.each(['INC-1 \u202Edesrever', 'INC-1\u2066isolated\u2069', 'INC-1\u200Bhidden', '\uFEFFINC-1'])('a justification with a text-direction or invisible character (%j) is refused, saying which', async (justification) => {
+      const before = structuredClone(await policyOf(stack.emulator, 'staging-app'));
+      const res = await stack.as('alice@example.com').post('/api/v1/projects/staging-app/activations', { roles: ['staging-app:roles/compute.admin'], justification, durationMinutes: 5 });
+      expect([res.status, res.body.error.code]).toEqual([400, 'INVALID_ARGUMENT']);
+      expect(res.body.error.message).toMatch(/invisible or text-direction character \(U\+[0-9A-F]{4} at position \d+\)/);
+      expect(await policyOf(stack.emulator, 'staging-app')).toEqual(before);
+    });
+
+    test('a tab in a justification is accepted, as in jit-access 1.x, and recorded as a space', async () => {
+      const res = await stack.as('alice@example.com').post('/api/v1/projects/staging-app/activations', { roles: ['staging-app:roles/compute.admin'], justification: 'INC-1\tdisk full', durationMinutes: 5 });
+      expect(res.status).toBe(201);
+      expect(res.body.justification).toBe('INC-1 disk full');
+      const [binding] = activationsOf((await policyOf(stack.emulator, 'staging-app')).bindings, 'alice@example.com');
+      expect(binding.condition.description).toBe('Self-approved, justification: INC-1 disk full');
     });
 
     test.each(['INC-1\nBcc: x', 'INC-1\u2028x', 'INC-1\u0000x', 'INC-1\rx'])('a justification with a line break or control character (%j) is refused', async (justification) => {

@@ -115,19 +115,40 @@ describe('self-activation', () => {
     expect((await rolesOf('bob@example.com', 'prod-app')).find((r) => r.id === role.id).status).toBe('active');
   });
 
-  test('activates several roles of one project in one write, and re-activation replaces the binding', async () => {
+  test('activates several roles of one project in one write, and re-activation for longer replaces the binding', async () => {
     const alice = stack.as('alice@example.com');
     const ids = (await rolesOf('alice@example.com', 'prod-app')).filter((r) => r.activationType === 'self').map((r) => r.id);
     expect(ids.length).toBe(2);
     stack.emulator.state.calls.clear();
-    expect((await alice.post('/api/v1/projects/prod-app/activations', { roles: ids, justification: 'INC-1', durationMinutes: 5 })).status).toBe(201);
+    const first = await alice.post('/api/v1/projects/prod-app/activations', { roles: ids, justification: 'INC-1', durationMinutes: 5 });
+    expect(first.status).toBe(201);
+    expect(first.body.grants.map((g: any) => [g.outcome, g.previousEnd])).toEqual([['granted', null], ['granted', null]]);
     expect(stack.emulator.state.calls.get('cloudresourcemanager.projects.setIamPolicy')).toBe(1);
-    expect((await alice.post('/api/v1/projects/prod-app/activations', { roles: ids, justification: 'INC-2', durationMinutes: 5 })).status).toBe(201);
+    const second = await alice.post('/api/v1/projects/prod-app/activations', { roles: ids, justification: 'INC-2', durationMinutes: 10 });
+    expect(second.status).toBe(201);
+    expect(second.body.grants.map((g: any) => [g.outcome, g.previousEnd])).toEqual(first.body.grants.map((g: any) => ['extended', g.end]));
     const activations = (await policyOf(stack.emulator, 'prod-app')).bindings.filter(
       (b) => b.condition?.title === 'JIT access activation' && b.members.includes('user:alice@example.com'),
     );
     expect(activations).toHaveLength(2);
     expect(activations.every((b) => b.condition.description === 'Self-approved, justification: INC-2')).toBe(true);
+  });
+
+  test('re-activating an active role for less time never shortens it: the longer grant is kept, and the answer says until when', async () => {
+    const alice = stack.as('alice@example.com');
+    const role = 'staging-app:roles/compute.admin';
+    const long = await alice.post('/api/v1/projects/staging-app/activations', { roles: [role], justification: 'INC-1 two hours', durationMinutes: 120 });
+    expect(long.status).toBe(201);
+    const before = structuredClone(await policyOf(stack.emulator, 'staging-app'));
+    stack.emulator.state.calls.clear();
+
+    const short = await alice.post('/api/v1/projects/staging-app/activations', { roles: [role], justification: 'INC-2 five minutes', durationMinutes: 5 });
+    expect(short.status).toBe(201);
+    const [grant] = short.body.grants;
+    expect(grant).toMatchObject({ outcome: 'kept', start: long.body.grants[0].start, end: long.body.grants[0].end, previousEnd: long.body.grants[0].end });
+    expect(await policyOf(stack.emulator, 'staging-app')).toEqual(before);
+    expect(stack.emulator.state.calls.get('cloudresourcemanager.projects.setIamPolicy') ?? 0).toBe(0);
+    expect((await rolesOf('alice@example.com', 'staging-app')).find((r) => r.id === role).activeUntil).toBe(long.body.grants[0].end);
   });
 
   test.each([

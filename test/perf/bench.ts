@@ -255,7 +255,7 @@ async function overhead(emulator: Emulator, service: Process, latencyMs: number)
     const policy = await resourceManager.getProjectPolicy('staging-app');
     const start = startOfActivation(new Date());
     const grant = { user: 'bob@example.com', role: 'roles/compute.viewer', resourceCondition: null, start, end: endOfActivation(start, 30), description };
-    await resourceManager.setProjectPolicy('staging-app', addActivations(policy, [grant]), description);
+    await resourceManager.setProjectPolicy('staging-app', addActivations(policy, [grant]).policy, description);
   };
   const timed = async (f: () => Promise<void>) => {
     const started = performance.now();

@@ -6,7 +6,7 @@ import { startServer, type WriteStrategy } from '../../server/main';
 
 export const REFERENCE_WRITES: WriteStrategy = {
   coalesce: false,
-  retry: { budgetMs: Number.POSITIVE_INFINITY, baseDelayMs: 200, maxDelayMs: 200, conflictStatuses: [412], maxAttempts: 4, jitter: false },
+  retry: { budgetMs: Number.POSITIVE_INFINITY, baseDelayMs: 200, maxDelayMs: 200, conflictStatuses: [412], maxAttempts: 4, jitter: false, readBackAttempts: 0, readBackIntervalMs: 0 },
 };
 
 if (require.main === module) {

@@ -1,5 +1,5 @@
 import { ACTIVATION_TITLE } from '../../../server/domain/activation-binding';
-import { activeGrantsOf, findActiveGrant, grantId, InvalidGrantIdError, parseApproval, parseGrantId } from '../../../server/domain/grant';
+import { activeGrantsOf, findActiveGrant, grantId, grantStateOf, InvalidGrantIdError, parseApproval, parseGrantId } from '../../../server/domain/grant';
 import type { Binding } from '../../../server/domain/iam-policy';
 import { activationExpression } from '../../../server/domain/temporary-condition';
 
@@ -49,9 +49,8 @@ describe('parseApproval', () => {
 });
 
 describe('activeGrantsOf', () => {
-  it('lists the user’s activations in force, only where the user is the only member', () => {
+  it('lists the user’s activations in force, also where Google merged them with another user’s', () => {
     const bindings = [
-      activation(['user:alice@example.com']),
       activation(['user:alice@example.com', 'user:bob@example.com']),
       activation(['user:bob@example.com']),
       activation(['user:alice@example.com'], -60, -1),
@@ -66,5 +65,15 @@ describe('activeGrantsOf', () => {
     expect(findActiveGrant(bindings, 'alice@example.com', KEY, minutes(10))?.id).toBe(grantId(KEY));
     expect(findActiveGrant(bindings, 'bob@example.com', KEY, minutes(10))).toBeNull();
     expect(findActiveGrant(bindings, 'alice@example.com', KEY, minutes(30))).toBeNull();
+  });
+});
+
+describe('grantStateOf', () => {
+  it('tells a grant in force from one replaced by another grant of the entitlement and from one gone', () => {
+    const now = minutes(10);
+    expect(grantStateOf([activation(['user:bob@example.com', 'user:alice@example.com'])], 'alice@example.com', KEY, now)).toBe('in-force');
+    expect(grantStateOf([activation(['user:alice@example.com'], 5, 60)], 'alice@example.com', KEY, now)).toBe('replaced');
+    expect(grantStateOf([activation(['user:bob@example.com'])], 'alice@example.com', KEY, now)).toBe('gone');
+    expect(grantStateOf([], 'alice@example.com', KEY, now)).toBe('gone');
   });
 });

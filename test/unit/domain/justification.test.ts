@@ -1,4 +1,4 @@
-import { InvalidJustificationPatternError, JustificationPolicy } from '../../../server/domain/justification';
+import { InvalidJustificationPatternError, JustificationPolicy, normalizeJustification } from '../../../server/domain/justification';
 
 const policy = (pattern: string, maxLength = 100) => new JustificationPolicy({ pattern, hint: 'Bug or case number', maxLength });
 
@@ -64,7 +64,7 @@ describe('JustificationPolicy', () => {
       );
     });
 
-    it.each(['line\nbreak', 'carriage\rreturn', 'nul\u0000', 'tab\there', 'del\u007f', 'c1\u0085', 'sep\u2028'])(
+    it.each(['line\nbreak', 'carriage\rreturn', 'nul\u0000', 'del\u007f', 'c1\u0085', 'sep\u2028'])(
       'rejects control characters and line separators: %j',
       (text) => {
         expect(policy('[\\s\\S]*').checkJustification(text)).toBe(
@@ -72,6 +72,27 @@ describe('JustificationPolicy', () => {
         );
       },
     );
+
+    it('accepts a tab, as jit-access 1.x did, and reads it as a space (the pattern sees the space)', () => {
+      expect(policy('[^\\t]*').checkJustification('INC-1\tdisk full')).toBeNull();
+      expect(policy('INC-1 disk full').checkJustification('INC-1\tdisk full')).toBeNull();
+      expect(normalizeJustification('a\tb\t')).toBe('a b ');
+    });
+
+    it.each([
+      ['U+202E', 'INC-1 \u202Edeggub'],
+      ['U+202A', '\u202Aembedded'],
+      ['U+2066', 'isolate\u2066d'],
+      ['U+2069', 'pop\u2069'],
+      ['U+200B', 'zero\u200Bwidth'],
+      ['U+200D', 'joiner\u200D'],
+      ['U+200F', 'mark\u200F'],
+      ['U+FEFF', '\uFEFFbom'],
+    ])('refuses an invisible or text-direction character (%s) and names it', (codePoint, text) => {
+      const problem = policy('.*').checkJustification(text);
+      expect(problem).toContain(`invisible or text-direction character (${codePoint} at position`);
+      expect(problem).toContain('Remove it');
+    });
 
     it('accepts quotes and CEL-looking text (it only ever goes into descriptions)', () => {
       expect(policy('.*').checkJustification('") || true || ("')).toBeNull();

@@ -15,6 +15,8 @@ class FakeResourceManager {
   reasons: string[] = [];
   /** When set, writes wait for it: a test can act while a write is in flight. */
   writeGate?: Promise<void>;
+  /** Writes that time out on the way back: applied (Google got it) or not. */
+  timeouts: { applied: boolean }[] = [];
 
   async getProjectPolicy(): Promise<Policy> {
     this.gets++;
@@ -33,11 +35,15 @@ class FakeResourceManager {
     if (this.rejectRole && policy.bindings?.some((b) => b.role === this.rejectRole)) {
       throw Object.assign(new Error('Role not supported'), { response: { status: 400, data: { error: { message: 'Role x is not supported for this resource.' } } } });
     }
-    this.policy = { ...structuredClone(policy), etag: `e${++this.revision}` };
+    const timeout = this.timeouts.shift();
+    if (!timeout || timeout.applied) this.policy = { ...structuredClone(policy), etag: `e${++this.revision}` };
+    if (timeout) throw new AppError(504, 'BACKEND_TIMEOUT', 'Google did not confirm in time');
     return this.policy;
   }
 }
 
+/** Adds the role unless it is there: an edit that hands back the policy once it took effect. */
+const addOnce = (role: string) => (p: Policy): Policy => (p.bindings?.some((b) => b.role === role) ? p : add(role)(p));
 const add = (role: string) => (p: Policy): Policy => ({ ...p, bindings: [...(p.bindings ?? []), { role, members: ['user:a@example.com'] }] });
 
 function writerWith(rm: FakeResourceManager, retry: Partial<RetryPolicy> = {}, sleeps: number[] = []) {
@@ -119,6 +125,39 @@ describe('PolicyWriter', () => {
     expect(good.status).toBe('fulfilled');
     expect(bad.status).toBe('rejected');
     expect(rm.policy.bindings!.map((b) => b.role)).toEqual(['roles/ok']);
+  });
+
+  test('an edit that throws fails its own request only: the others of its batch are written', async () => {
+    const rm = new FakeResourceManager();
+    const writer = writerWith(rm);
+    const refuse = () => {
+      throw new RangeError('this window cannot be written');
+    };
+    const results = await Promise.allSettled([writer.apply('p', add('roles/a'), 'a'), writer.apply('p', refuse, 'bad'), writer.apply('p', add('roles/c'), 'c')]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(RangeError);
+    expect(rm.sets).toBe(1);
+    expect(rm.policy.bindings!.map((b) => b.role)).toEqual(['roles/a', 'roles/c']);
+  });
+
+  test('a write that timed out but was applied: the policy is read back, and the caller hears it worked', async () => {
+    const rm = new FakeResourceManager();
+    rm.timeouts = [{ applied: true }];
+    await writerWith(rm).apply('p', addOnce('roles/a'), 'a');
+    expect(rm.sets).toBe(1);
+    expect(rm.gets).toBe(2);
+    expect(rm.policy.bindings!.map((b) => b.role)).toEqual(['roles/a']);
+  });
+
+  test('a write that timed out and was not applied: read back a bounded number of times, then a 504 that says it is not in force so far', async () => {
+    const rm = new FakeResourceManager();
+    rm.timeouts = [{ applied: false }];
+    const sleeps: number[] = [];
+    const error = await writerWith(rm, { readBackAttempts: 3, readBackIntervalMs: 10 }, sleeps).apply('p', addOnce('roles/a'), 'a').catch((e) => e);
+    expect([error.httpStatus, error.code]).toEqual([504, 'BACKEND_TIMEOUT']);
+    expect(error.message).toContain('has not taken effect so far');
+    expect(sleeps).toEqual([10, 10, 10]);
+    expect([rm.sets, rm.gets]).toEqual([1, 4]);
   });
 
   test('projects are written independently', async () => {
