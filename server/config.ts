@@ -12,11 +12,6 @@ const integer = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 
-const bool = z
-  .string()
-  .transform((v) => v.toLowerCase())
-  .pipe(z.enum(['true', 'false'], 'must be true or false'))
-  .transform((v) => v === 'true');
 
 const lowerEnum = <const T extends readonly [string, ...string[]]>(values: T, message: string) =>
   z
@@ -36,7 +31,7 @@ const email = z.string().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'must be an email a
 const envSchema = z.object({
   RESOURCE_SCOPE: scope.optional(),
   RESOURCE_CATALOG: lowerEnum(['assetinventory', 'policyanalyzer'], 'must be AssetInventory or PolicyAnalyzer').default('assetinventory'),
-  RESOURCE_CUSTOMER_ID: z.string().regex(/^C[0-9a-zA-Z]+$/, 'must use the format Cxxxxxxxx').optional(),
+  RESOURCE_CUSTOMER_ID: z.string().regex(/^(C[0-9a-zA-Z]+|my_customer)$/, 'must use the format Cxxxxxxxx').optional(),
   ELEVATION_DURATION: integer(1, 24 * 60).optional(),
   ACTIVATION_TIMEOUT: integer(1, 24 * 60).default(120),
   ACTIVATION_REQUEST_TIMEOUT: integer(1, 24 * 60).default(60),
@@ -48,13 +43,13 @@ const envSchema = z.object({
   ACTIVATION_REQUEST_MAX_ROLES: integer(1, 20).default(10),
   AVAILABLE_PROJECTS_QUERY: z.string().max(1000).optional(),
   IAP_BACKEND_SERVICE_ID: z.string().regex(/^[0-9]+$/, 'must be the numeric id of the backend service').optional(),
-  IAP_VERIFY_AUDIENCE: bool.default(true),
+  IAP_VERIFY_AUDIENCE: z.string().optional(),
   IAP_AUDIENCE: z.string().regex(/^\/projects\/[0-9]+\/(apps\/[-a-z0-9]+|global\/backendServices\/[0-9]+|regions\/[-a-z0-9]+\/backendServices\/[0-9]+|locations\/[-a-z0-9]+\/services\/[-a-z0-9]+)$/, 'must be an IAP audience such as /projects/NUMBER/apps/PROJECT_ID or /projects/NUMBER/global/backendServices/ID').optional(),
   NOTIFICATION_TIMEZONE: z.string().default('UTC'),
   NOTIFICATION_TOPIC: z.string().regex(/^[A-Za-z][-A-Za-z0-9_.~+%]{2,254}$/, 'must be a Pub/Sub topic id (the topic in the service project)').optional(),
   SMTP_HOST: z.string().default('smtp.gmail.com'),
   SMTP_PORT: integer(1, 65535).refine((p) => p !== 25, 'must not be 25 (use a submission port such as 587)').default(587),
-  SMTP_ENABLE_STARTTLS: bool.default(true),
+  SMTP_ENABLE_STARTTLS: z.string().optional(),
   SMTP_SENDER_NAME: z.string().default('JIT Access'),
   SMTP_SENDER_ADDRESS: email.optional(),
   SMTP_USERNAME: z.string().optional(),
@@ -138,6 +133,8 @@ export interface Config {
   };
   port: number;
   platform: 'appengine' | 'cloudrun' | 'local';
+  /** Settings accepted as jit-access 1.x accepted them, though they are questionable: said at start. */
+  warnings: string[];
 }
 
 /** Reads the configuration; throws ConfigError naming every variable that is wrong and why. */
@@ -155,6 +152,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const problems: string[] = [];
+  const warnings: string[] = [];
+  const verifyAudience = legacyBoolean('IAP_VERIFY_AUDIENCE', e.IAP_VERIFY_AUDIENCE, 'the check that IAP assertions were issued for this application', problems, warnings);
+  const startTls = legacyBoolean('SMTP_ENABLE_STARTTLS', e.SMTP_ENABLE_STARTTLS, 'encryption of the SMTP connection (and of the SMTP password)', problems, warnings);
   const platform = e.GAE_SERVICE ? 'appengine' : e.K_SERVICE ? 'cloudrun' : 'local';
 
   if (e.GOOGLE_API_ENDPOINT && platform !== 'local') {
@@ -163,8 +163,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const scopeValue = e.RESOURCE_SCOPE ?? (e.GOOGLE_CLOUD_PROJECT ? `projects/${e.GOOGLE_CLOUD_PROJECT}` : undefined);
   if (!scopeValue) problems.push('RESOURCE_SCOPE: required (organizations/ID, folders/ID or projects/PROJECT_ID), or set GOOGLE_CLOUD_PROJECT');
   const activationTimeout = e.ELEVATION_DURATION ?? e.ACTIVATION_TIMEOUT;
-  if (e.ACTIVATION_REQUEST_TIMEOUT > activationTimeout) {
-    problems.push(`ACTIVATION_REQUEST_TIMEOUT: ${e.ACTIVATION_REQUEST_TIMEOUT} minutes exceeds ACTIVATION_TIMEOUT (${activationTimeout} minutes)`);
+  // As in jit-access 1.x, a request is approvable for the smaller of the two (a request outliving the
+  // longest activation could only grant a window that is over).
+  const requestTimeout = Math.min(e.ACTIVATION_REQUEST_TIMEOUT, activationTimeout);
+  if (present.ACTIVATION_REQUEST_TIMEOUT !== undefined && e.ACTIVATION_REQUEST_TIMEOUT > activationTimeout) {
+    warnings.push(`ACTIVATION_REQUEST_TIMEOUT: ${e.ACTIVATION_REQUEST_TIMEOUT} minutes exceeds ACTIVATION_TIMEOUT (${activationTimeout} minutes); requests can be approved for ${activationTimeout} minutes, as in jit-access 1.x`);
+  }
+  if (e.RESOURCE_CUSTOMER_ID === 'my_customer') {
+    warnings.push('RESOURCE_CUSTOMER_ID: "my_customer" is an alias of the Directory API, which jit-access 1.x used; the Cloud Identity API needs the customer id (Cxxxxxxxx, Admin console › Account settings), so groups are looked up without it');
   }
   if (e.ACTIVATION_REQUEST_MIN_REVIEWERS > e.ACTIVATION_REQUEST_MAX_REVIEWERS) {
     problems.push(`ACTIVATION_REQUEST_MIN_REVIEWERS: ${e.ACTIVATION_REQUEST_MIN_REVIEWERS} exceeds ACTIVATION_REQUEST_MAX_REVIEWERS (${e.ACTIVATION_REQUEST_MAX_REVIEWERS})`);
@@ -174,10 +180,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch (err) {
     problems.push(`JUSTIFICATION_PATTERN: not a valid regular expression (${(err as Error).message})`);
   }
-  if (!isTimeZone(e.NOTIFICATION_TIMEZONE)) {
-    problems.push(`NOTIFICATION_TIMEZONE: "${e.NOTIFICATION_TIMEZONE}" is not an IANA time zone such as Europe/Berlin`);
-  }
-  const smtpOptions = parseSmtpOptions(e.SMTP_OPTIONS, problems);
+  const timeZone = notificationTimeZone(e.NOTIFICATION_TIMEZONE, problems, warnings);
+  const smtpOptions = parseSmtpOptions(e.SMTP_OPTIONS, warnings);
   if (e.SMTP_PASSWORD && e.SMTP_SECRET) problems.push('SMTP_PASSWORD and SMTP_SECRET: set one of them, not both');
   if ((e.SMTP_PASSWORD || e.SMTP_SECRET) && !e.SMTP_USERNAME) {
     problems.push(`SMTP_USERNAME: required with ${e.SMTP_SECRET ? 'SMTP_SECRET' : 'SMTP_PASSWORD'} (without it mail would be sent unauthenticated)`);
@@ -188,10 +192,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!(err instanceof InvalidAddressMappingError)) throw err;
     problems.push(`SMTP_ADDRESS_MAPPING: ${err.message}`);
   }
-  if (e.IAP_VERIFY_AUDIENCE && platform === 'cloudrun' && !e.IAP_AUDIENCE && !e.IAP_BACKEND_SERVICE_ID) {
+  if (verifyAudience && platform === 'cloudrun' && !e.IAP_AUDIENCE && !e.IAP_BACKEND_SERVICE_ID) {
     problems.push('IAP_BACKEND_SERVICE_ID: required on Cloud Run to verify the IAP audience (or set IAP_AUDIENCE, or IAP_VERIFY_AUDIENCE=false)');
   }
-  if (platform === 'local' && e.IAP_VERIFY_AUDIENCE && !e.IAP_AUDIENCE) {
+  if (platform === 'local' && verifyAudience && !e.IAP_AUDIENCE) {
     // Only App Engine and Cloud Run have a metadata server to derive the audience from.
     problems.push('IAP_AUDIENCE: required outside App Engine and Cloud Run to verify the IAP audience (or IAP_VERIFY_AUDIENCE=false)');
   }
@@ -203,22 +207,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     scope: scopeValue!,
     catalog: e.RESOURCE_CATALOG === 'policyanalyzer' ? 'PolicyAnalyzer' : 'AssetInventory',
-    customerId: e.RESOURCE_CUSTOMER_ID,
+    customerId: e.RESOURCE_CUSTOMER_ID === 'my_customer' ? undefined : e.RESOURCE_CUSTOMER_ID,
     activationTimeoutMinutes: activationTimeout,
-    activationRequestTimeoutMinutes: e.ACTIVATION_REQUEST_TIMEOUT,
+    activationRequestTimeoutMinutes: requestTimeout,
     justification: { pattern: e.JUSTIFICATION_PATTERN, hint: e.JUSTIFICATION_HINT, maxLength: e.JUSTIFICATION_MAX_LENGTH },
     reviewers: { min: e.ACTIVATION_REQUEST_MIN_REVIEWERS, max: e.ACTIVATION_REQUEST_MAX_REVIEWERS },
     maxRolesPerRequest: e.ACTIVATION_REQUEST_MAX_ROLES,
     availableProjectsQuery: e.AVAILABLE_PROJECTS_QUERY,
-    iap: { verifyAudience: e.IAP_VERIFY_AUDIENCE, audience: e.IAP_AUDIENCE, backendServiceId: e.IAP_BACKEND_SERVICE_ID },
+    iap: { verifyAudience, audience: e.IAP_AUDIENCE, backendServiceId: e.IAP_BACKEND_SERVICE_ID },
     notifications: {
-      timezone: e.NOTIFICATION_TIMEZONE,
+      timezone: timeZone,
       topic: e.NOTIFICATION_TOPIC,
       smtp: e.SMTP_SENDER_ADDRESS
         ? {
             host: e.SMTP_HOST,
             port: e.SMTP_PORT,
-            startTls: e.SMTP_ENABLE_STARTTLS,
+            startTls,
             senderName: e.SMTP_SENDER_NAME,
             senderAddress: e.SMTP_SENDER_ADDRESS,
             username: e.SMTP_USERNAME,
@@ -252,7 +256,49 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     port: e.PORT,
     platform,
+    warnings,
   };
+}
+
+/** Values meaning "off" that jit-access 1.x read as false, as every value but `true` (it warned of none). */
+const OFF = ['no', 'n', 'off', '0', 'disabled', 'disable'];
+
+/**
+ * A boolean as jit-access 1.x read it — `true` (any case) is true, anything else false — but only where
+ * that is harmless: a value that plainly means off is read as false with a warning; any other (`yes`,
+ * `1`, `on`, a typo) would silently turn a protection off, so it is refused.
+ */
+function legacyBoolean(name: string, value: string | undefined, protection: string, problems: string[], warnings: string[]): boolean {
+  if (value === undefined) return true;
+  const lower = value.toLowerCase();
+  if (lower === 'true' || lower === 'false') return lower === 'true';
+  if (OFF.includes(lower)) {
+    warnings.push(`${name}: "${value}" is read as false, as jit-access 1.x read it; write false`);
+    return false;
+  }
+  problems.push(`${name}: must be true or false (got "${value.slice(0, 60)}"); jit-access 1.x read anything but true as false, which would turn off ${protection}`);
+  return true;
+}
+
+/** A fixed offset as Java's ZoneId accepts it: `+10`, `-03:30`, `UTC+10`, `GMT-3`, `UT+05:30`, `Z`. */
+const JAVA_OFFSET = /^(?:UTC|GMT|UT)?([+-])(\d{1,2})(?::?(\d{2}))?$/;
+
+/**
+ * NOTIFICATION_TIMEZONE: an IANA zone; or, as jit-access 1.x accepted, a fixed offset, which becomes
+ * `+HH:MM` (see formatMailTime) with a warning: it does not follow daylight saving time.
+ */
+function notificationTimeZone(zone: string, problems: string[], warnings: string[]): string {
+  if (isTimeZone(zone)) return zone;
+  const offset = JAVA_OFFSET.exec(zone);
+  const hours = offset ? Number(offset[2]) : NaN;
+  const minutes = offset ? Number(offset[3] ?? '0') : NaN;
+  if (offset && hours * 60 + minutes <= 18 * 60 && minutes < 60) {
+    const fixed = `${offset[1]}${String(hours).padStart(2, '0')}:${String(minutes).padStart(2, '0')}`;
+    warnings.push(`NOTIFICATION_TIMEZONE: "${zone}" is read as the fixed offset ${fixed}, as jit-access 1.x read it; it does not follow daylight saving time — prefer a zone such as Australia/Brisbane`);
+    return fixed;
+  }
+  problems.push(`NOTIFICATION_TIMEZONE: "${zone}" is not an IANA time zone such as Europe/Berlin, nor an offset such as UTC+10`);
+  return 'UTC';
 }
 
 /** UTC, the default, needs no check: the first time zone lookup loads ICU's zone data (~20 ms of start-up). */
@@ -270,16 +316,23 @@ function describeValue(value: string | undefined): string {
   return value === undefined ? '' : ` (got "${value.length > 60 ? `${value.slice(0, 60)}…` : value}")`;
 }
 
-/** `SMTP_OPTIONS` is `key=value,key=value`, as in jit-access. */
-function parseSmtpOptions(text: string | undefined, problems: string[]): Record<string, string> {
+/**
+ * `SMTP_OPTIONS` is `key=value,key=value`, read as jit-access 1.x reads it: items are split on `=`, and
+ * only those with exactly a key and a value are kept (trimmed); the others are left out with a warning
+ * (1.x left them out silently), e.g. `" , ONE = one, TWO=two,THREE,FOUR=,,   "` gives ONE and TWO.
+ */
+function parseSmtpOptions(text: string | undefined, warnings: string[]): Record<string, string> {
   const options: Record<string, string> = {};
-  for (const pair of (text ?? '').split(',').filter((p) => p.trim() !== '')) {
-    const i = pair.indexOf('=');
-    if (i <= 0) {
-      problems.push(`SMTP_OPTIONS: "${pair.trim()}" is not key=value`);
+  for (const item of (text ?? '').split(',').filter((p) => p.trim() !== '')) {
+    const parts = item.split('=');
+    // Java's split drops trailing empty strings: `FOUR=` has one part.
+    while (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
+    const [key, value] = parts.map((p) => p.trim());
+    if (parts.length !== 2 || key === '') {
+      warnings.push(`SMTP_OPTIONS: "${item.trim()}" is not key=value and is ignored, as jit-access 1.x ignored it`);
       continue;
     }
-    options[pair.slice(0, i).trim()] = pair.slice(i + 1).trim();
+    options[key] = value;
   }
   return options;
 }

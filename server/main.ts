@@ -178,6 +178,7 @@ async function main(): Promise<void> {
     }
     throw e;
   }
+  for (const warning of config.warnings) console.log(JSON.stringify({ severity: 'WARNING', message: `Configuration: ${warning}` }));
   if (config.platform === 'local') process.env.METADATA_SERVER_DETECTION ??= 'none';
   const { server, url, service } = await startServer(config);
   // App Engine and Cloud Run send SIGTERM before stopping an instance: finish requests, then write out

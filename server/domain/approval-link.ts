@@ -26,3 +26,16 @@ export function tokenFromLink(text: string): string {
 export function approvalLink(publicUrl: string, jwt: string): string {
   return `${publicUrl.replace(/\/+$/, '')}/approve/${obfuscateToken(jwt)}`;
 }
+
+/** The site's root URL with jit-access 1.x's trailing slash, as its notifications carry it (`BASE_URL`). */
+export function baseUrlOf(publicUrl: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/`;
+}
+
+/**
+ * The approval link in jit-access 1.x's form, `<base>/?activation=<token>&projectId=<project>`, which
+ * its Pub/Sub consumers parse (`ACTION_URL`); the web app opens it like {@link approvalLink}.
+ */
+export function legacyApprovalLink(publicUrl: string, jwt: string, projectId: string): string {
+  return `${baseUrlOf(publicUrl)}?activation=${obfuscateToken(jwt)}&projectId=${encodeURIComponent(projectId)}`;
+}

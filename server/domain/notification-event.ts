@@ -1,6 +1,7 @@
 // The events published to Pub/Sub, in jit-access 1.x's format (reference §8.6): the message data is the
 // JSON `{"type": …, "attributes": {…}}`, attribute names are the property names in lower case, instants
 // are ISO-8601 UTC, lists are arrays of strings and everything else is a string.
+import { baseUrlOf, legacyApprovalLink } from './approval-link';
 import type { ApprovalRequest } from './approval-request';
 
 export type NotificationType = 'RequestActivation' | 'ActivationApproved' | 'ActivationSelfApproved';
@@ -28,16 +29,24 @@ function requestAttributes(request: ApprovalRequest): Record<string, string | st
   };
 }
 
-/** A request was made; `action_url` is the link reviewers open (holding it grants nothing). */
-export function requestActivationEvent(request: ApprovalRequest, publicUrl: string, link: string): NotificationEvent {
+/**
+ * A request was made; `action_url` is the link reviewers open (holding it grants nothing). Both URLs
+ * are in jit-access 1.x's form (see legacyApprovalLink), which consumers of the topic parse.
+ */
+export function requestActivationEvent(request: ApprovalRequest, publicUrl: string, jwt: string): NotificationEvent {
   return {
     type: 'RequestActivation',
-    attributes: { ...requestAttributes(request), request_expiry_time: isoInstant(request.expiresAt), base_url: publicUrl, action_url: link },
+    attributes: {
+      ...requestAttributes(request),
+      request_expiry_time: isoInstant(request.expiresAt),
+      base_url: baseUrlOf(publicUrl),
+      action_url: legacyApprovalLink(publicUrl, jwt, request.entitlement.projectId),
+    },
   };
 }
 
 export function activationApprovedEvent(request: ApprovalRequest, approver: string, publicUrl: string): NotificationEvent {
-  return { type: 'ActivationApproved', attributes: { approver, ...requestAttributes(request), base_url: publicUrl } };
+  return { type: 'ActivationApproved', attributes: { approver, ...requestAttributes(request), base_url: baseUrlOf(publicUrl) } };
 }
 
 export interface SelfActivation {

@@ -3,7 +3,7 @@
 import { Router, type Request } from 'express';
 import * as api from '../api/schemas';
 import type { Config } from '../config';
-import type { Catalog } from '../services/catalog';
+import { projectNotOffered, type Catalog } from '../services/catalog';
 import type { ActivationService, ActivationResult, GrantResult } from '../services/activation';
 import type { AuditLog } from '../services/audit';
 import { parse, principalOf, reply } from './exchange';
@@ -75,6 +75,8 @@ export function apiRoutes(deps: ApiServices): Router {
     const projectId = projectIdOf(req);
     try {
       const { roles, warnings } = await catalog.listRoles(user.email, projectId);
+      // A project that exists but offers the caller nothing answers as one that does not exist.
+      if (roles.length === 0 && warnings.length === 0) throw projectNotOffered(user.email, projectId);
       reply(res, 200, api.rolesResponse, {
         roles: roles.map((r) => ({
           id: r.id,

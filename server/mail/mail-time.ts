@@ -29,7 +29,18 @@ function offsetOf(zoneName: string): string {
   return `${m[1]}${m[2]}${m[3] ?? '00'}`;
 }
 
+/** A fixed offset as the configuration writes it (see notificationTimeZone): `+10:00`, `-03:30`. */
+const FIXED_OFFSET = /^([+-])(\d{2}):(\d{2})$/;
+
+/** `timeZone` is an IANA zone, or a fixed offset `±HH:MM` (which Intl does not know in Node 20). */
 export function formatMailTime(instant: Date, timeZone: string): string {
+  const fixed = FIXED_OFFSET.exec(timeZone);
+  if (fixed) {
+    const sign = fixed[1] === '-' ? -1 : 1;
+    const shifted = new Date(instant.getTime() + sign * (Number(fixed[2]) * 60 + Number(fixed[3])) * 60_000);
+    const utc = formatMailTime(shifted, 'UTC');
+    return utc.replace(/ GMT$/, ` ${offsetOf(`GMT${fixed[1]}${fixed[2]}:${fixed[3]}`)}`);
+  }
   const parts = Object.fromEntries(formatFor(timeZone).formatToParts(instant).map((p) => [p.type, p.value]));
   return `${parts.weekday}, ${parts.day} ${parts.month} ${parts.year} ${parts.hour}:${parts.minute}:${parts.second} ${offsetOf(parts.timeZoneName)}`;
 }

@@ -14,7 +14,7 @@ import {
   type ApprovalRequest,
   type RecordedApproval,
 } from '../domain/approval-request';
-import { approvalLink, obfuscateToken, tokenFromLink } from '../domain/approval-link';
+import { obfuscateToken, tokenFromLink } from '../domain/approval-link';
 import { describeEntitlement, entitlementId, type Entitlement } from '../domain/entitlement';
 import { InvalidInputError } from '../domain/invalid-input-error';
 import { addActivations, type GrantOutcome } from '../domain/policy-edit';
@@ -121,6 +121,8 @@ export class ApprovalService {
       if (!notifications.canReachReviewers) {
         throw unavailable('neither email (SMTP_SENDER_ADDRESS) nor Pub/Sub (NOTIFICATION_TOPIC) is configured, so no reviewer could learn about a request.');
       }
+      // Before the checks that run side by side read anything about the project.
+      await this.deps.catalog.requireOffered(user.email, projectId);
       await allOrFirstFailure([
         checks.requireEligible(user.email, projectId, [{ id }], 'peer'),
         this.requireReviewers(entitlement, user.email, reviewers, (outsiders) =>
@@ -141,7 +143,7 @@ export class ApprovalService {
         expiresAt: requestExpiry(start, end, this.rules.requestTimeoutMinutes),
       };
       const jwt = await tokens.sign(request);
-      const notificationFailures = await notifications.sendRequest(request, approvalLink(publicUrl, jwt), publicUrl, user);
+      const notificationFailures = await notifications.sendRequest(request, jwt, publicUrl, user);
       audit.record({
         ...context,
         ...windowOf(request),
@@ -179,6 +181,8 @@ export class ApprovalService {
           `You (${user.email}) are neither the requester nor a reviewer of this request, so you cannot open it. Only the requester and the reviewers they chose can.`,
         );
       }
+      // A request for a project outside RESOURCE_SCOPE (signed under an earlier scope) reads nothing of it.
+      await this.deps.catalog.requireOffered(user.email, request.entitlement.projectId);
       const policy = await this.deps.resourceManager.getProjectPolicy(request.entitlement.projectId);
       const recorded = findRecordedApproval(policy, request);
       return { request, approved: recorded !== null, approvedBy: recorded?.approver ?? null, expired };
@@ -208,6 +212,7 @@ export class ApprovalService {
       if (stale) {
         throw forbidden('REQUEST_NO_LONGER_VALID', `This request no longer meets the rules: ${stale}. Ask ${beneficiary} to send a new request.`);
       }
+      await catalog.requireOffered(user.email, entitlement.projectId);
       await allOrFirstFailure([
         checks.requireEligible(beneficiary, entitlement.projectId, [{ id: entitlementId(entitlement) }], 'peer', `The requester ${beneficiary} is`),
         this.requireReviewers(entitlement, beneficiary, [user.email], () =>

@@ -8,7 +8,7 @@ import type { Binding } from '../domain/iam-policy';
 import type { CloudAsset, ProjectResource } from '../google/cloud-asset';
 import type { CloudIdentity } from '../google/cloud-identity';
 import type { ResourceManager } from '../google/resource-manager';
-import { notFound } from '../errors';
+import { notFound, type AppError } from '../errors';
 import { LookupCache } from './lookup-cache';
 
 export interface ProjectRoles {
@@ -24,6 +24,17 @@ export interface BindingSource {
   bindingsForUser(userEmail: string, projectId: string): Promise<{ bindings: Binding[]; warnings: string[] }>;
   /** Users holding an eligible binding that yields this entitlement, through nested groups. */
   holdersOf(entitlement: Entitlement, type: ActivationType): Promise<string[]>;
+  /** Ids of the projects in scope that are ACTIVE (not pending deletion); shared by all users, cached. */
+  activeProjectIds(): Promise<Set<string>>;
+}
+
+/**
+ * One answer for a project that does not exist, lies outside RESOURCE_SCOPE, is pending deletion, is not
+ * offered (AVAILABLE_PROJECTS_QUERY), or holds nothing the user is eligible for: telling them apart would
+ * tell anyone which projects exist.
+ */
+export function projectNotOffered(userEmail: string, projectId: string): AppError {
+  return notFound(`You (${userEmail}) have no eligible role on project '${projectId}', or this service does not offer it. Choose a project from your list.`);
 }
 
 export class Catalog {
@@ -55,7 +66,7 @@ export class Catalog {
 
   /** The user's eligible roles read fresh from Google: what every decision that grants access uses. */
   async freshRoles(userEmail: string, projectId: string): Promise<ProjectRoles> {
-    await this.checkProjectAllowed(projectId);
+    await this.requireOffered(userEmail, projectId);
     const { bindings, warnings } = await this.source.bindingsForUser(userEmail, projectId);
     return { roles: eligibleRoles(bindings, userEmail, projectId, this.now()), warnings };
   }
@@ -72,12 +83,13 @@ export class Catalog {
     this.rolesCache.invalidate(userEmail);
   }
 
-  private async checkProjectAllowed(projectId: string): Promise<void> {
-    if (!this.allowedProjects) return;
-    const allowed = await this.allowedProjects();
-    if (!allowed.has(projectId)) {
-      throw notFound(`The project '${projectId}' is not offered by this service (AVAILABLE_PROJECTS_QUERY).`);
-    }
+  /**
+   * Refuses a project outside RESOURCE_SCOPE, pending deletion or not offered, before anything about it is
+   * read: the scope's active projects are org-wide data, cached for everyone.
+   */
+  async requireOffered(userEmail: string, projectId: string): Promise<void> {
+    const [active, allowed] = await Promise.all([this.source.activeProjectIds(), this.allowedProjects?.()]);
+    if (!active.has(projectId) || (allowed && !allowed.has(projectId))) throw projectNotOffered(userEmail, projectId);
   }
 }
 
@@ -112,6 +124,10 @@ export class AssetInventorySource implements BindingSource {
     }
     const active = new Set(projects.map((p) => p.projectId));
     return [...found].filter((p) => active.has(p));
+  }
+
+  async activeProjectIds(): Promise<Set<string>> {
+    return new Set((await this.activeProjects()).map((p) => p.projectId));
   }
 
   async bindingsForUser(userEmail: string, projectId: string): Promise<{ bindings: Binding[]; warnings: string[] }> {
@@ -158,6 +174,10 @@ export class PolicyAnalyzerSource implements BindingSource {
       .filter((r) => parseEligibleCondition(r.binding.condition))
       .flatMap((r) => r.projectIds)
       .filter((p) => active.has(p));
+  }
+
+  async activeProjectIds(): Promise<Set<string>> {
+    return new Set((await this.activeProjects()).map((p) => p.projectId));
   }
 
   async bindingsForUser(userEmail: string, projectId: string): Promise<{ bindings: Binding[]; warnings: string[] }> {

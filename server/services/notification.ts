@@ -2,6 +2,7 @@
 // after access was granted never undoes or hides the grant: it is audited and reported to the caller.
 // Only the request to the reviewers is essential, because nobody could approve a request they never saw.
 import type { ApprovalRequest } from '../domain/approval-request';
+import { approvalLink } from '../domain/approval-link';
 import {
   activationApprovedEvent,
   requestActivationEvent,
@@ -44,7 +45,8 @@ export class NotificationService {
    * Sends a new request to its reviewers. Throws (503) when the channel that carries the link to them
    * fails: email when SMTP is configured, else Pub/Sub. Returns what else could not be sent.
    */
-  async sendRequest(request: ApprovalRequest, link: string, publicUrl: string, user: AuditUser): Promise<string[]> {
+  async sendRequest(request: ApprovalRequest, jwt: string, publicUrl: string, user: AuditUser): Promise<string[]> {
+    const link = approvalLink(publicUrl, jwt);
     const context = { user, project: request.entitlement.projectId, activationId: request.id };
     const { mailer, pubsub } = this.channels;
     if (mailer) {
@@ -55,7 +57,7 @@ export class NotificationService {
       if (failure) throw unsent(failure);
     }
     if (!pubsub) return [];
-    const failure = await this.publish(context, requestActivationEvent(request, publicUrl, link));
+    const failure = await this.publish(context, requestActivationEvent(request, publicUrl, jwt));
     if (failure && !mailer) throw unsent(failure);
     return failure ? [failure] : [];
   }

@@ -190,8 +190,8 @@ describe('peer approval (demo world, default settings)', () => {
             end_time: request.end.replace('.000Z', 'Z'),
             justification: 'INC-77 disk full',
             request_expiry_time: request.expiresAt.replace('.000Z', 'Z'),
-            base_url: stack.url,
-            action_url: `${stack.url}/approve/${token}`,
+            base_url: `${stack.url}/`,
+            action_url: `${stack.url}/?activation=${token}&projectId=prod-app`,
           },
         },
       ]);
@@ -233,7 +233,7 @@ describe('peer approval (demo world, default settings)', () => {
       expect(news.headers['in-reply-to']).toBe(mail.headers['message-id']);
 
       expect(events(stack).map((e) => e.type)).toEqual(['RequestActivation', 'ActivationApproved']);
-      expect(events(stack)[1].attributes).toMatchObject({ approver: 'bob@example.com', beneficiary: 'alice@example.com', reviewers: ['bob@example.com'], project_id: 'prod-app', base_url: stack.url });
+      expect(events(stack)[1].attributes).toMatchObject({ approver: 'bob@example.com', beneficiary: 'alice@example.com', reviewers: ['bob@example.com'], project_id: 'prod-app', base_url: `${stack.url}/` });
 
       const [createdEntry] = await auditEntries(stack, 'request.created');
       expect(createdEntry.jsonPayload).toMatchObject({ activationId: request.id, project: 'prod-app', reviewers: ['bob@example.com'], justification: 'INC-77 disk full' });
@@ -576,7 +576,7 @@ describe('peer approval with PUBLIC_URL, SMTP_SECRET, SMTP_ADDRESS_MAPPING, a ti
     expect((await stack.as('carol@example.com').post(`/api/v1/approval-requests/${token}/approve`)).status).toBe(200);
     expect(stack.emulator.state.mail.at(-1)!.envelope.to.sort()).toEqual(['alice@mail.example.com', 'bob@mail.example.com', 'carol@mail.example.com']);
     expect(stack.emulator.state.calls.get('secretmanager.projects.secrets.versions.access')).toBe(1);
-    expect(events(stack).at(-1)!.attributes.base_url).toBe('https://jit.example.com');
+    expect(events(stack).at(-1)!.attributes.base_url).toBe('https://jit.example.com/');
     expect(body.request.reviewers).toEqual(['bob@example.com', 'carol@example.com']);
   });
 });

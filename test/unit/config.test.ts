@@ -54,21 +54,65 @@ describe('configuration', () => {
     [{ RESOURCE_SCOPE: 'project/x' }, 'RESOURCE_SCOPE: must be organizations/ID, folders/ID or projects/PROJECT_ID'],
     [{ RESOURCE_CATALOG: 'Graph' }, 'RESOURCE_CATALOG: must be AssetInventory or PolicyAnalyzer'],
     [{ RESOURCE_CUSTOMER_ID: 'x123' }, 'RESOURCE_CUSTOMER_ID: must use the format Cxxxxxxxx'],
-    [{ ACTIVATION_REQUEST_TIMEOUT: '200' }, 'ACTIVATION_REQUEST_TIMEOUT: 200 minutes exceeds ACTIVATION_TIMEOUT (120 minutes)'],
     [{ ACTIVATION_REQUEST_MIN_REVIEWERS: '5', ACTIVATION_REQUEST_MAX_REVIEWERS: '2' }, 'ACTIVATION_REQUEST_MIN_REVIEWERS: 5 exceeds ACTIVATION_REQUEST_MAX_REVIEWERS (2)'],
     [{ JUSTIFICATION_PATTERN: '(unclosed' }, 'JUSTIFICATION_PATTERN: not a valid regular expression'],
     [{ NOTIFICATION_TIMEZONE: 'Mars/Olympus' }, 'NOTIFICATION_TIMEZONE: "Mars/Olympus" is not an IANA time zone'],
     [{ BACKEND_CONFLICT_RETRY_TIMEOUT: '0' }, 'BACKEND_CONFLICT_RETRY_TIMEOUT: must be at least 1'],
     [{ BACKEND_CONFLICT_RETRY_TIMEOUT: '1.5' }, 'BACKEND_CONFLICT_RETRY_TIMEOUT: must be a whole number'],
     [{ SMTP_PORT: '25' }, 'SMTP_PORT: must not be 25'],
-    [{ SMTP_OPTIONS: 'a=1,broken' }, 'SMTP_OPTIONS: "broken" is not key=value'],
-    [{ IAP_VERIFY_AUDIENCE: 'yes' }, 'IAP_VERIFY_AUDIENCE: must be true or false'],
+    [{ IAP_VERIFY_AUDIENCE: 'yes' }, 'IAP_VERIFY_AUDIENCE: must be true or false (got "yes"); jit-access 1.x read anything but true as false, which would turn off the check'],
+    [{ IAP_VERIFY_AUDIENCE: '1' }, 'IAP_VERIFY_AUDIENCE: must be true or false'],
+    [{ SMTP_ENABLE_STARTTLS: 'on' }, 'SMTP_ENABLE_STARTTLS: must be true or false (got "on")'],
+    [{ NOTIFICATION_TIMEZONE: 'UTC+19' }, 'NOTIFICATION_TIMEZONE: "UTC+19" is not an IANA time zone'],
     [{ GOOGLE_API_ENDPOINT: 'localhost:8085' }, 'GOOGLE_API_ENDPOINT: must be an http(s) URL'],
     [{ AUDIT_LOG_DESTINATION: 'file' }, 'AUDIT_LOG_DESTINATION: must be stdout or logging-api'],
     [{ SMTP_SECRET: 'projects/p/secrets/s/versions/1' }, 'SMTP_USERNAME: required with SMTP_SECRET'],
     [{ IAP_AUDIENCE: '', GOOGLE_API_ENDPOINT: 'http://127.0.0.1:8085' }, 'IAP_AUDIENCE: required outside App Engine and Cloud Run'],
   ])('refuses %o naming the variable and the problem', (env, message) => {
     expect(problemsOf(env)).toContain(message);
+  });
+
+  describe('settings jit-access 1.x accepted, accepted where harmless with a warning at start (issue 13)', () => {
+    test('ACTIVATION_TIMEOUT below 60 with ACTIVATION_REQUEST_TIMEOUT at its default: requests last the smaller of the two, silently', () => {
+      const c = loadConfig({ ...base, ACTIVATION_TIMEOUT: '30' });
+      expect([c.activationTimeoutMinutes, c.activationRequestTimeoutMinutes]).toEqual([30, 30]);
+      expect(c.warnings).toEqual([]);
+    });
+
+    test('ACTIVATION_REQUEST_TIMEOUT set above ACTIVATION_TIMEOUT: the smaller of the two, with a warning', () => {
+      const c = loadConfig({ ...base, ACTIVATION_REQUEST_TIMEOUT: '200' });
+      expect(c.activationRequestTimeoutMinutes).toBe(120);
+      expect(c.warnings).toEqual([expect.stringContaining('ACTIVATION_REQUEST_TIMEOUT: 200 minutes exceeds ACTIVATION_TIMEOUT (120 minutes)')]);
+    });
+
+    test('1.x’s own SMTP_OPTIONS test string gives what 1.x gave, and the items it dropped are named', () => {
+      const c = loadConfig({ ...base, SMTP_SENDER_ADDRESS: 'jit@example.com', SMTP_OPTIONS: ' , ONE = one, TWO=two,THREE,FOUR=,,   ' });
+      expect(c.notifications.smtp!.options).toEqual({ ONE: 'one', TWO: 'two' });
+      expect(c.warnings).toEqual([expect.stringContaining('"THREE" is not key=value'), expect.stringContaining('"FOUR=" is not key=value')]);
+    });
+
+    test.each(['False', 'no', 'OFF', '0'])('a boolean that means off (%s) is false, with a warning', (value) => {
+      const c = loadConfig({ ...base, IAP_VERIFY_AUDIENCE: value, SMTP_SENDER_ADDRESS: 'jit@example.com', SMTP_ENABLE_STARTTLS: value });
+      expect([c.iap.verifyAudience, c.notifications.smtp!.startTls]).toEqual([false, false]);
+      expect(c.warnings.filter((w) => w.includes('is read as false')).length).toBe(value === 'False' ? 0 : 2);
+    });
+
+    test('RESOURCE_CUSTOMER_ID=my_customer (a Directory API alias) is accepted without narrowing groups, with a warning', () => {
+      const c = loadConfig({ ...base, RESOURCE_CUSTOMER_ID: 'my_customer' });
+      expect(c.customerId).toBeUndefined();
+      expect(c.warnings).toEqual([expect.stringContaining('RESOURCE_CUSTOMER_ID: "my_customer"')]);
+    });
+
+    test.each([
+      ['UTC+10', '+10:00'],
+      ['GMT-3', '-03:00'],
+      ['+05:30', '+05:30'],
+      ['UT+0530', '+05:30'],
+    ])('a time zone written as an offset (%s) is the fixed offset %s, with a warning', (zone, fixed) => {
+      const c = loadConfig({ ...base, NOTIFICATION_TIMEZONE: zone });
+      expect(c.notifications.timezone).toBe(fixed);
+      expect(c.warnings).toEqual([expect.stringContaining('does not follow daylight saving time')]);
+    });
   });
 
   test('lists every problem at once', () => {

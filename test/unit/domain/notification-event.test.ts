@@ -15,7 +15,8 @@ const request: ApprovalRequest = {
 
 describe('Pub/Sub events (jit-access 1.x format, reference §8.6)', () => {
   test('RequestActivation', () => {
-    expect(requestActivationEvent(request, 'https://jit.example.com', 'https://jit.example.com/approve/x')).toEqual({
+    const jwt = 'eyAAA.eyBBB.CCC';
+    expect(requestActivationEvent(request, 'https://jit.example.com', jwt)).toEqual({
       type: 'RequestActivation',
       attributes: {
         beneficiary: 'alice@example.com',
@@ -27,8 +28,9 @@ describe('Pub/Sub events (jit-access 1.x format, reference §8.6)', () => {
         end_time: '2023-11-28T22:43:44Z',
         request_expiry_time: '2023-11-28T22:43:44.500Z',
         justification: 'INC-1',
-        base_url: 'https://jit.example.com',
-        action_url: 'https://jit.example.com/approve/x',
+        // jit-access 1.x's forms: the trailing slash, and its link to the app's root (issue 13).
+        base_url: 'https://jit.example.com/',
+        action_url: 'https://jit.example.com/?activation=AAA~~BBB~CCC&projectId=prod-app',
       },
     });
   });
@@ -36,7 +38,7 @@ describe('Pub/Sub events (jit-access 1.x format, reference §8.6)', () => {
   test('ActivationApproved names the approver; no resource condition is an empty string', () => {
     const event = activationApprovedEvent({ ...request, entitlement: { ...request.entitlement, resourceCondition: null } }, 'bob@example.com', 'https://jit.example.com');
     expect(event.type).toBe('ActivationApproved');
-    expect(event.attributes).toMatchObject({ approver: 'bob@example.com', resource_condition: '', base_url: 'https://jit.example.com' });
+    expect(event.attributes).toMatchObject({ approver: 'bob@example.com', resource_condition: '', base_url: 'https://jit.example.com/' });
     expect(event.attributes).not.toHaveProperty('action_url');
   });
 

@@ -38,6 +38,9 @@ describe('times in emails (RFC 1123 in NOTIFICATION_TIMEZONE, as jit-access 1.x)
     ['Australia/Brisbane', '1970-01-02T00:00:00Z', 'Fri, 2 Jan 1970 10:00:00 +1000'],
     ['America/New_York', '2024-07-04T16:05:09Z', 'Thu, 4 Jul 2024 12:05:09 -0400'],
     ['Asia/Kolkata', '2024-12-31T20:00:00Z', 'Wed, 1 Jan 2025 01:30:00 +0530'],
+    ['+10:00', '1970-01-02T00:00:00Z', 'Fri, 2 Jan 1970 10:00:00 +1000'],
+    ['-03:30', '2024-01-01T02:00:00Z', 'Sun, 31 Dec 2023 22:30:00 -0330'],
+    ['+00:00', '2024-01-01T02:00:00Z', 'Mon, 1 Jan 2024 02:00:00 GMT'],
   ])('%s: %s → %s', (zone, instant, expected) => {
     expect(formatMailTime(new Date(instant), zone)).toBe(expected);
   });
