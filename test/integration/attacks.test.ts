@@ -233,7 +233,7 @@ describe('a project outside RESOURCE_SCOPE (scope: the finance folder)', () => {
   });
   afterAll(() => stack.close());
 
-  test('is not listed, its roles are a 404 naming the scope, and nothing can be activated or requested on it', async () => {
+  test('is not listed, its roles are the 404 of a project not offered, and nothing can be activated or requested on it', async () => {
     const before = allPolicies(stack);
     stack.emulator.state.calls.clear();
     const alice = stack.as('alice@example.com');
@@ -241,7 +241,7 @@ describe('a project outside RESOURCE_SCOPE (scope: the finance folder)', () => {
 
     const roles = await alice.get('/api/v1/projects/prod-app/roles');
     expect(roles.status).toBe(404);
-    expect(roles.body.error.message).toContain('outside the scope of this service (folders/200000000002)');
+    expect(roles.body.error.message).toContain("no eligible role on project 'prod-app', or this service does not offer it");
 
     const activation = await alice.post('/api/v1/projects/prod-app/activations', { roles: ['prod-app:roles/cloudsql.admin'], justification: 'INC-1', durationMinutes: 5 });
     expect(activation.status).toBe(404);

@@ -319,8 +319,10 @@ describe('caching and health', () => {
     stack.emulator.state.calls.clear();
     await stack.as('alice@example.com').get('/api/v1/projects');
     await stack.as('bob@example.com').get('/api/v1/projects');
-    // Each user's own search of IAM policies, but one list of the scope's projects for both.
-    expect([calls('searchAllIamPolicies'), calls('searchAllResources')]).toEqual([2, 1]);
+    // Each user's own search of IAM policies, but one list of the scope's projects for both (none when
+    // earlier requests of this stack left it cached).
+    expect(calls('searchAllIamPolicies')).toBe(2);
+    expect(calls('searchAllResources')).toBeLessThanOrEqual(1);
 
     stack.emulator.state.calls.clear();
     // Slow enough that the three requests overlap, as they do at Google's latency.

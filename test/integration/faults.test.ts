@@ -81,7 +81,8 @@ describe('the Asset API throttled or failing', () => {
     await faults(stack, { errors: { cloudasset: { status: 503 } } });
     const res = await activate(stack, 'alice@example.com', 'prod-app', ALICE_SELF_ROLES);
     expect([res.status, res.body.error.code]).toEqual([503, 'BACKEND_UNAVAILABLE']);
-    expect(calls(stack, BATCH_GET)).toBe(3);
+    // The scope's active projects are read first (a project pending deletion is not offered), three times.
+    expect(calls(stack, 'cloudasset.searchAllResources')).toBe(3);
     expect(calls(stack, SET_POLICY)).toBe(0);
     expect(await policyOf(stack.emulator, 'prod-app')).toEqual(before);
     const [failure] = await auditEntries(stack, 'activation.failed');
@@ -180,7 +181,7 @@ describe('a backend slower than the timeouts (BACKEND_READ_TIMEOUT=1, BACKEND_WR
   test('a slow Asset API: a 504 after one timed-out call per read, and an activation writes nothing', async () => {
     const stack = current();
     const before = structuredClone(await policyOf(stack.emulator, 'prod-app'));
-    await faults(stack, { latencyMs: { cloudasset: 1500 } });
+    await faults(stack, { latencyMs: { [BATCH_GET]: 1500 } });
     const roles = await stack.as('bob@example.com').get('/api/v1/projects/prod-app/roles');
     expect([roles.status, roles.body.error.code]).toEqual([504, 'BACKEND_TIMEOUT']);
     expect(roles.body.error.message).toContain('did not answer in time while reading the effective IAM policies of project prod-app');
