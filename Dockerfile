@@ -27,4 +27,6 @@ COPY --from=build /app/dist ./dist
 USER node
 # Cloud Run sets PORT (8080 by default); the service listens on it.
 EXPOSE 8080
-CMD ["npm", "start"]
+# `node` itself, not `npm start`: npm adds a quarter of a second and a second process's memory to every
+# cold start, and would not pass SIGTERM on to the service. Keep it equal to app.yaml's entrypoint.
+CMD ["node", "dist/server/main.js"]

@@ -29,12 +29,14 @@ import { IapVerifier } from './http/iap';
 import { GoogleIdTokenVerifier } from './http/google-id-token';
 import { HealthCheck, urlProbe } from './http/health';
 import { createApp } from './http/app';
+import { WarmUp } from './warm-up';
 import packageJson from '../package.json';
 
 export const VERSION: string = packageJson.version;
 
 export interface Service {
   app: ReturnType<typeof createApp>;
+  warmUp: WarmUp;
   audit: AuditLog;
   catalog: Catalog;
   config: Config;
@@ -68,6 +70,9 @@ export interface WriteStrategy {
   retry: RetryPolicy;
   coalesce: boolean;
 }
+
+/** How long a started instance waits for a first request before it warms up anyway. */
+const WARM_UP_WITHOUT_REQUEST_MS = 1_000;
 
 /** The built SPA: dist/web beside dist/server. Tests that run the TypeScript sources pass dist/web themselves. */
 const WEB_ROOT = path.join(__dirname, '..', 'web');
@@ -140,6 +145,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
   const grants = new GrantService(catalog, asset, recentGrants, resourceManager, writer, audit, { justification, maxDurationMinutes: config.activationTimeoutMinutes });
   const cleanup = new CleanupService(asset, resourceManager, writer, audit, config.cleanup);
 
+  const warmUp = new WarmUp();
   const health = new HealthCheck(config, [urlProbe('iap-keys', endpoints.iapJwksUrl, config.timeouts.connectMs)]);
   const iap = new IapVerifier(endpoints.iapJwksUrl, iapAudienceOf(config, identity.projectId, identity.projectNumber));
   const app = createApp({
@@ -155,8 +161,9 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     health,
     version: VERSION,
     webRoot,
+    warmUp,
   });
-  return { app, audit, catalog, config };
+  return { app, warmUp, audit, catalog, config };
 }
 
 export async function startServer(config: Config, writes?: WriteStrategy, webRoot?: string): Promise<{ server: Server; url: string; service: Service }> {
@@ -186,6 +193,8 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => {
     server.close(() => void service.audit.flush().finally(() => process.exit(0)));
   });
+  // An instance no request reached yet (a minimum instance, a TCP startup probe) warms up on its own.
+  setTimeout(() => service.warmUp.start(), WARM_UP_WITHOUT_REQUEST_MS).unref();
   const mode = config.emulatorEndpoint ? `EMULATOR MODE: Google APIs at ${config.emulatorEndpoint}` : 'Google APIs';
   console.log(JSON.stringify({ severity: 'INFO', message: `JIT Access ${VERSION} listening on ${url} (${mode}, ${config.catalog} catalog, scope ${config.scope})` }));
   service.audit.record({

@@ -10,6 +10,8 @@ import { apiRoutes, type ApiServices } from './api';
 import { grantsRoutes, type GrantServices } from './grants-api';
 import { approvalRoutes, type ApprovalServices } from './approval-api';
 import { taskRoutes, type TaskServices } from './tasks';
+import { spaFiles } from './static-files';
+import type { WarmUp } from '../warm-up';
 import type { HealthCheck } from './health';
 import type { AuditLog } from '../services/audit';
 
@@ -19,6 +21,8 @@ export interface AppDependencies extends ApiServices, GrantServices, TaskService
   audit: AuditLog;
   /** Built SPA (dist/web); absent in API-only test setups. */
   webRoot?: string;
+  /** Sees every request first: the first one starts loading what requests need (server/warm-up.ts). */
+  warmUp?: WarmUp;
 }
 
 export const CSRF_HEADER = 'x-jitaccess';
@@ -41,6 +45,7 @@ export function createApp(deps: AppDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  if (deps.warmUp) app.use(deps.warmUp.onRequest);
   app.use((_req, res, next) => {
     res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
     res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -70,14 +75,7 @@ export function createApp(deps: AppDependencies): express.Express {
   app.use('/api', api);
   app.use('/tasks', taskRoutes(deps));
 
-  if (deps.webRoot && existsSync(path.join(deps.webRoot, 'index.html'))) {
-    const webRoot = deps.webRoot;
-    app.use(express.static(webRoot, { index: false, maxAge: '1h', setHeaders: (res, file) => res.setHeader('Cache-Control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache') }));
-    app.get('/{*splat}', (_req, res) => {
-      res.setHeader('Cache-Control', 'no-cache');
-      res.sendFile(path.join(webRoot, 'index.html'));
-    });
-  }
+  if (deps.webRoot && existsSync(path.join(deps.webRoot, 'index.html'))) app.use(spaFiles(deps.webRoot));
 
   app.use(errorHandler);
   return app;

@@ -1,0 +1,60 @@
+import { EventEmitter } from 'node:events';
+import type { NextFunction, Request, Response } from 'express';
+import { WarmUp } from '../../server/warm-up';
+
+const turn = () => new Promise((r) => setImmediate(r));
+const turns = async (n: number) => {
+  for (let i = 0; i < n; i++) await turn();
+};
+
+function request(path: string): { req: Request; res: Response & EventEmitter; next: jest.Mock } {
+  return { req: { path } as Request, res: new EventEmitter() as Response & EventEmitter, next: jest.fn() as jest.Mock & NextFunction };
+}
+
+describe('WarmUp', () => {
+  test('the first API request starts it at once, one step per turn of the event loop, each step once', async () => {
+    const ran: string[] = [];
+    const warm = new WarmUp(['a', 'b', 'c'].map((name) => () => void ran.push(name)));
+    const first = request('/api/v1/projects');
+    warm.onRequest(first.req, first.res, first.next);
+    expect(first.next).toHaveBeenCalled();
+    expect(ran).toEqual([]);
+    await turn();
+    expect(ran).toEqual(['a']);
+    await turns(5);
+    expect(ran).toEqual(['a', 'b', 'c']);
+    const second = request('/api/v1/projects');
+    warm.onRequest(second.req, second.res, second.next);
+    warm.start();
+    await turns(5);
+    expect(ran).toEqual(['a', 'b', 'c']);
+  });
+
+  test('a health check is answered first: warming starts when its response is finished', async () => {
+    const ran: string[] = [];
+    const warm = new WarmUp([() => void ran.push('a')]);
+    const probe = request('/health/ready');
+    warm.onRequest(probe.req, probe.res, probe.next);
+    await turns(3);
+    expect(ran).toEqual([]);
+    probe.res.emit('finish');
+    await turns(3);
+    expect(ran).toEqual(['a']);
+  });
+
+  test('a step that fails does not stop the others', async () => {
+    const ran: string[] = [];
+    const error = jest.spyOn(console, 'error').mockImplementation(() => {});
+    const warm = new WarmUp([
+      () => {
+        throw new Error('broken module');
+      },
+      () => void ran.push('b'),
+    ]);
+    warm.start();
+    await turns(4);
+    expect(ran).toEqual(['b']);
+    expect(error.mock.calls[0][0]).toContain('broken module');
+    error.mockRestore();
+  });
+});
