@@ -45,8 +45,8 @@ export async function startSmtpServer(env: EmulatorEnv, host: string, port: numb
     disableReverseLookup: true,
     logger: false,
     onAuth(auth, _session, callback) {
-      // Any credentials do: the mailbox is there to show what the service sends, not to test SMTP auth.
-      console.log(`mailbox: accepted SMTP ${auth.method} credentials for user "${auth.username ?? ''}" (the emulator accepts any)`);
+      // Any credentials do: the mailbox is there to show what the service sends, not to test SMTP auth
+      // (its page says so, rather than a console line per session in every test run).
       callback(null, { user: auth.username ?? 'anonymous' });
     },
     onData(stream, session, callback) {
@@ -80,10 +80,14 @@ export async function startSmtpServer(env: EmulatorEnv, host: string, port: numb
       );
     },
   });
+  // smtp-server re-emits every error of its listener and of its connections on itself, where nobody
+  // listening would crash the process: a taken port fails the start, a client that vanishes is ignored.
+  let failStart: ((error: Error) => void) | undefined;
+  server.on('error', (error) => failStart?.(error));
   await new Promise<void>((resolve, reject) => {
-    server.server.once('error', reject);
+    failStart = reject;
     server.listen(port, host, () => {
-      server.server.off('error', reject);
+      failStart = undefined;
       resolve();
     });
   });
@@ -198,6 +202,7 @@ function mailboxPage(env: EmulatorEnv, messages: MailMessage[], to: string | und
   const body = [
     '<h1>Mailbox</h1>',
     `<p>${count}${filter} received on the emulator's SMTP port ${env.smtpPort}, newest first. <a href="">Refresh</a> · <a href="/_emulator/mail.json">JSON</a></p>`,
+    '<p class="note">The SMTP port accepts any credentials, or none, and never STARTTLS.</p>',
     articles.length > 0 ? articles.join('\n') : '<p class="note">No mail yet.</p>',
   ];
   return htmlPage('Mailbox – emulator', body.join('\n'));
