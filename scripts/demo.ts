@@ -3,10 +3,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { startEmulator } from '../emulator/server';
+import { startEmulator, type RunningEmulator } from '../emulator/server';
 import { loadWorld, WorldError } from '../emulator/world';
 import { serviceEnvironment } from '../emulator/service-env';
+import { DemoUsageError, explainStartFailure, parseDemoArgs, type DemoOptions } from './demo-options';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -19,13 +19,8 @@ const WHO_CAN_DO_WHAT: Record<string, string> = {
   'frank@example.com': 'finance: asks grace for cloudsql.admin on finance-ledger',
   'grace@example.com': 'finance: asks frank for the same',
   'mallory@example.com': 'has nothing eligible',
+  'admin@example.com': 'administrator: owns every project outright, so has nothing to activate',
 };
-
-function portOption(name: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new WorldError(`--${name} must be a port number (1-65535), got "${value}"`);
-  return n;
-}
 
 /** Starts `node dist/server/main.js` and resolves with the URL it reports once listening. */
 async function startService(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
@@ -47,24 +42,12 @@ async function startService(env: NodeJS.ProcessEnv): Promise<{ child: ChildProce
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      port: { type: 'string', default: '8080' },
-      'emulator-port': { type: 'string', default: '8085' },
-      'smtp-port': { type: 'string', default: '2525' },
-      world: { type: 'string', default: path.join(ROOT, 'emulator', 'worlds', 'demo.yaml') },
-    },
-    strict: true,
-  });
-  const world = loadWorld(values.world!);
-  const port = portOption('port', values.port!);
-  const emulator = await startEmulator({
-    world,
-    port: portOption('emulator-port', values['emulator-port']!),
-    smtpPort: portOption('smtp-port', values['smtp-port']!),
-    iapPort: port,
-  });
-  const publicUrl = `http://localhost:${port}`;
+  const options = parseDemoArgs(process.argv.slice(2), path.join(ROOT, 'emulator', 'worlds', 'demo.yaml'));
+  const world = loadWorld(options.world);
+  const emulator = await startEmulatorExplained(options, world);
+  // One host for every address the user opens: IAP's sign-in cookie belongs to a host, so a mailed link
+  // on localhost would not be signed in where 127.0.0.1 is.
+  const publicUrl = emulator.iapUrl!;
   const service = await startService({
     ...process.env,
     ...serviceEnvironment(emulator, world),
@@ -79,10 +62,9 @@ async function main(): Promise<void> {
   console.log(`
 JIT Access demo is running.
 
-  Open:      ${publicUrl}/        (sign in as any user of the demo world)
+  Open:      ${publicUrl}/   (sign in as any user of the demo world)
   Mailbox:   ${emulator.url}/_emulator/mail   (approval emails; links are clickable)
   Emulator:  ${emulator.url}/_emulator/info   (state, calls, faults)
-  Service:   ${service.url}/health/ready      (behind the IAP proxy above)
 
   Users:
 ${users}
@@ -102,7 +84,17 @@ Ctrl-C stops everything.`);
   process.exit(1);
 }
 
+/** The emulator and its IAP proxy on the chosen ports; a port that is taken is explained, not thrown. */
+async function startEmulatorExplained(options: DemoOptions, world: ReturnType<typeof loadWorld>): Promise<RunningEmulator> {
+  try {
+    return await startEmulator({ world, port: options.emulatorPort, smtpPort: options.smtpPort, iapPort: options.port });
+  } catch (e) {
+    const explained = await explainStartFailure(e, options);
+    throw explained ? new DemoUsageError(explained) : e;
+  }
+}
+
 main().catch((e) => {
-  console.error(e instanceof WorldError ? `demo: ${e.message}` : e);
+  console.error(e instanceof WorldError || e instanceof DemoUsageError ? `demo: ${e.message}` : e);
   process.exit(1);
 });

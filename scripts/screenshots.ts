@@ -23,15 +23,17 @@ async function startDemo(): Promise<Demo> {
   const [port, emulatorPort, smtpPort] = [await freePort(), await freePort(), await freePort()];
   const args = ['--port', String(port), '--emulator-port', String(emulatorPort), '--smtp-port', String(smtpPort)];
   const child = spawn(process.execPath, [path.join(__dirname, 'demo.js'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
+  // The addresses as the demo prints them, so the pictures show what a user opens.
+  const printed = await new Promise<string>((resolve, reject) => {
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes('JIT Access demo is running')) resolve();
+      if (output.includes('Ctrl-C stops everything')) resolve(output);
     });
     child.once('exit', (code) => reject(new Error(`the demo exited with code ${code}:\n${output}`)));
   });
-  return { url: `http://localhost:${port}`, mailbox: `http://127.0.0.1:${emulatorPort}/_emulator/mail`, process: child };
+  const address = (label: string) => new RegExp(`${label}:\\s+(http\\S+?)/?\\s`).exec(printed)![1];
+  return { url: address('Open'), mailbox: address('Mailbox'), process: child };
 }
 
 async function save(page: Page, name: string): Promise<void> {
@@ -56,7 +58,7 @@ async function selfActivation(browser: Browser, url: string): Promise<void> {
   await dialog.getByRole('button', { name: 'Activate', exact: true }).click();
   await page.getByRole('heading', { name: 'Access granted' }).waitFor();
   await save(page, 'activation-result');
-  await page.getByRole('button', { name: 'Back to roles' }).click();
+  await page.getByRole('link', { name: 'Back to roles' }).click();
   await page.getByRole('table', { name: 'Your eligible roles on prod-app' }).waitFor();
   await page.getByLabel('roles/compute.admin').check();
   await save(page, 'roles');
