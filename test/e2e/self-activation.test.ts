@@ -97,3 +97,31 @@ test('a write that Google refuses is explained, nothing is granted, and trying a
     expect((await policyOf(session.stack.emulator, 'prod-app')).etag).not.toBe(before.etag);
   });
 });
+
+test('activating a role that is active says its current end and what the new one will be, and never shortens it', async () => {
+  const api = session.stack.as('carol@example.com');
+  const roles = (await api.get('/api/v1/projects/prod-app/roles')).body.roles;
+  const viewer = roles.find((r: { role: string }) => r.role === 'roles/compute.viewer').id;
+  expect((await api.post('/api/v1/projects/prod-app/activations', { roles: [viewer], justification: 'INC-2 on call', durationMinutes: 60 })).status).toBe(201);
+
+  const page = await newPage(session.browser, { timezoneId: 'UTC', locale: 'en-US' });
+  await screenshotOnFailure(page, 'self-activation-again', async () => {
+    await signIn(page, session.stack.url, 'carol@example.com');
+    await chooseProject(page, 'prod-app');
+    await page.getByLabel('roles/compute.viewer').check();
+    await page.getByRole('button', { name: 'Activate…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Activate role' });
+    await dialog.getByRole('textbox', { name: 'Justification' }).fill('INC-3 still on call');
+    const duration = dialog.getByRole('combobox', { name: 'For how long' });
+    await duration.selectOption({ label: '2 hours' });
+    await dialog.getByText(/^Active until \d{1,2}:\d\d [AP]M UTC: it will then last until \d{1,2}:\d\d [AP]M UTC\.$/).waitFor();
+    await duration.selectOption({ label: '30 minutes' });
+    await dialog.getByText(/^Active until \d{1,2}:\d\d [AP]M UTC, which is as long or longer: it stays as it is\.$/).waitFor();
+    await dialog.getByRole('button', { name: 'Activate', exact: true }).click();
+
+    await page.getByRole('heading', { name: 'Access granted' }).waitFor();
+    const row = page.getByRole('table', { name: 'Granted on prod-app' }).getByRole('row').filter({ hasText: 'roles/compute.viewer' });
+    expect(await row.textContent()).toContain('Already active for as long or longer: unchanged.');
+    await page.getByText('activating never shortens access').waitFor();
+  });
+});

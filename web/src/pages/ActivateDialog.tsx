@@ -49,6 +49,7 @@ export function ActivateDialog({ projectId, roles, settings, onClose, onActivate
           {roles.map((role) => (
             <li key={role.id}>
               <RoleName entry={role} withDescription />
+              {role.status === 'active' && role.activeUntil && <span className="grant-outcome">{activeNote(role.activeUntil, now + duration * 60_000)}</span>}
             </li>
           ))}
         </ul>
@@ -73,4 +74,12 @@ export function ActivateDialog({ projectId, roles, settings, onClose, onActivate
       </form>
     </Dialog>
   );
+}
+
+/** For a role already active: its current end, and what activating it again does to it (never shortens it). */
+function activeNote(activeUntil: string, newEnd: number): string {
+  const current = formatTime(activeUntil);
+  // Ends are kept to the minute on screen; a later end within the same minute is no change worth telling.
+  if (newEnd - Date.parse(activeUntil) >= 60_000) return `Active until ${current}: it will then last until ${formatTime(new Date(newEnd).toISOString())}.`;
+  return `Active until ${current}, which is as long or longer: it stays as it is.`;
 }

@@ -21,7 +21,8 @@ function ActivationResult({ result }: { result: ActivationResponse }) {
     <section>
       <PageHeading title="Access granted" />
       <Notice kind="success" title={`You have ${result.grants.length === 1 ? 'the role' : `${result.grants.length} roles`} on ${result.projectId}`}>
-        <p>It takes IAM a few minutes to apply the change everywhere: if a command is still refused, wait a minute and try again.</p>
+        {result.grants.some((g) => g.outcome !== 'kept') && <p>It takes IAM a few minutes to apply the change everywhere: if a command is still refused, wait a minute and try again.</p>}
+        {result.grants.some((g) => g.outcome === 'kept') && <p>A grant that already lasted as long or longer was left as it was: activating never shortens access. To shorten it, end it in My access.</p>}
       </Notice>
       <NotificationFailures failures={result.notificationFailures} consequence="Your access is granted all the same." />
       <GrantTable result={result} />
@@ -61,6 +62,7 @@ function GrantTable({ result }: { result: ActivationResponse }) {
           <tr key={grant.id}>
             <td data-label="Role">
               <RoleName entry={grant} />
+              <span className="grant-outcome">{outcomeText(grant)}</span>
             </td>
             <td data-label="From" className="nowrap">
               {formatTime(grant.start)}
@@ -76,4 +78,11 @@ function GrantTable({ result }: { result: ActivationResponse }) {
       </tbody>
     </table>
   );
+}
+
+function outcomeText(grant: ActivationResponse['grants'][number]): string {
+  const previous = grant.previousEnd ? formatTime(grant.previousEnd) : null;
+  if (grant.outcome === 'kept') return 'Already active for as long or longer: unchanged.';
+  if (grant.outcome === 'extended') return `Extended: it was to end at ${previous}.`;
+  return 'Newly granted.';
 }
