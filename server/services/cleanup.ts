@@ -90,8 +90,9 @@ export class CleanupService {
       skipped: [],
       failures: [],
     };
-    const reads = new Pace(this.limits.readsPerMinute, this.sleep);
-    const writes = new Pace(this.limits.writesPerMinute, this.sleep);
+    const clock = () => this.now().getTime();
+    const reads = new Pace(this.limits.readsPerMinute, clock, this.sleep);
+    const writes = new Pace(this.limits.writesPerMinute, clock, this.sleep);
     let stopped: string | undefined;
     await forEachLimited(due, PARALLEL_PROJECTS, async (projectId) => {
       if (!stopped && this.now().getTime() >= deadline) stopped = `the run's time (CLEANUP_RUN_SECONDS=${this.limits.runSeconds}) was up`;
@@ -187,17 +188,18 @@ export function sliceOf(projectId: string, count: number): number {
   return hash % count;
 }
 
-/** Spaces calls evenly at `perMinute`, however many workers ask for turns. */
+/** Spaces calls evenly at `perMinute`, however many workers ask for turns, on the service's clock. */
 class Pace {
   private nextAt = 0;
 
   constructor(
     private readonly perMinute: number,
+    private readonly clock: () => number,
     private readonly sleep: (ms: number) => Promise<void>,
   ) {}
 
   async turn(): Promise<void> {
-    const now = Date.now();
+    const now = this.clock();
     const at = Math.max(now, this.nextAt);
     this.nextAt = at + 60_000 / this.perMinute;
     if (at > now) await this.sleep(at - now);
