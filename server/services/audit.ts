@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Entry, Log, LoggingOptions } from '@google-cloud/logging';
 import type { GoogleCredentials } from '../google/connection';
-import { redactTokensIn } from '../domain/redaction';
+import { redactTokens, redactTokensIn } from '../domain/redaction';
 
 export type AuditEventName =
   | 'runtime.startup'
@@ -147,7 +147,7 @@ function loggingApiLog(options: AuditDestination): AuditLog {
         })
         .catch((e: Error) => {
           // The trail must not silently lose an event: say so on stderr, where the platform still collects it.
-          process.stderr.write(`${JSON.stringify({ severity: 'ERROR', message: `Writing an audit entry failed: ${e.message}`, lostEvent: payload })}\n`);
+          process.stderr.write(`${JSON.stringify({ severity: 'ERROR', message: redactTokens(`Writing an audit entry failed: ${e.message}`), lostEvent: payload })}\n`);
         });
       pending.add(write);
       void write.finally(() => pending.delete(write));

@@ -2,7 +2,7 @@
 // what the library's LogSync writes, which is what App Engine's and Cloud Run's logging agents read.
 import type { Writable } from 'node:stream';
 import { Logging } from '@google-cloud/logging';
-import { structuredLogLine, type AuditEvent } from '../../../server/services/audit';
+import { createAuditLog, structuredLogLine, type AuditEvent } from '../../../server/services/audit';
 
 const event: AuditEvent = {
   event: 'activation.succeeded',
@@ -56,5 +56,31 @@ describe('stdout audit lines', () => {
     });
     expect(a['logging.googleapis.com/insertId']).not.toBe(b['logging.googleapis.com/insertId']);
     expect(structuredLogLine(event, 'jitaccess', 'jit-host')).not.toContain('\n');
+  });
+});
+
+describe('tokens in audit entries', () => {
+  test('never reach a stdout line: paths, messages and other fields are scrubbed', () => {
+    const part = (json: object) => Buffer.from(JSON.stringify(json)).toString('base64url');
+    const jwt = `${part({ alg: 'RS256', kid: 'k' })}.${part({ jti: 'mpa-x', beneficiary: 'alice@example.com' })}.c2lnbmF0dXJl`;
+    const link = jwt.slice(2).replaceAll('.ey', '~~').replaceAll('.', '~');
+    const lines: string[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((line) => lines.push(String(line)) > 0);
+    try {
+      createAuditLog({ destination: 'stdout', logName: 'jitaccess', projectId: 'jit-host' }).record({
+        event: 'auth.failed',
+        severity: 'WARNING',
+        outcome: 'denied',
+        message: `Refused POST /v1/approval-requests/${link}/approve: it has expired.`,
+        path: `/v1/approval-requests/${jwt}/approve`,
+      });
+    } finally {
+      write.mockRestore();
+    }
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0]);
+    expect(line.message).toBe('Refused POST /v1/approval-requests/[REDACTED]/approve: it has expired.');
+    expect(line.path).toBe('/v1/approval-requests/[REDACTED]/approve');
+    for (const secret of [jwt, link, ...jwt.split('.')]) expect(lines[0]).not.toContain(secret);
   });
 });
