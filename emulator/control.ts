@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { EmulatorEnv } from './env';
 import { strictBody, type Route } from './http';
 import { noFaults } from './state';
+import { quotaLimitsSchema } from './quota-limits';
 
 const faultsSchema = z
   .object({
@@ -13,6 +14,13 @@ const faultsSchema = z
     etagConflicts: z.number().int().min(0).optional(),
     etagConflictStatus: z.union([z.literal(409), z.literal(412)]).optional(),
     smtpRejections: z.number().int().min(-1).optional(),
+  })
+  .strict();
+
+const quotasSchema = z
+  .object({
+    limits: quotaLimitsSchema.optional(),
+    resetUse: z.boolean().optional(),
   })
   .strict();
 
@@ -77,6 +85,19 @@ export function controlRoutes(env: EmulatorEnv): Route[] {
     route('DELETE', 'faults', () => {
       state.faults = noFaults();
       return state.faults;
+    }),
+    route('GET', 'quotas', () => ({ now: state.now().toISOString(), quotas: state.quotas.report(state.now()) })),
+    ...(['POST', 'PUT'] as const).map((method) =>
+      route(method, 'quotas', (req) => {
+        const body = strictBody(req, quotasSchema);
+        if (body.limits) state.quotas.setLimits(body.limits);
+        if (body.resetUse) state.quotas.clearUse();
+        return { now: state.now().toISOString(), quotas: state.quotas.report(state.now()) };
+      }),
+    ),
+    route('DELETE', 'quotas', () => {
+      state.quotas.clearUse();
+      return { now: state.now().toISOString(), quotas: state.quotas.report(state.now()) };
     }),
     route('POST', 'clock', (req) => {
       const body = strictBody(req, clockSchema);

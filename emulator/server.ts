@@ -4,6 +4,8 @@ import express, { type Request, type Response, type NextFunction } from 'express
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EmulatorState } from './state';
+import type { QuotaCharge } from './quotas';
+import { projectOfServiceAccount } from './apis/iamcredentials';
 import type { World } from './world';
 import { GoogleApiError, sendError, httpCodeOf, type GoogleStatus, type Route } from './http';
 import { resourceManagerRoutes } from './apis/resourcemanager';
@@ -152,6 +154,7 @@ async function dispatch(routes: Route[], env: EmulatorEnv, req: Request, res: Re
     if (!route.public) {
       state.recordCall(route.name);
       res.locals.principal = authenticate(env, req);
+      state.quotas.charge(route.name, quotaChargeOf(state, res.locals.principal, req, path), state.now());
       await injectFaults(state, route);
     }
     const body = await route.handler(req, res, match);
@@ -173,6 +176,21 @@ function authenticate(env: EmulatorEnv, req: Request): string {
     );
   }
   return env.state.principalOf(m[1]);
+}
+
+/**
+ * Who pays for a request: the project named by `x-goog-user-project`, else the project of the calling service
+ * account (by number when the world has it), else the caller itself; and the organization of the resource the
+ * path names, for the quotas counted per organization.
+ */
+function quotaChargeOf(state: EmulatorState, principal: string, req: Request, path: string): QuotaCharge {
+  const userProject = req.get('x-goog-user-project');
+  const accountProject = principal.startsWith('serviceAccount:') ? projectOfServiceAccount(principal.slice('serviceAccount:'.length)) : undefined;
+  const projectId = userProject ?? accountProject;
+  const consumer = projectId ? `projects/${state.project(projectId)?.number ?? projectId}` : principal;
+  const named = /^\/v[0-9]+\/((?:organizations|folders|projects)\/[^/:]+)/.exec(path)?.[1];
+  const organization = named ? state.ancestry(named).find((n) => n.startsWith('organizations/')) : undefined;
+  return { consumer, organization, securityCommandCenter: state.organization.securityCommandCenter === 'premium' };
 }
 
 async function injectFaults(state: EmulatorState, route: Route): Promise<void> {

@@ -3,6 +3,7 @@ import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 import type { World, WorldBinding } from './world';
 import { roleGrants } from './permissions';
 import { conditionHolds } from './cel';
+import { QuotaBook } from './quotas';
 
 export type Binding = WorldBinding;
 export interface Policy {
@@ -109,6 +110,7 @@ export class EmulatorState {
   assetInventory: { lagSeconds: number; conditionTitlesIndexed: boolean } = { lagSeconds: 0, conditionTitlesIndexed: false };
 
   calls = new Map<string, number>();
+  quotas: QuotaBook;
   faults: Faults = noFaults();
   clockOffsetMs = 0;
   logEntries: LogEntryRecord[] = [];
@@ -118,6 +120,7 @@ export class EmulatorState {
   requestReasons: { resource: string; reason: string }[] = [];
 
   constructor(readonly world: World) {
+    this.quotas = new QuotaBook(world.quotas);
     this.reset();
   }
 
@@ -145,6 +148,7 @@ export class EmulatorState {
     }
     this.assetInventory = { lagSeconds: 0, conditionTitlesIndexed: false, ...w.assetInventory };
     this.calls = new Map();
+    this.quotas.reset();
     this.faults = noFaults();
     this.clockOffsetMs = 0;
     this.logEntries = [];

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isNode, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
+import { quotaLimitsSchema } from './quota-limits';
 
 const email = z.string().regex(/^[^\s@:]+@[^\s@:]+\.[^\s@:]+$/, 'must be an email address');
 const numericId = z.string().regex(/^[0-9]{6,20}$/, 'must be a numeric id (6 to 20 digits, quoted)');
@@ -73,6 +74,8 @@ const worldSchema = z
       .object({ lagSeconds: z.number().int().min(0).max(86_400).optional(), conditionTitlesIndexed: z.boolean().optional() })
       .strict()
       .optional(),
+    // Quota id (emulator/quota-limits.ts) → limit per window, replacing Google's default; null lifts it.
+    quotas: quotaLimitsSchema.optional(),
     iam: z.record(z.string().regex(/^(organizations|folders|projects)\/[-a-z0-9]+$/, 'must be organizations/N, folders/N or projects/ID'), z.array(bindingSchema)).default({}),
   })
   .strict();

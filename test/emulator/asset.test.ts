@@ -13,8 +13,9 @@ const HOUR_MS = 3_600_000;
 function world(): string {
   const start = new Date(Date.now() - HOUR_MS).toISOString();
   const end = new Date(Date.now() + HOUR_MS).toISOString();
+  // Security Command Center premium: this file runs more analyses than the free tier's 20 a day (see quotas.test.ts).
   return `
-organization: { id: "100000000001", domain: example.com }
+organization: { id: "100000000001", domain: example.com, securityCommandCenter: premium }
 folders:
   - { id: "200000000001", displayName: engineering, parent: ${ORG} }
   - { id: "200000000002", displayName: platform, parent: ${ENGINEERING} }
