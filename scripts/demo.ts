@@ -55,6 +55,7 @@ async function main(): Promise<void> {
     PUBLIC_URL: publicUrl,
     JUSTIFICATION_HINT: process.env.JUSTIFICATION_HINT ?? 'A ticket number such as INC-1234, then why',
     JUSTIFICATION_PATTERN: process.env.JUSTIFICATION_PATTERN ?? '[A-Z]+-[0-9]+.*',
+    ACCESS_POLICY: process.env.ACCESS_POLICY ?? path.join(ROOT, 'examples', 'access-policy.yaml'),
   });
   emulator.setUpstream(service.url);
 

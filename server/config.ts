@@ -62,6 +62,11 @@ const envSchema = z.object({
   BACKEND_WRITE_TIMEOUT: integer(1, 300).default(5),
   BACKEND_CONFLICT_RETRY_TIMEOUT: integer(1, 300).default(15),
   CATALOG_CACHE_SECONDS: integer(0, 3600).default(30),
+  ACCESS_POLICY: z
+    .string()
+    .refine((v) => !v.startsWith('projects/') || /^projects\/[^/]+\/secrets\/[^/]+\/versions\/(?:[1-9][0-9]*|latest)$/.test(v), 'must be a file path, or projects/PROJECT/secrets/NAME/versions/VERSION (a number or latest)')
+    .optional(),
+  ACCESS_POLICY_REFRESH_SECONDS: integer(10, 3600).default(300),
   AUDIT_LOG_DESTINATION: lowerEnum(['stdout', 'logging-api'], 'must be stdout or logging-api').default('stdout'),
   AUDIT_LOG_NAME: z.string().regex(/^[A-Za-z0-9/_.-]{1,100}$/, 'must be a log id (letters, digits, / _ - .)').default('jitaccess'),
   GOOGLE_API_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:8085' }).optional(),
@@ -111,6 +116,8 @@ export interface Config {
   /** `conflictRetryMs`: how long one IAM policy write keeps retrying etag conflicts before it answers 409. */
   timeouts: { connectMs: number; readMs: number; writeMs: number; conflictRetryMs: number };
   cacheSeconds: number;
+  /** The access policy: a file path or a Secret Manager version, re-read every `refreshSeconds`; absent = none. */
+  accessPolicy?: { source: string; refreshSeconds: number };
   audit: { destination: 'stdout' | 'logging-api'; logName: string };
   /** Set when the service talks to the local emulator instead of Google. */
   emulatorEndpoint?: string;
@@ -240,6 +247,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       conflictRetryMs: e.BACKEND_CONFLICT_RETRY_TIMEOUT * 1000,
     },
     cacheSeconds: e.CATALOG_CACHE_SECONDS,
+    accessPolicy: e.ACCESS_POLICY ? { source: e.ACCESS_POLICY, refreshSeconds: e.ACCESS_POLICY_REFRESH_SECONDS } : undefined,
     audit: { destination: e.AUDIT_LOG_DESTINATION, logName: e.AUDIT_LOG_NAME },
     emulatorEndpoint: e.GOOGLE_API_ENDPOINT?.replace(/\/+$/, ''),
     projectId: e.GOOGLE_CLOUD_PROJECT,

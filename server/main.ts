@@ -25,6 +25,10 @@ import { GrantService } from './services/grants';
 import { RecentGrants } from './services/recent-grants';
 import { CleanupService } from './services/cleanup';
 import { createAuditLog, type AuditLog } from './services/audit';
+import { AccessPolicyStore, policyText } from './services/access-policy';
+import { AccessRules } from './services/access-policy-rules';
+import { AccessPolicyError } from './domain/access-policy';
+import type { ActiveGrant } from './domain/grant';
 import { IapVerifier } from './http/iap';
 import { GoogleIdTokenVerifier } from './http/google-id-token';
 import { HealthCheck, urlProbe } from './http/health';
@@ -40,6 +44,8 @@ export interface Service {
   audit: AuditLog;
   catalog: Catalog;
   config: Config;
+  /** The access policy in force, when ACCESS_POLICY is set. */
+  accessPolicy?: AccessPolicyStore;
 }
 
 /** What the platform tells us about where we run; locally it comes from the configuration instead. */
@@ -86,10 +92,9 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
   const recentGrants = new RecentGrants();
   const resourceManager = new ResourceManager(auth, endpoints, config.timeouts, (projectId, policy) => recentGrants.remember(projectId, policy));
   const asset = new CloudAsset(auth, endpoints, config.timeouts, config.scope);
+  const cloudIdentity = new CloudIdentity(auth, endpoints, config.timeouts, config.customerId);
   const source =
-    config.catalog === 'PolicyAnalyzer'
-      ? new PolicyAnalyzerSource(asset, config.cacheSeconds)
-      : new AssetInventorySource(asset, new CloudIdentity(auth, endpoints, config.timeouts, config.customerId), config.cacheSeconds);
+    config.catalog === 'PolicyAnalyzer' ? new PolicyAnalyzerSource(asset, config.cacheSeconds) : new AssetInventorySource(asset, cloudIdentity, config.cacheSeconds);
   const catalog = new Catalog(
     source,
     config.cacheSeconds,
@@ -110,15 +115,33 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     ? new PolicyWriter(resourceManager, writes.retry, undefined, writes.coalesce)
     : new PolicyWriter(resourceManager, { ...DEFAULT_RETRY, budgetMs: config.timeouts.conflictRetryMs });
   const justification = new JustificationPolicy(config.justification);
+  const secrets = new SecretManager(auth, endpoints, config.timeouts);
+  const policyStore = config.accessPolicy
+    ? new AccessPolicyStore(policyText(config.accessPolicy.source, secrets), audit, config.accessPolicy.refreshSeconds * 1000)
+    : undefined;
+  await policyStore?.load();
+  const policy: AccessRules | undefined = policyStore
+    ? new AccessRules(
+        policyStore,
+        {
+          projects: () => asset.searchProjects('state:ACTIVE'),
+          activeGrants: async (email): Promise<ActiveGrant[]> => (await grants.list(email)).grants,
+          groupsOf: (email) => cloudIdentity.transitiveGroupsOf(email),
+        },
+        { maxDurationMinutes: config.activationTimeoutMinutes, justification: config.justification },
+        config.cacheSeconds,
+      )
+    : undefined;
   const activationRules: ActivationRules = {
     justification,
     maxDurationMinutes: config.activationTimeoutMinutes,
     maxRolesPerRequest: config.maxRolesPerRequest,
+    policy,
   };
   const { smtp, topic, timezone } = config.notifications;
   const notifications = new NotificationService(
     {
-      mailer: smtp ? mailerOf(smtp, new SecretManager(auth, endpoints, config.timeouts), config) : undefined,
+      mailer: smtp ? mailerOf(smtp, secrets, config) : undefined,
       // The topic lives in the service's own project, as in jit-access 1.x.
       pubsub: topic ? { client: new PubSub(auth, endpoints, config.timeouts), topic: `projects/${identity.projectId}/topics/${topic}` } : undefined,
     },
@@ -142,11 +165,11 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     { reviewers: config.reviewers, requestTimeoutMinutes: config.activationRequestTimeoutMinutes },
   );
 
-  const grants = new GrantService(catalog, asset, recentGrants, resourceManager, writer, audit, { justification, maxDurationMinutes: config.activationTimeoutMinutes });
+  const grants = new GrantService(catalog, asset, recentGrants, resourceManager, writer, audit, { justification, maxDurationMinutes: config.activationTimeoutMinutes, policy });
   const cleanup = new CleanupService(asset, resourceManager, writer, audit, config.cleanup);
 
   const warmUp = new WarmUp();
-  const health = new HealthCheck(config, [urlProbe('iap-keys', endpoints.iapJwksUrl, config.timeouts.connectMs)]);
+  const health = new HealthCheck(config, [urlProbe('iap-keys', endpoints.iapJwksUrl, config.timeouts.connectMs)], undefined, () => policyStore?.status() ?? null);
   const iap = new IapVerifier(endpoints.iapJwksUrl, iapAudienceOf(config, identity.projectId, identity.projectNumber));
   const app = createApp({
     config,
@@ -159,11 +182,12 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     audit,
     iap,
     health,
+    policy,
     version: VERSION,
     webRoot,
     warmUp,
   });
-  return { app, warmUp, audit, catalog, config };
+  return { app, warmUp, audit, catalog, config, accessPolicy: policyStore };
 }
 
 export async function startServer(config: Config, writes?: WriteStrategy, webRoot?: string): Promise<{ server: Server; url: string; service: Service }> {
@@ -207,7 +231,8 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((e) => {
-    console.error(e);
+    // An invalid access policy is the operator's to fix: its problems, with lines and columns, say how.
+    console.error(e instanceof AccessPolicyError ? `The access policy is not valid, so the service does not start:\n${e.message}` : e);
     process.exit(1);
   });
 }

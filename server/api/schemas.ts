@@ -34,6 +34,30 @@ export const meResponse = z.object({
 
 export const projectsResponse = z.object({ projects: z.array(z.object({ id: z.string() })) });
 
+/** What the access policy demands of a role (docs/access-policy.md); `rule` null = no rule matched. */
+export const rolePolicySchema = z.object({
+  rule: z.string().nullable(),
+  /** The demands in words, e.g. "2 approvals from db-leads@example.com · up to 4 h · ticket required". */
+  summary: z.string(),
+  approval: z.object({
+    kind: z.enum(['self', 'peers', 'approvers']),
+    requiredApprovals: z.number().int(),
+    /** Designated approvers (`user:`/`group:`), for kind approvers. */
+    approvers: z.array(z.string()),
+  }),
+  maxDurationMinutes: z.number().int(),
+  defaultDurationMinutes: z.number().int().nullable(),
+  justification: z.object({ pattern: z.string(), hint: z.string() }),
+  ticket: z.object({ pattern: z.string(), hint: z.string().nullable() }).nullable(),
+  schedule: z
+    .object({ timeZone: z.string(), windows: z.array(z.string()), outside: z.enum(['deny', 'requireApproval']), insideNow: z.boolean() })
+    .nullable(),
+  maxActiveGrantsPerUser: z.number().int().nullable(),
+  breakGlass: z.object({ available: z.boolean(), maxDurationMinutes: z.number().int(), reviewers: z.array(z.string()) }).nullable(),
+  /** Where the rule asked for less than the binding or the schedule demand, and was overruled. */
+  notes: z.array(z.string()),
+});
+
 export const roleSchema = z.object({
   id: z.string(),
   projectId: z.string(),
@@ -42,6 +66,8 @@ export const roleSchema = z.object({
   activationType: activationTypeSchema,
   status: z.enum(['eligible', 'active']),
   activeUntil: instant.nullable(),
+  /** Present when the service runs with an access policy (ACCESS_POLICY). */
+  policy: rolePolicySchema.optional(),
 });
 
 export const rolesResponse = z.object({ roles: z.array(roleSchema), warnings: z.array(z.string()) });
@@ -234,6 +260,7 @@ export { email as emailSchema };
 export type MeResponse = z.infer<typeof meResponse>;
 export type ProjectsResponse = z.infer<typeof projectsResponse>;
 export type Role = z.infer<typeof roleSchema>;
+export type RolePolicy = z.infer<typeof rolePolicySchema>;
 export type RolesResponse = z.infer<typeof rolesResponse>;
 export type ActivationRequestBody = z.infer<typeof activationRequestBody>;
 export type ActivationResponse = z.infer<typeof activationResponse>;

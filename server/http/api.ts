@@ -6,6 +6,8 @@ import type { Config } from '../config';
 import { projectNotOffered, type Catalog } from '../services/catalog';
 import type { ActivationService, ActivationResult, GrantResult } from '../services/activation';
 import type { AuditLog } from '../services/audit';
+import type { AccessRules, RoleDemands } from '../services/access-policy-rules';
+import { describeDemands } from '../domain/access-policy-demands';
 import { parse, principalOf, reply } from './exchange';
 
 export interface ApiServices {
@@ -14,6 +16,8 @@ export interface ApiServices {
   activation: ActivationService;
   audit: AuditLog;
   version: string;
+  /** The access policy, when ACCESS_POLICY is set. */
+  policy?: AccessRules;
 }
 
 function projectIdOf(req: Request): string {
@@ -77,6 +81,7 @@ export function apiRoutes(deps: ApiServices): Router {
       const { roles, warnings } = await catalog.listRoles(user.email, projectId);
       // A project that exists but offers the caller nothing answers as one that does not exist.
       if (roles.length === 0 && warnings.length === 0) throw projectNotOffered(user.email, projectId);
+      const policies = deps.policy ? await deps.policy.describe(user.email, projectId, roles) : undefined;
       reply(res, 200, api.rolesResponse, {
         roles: roles.map((r) => ({
           id: r.id,
@@ -86,6 +91,7 @@ export function apiRoutes(deps: ApiServices): Router {
           activationType: r.type,
           status: r.active ? ('active' as const) : ('eligible' as const),
           activeUntil: r.active ? r.active.end.toISOString() : null,
+          ...(policies ? { policy: rolePolicyOf(policies.get(r.id)!) } : {}),
         })),
         warnings,
       });
@@ -104,4 +110,21 @@ export function apiRoutes(deps: ApiServices): Router {
   });
 
   return router;
+}
+
+/** A role's rule as the roles list carries it: structured for the SPA, and in words. */
+function rolePolicyOf({ demands: d, breakGlassAvailable }: RoleDemands): api.RolePolicy {
+  return {
+    rule: d.rule,
+    summary: describeDemands(d),
+    approval: { kind: d.approval.kind, requiredApprovals: d.approval.requiredApprovals, approvers: [...d.approval.principals] },
+    maxDurationMinutes: d.maxDurationMinutes,
+    defaultDurationMinutes: d.defaultDurationMinutes,
+    justification: { pattern: d.justification.pattern, hint: d.justification.hint },
+    ticket: d.ticket ? { pattern: d.ticket.pattern, hint: d.ticket.hint } : null,
+    schedule: d.schedule ? { ...d.schedule, windows: [...d.schedule.windows] } : null,
+    maxActiveGrantsPerUser: d.maxActiveGrantsPerUser,
+    breakGlass: d.breakGlass ? { available: breakGlassAvailable, maxDurationMinutes: d.breakGlass.maxDurationMinutes, reviewers: [...d.breakGlass.reviewers] } : null,
+    notes: [...d.notes],
+  };
 }

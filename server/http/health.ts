@@ -1,6 +1,7 @@
 // Liveness and readiness. Readiness says which configuration is in force (emulator mode included) and
 // whether the Google endpoints the service depends on answer.
 import type { Config } from '../config';
+import type { PolicyStatus } from '../services/access-policy';
 
 export interface HealthReport {
   healthy: boolean;
@@ -22,6 +23,8 @@ export class HealthCheck {
     private readonly config: Config,
     private readonly probes: Probe[],
     private readonly cacheMs = 10_000,
+    /** The access policy in force (source, digest), or null without one. */
+    private readonly accessPolicy: () => PolicyStatus | null = () => null,
   ) {}
 
   /** Probes are shared for a few seconds so that frequent health checks do not cost API quota. */
@@ -59,6 +62,7 @@ export class HealthCheck {
         auditLog: c.audit,
         email: c.notifications.smtp ? `${c.notifications.smtp.host}:${c.notifications.smtp.port}` : 'not configured',
         pubsubTopic: c.notifications.topic ?? null,
+        accessPolicy: this.accessPolicy(),
       },
       checks: Object.fromEntries(results),
     };

@@ -15,6 +15,14 @@ export interface AccessRulesSources {
   projects(): Promise<ProjectResource[]>;
   /** The user's grants in force, read fresh from the projects' policies. */
   activeGrants(userEmail: string): Promise<ActiveGrant[]>;
+  /** The groups the user belongs to, directly or not: who may break the glass may be named by group. */
+  groupsOf(userEmail: string): Promise<string[]>;
+}
+
+/** What a role's rule demands, and whether this user may break the glass on it. */
+export interface RoleDemands {
+  demands: Demands;
+  breakGlassAvailable: boolean;
 }
 
 /** How an activation is being sought: each step checks what applies to it. */
@@ -43,6 +51,20 @@ export class AccessRules {
     return new Map(roles.map((r) => [r.id, demandsOf(policy, this.targetOf(r, facts), this.base, now)]));
   }
 
+  /** What each role demands now, and whether the user may break the glass on it, by role id. */
+  async describe(userEmail: string, projectId: string, roles: readonly EligibleRole[]): Promise<Map<string, RoleDemands>> {
+    const all = await this.demandsFor(projectId, roles);
+    const needsGroups = [...all.values()].some((d) => d.breakGlass?.principals?.some((p) => p.startsWith('group:')));
+    const groups = needsGroups ? await this.sources.groupsOf(userEmail) : [];
+    const principals = new Set([`user:${userEmail.toLowerCase()}`, ...groups.map((g) => `group:${g.toLowerCase()}`)]);
+    return new Map(
+      [...all].map(([id, demands]) => {
+        const bg = demands.breakGlass;
+        return [id, { demands, breakGlassAvailable: bg !== null && (bg.principals === null || bg.principals.some((p) => principals.has(p.toLowerCase()))) }];
+      }),
+    );
+  }
+
   /**
    * Refuses, naming the rule and the requirement not met, unless every role may be activated this way now
    * with this justification and duration. `step` says which requirements apply: approval kinds to the
@@ -60,7 +82,7 @@ export class AccessRules {
           `${who} requires ${wordsOf(demands)} for '${role.id}'${demands.notes.length ? ` (${demands.notes.join(' ')})` : ''}: ${step === 'extension' ? 'it cannot be extended without a new approval' : 'it cannot be activated without approval'}.`,
         );
       }
-      if (step === 'request' && (demands.approval.kind === 'approvers' || demands.approval.requiredApprovals > 1)) {
+      if ((step === 'request' || step === 'approval') && (demands.approval.kind === 'approvers' || demands.approval.requiredApprovals > 1)) {
         // Designated approvers and N-of-M approvals need the request lifecycle; one peer's approval is not enough.
         throw policyRefusal(
           'APPROVAL_NOT_AVAILABLE',
@@ -68,7 +90,10 @@ export class AccessRules {
         );
       }
       const problem = problemWithRequest(demands, request);
-      if (problem) throw invalidInput(step === 'approval' ? `This request no longer meets the rules: ${problem}` : problem);
+      if (problem && step === 'approval') {
+        throw policyRefusal('REQUEST_NO_LONGER_VALID', `This request no longer meets the rules: ${problem}. Ask ${userEmail} to send a new request.`);
+      }
+      if (problem) throw invalidInput(problem);
       const schedule = scheduleProblem(demands, now);
       if (schedule) throw policyRefusal('OUTSIDE_SCHEDULE', `${schedule}.`);
       if (demands.maxActiveGrantsPerUser !== null && step !== 'extension' && demands.rule) {

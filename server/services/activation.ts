@@ -85,6 +85,7 @@ export class ActivationService {
       context.end = end.toISOString();
       // The policy is read while eligibility is checked: an activation then costs two round trips, not three.
       const eligible = await this.writer.readAhead(projectId, () => this.checks.requireEligible(user.email, projectId, requested, 'self'));
+      await this.checks.requirePolicy(user.email, projectId, eligible, { justification, durationMinutes }, 'self-activation');
       const description = activationDescription({ type: 'self', justification });
       const grants: ActivationGrant[] = eligible.map((r) => ({ user: user.email, role: r.role, resourceCondition: r.resourceCondition, start, end, description }));
       // What the written edit did. The writer may run an edit again to see whether a write that timed out

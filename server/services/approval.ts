@@ -124,7 +124,7 @@ export class ApprovalService {
       // Before the checks that run side by side read anything about the project.
       await this.deps.catalog.requireOffered(user.email, projectId);
       await allOrFirstFailure([
-        checks.requireEligible(user.email, projectId, [{ id }], 'peer'),
+        checks.requireEligible(user.email, projectId, [{ id }], 'peer').then((eligible) => checks.requirePolicy(user.email, projectId, eligible, input, 'request')),
         this.requireReviewers(entitlement, user.email, reviewers, (outsiders) =>
           `${outsiders.join(', ')} ${outsiders.length === 1 ? 'is' : 'are'} not allowed to approve '${id}': a reviewer must hold the same peer-approval eligible role. Choose reviewers among the eligible ones.`,
         ),
@@ -214,7 +214,9 @@ export class ApprovalService {
       }
       await catalog.requireOffered(user.email, entitlement.projectId);
       await allOrFirstFailure([
-        checks.requireEligible(beneficiary, entitlement.projectId, [{ id: entitlementId(entitlement) }], 'peer', `The requester ${beneficiary} is`),
+        checks
+          .requireEligible(beneficiary, entitlement.projectId, [{ id: entitlementId(entitlement) }], 'peer', `The requester ${beneficiary} is`)
+          .then((eligible) => checks.requirePolicy(beneficiary, entitlement.projectId, eligible, { justification: request!.justification, durationMinutes: durationMinutesOf(request!) }, 'approval')),
         this.requireReviewers(entitlement, beneficiary, [user.email], () =>
           `You (${user.email}) no longer hold the peer-approval eligible role '${entitlementId(entitlement)}', so you cannot approve this request.`,
         ),

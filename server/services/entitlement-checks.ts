@@ -1,5 +1,6 @@
 // The checks every way of getting access shares (self-activation, peer-approval request, approval): the
-// roles named, the justification, the duration, and eligibility read fresh from Google.
+// roles named, the justification, the duration, and eligibility read fresh from Google. With an access
+// policy, the justification and duration are checked against the rule of each role once it is known.
 import { parseEntitlementId, type Entitlement } from '../domain/entitlement';
 import { checkDurationMinutes } from '../domain/activation-request';
 import type { ActivationType } from '../domain/eligibility';
@@ -7,12 +8,16 @@ import type { JustificationPolicy } from '../domain/justification';
 import type { EligibleRole } from '../domain/eligible-roles';
 import { InvalidInputError } from '../domain/invalid-input-error';
 import { invalidInput, notEligible } from '../errors';
+import { MAX_POLICY_MINUTES } from '../domain/access-policy';
 import type { Catalog } from './catalog';
+import type { AccessRules, PolicyStep } from './access-policy-rules';
 
 export interface ActivationRules {
   justification: JustificationPolicy;
   maxDurationMinutes: number;
   maxRolesPerRequest: number;
+  /** The access policy, when ACCESS_POLICY is set. */
+  policy?: AccessRules;
 }
 
 export type RequestedEntitlement = Entitlement & { id: string };
@@ -43,9 +48,18 @@ export class EntitlementChecks {
     return entitlements;
   }
 
-  /** Null when the justification and duration are acceptable now, otherwise what is wrong. */
+  /**
+   * Null when the justification and duration are acceptable now, otherwise what is wrong. Under an access
+   * policy only the longest duration any rule may allow is checked here; requirePolicy checks the rest.
+   */
   problemWith(justification: string, durationMinutes: number): string | null {
+    if (this.rules.policy) return checkDurationMinutes(durationMinutes, MAX_POLICY_MINUTES);
     return this.rules.justification.checkJustification(justification) ?? checkDurationMinutes(durationMinutes, this.rules.maxDurationMinutes);
+  }
+
+  /** Under an access policy: refuses, naming the rule and the requirement, unless each role's rule allows this step now. */
+  async requirePolicy(email: string, projectId: string, roles: readonly EligibleRole[], request: { justification: string; durationMinutes: number }, step: PolicyStep): Promise<void> {
+    await this.rules.policy?.enforce(email, projectId, roles, request, step);
   }
 
   checkJustificationAndDuration(justification: string, durationMinutes: number): void {

@@ -14,12 +14,17 @@ import { forEachLimited } from './bounded-concurrency';
 import type { RecentGrants } from './recent-grants';
 import { AppError, conflict, forbidden, invalidInput, notEligible, notFound } from '../errors';
 import type { Catalog } from './catalog';
+import type { AccessRules } from './access-policy-rules';
+import { MAX_POLICY_MINUTES } from '../domain/access-policy';
+import type { EligibleRole } from '../domain/eligible-roles';
 import type { PolicyWriter } from './policy-writer';
 import type { AuditEventName, AuditLog, AuditUser } from './audit';
 
 export interface GrantRules {
   justification: JustificationPolicy;
   maxDurationMinutes: number;
+  /** The access policy, when ACCESS_POLICY is set: its rule for the role replaces the two settings above. */
+  policy?: AccessRules;
 }
 
 export interface GrantList {
@@ -142,7 +147,7 @@ export class GrantService {
    */
   async extend(user: AuditUser, id: string, durationMinutes: number, justification: string | undefined): Promise<ExtendedGrant> {
     return this.audited(user, 'grant.extend.failed', `extend grant ${id}`, { durationMinutes, justification }, async () => {
-      const durationProblem = checkDurationMinutes(durationMinutes, this.rules.maxDurationMinutes);
+      const durationProblem = checkDurationMinutes(durationMinutes, this.rules.policy ? MAX_POLICY_MINUTES : this.rules.maxDurationMinutes);
       if (durationProblem) throw invalidInput(durationProblem);
       const previous = await this.currentGrant(user.email, id);
       const kept = this.justificationFor(previous, justification);
@@ -153,7 +158,8 @@ export class GrantService {
           `The grant already lasts until ${previous.end.toISOString()}; ${durationMinutes} minutes from now would end it earlier, at ${end.toISOString()}. Choose a longer duration (at most ${this.rules.maxDurationMinutes} minutes), or end the grant instead.`,
         );
       }
-      await this.checkSelfEligible(user.email, previous);
+      const role = await this.checkSelfEligible(user.email, previous);
+      await this.rules.policy?.enforce(user.email, previous.projectId, [role], { justification: kept, durationMinutes }, 'extension');
 
       const description = activationDescription({ type: 'self', justification: kept });
       const replacement: ActivationGrant = { user: user.email, role: previous.role, resourceCondition: previous.resourceCondition, start, end, description };
@@ -206,15 +212,16 @@ export class GrantService {
   private justificationFor(grant: ActiveGrant, given: string | undefined): string {
     const own = grant.approval.type === 'unknown' ? undefined : grant.approval.justification;
     const text = given === undefined ? own : normalizeJustification(given);
-    const problem = this.rules.justification.checkJustification(text);
-    if (problem !== null || text === undefined) {
+    // Under an access policy, the rule of the role checks the justification once the role is read.
+    const problem = this.rules.policy ? null : this.rules.justification.checkJustification(text);
+    if (problem !== null || text === undefined || text.trim() === '') {
       const reason = problem ?? 'Provide a justification';
       throw invalidInput(given === undefined ? `The grant's own justification cannot be kept (${reason}); give a new one.` : reason);
     }
     return text;
   }
 
-  private async checkSelfEligible(userEmail: string, grant: GrantKey): Promise<void> {
+  private async checkSelfEligible(userEmail: string, grant: GrantKey): Promise<EligibleRole> {
     const { roles } = await this.catalog.freshRoles(userEmail, grant.projectId);
     const role = roles.find((r) => r.id === entitlementId(grant));
     const name = describeEntitlement(grant);
@@ -223,6 +230,7 @@ export class GrantService {
     if (role.type === 'peer') {
       throw forbidden('APPROVAL_REQUIRED', `'${name}' needs peer approval: it cannot be extended without a new approval. Request approval again. ${until}`);
     }
+    return role;
   }
 
   /** Runs a change; a refusal or failure is audited under `event` and rethrown as an AppError. */

@@ -67,6 +67,9 @@ describe('configuration', () => {
     [{ GOOGLE_API_ENDPOINT: 'localhost:8085' }, 'GOOGLE_API_ENDPOINT: must be an http(s) URL'],
     [{ AUDIT_LOG_DESTINATION: 'file' }, 'AUDIT_LOG_DESTINATION: must be stdout or logging-api'],
     [{ SMTP_SECRET: 'projects/p/secrets/s/versions/1' }, 'SMTP_USERNAME: required with SMTP_SECRET'],
+    [{ ACCESS_POLICY: 'projects/p/secrets/policy' }, 'ACCESS_POLICY: must be a file path, or projects/PROJECT/secrets/NAME/versions/VERSION'],
+    [{ ACCESS_POLICY: 'projects/p/secrets/policy/versions/0' }, 'ACCESS_POLICY: must be a file path, or projects/PROJECT/secrets/NAME/versions/VERSION'],
+    [{ ACCESS_POLICY_REFRESH_SECONDS: '5' }, 'ACCESS_POLICY_REFRESH_SECONDS: must be at least 10'],
     [{ IAP_AUDIENCE: '', GOOGLE_API_ENDPOINT: 'http://127.0.0.1:8085' }, 'IAP_AUDIENCE: required outside App Engine and Cloud Run'],
   ])('refuses %o naming the variable and the problem', (env, message) => {
     expect(problemsOf(env)).toContain(message);
@@ -112,6 +115,15 @@ describe('configuration', () => {
       const c = loadConfig({ ...base, NOTIFICATION_TIMEZONE: zone });
       expect(c.notifications.timezone).toBe(fixed);
       expect(c.warnings).toEqual([expect.stringContaining('does not follow daylight saving time')]);
+    });
+  });
+
+  test('reads the access policy setting: a file or a Secret Manager version, latest included', () => {
+    expect(loadConfig(base).accessPolicy).toBeUndefined();
+    expect(loadConfig({ ...base, ACCESS_POLICY: '/srv/access-policy.yaml' }).accessPolicy).toEqual({ source: '/srv/access-policy.yaml', refreshSeconds: 300 });
+    expect(loadConfig({ ...base, ACCESS_POLICY: 'projects/p/secrets/policy/versions/latest', ACCESS_POLICY_REFRESH_SECONDS: '60' }).accessPolicy).toEqual({
+      source: 'projects/p/secrets/policy/versions/latest',
+      refreshSeconds: 60,
     });
   });
 
