@@ -64,12 +64,12 @@ export async function startBrowserStack(env: Record<string, string> = {}, world:
  * Chromium and the stack for one test file, started before its tests and closed after them. The browser
  * starts first: without Chromium the file fails at once, with nothing left running.
  */
-export function browserSession(options: { world?: World } = {}): { readonly stack: BrowserStack; readonly browser: Browser } {
+export function browserSession(options: { world?: World; env?: Record<string, string> } = {}): { readonly stack: BrowserStack; readonly browser: Browser } {
   let stack: BrowserStack | undefined;
   let browser: Browser | undefined;
   beforeAll(async () => {
     browser = await launchBrowser();
-    stack = await startBrowserStack({}, options.world);
+    stack = await startBrowserStack(options.env, options.world);
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,5 +1,5 @@
 // The eligible roles of one project, each with how it is activated and whether it is active now.
-import type { Role } from '../../../server/api/schemas';
+import type { Role, RolePolicy } from '../../../server/api/schemas';
 import { Countdown } from '../components/Countdown';
 import { RoleName } from '../components/RoleName';
 
@@ -44,6 +44,7 @@ export function RoleTable({ projectId, roles, selected, onToggle }: RoleTablePro
               ) : (
                 <span className="badge badge-peer">Peer approval</span>
               )}
+              {role.policy && <RolePolicyLine policy={role.policy} />}
             </td>
             <td data-label="Status">
               {role.status === 'active' && role.activeUntil ? (
@@ -58,5 +59,17 @@ export function RoleTable({ projectId, roles, selected, onToggle }: RoleTablePro
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** What the access policy's rule demands of the role, in words, e.g. "prod-databases: 2 approvals from … · up to 4 h". */
+function RolePolicyLine({ policy }: { policy: RolePolicy }) {
+  const outside = policy.schedule && !policy.schedule.insideNow;
+  return (
+    <div className="muted role-policy">
+      {policy.rule ? `${policy.rule}: ` : ''}
+      {policy.summary}
+      {outside && (policy.schedule!.outside === 'deny' ? ' · outside the schedule now: not available' : ' · outside the schedule now: needs approval')}
+    </div>
   );
 }
