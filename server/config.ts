@@ -28,6 +28,13 @@ const scope = z
 
 const email = z.string().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'must be an email address');
 
+/** Comma-separated group emails, lower-cased; empty when unset. */
+const emailList = z
+  .string()
+  .transform((v) => v.split(',').map((g) => g.trim().toLowerCase()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'must list group email addresses separated by commas')))
+  .default([]);
+
 const envSchema = z.object({
   RESOURCE_SCOPE: scope.optional(),
   RESOURCE_CATALOG: lowerEnum(['assetinventory', 'policyanalyzer'], 'must be AssetInventory or PolicyAnalyzer').default('assetinventory'),
@@ -79,6 +86,8 @@ const envSchema = z.object({
   CLEANUP_READS_PER_MINUTE: integer(1, 100_000).default(300),
   CLEANUP_WRITES_PER_MINUTE: integer(1, 100_000).default(60),
   CLEANUP_RUN_SECONDS: integer(1, 3600).default(240),
+  ADMIN_GROUPS: emailList,
+  AUDITOR_GROUPS: emailList,
   PORT: integer(0, 65535).default(8080),
   GAE_SERVICE: z.string().optional(),
   K_SERVICE: z.string().optional(),
@@ -138,6 +147,8 @@ export interface Config {
     writesPerMinute: number;
     runSeconds: number;
   };
+  /** Groups whose members use the Admin area when there is no access policy (docs/admin.md). */
+  admin: { adminGroups: string[]; auditorGroups: string[] };
   port: number;
   platform: 'appengine' | 'cloudrun' | 'local';
   /** Settings accepted as jit-access 1.x accepted them, though they are questionable: said at start. */
@@ -262,6 +273,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       writesPerMinute: e.CLEANUP_WRITES_PER_MINUTE,
       runSeconds: e.CLEANUP_RUN_SECONDS,
     },
+    admin: { adminGroups: e.ADMIN_GROUPS, auditorGroups: e.AUDITOR_GROUPS },
     port: e.PORT,
     platform,
     warnings,

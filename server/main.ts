@@ -29,6 +29,9 @@ import { AccessPolicyStore, policyText } from './services/access-policy';
 import { AccessRules } from './services/access-policy-rules';
 import { AccessPolicyError } from './domain/access-policy';
 import type { ActiveGrant } from './domain/grant';
+import { AdminAccess } from './services/admin-access';
+import { AdminElevations } from './services/admin-elevations';
+import { adminRosterOf } from './domain/admin-roster';
 import { IapVerifier } from './http/iap';
 import { GoogleIdTokenVerifier } from './http/google-id-token';
 import { HealthCheck, urlProbe } from './http/health';
@@ -168,6 +171,10 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
   const grants = new GrantService(catalog, asset, recentGrants, resourceManager, writer, audit, { justification, maxDurationMinutes: config.activationTimeoutMinutes, policy });
   const cleanup = new CleanupService(asset, resourceManager, writer, audit, config.cleanup);
 
+  // The access policy's admins and auditors (as reloaded); without a policy, ADMIN_GROUPS and AUDITOR_GROUPS.
+  const adminAccess = new AdminAccess(() => adminRosterOf(policyStore?.current().document ?? null, config.admin), (email) => cloudIdentity.transitiveGroupsOf(email));
+  const elevations = new AdminElevations(asset, resourceManager, writer, audit, notifications);
+
   const warmUp = new WarmUp();
   const health = new HealthCheck(config, [urlProbe('iap-keys', endpoints.iapJwksUrl, config.timeouts.connectMs)], undefined, () => policyStore?.status() ?? null);
   const iap = new IapVerifier(endpoints.iapJwksUrl, iapAudienceOf(config, identity.projectId, identity.projectNumber));
@@ -178,6 +185,8 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     approval,
     grants,
     cleanup,
+    adminAccess,
+    elevations,
     idTokens: new GoogleIdTokenVerifier(endpoints.googleIdTokenJwksUrl),
     audit,
     iap,

@@ -280,3 +280,52 @@ export type ApprovalRequestView = z.infer<typeof approvalRequestSchema>;
 export type ApprovalRequestCreatedResponse = z.infer<typeof approvalRequestCreatedResponse>;
 export type ApprovalRequestStatusResponse = z.infer<typeof approvalRequestStatusResponse>;
 export type ApprovalResponse = z.infer<typeof approvalResponse>;
+
+// --- Admin area (/api/v1/admin/…) --------------------------------------------------------------------
+
+export const adminRoleSchema = z.enum(['admin', 'auditor']);
+
+export const adminMeResponse = z.object({ user: z.object({ email: z.string() }), role: adminRoleSchema });
+
+const singleLine = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max, `must be at most ${max} characters`)
+    .regex(/^[^\p{Cc}\p{Zl}\p{Zp}]*$/u, 'must be a single line without control characters');
+
+export const adminElevationsQuery = z
+  .object({
+    user: singleLine(254).optional(),
+    projectId: singleLine(30).optional(),
+    role: singleLine(200).optional(),
+  })
+  .strict();
+
+export const adminElevationSchema = activeGrantSchema.extend({ user: z.string() });
+
+export const adminElevationsResponse = z.object({
+  elevations: z.array(adminElevationSchema),
+  /** When Asset Inventory was searched for this answer (shared by every admin for up to 30 seconds). */
+  searchedAt: instant,
+  /** In words: where the list comes from and how far behind IAM it may be. */
+  freshness: z.string(),
+  warnings: z.array(z.string()),
+});
+
+export const revokeGrantBody = z
+  .object({
+    user: z.string().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'must be the email address of the user holding the grant'),
+    grantId: grantIdParam,
+    reason: singleLine(500).pipe(z.string().min(1, 'is required: say why the grant is revoked (the user reads it)')),
+  })
+  .strict();
+
+export const revokeGrantResponse = z.object({ revoked: adminElevationSchema, revokedAt: instant, notificationFailures: z.array(z.string()) });
+
+export type AdminRole = z.infer<typeof adminRoleSchema>;
+export type AdminMeResponse = z.infer<typeof adminMeResponse>;
+export type AdminElevation = z.infer<typeof adminElevationSchema>;
+export type AdminElevationsResponse = z.infer<typeof adminElevationsResponse>;
+export type RevokeGrantBody = z.input<typeof revokeGrantBody>;
+export type RevokeGrantResponse = z.infer<typeof revokeGrantResponse>;

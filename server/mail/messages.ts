@@ -116,3 +116,41 @@ ${detailsTable(details)}
     text,
   };
 }
+
+export interface RevokedMailInput {
+  user: string;
+  admin: string;
+  projectId: string;
+  role: string;
+  resourceCondition: string | null;
+  end: Date;
+  reason: string;
+  revokedAt: Date;
+  publicUrl: string;
+  timeZone: string;
+}
+
+/** To the user whose grant an admin revoked, the admin in copy. */
+export function revokedMail(input: RevokedMailInput): OutgoingMail {
+  const details: Detail[] = [
+    ['Project', input.projectId],
+    ['Role', input.role],
+    ['Resource condition', input.resourceCondition ?? '(none: the whole project)'],
+    ['Would have ended', formatMailTime(input.end, input.timeZone)],
+    ['Revoked', formatMailTime(input.revokedAt, input.timeZone)],
+    ['Revoked by', input.admin],
+    ['Reason', input.reason],
+  ];
+  const body = html`<h1 style="font-size:22px;font-weight:400;margin:0 0 16px">Your access was revoked</h1>
+<p>${input.admin} revoked your access to ${input.role} on the Google Cloud project ${input.projectId}.</p>
+${detailsTable(details)}
+<p style="font-size:14px;color:#5f6368">If you still need access, activate or request it again with a justification.</p>`;
+  const text = [`${input.admin} revoked your access to ${input.role} on the Google Cloud project ${input.projectId}.`, '', textDetails(details), '', `JIT Access: ${input.publicUrl}`].join('\n');
+  return {
+    to: [input.user],
+    cc: [input.admin],
+    subject: `Your access to project ${input.projectId} was revoked`,
+    html: page('Your access was revoked', body, input.publicUrl),
+    text,
+  };
+}

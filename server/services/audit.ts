@@ -27,6 +27,8 @@ export type AuditEventName =
   | 'grant.end.failed'
   | 'grant.extended'
   | 'grant.extend.failed'
+  | 'grant.revoked'
+  | 'grant.revoke.failed'
   | 'cleanup.run'
   | 'cleanup.project'
   | 'cleanup.failed'

@@ -11,7 +11,7 @@ import {
   type SelfActivation,
 } from '../domain/notification-event';
 import type { Mailer, OutgoingMail } from '../mail/mailer';
-import { approvedMail, requestMail } from '../mail/messages';
+import { approvedMail, requestMail, revokedMail, type RevokedMailInput } from '../mail/messages';
 import type { PubSub } from '../google/pubsub';
 import { AppError } from '../errors';
 import type { AuditLog, AuditUser } from './audit';
@@ -21,6 +21,9 @@ export interface NotificationChannels {
   /** The publisher and the full topic name `projects/P/topics/T`. */
   pubsub?: { client: PubSub; topic: string };
 }
+
+/** What an email is about: a Pub/Sub event's type, or a revocation (sent by email only). */
+type MailType = NotificationEvent['type'] | 'GrantRevoked';
 
 /** Who triggered a notification and what it is about, for the audit entry of a failure. */
 interface Context {
@@ -86,8 +89,16 @@ export class NotificationService {
     return failure ? [failure] : [];
   }
 
+  /** Tells a user an admin revoked their grant (the admin in copy); returns what failed. */
+  async sendRevoked(revocation: Omit<RevokedMailInput, 'timeZone'>, admin: AuditUser): Promise<string[]> {
+    const { mailer } = this.channels;
+    if (!mailer) return [];
+    const failure = await this.mail({ user: admin, project: revocation.projectId, activationId: '' }, 'GrantRevoked', `The revocation email to ${revocation.user}`, revokedMail({ ...revocation, timeZone: this.timeZone }));
+    return failure ? [failure] : [];
+  }
+
   /** Null when sent, else a sentence saying what could not be sent and why (audited). */
-  private async mail(context: Context, type: NotificationEvent['type'], what: string, mail: OutgoingMail): Promise<string | null> {
+  private async mail(context: Context, type: MailType, what: string, mail: OutgoingMail): Promise<string | null> {
     try {
       await this.channels.mailer!.send(mail);
       return null;
@@ -106,7 +117,7 @@ export class NotificationService {
     }
   }
 
-  private failed(context: Context, channel: 'email' | 'pubsub', type: NotificationEvent['type'], message: string): string {
+  private failed(context: Context, channel: 'email' | 'pubsub', type: MailType, message: string): string {
     this.audit.record({ ...context, event: 'notification.failed', severity: 'ERROR', outcome: 'failure', message, channel, notification: type });
     return message;
   }

@@ -1,0 +1,49 @@
+// Active elevations as the Admin area shows them: every user's activation binding in force on a project,
+// read from Asset search results, and the filters an admin narrows them with.
+import { parseActivationBinding } from './activation-binding';
+import { grantId, parseApproval, type ActiveGrant } from './grant';
+import type { Binding } from './iam-policy';
+
+/** One user's grant in force; `id` is the grant id of GET /api/v1/me/grants (it carries no user). */
+export interface Elevation extends ActiveGrant {
+  readonly user: string;
+}
+
+export interface ElevationFilter {
+  user?: string;
+  projectId?: string;
+  /** A substring of the role, e.g. `storage` or `roles/owner`. */
+  role?: string;
+}
+
+/**
+ * The elevations in force at `now` among one project's bindings: every `user:` member of every activation
+ * binding (Google merges identical ones, so one binding may carry several users' grants). Groups and
+ * service accounts are never activated by this service, so other members are not elevations.
+ */
+export function elevationsOf(projectId: string, bindings: readonly Binding[], now: Date): Elevation[] {
+  const found: Elevation[] = [];
+  for (const binding of bindings) {
+    const activation = parseActivationBinding(binding);
+    if (!activation || activation.start.getTime() > now.getTime() || activation.end.getTime() <= now.getTime()) continue;
+    const key = { projectId, role: activation.role, resourceCondition: activation.resourceCondition, start: activation.start, end: activation.end };
+    const approval = parseApproval(binding.condition?.description);
+    for (const member of activation.members) {
+      if (!member.toLowerCase().startsWith('user:')) continue;
+      found.push({ ...key, id: grantId(key), user: member.slice('user:'.length).toLowerCase(), approval });
+    }
+  }
+  return found;
+}
+
+export function matchesFilter(elevation: Elevation, filter: ElevationFilter): boolean {
+  if (filter.user && elevation.user !== filter.user.toLowerCase()) return false;
+  if (filter.projectId && elevation.projectId !== filter.projectId) return false;
+  if (filter.role && !elevation.role.toLowerCase().includes(filter.role.toLowerCase())) return false;
+  return true;
+}
+
+/** Ending soonest first: what an admin most likely acts on is what is still running. */
+export function byEnd(a: Elevation, b: Elevation): number {
+  return a.end.getTime() - b.end.getTime() || a.projectId.localeCompare(b.projectId) || a.user.localeCompare(b.user) || a.role.localeCompare(b.role);
+}
