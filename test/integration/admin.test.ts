@@ -1,6 +1,7 @@
 // The Admin area: who may use it (admins, read-only auditors, everyone else 403, group membership read
 // fresh), active elevations across the scope from one Asset search, and revocation of one user's grant,
 // racing the user's own end and extension.
+import path from 'node:path';
 import { startStack, policyOf, type Stack } from '../support/stack';
 import { demoWorld } from '../support/emulator';
 import type { World } from '../../emulator/world';
@@ -80,6 +81,19 @@ describe('admin: who may use the Admin area', () => {
     const group = stack.emulator.state.groups.get('oncall@example.com')!;
     group.members = group.members.filter((m) => m !== `user:${carol}`);
     expect((await stack.as(carol).get('/api/v1/admin/me')).status).toBe(403);
+  });
+});
+
+describe('admin: the access policy names the admins', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ world: world(), env: { ACCESS_POLICY: path.join(__dirname, '../../examples/access-policy.yaml'), ADMIN_GROUPS: 'oncall@example.com' } });
+  });
+  afterAll(() => stack.close());
+
+  test("the demo's admin@example.com is an admin; ADMIN_GROUPS is ignored when there is a policy", async () => {
+    expect((await stack.as('admin@example.com').get('/api/v1/admin/me')).body.role).toBe('admin');
+    expect((await stack.as(ADMIN).get('/api/v1/admin/me')).status).toBe(403);
   });
 });
 
