@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { EmulatorEnv } from './env';
 import { strictBody, type Route } from './http';
-import { noFaults } from './state';
+import { MAX_ASSET_LAG_SECONDS, noFaults } from './state';
 import { quotaLimitsSchema } from './quota-limits';
 
 const faultsSchema = z
@@ -14,6 +14,7 @@ const faultsSchema = z
     etagConflicts: z.number().int().min(0).optional(),
     etagConflictStatus: z.union([z.literal(409), z.literal(412)]).optional(),
     smtpRejections: z.number().int().min(-1).optional(),
+    assetLagSeconds: z.number().int().min(0).max(MAX_ASSET_LAG_SECONDS).optional(),
   })
   .strict();
 

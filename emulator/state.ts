@@ -78,9 +78,14 @@ export interface Faults {
   etagConflictStatus: 409 | 412;
   /** The next N SMTP messages are rejected; -1 rejects all until cleared. */
   smtpRejections: number;
+  /** Asset Inventory's lag in seconds, replacing the world's `assetInventory.lagSeconds` until cleared. */
+  assetLagSeconds?: number;
 }
 
 export const noFaults = (): Faults => ({ latencyMs: {}, errors: {}, etagConflicts: 0, etagConflictStatus: 409, smtpRejections: 0 });
+
+/** The longest Asset Inventory lag the world and the faults accept. */
+export const MAX_ASSET_LAG_SECONDS = 86_400;
 
 /** IAM etags are base64 of 8 bytes; Google's usually start with `Bw` (0x07), so ours do too. */
 export function etagOf(revision: number): string {
@@ -104,6 +109,8 @@ export class EmulatorState {
   topics = new Set<string>();
   /** Keyed by canonical name: `organizations/N`, `folders/N`, `projects/ID`. */
   policies = new Map<string, Policy>();
+  /** Every version of each policy with the emulator time it was written (world policies at -Infinity), oldest first. */
+  private policyHistory = new Map<string, { at: number; policy: Policy }[]>();
   revision = 1_000;
 
   /** How Asset Inventory sees IAM (world `assetInventory`, defaults filled in). */
@@ -146,6 +153,7 @@ export class EmulatorState {
       const conditional = bindings.some((b) => b.condition);
       this.policies.set(name, { version: conditional ? 3 : 1, etag: etagOf(++this.revision), bindings: structuredClone(bindings) });
     }
+    this.policyHistory = new Map([...this.policies].map(([name, policy]) => [name, [{ at: -Infinity, policy }]]));
     this.assetInventory = { lagSeconds: 0, conditionTitlesIndexed: false, ...w.assetInventory };
     this.calls = new Map();
     this.quotas.reset();
@@ -232,7 +240,24 @@ export class EmulatorState {
     const conditional = bindings.some((b) => b.condition);
     const policy: Policy = { version: conditional ? 3 : 1, etag: etagOf(++this.revision), bindings, ...(auditConfigs ? { auditConfigs } : {}) };
     this.policies.set(canonical, policy);
+    const now = this.now().getTime();
+    // Versions older than the longest lag allowed (a day) are never seen again, except the newest of them.
+    const versions = [...(this.policyHistory.get(canonical) ?? []), { at: now, policy }];
+    const firstRecent = versions.findIndex((v) => v.at > now - MAX_ASSET_LAG_SECONDS * 1000);
+    this.policyHistory.set(canonical, versions.slice(Math.max(0, firstRecent - 1)));
     return policy;
+  }
+
+  /**
+   * A policy as Asset Inventory sees it: as of now minus its lag (faults, else the world), so that changes
+   * reach search, effective policies and the analyzer late, as they do at Google.
+   */
+  assetPolicyOf(name: string): Policy | undefined {
+    const lagMs = (this.faults.assetLagSeconds ?? this.assetInventory.lagSeconds) * 1000;
+    if (lagMs === 0) return this.policies.get(name);
+    const asOf = this.now().getTime() - lagMs;
+    const visible = (this.policyHistory.get(name) ?? []).filter((version) => version.at <= asOf);
+    return visible[visible.length - 1]?.policy;
   }
 
   // --- principals --------------------------------------------------------------------------------
@@ -331,6 +356,7 @@ export class EmulatorState {
     const data = JSON.parse(readFileSync(file, 'utf8'));
     this.revision = data.revision;
     this.policies = new Map(Object.entries(data.policies));
+    this.policyHistory = new Map([...this.policies].map(([name, policy]) => [name, [{ at: -Infinity, policy }]]));
     this.logEntries = data.logEntries ?? [];
     this.messages = data.messages ?? [];
     this.mail = data.mail ?? [];

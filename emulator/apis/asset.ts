@@ -407,7 +407,7 @@ function analyze(state: EmulatorState, scope: string, q: Analysis) {
   const identityMembers = q.identity ? state.identitiesOf(q.identity, true) : undefined;
   const results: object[] = [];
   for (const name of attached) {
-    const policy = state.policies.get(name);
+    const policy = state.assetPolicyOf(name);
     if (!policy) continue;
     for (const binding of policy.bindings) {
       if (identityMembers && !binding.members.some((m) => identityMembers.has(lowerMember(m)))) continue;
@@ -569,7 +569,7 @@ function batchGetEffectiveIamPolicies(state: EmulatorState, req: Request, res: R
     const chain = chainToScope(state, resource, scopeName);
     if (!chain) throw invalidArgument(`names: ${fullName} is not within the scope ${scope}.`);
     const policies = chain.flatMap((name) => {
-      const policy = state.policies.get(name);
+      const policy = state.assetPolicyOf(name);
       if (!policy || policy.bindings.length === 0) return [];
       return [
         {
@@ -801,7 +801,7 @@ function searchAllIamPolicies(state: EmulatorState, req: Request, res: Response,
 
   const results: Row[] = [];
   for (const name of resourcesUnder(state, scopeName)) {
-    const policy = state.policies.get(name);
+    const policy = state.assetPolicyOf(name);
     const place = placeOf(state, name);
     if (!policy || !typeAllowed(place.assetType)) continue;
     const bindings = policy.bindings.filter((b) => {

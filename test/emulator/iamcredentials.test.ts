@@ -122,6 +122,12 @@ describe('signJwt', () => {
     expect(err).toMatchObject({ status: 'INVALID_ARGUMENT', message: expect.stringMatching(message) });
   });
 
+  it('signs an exp just inside the 12-hour limit', async () => {
+    const exp = now() + 12 * 3600 - 30;
+    const { data } = await sign(JIT, claims({ exp }));
+    expect((await jwtVerify(data.signedJwt!, createLocalJWKSet((await jwks(JIT)).body))).payload.exp).toBe(exp);
+  });
+
   it('rejects a payload that is not a JSON object, a project other than "-", and unknown fields', async () => {
     const signRaw = (name: string, requestBody: object) => iam.projects.serviceAccounts.signJwt({ name, requestBody });
     expect((await expectGoogleError(signRaw(`projects/-/serviceAccounts/${JIT}`, { payload: 'not json' }), 400)).message).toMatch(/not valid JSON/);
