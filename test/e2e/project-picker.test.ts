@@ -38,3 +38,29 @@ test('more than 50 projects: the first 50 are shown, with a note on how to narro
     expect(await page.getByText('Showing the first 50').count()).toBe(0);
   });
 });
+
+test("project display names and role titles and descriptions are shown next to the ids when the API gives them", async () => {
+  const page = await newPage(session.browser);
+  await screenshotOnFailure(page, 'project-picker-names', async () => {
+    // The answers as a catalog that knows names gives them; the SPA must show what is there.
+    await page.route('**/api/v1/projects', async (route) => {
+      const body = await (await route.fetch()).json();
+      body.projects = body.projects.map((p: { id: string }) => (p.id === 'data-warehouse' ? { ...p, displayName: 'Data warehouse' } : p));
+      await route.fulfill({ json: body });
+    });
+    await page.route('**/api/v1/projects/data-warehouse/roles', async (route) => {
+      const body = await (await route.fetch()).json();
+      body.roles = body.roles.map((r: { role: string }) => (r.role === 'roles/bigquery.dataViewer' ? { ...r, title: 'BigQuery Data Viewer', description: 'Access to view datasets and all of their contents.' } : r));
+      await route.fulfill({ json: body });
+    });
+    await signIn(page, session.stack.url, 'dave@example.com');
+    await page.getByRole('combobox', { name: 'Project' }).fill('data-w');
+    await page.getByRole('option', { name: 'data-warehouse · Data warehouse' }).click();
+    const row = page.getByRole('table', { name: 'Your eligible roles on data-warehouse' }).getByRole('row').filter({ hasText: 'roles/bigquery.dataViewer' });
+    await row.waitFor();
+    const text = await row.textContent();
+    expect(text).toContain('BigQuery Data Viewer roles/bigquery.dataViewer');
+    expect(text).toContain('Access to view datasets and all of their contents.');
+    expect(await page.getByText('Data warehouse', { exact: true }).count()).toBe(1);
+  });
+});
