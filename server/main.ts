@@ -20,7 +20,9 @@ import { ActivationService } from './services/activation';
 import { EntitlementChecks, type ActivationRules } from './services/entitlement-checks';
 import { NotificationService } from './services/notification';
 import { ApprovalTokens } from './services/approval-tokens';
-import { ApprovalService } from './services/approval';
+import { ApprovalService, type ApprovalDemand } from './services/approval';
+import { parseEntitlementId } from './domain/entitlement';
+import { RequestDecisions } from './services/request-decisions';
 import { GrantService } from './services/grants';
 import { RecentGrants } from './services/recent-grants';
 import { CleanupService } from './services/cleanup';
@@ -72,6 +74,22 @@ function iapAudienceOf(config: Config, projectId: string, projectNumber?: string
 function mailerOf(smtp: SmtpSettings, secrets: SecretManager, config: Config): Mailer {
   const password = smtp.secret ? () => secrets.accessText(smtp.secret!) : async () => smtp.password;
   return new Mailer(smtp, new AddressMapping(smtp.addressMapping), password, config.timeouts);
+}
+
+/** Who approves a peer-approval role's requests under the access policy (peers, one approval, where it says nothing). */
+async function approvalDemandOf(policy: AccessRules, projectId: string, roleId: string): Promise<ApprovalDemand> {
+  const role = { ...parseEntitlementId(roleId), id: roleId, type: 'peer' as const };
+  const { approval } = (await policy.demandsFor(projectId, [role])).get(roleId)!;
+  if (approval.kind === 'approvers') return { kind: 'approvers', principals: approval.principals, requiredApprovals: approval.requiredApprovals };
+  return { kind: 'peers', principals: [], requiredApprovals: Math.max(1, approval.requiredApprovals) };
+}
+
+/** The users among principals: `user:` ones, and the members of `group:` ones, nested groups included. */
+async function usersOf(identity: CloudIdentity, principals: readonly string[]): Promise<string[]> {
+  const users = principals.filter((p) => p.toLowerCase().startsWith('user:')).map((p) => p.slice('user:'.length));
+  const groups = principals.filter((p) => p.toLowerCase().startsWith('group:')).map((p) => p.slice('group:'.length));
+  const members = await Promise.all(groups.map((g) => identity.transitiveUsersOf(g)));
+  return [...users, ...members.flat()];
 }
 
 /** How IAM policies are written; only the benchmark replaces the default, to compare with jit-access 1.x. */
@@ -161,6 +179,9 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
       resourceManager,
       notifications,
       audit,
+      decisions: new RequestDecisions(writer, resourceManager),
+      approvalDemand: policy ? (projectId, roleId) => approvalDemandOf(policy, projectId, roleId) : undefined,
+      usersOf: (principals) => usersOf(cloudIdentity, principals),
       tokens: serviceAccount
         ? new ApprovalTokens(new IamCredentials(auth, endpoints, config.timeouts), serviceAccount, endpoints.serviceAccountJwksUrl(serviceAccount))
         : undefined,

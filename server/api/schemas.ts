@@ -223,9 +223,43 @@ export const approvalRequestSchema = z.object({
   start: instant,
   end: instant,
   durationMinutes: z.number(),
+  /**
+   * True for requests made by this service: the grant starts when the last required approval lands and lasts
+   * `durationMinutes` (`start`/`end` are the window had it been approved at once). False for requests signed by
+   * jit-access 1.x, which grant exactly `start`–`end`.
+   */
+  windowFromApproval: z.boolean(),
+  /** Distinct reviewers who must approve; the requester never counts. */
+  requiredApprovals: z.number().int(),
   /** After this, the request can no longer be approved. */
   expiresAt: instant,
 });
+
+export const requestStatusSchema = z.enum(['pending', 'approved', 'denied', 'cancelled', 'expired']);
+
+/** A request's decisions, read from the project's IAM policy. */
+export const requestStateSchema = z.object({
+  /** `approved` once granted; `denied`, `cancelled` and `expired` are final too. */
+  status: requestStatusSchema,
+  /** Distinct approvals so far, in the order they landed. */
+  approvals: z.array(z.object({ approver: z.string(), at: instant })),
+  requiredApprovals: z.number().int(),
+  deniedBy: z.string().nullable(),
+  /** The denial's reason as IAM records it (long reasons shortened, ending in …). */
+  reason: z.string().nullable(),
+});
+
+/** A denial's reason: required, one line, at most 500 characters. */
+export const denyBody = z
+  .object({
+    reason: z
+      .string('must say why the request is denied')
+      .trim()
+      .min(1, 'must say why the request is denied')
+      .max(500, 'must be at most 500 characters')
+      .regex(/^[^\p{Cc}\p{Zl}\p{Zp}]*$/u, 'must be one line of text, without line breaks or control characters'),
+  })
+  .strict();
 
 export const approvalRequestCreatedResponse = z.object({
   request: approvalRequestSchema,
@@ -236,22 +270,39 @@ export const approvalRequestCreatedResponse = z.object({
   notificationFailures: z.array(z.string()),
 });
 
-export const approvalRequestStatusResponse = z.object({
+export const approvalRequestStatusResponse = requestStateSchema.extend({
   request: approvalRequestSchema,
-  /** `approved` once the grant is in the project's IAM policy; `expired` when it no longer can be. */
-  status: z.enum(['pending', 'approved', 'expired']),
+  /** The approval that granted (the last one); null until granted. */
   approvedBy: z.string().nullable(),
-  viewer: z.object({ email: z.string(), isBeneficiary: z.boolean(), isReviewer: z.boolean(), canApprove: z.boolean() }),
+  viewer: z.object({
+    email: z.string(),
+    isBeneficiary: z.boolean(),
+    isReviewer: z.boolean(),
+    /** A reviewer who has not approved yet, while the request is pending. */
+    canApprove: z.boolean(),
+    canDeny: z.boolean(),
+    /** The requester, while the request is pending. */
+    canCancel: z.boolean(),
+  }),
 });
 
-export const approvalResponse = z.object({
+export const approvalResponse = requestStateSchema.extend({
   request: approvalRequestSchema,
-  status: z.literal('approved'),
-  /** True when someone had approved the request before: nothing was changed. */
+  /** True when the request had been granted, or this reviewer's approval recorded, before: nothing was changed. */
   alreadyApproved: z.boolean(),
+  /** The approval that granted (the last one); null while approvals are missing. */
   approvedBy: z.string().nullable(),
-  grant: grantSchema,
-  /** Notifications that could not be sent; the grant stands regardless. */
+  /** The grant in force after the approval that granted; null while approvals are missing, or when it was granted before. */
+  grant: grantSchema.nullable(),
+  /** Notifications that could not be sent; a decision stands regardless. */
+  notificationFailures: z.array(z.string()),
+});
+
+/** The answer to a denial or a cancellation. */
+export const requestDecisionResponse = requestStateSchema.extend({
+  request: approvalRequestSchema,
+  /** True when the same person had made the same decision before: nothing was changed. */
+  alreadyDecided: z.boolean(),
   notificationFailures: z.array(z.string()),
 });
 
@@ -280,6 +331,8 @@ export type ApprovalRequestView = z.infer<typeof approvalRequestSchema>;
 export type ApprovalRequestCreatedResponse = z.infer<typeof approvalRequestCreatedResponse>;
 export type ApprovalRequestStatusResponse = z.infer<typeof approvalRequestStatusResponse>;
 export type ApprovalResponse = z.infer<typeof approvalResponse>;
+export type RequestState = z.infer<typeof requestStateSchema>;
+export type RequestDecisionResponse = z.infer<typeof requestDecisionResponse>;
 
 // --- Admin area (/api/v1/admin/…) --------------------------------------------------------------------
 

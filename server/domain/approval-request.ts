@@ -14,23 +14,38 @@ export interface ApprovalRequest {
   readonly reviewers: readonly string[];
   readonly entitlement: Entitlement;
   readonly justification: string;
-  /** The activation window; an approval grants exactly this window. */
+  /**
+   * The activation window. Requests signed by jit-access 1.x (and by this service before 2.0) grant exactly
+   * this window; with `windowFromApproval`, it is the window as if approved at once, and the grant starts
+   * when the last required approval lands and lasts as long (see grantWindowOf).
+   */
   readonly start: Date;
   readonly end: Date;
+  readonly windowFromApproval: boolean;
+  /** How many distinct reviewers must approve (the requester never counts); 1 for 1.x requests. */
+  readonly requiredApprovals: number;
   readonly issuedAt: Date;
   /** After this instant nobody can approve the request any more. */
   readonly expiresAt: Date;
+}
+
+/** The window an approval at `approvedAt` grants. */
+export function grantWindowOf(request: ApprovalRequest, approvedAt: Date): { start: Date; end: Date } {
+  if (!request.windowFromApproval) return { start: request.start, end: request.end };
+  return { start: approvedAt, end: new Date(approvedAt.getTime() + request.end.getTime() - request.start.getTime()) };
 }
 
 const seconds = (instant: Date) => Math.floor(instant.getTime() / 1000);
 const instantOf = (epochSeconds: number) => new Date(epochSeconds * 1000);
 
 /**
- * When a request stops being approvable: ACTIVATION_REQUEST_TIMEOUT after it was made, and never after
- * its activation window ended (a binding that is already over would grant nothing).
+ * When a request stops being approvable: ACTIVATION_REQUEST_TIMEOUT after it was made, and for a fixed window
+ * never after it ended (a binding that is already over would grant nothing). A window that starts at the
+ * approval has no such end.
  */
-export function requestExpiry(start: Date, end: Date, timeoutMinutes: number): Date {
-  return new Date(Math.min(start.getTime() + timeoutMinutes * 60_000, end.getTime()));
+export function requestExpiry(start: Date, end: Date, timeoutMinutes: number, windowFromApproval = false): Date {
+  const timeout = start.getTime() + timeoutMinutes * 60_000;
+  return new Date(windowFromApproval ? timeout : Math.min(timeout, end.getTime()));
 }
 
 /** The JWT claims of a request, as jit-access 1.8.1 signs them; `issuer` is the service account. */
@@ -47,6 +62,9 @@ export function approvalClaims(request: ApprovalRequest, issuer: string): Record
     aud: issuer,
     iat: seconds(request.issuedAt),
     exp: seconds(request.expiresAt),
+    // Claims jit-access 1.x does not know; left out for 1.x-style requests so those stay byte-compatible.
+    ...(request.windowFromApproval ? { windowFromApproval: true } : {}),
+    ...(request.requiredApprovals !== 1 ? { requiredApprovals: request.requiredApprovals } : {}),
   };
 }
 
@@ -62,6 +80,8 @@ const claimsSchema = z.object({
   end: epochSeconds,
   iat: epochSeconds,
   exp: epochSeconds,
+  windowFromApproval: z.boolean().optional(),
+  requiredApprovals: z.number().int().min(1).max(10).optional(),
 });
 
 /**
@@ -84,6 +104,8 @@ export function approvalRequestOf(claims: unknown): ApprovalRequest {
     justification: c.justification,
     start: instantOf(c.start),
     end: instantOf(c.end),
+    windowFromApproval: c.windowFromApproval ?? false,
+    requiredApprovals: c.requiredApprovals ?? 1,
     issuedAt: instantOf(c.iat),
     expiresAt: instantOf(c.exp),
   };

@@ -4,7 +4,11 @@
 import { baseUrlOf, legacyApprovalLink } from './approval-link';
 import type { ApprovalRequest } from './approval-request';
 
-export type NotificationType = 'RequestActivation' | 'ActivationApproved' | 'ActivationSelfApproved';
+/**
+ * jit-access 1.x's three types keep their names and attributes; the others are this service's own (docs/api.md):
+ * an approval towards the required count, a denial, a cancellation.
+ */
+export type NotificationType = 'RequestActivation' | 'ActivationApproved' | 'ActivationSelfApproved' | 'ApprovalRecorded' | 'RequestDenied' | 'RequestCancelled';
 
 export interface NotificationEvent {
   type: NotificationType;
@@ -47,6 +51,27 @@ export function requestActivationEvent(request: ApprovalRequest, publicUrl: stri
 
 export function activationApprovedEvent(request: ApprovalRequest, approver: string, publicUrl: string): NotificationEvent {
   return { type: 'ActivationApproved', attributes: { approver, ...requestAttributes(request), base_url: baseUrlOf(publicUrl) } };
+}
+
+/** A decision that did not grant: `actor` is the reviewer, or the requester who cancelled. */
+export function requestDecisionEvent(
+  request: ApprovalRequest,
+  type: 'ApprovalRecorded' | 'RequestDenied' | 'RequestCancelled',
+  decision: { actor: string; approvals: number; reason?: string },
+  publicUrl: string,
+): NotificationEvent {
+  return {
+    type,
+    attributes: {
+      actor: decision.actor,
+      ...requestAttributes(request),
+      request_id: request.id,
+      approvals: String(decision.approvals),
+      required_approvals: String(request.requiredApprovals),
+      ...(decision.reason !== undefined ? { reason: decision.reason } : {}),
+      base_url: baseUrlOf(publicUrl),
+    },
+  };
 }
 
 export interface SelfActivation {

@@ -1,10 +1,12 @@
-// The /api/v1 routes of peer approval: reviewers of a role, approval requests, and approving them.
+// The /api/v1 routes of peer approval: reviewers of a role, approval requests, and deciding them (approve,
+// deny, cancel).
 import { Router, type Request } from 'express';
 import type { z } from 'zod';
 import * as api from '../api/schemas';
 import type { Config } from '../config';
 import { durationMinutesOf, isParticipant, type ApprovalRequest } from '../domain/approval-request';
 import { entitlementId } from '../domain/entitlement';
+import type { RequestState } from '../domain/request-decision';
 import type { ApprovalService } from '../services/approval';
 import type { AuditLog, AuditUser } from '../services/audit';
 import { invalidInput } from '../errors';
@@ -47,9 +49,23 @@ function requestBody(request: ApprovalRequest): api.ApprovalRequestView {
     start: request.start.toISOString(),
     end: request.end.toISOString(),
     durationMinutes: durationMinutesOf(request),
+    windowFromApproval: request.windowFromApproval,
+    requiredApprovals: request.requiredApprovals,
     expiresAt: request.expiresAt.toISOString(),
   };
 }
+
+function stateBody(state: RequestState): api.RequestState {
+  return {
+    status: state.status,
+    approvals: state.approvals.map((a) => ({ approver: a.approver, at: a.at.toISOString() })),
+    requiredApprovals: state.requiredApprovals,
+    deniedBy: state.deniedBy,
+    reason: state.reason,
+  };
+}
+
+const approvedByOf = (state: RequestState) => (state.status === 'approved' ? (state.approvals.at(-1)?.approver ?? null) : null);
 
 export function approvalRoutes(deps: ApprovalServices): Router {
   const { config, approval, audit } = deps;
@@ -89,14 +105,22 @@ export function approvalRoutes(deps: ApprovalServices): Router {
   router.get('/approval-requests/:token', async (req, res) => {
     const user = { ...principalOf(res) };
     const token = parseAudited(api.approvalTokenParam, req.params.token, 'token', user, 'approval.failed');
-    const { request, approved, approvedBy, expired } = await approval.status(user, token);
+    const { request, state } = await approval.status(user, token);
     const isBeneficiary = request.beneficiary === user.email;
     const isReviewer = isParticipant(request, user.email) && !isBeneficiary;
+    const pending = state.status === 'pending';
     reply(res, 200, api.approvalRequestStatusResponse, {
       request: requestBody(request),
-      status: approved ? 'approved' : expired ? 'expired' : 'pending',
-      approvedBy,
-      viewer: { email: user.email, isBeneficiary, isReviewer, canApprove: isReviewer && !approved && !expired },
+      ...stateBody(state),
+      approvedBy: approvedByOf(state),
+      viewer: {
+        email: user.email,
+        isBeneficiary,
+        isReviewer,
+        canApprove: isReviewer && pending && !state.approvals.some((a) => a.approver === user.email),
+        canDeny: isReviewer && pending,
+        canCancel: isBeneficiary && pending,
+      },
     });
   });
 
@@ -104,13 +128,37 @@ export function approvalRoutes(deps: ApprovalServices): Router {
     const user = { ...principalOf(res) };
     const token = parseAudited(api.approvalTokenParam, req.params.token, 'token', user, 'approval.failed');
     const outcome = await approval.approve(user, token, publicUrlOf(req, config));
-    const { request } = outcome;
     reply(res, 200, api.approvalResponse, {
-      request: requestBody(request),
-      status: 'approved',
+      request: requestBody(outcome.request),
+      ...stateBody(outcome.state),
       alreadyApproved: outcome.alreadyApproved,
-      approvedBy: outcome.approvedBy,
-      grant: grantResultBody(outcome.grant),
+      approvedBy: approvedByOf(outcome.state),
+      grant: outcome.grant ? grantResultBody(outcome.grant) : null,
+      notificationFailures: outcome.notificationFailures,
+    });
+  });
+
+  router.post('/approval-requests/:token/deny', async (req, res) => {
+    const user = { ...principalOf(res) };
+    const token = parseAudited(api.approvalTokenParam, req.params.token, 'token', user, 'approval.failed');
+    const { reason } = parseAudited(api.denyBody, req.body, 'body', user, 'approval.failed');
+    const outcome = await approval.deny(user, token, reason, publicUrlOf(req, config));
+    reply(res, 200, api.requestDecisionResponse, {
+      request: requestBody(outcome.request),
+      ...stateBody(outcome.state),
+      alreadyDecided: outcome.alreadyDecided,
+      notificationFailures: outcome.notificationFailures,
+    });
+  });
+
+  router.post('/approval-requests/:token/cancel', async (req, res) => {
+    const user = { ...principalOf(res) };
+    const token = parseAudited(api.approvalTokenParam, req.params.token, 'token', user, 'approval.failed');
+    const outcome = await approval.cancel(user, token, publicUrlOf(req, config));
+    reply(res, 200, api.requestDecisionResponse, {
+      request: requestBody(outcome.request),
+      ...stateBody(outcome.state),
+      alreadyDecided: outcome.alreadyDecided,
       notificationFailures: outcome.notificationFailures,
     });
   });

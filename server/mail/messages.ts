@@ -31,10 +31,22 @@ function detailsOf(request: ApprovalRequest, timeZone: string, withUser: boolean
     ['Project', entitlement.projectId],
     ['Role', entitlement.role],
     ['Resource condition', entitlement.resourceCondition ?? '(none: the whole project)'],
-    ['Start time', formatMailTime(request.start, timeZone)],
-    ['End time', formatMailTime(request.end, timeZone)],
+    ...windowDetails(request, timeZone),
     ['Justification', request.justification],
   ];
+}
+
+/** A window that starts at the approval is said as a duration: the approver sees exactly what will be granted. */
+function windowDetails(request: ApprovalRequest, timeZone: string): Detail[] {
+  if (!request.windowFromApproval) {
+    return [
+      ['Start time', formatMailTime(request.start, timeZone)],
+      ['End time', formatMailTime(request.end, timeZone)],
+    ];
+  }
+  const minutes = Math.round((request.end.getTime() - request.start.getTime()) / 60_000);
+  const approvals: Detail[] = request.requiredApprovals > 1 ? [['Approvals needed', `${request.requiredApprovals} from different reviewers`]] : [];
+  return [['Duration', `${minutes} minutes, from the moment the request is approved`], ...approvals];
 }
 
 function page(title: string, body: Markup, publicUrl: string): string {
@@ -151,6 +163,47 @@ ${detailsTable(details)}
     cc: [input.admin],
     subject: `Your access to project ${input.projectId} was revoked`,
     html: page('Your access was revoked', body, input.publicUrl),
+    text,
+  };
+}
+
+/** A transition other than the request and its grant: an approval towards N, a denial, a cancellation. */
+export interface DecisionMailInput {
+  request: ApprovalRequest;
+  decision: 'approval-recorded' | 'denied' | 'cancelled';
+  /** Who decided: a reviewer, or the requester who cancelled. */
+  actor: string;
+  approvals: number;
+  reason?: string;
+  publicUrl: string;
+  timeZone: string;
+}
+
+/**
+ * To the requester and the reviewers: the requester learns every decision, the reviewers that the request ended
+ * or still needs them. Threaded under the request's email.
+ */
+export function decisionMail({ request, decision, actor, approvals, reason, publicUrl, timeZone }: DecisionMailInput): Omit<OutgoingMail, 'messageId' | 'inReplyTo'> {
+  const details = detailsOf(request, timeZone, true);
+  const { projectId } = request.entitlement;
+  const title = decision === 'denied' ? 'The request was denied' : decision === 'cancelled' ? 'The request was cancelled' : 'An approval was recorded';
+  const missing = request.requiredApprovals - approvals;
+  const sentence =
+    decision === 'denied'
+      ? `${actor} denied the request of ${request.beneficiary} to access the Google Cloud project ${projectId}.`
+      : decision === 'cancelled'
+        ? `${request.beneficiary} cancelled their request to access the Google Cloud project ${projectId}. Nothing is left to review.`
+        : `${actor} approved the request of ${request.beneficiary} to access the Google Cloud project ${projectId}: ${approvals} of ${request.requiredApprovals} approvals. It is granted once ${missing} more reviewer${missing === 1 ? ' approves' : 's approve'}.`;
+  const reasonDetails: Detail[] = reason !== undefined ? [['Reason', reason]] : [];
+  const body = html`<h1 style="font-size:22px;font-weight:400;margin:0 0 16px">${title}</h1>
+<p>${sentence}</p>
+${detailsTable([...reasonDetails, ...details])}`;
+  const text = [sentence, '', textDetails([...reasonDetails, ...details]), '', `JIT Access: ${publicUrl}`].join('\n');
+  return {
+    to: decision === 'cancelled' ? request.reviewers : [request.beneficiary],
+    cc: decision === 'cancelled' ? [] : request.reviewers.filter((r) => r !== actor),
+    subject: `Re: ${requestSubject(request)}`,
+    html: page(title, body, publicUrl),
     text,
   };
 }

@@ -82,13 +82,6 @@ export class AccessRules {
           `${who} requires ${wordsOf(demands)} for '${role.id}'${demands.notes.length ? ` (${demands.notes.join(' ')})` : ''}: ${step === 'extension' ? 'it cannot be extended without a new approval' : 'it cannot be activated without approval'}.`,
         );
       }
-      if ((step === 'request' || step === 'approval') && (demands.approval.kind === 'approvers' || demands.approval.requiredApprovals > 1)) {
-        // Designated approvers and N-of-M approvals need the request lifecycle; one peer's approval is not enough.
-        throw policyRefusal(
-          'APPROVAL_NOT_AVAILABLE',
-          `${who} requires ${wordsOf(demands)} for '${role.id}', which this service cannot record yet: it records one peer's approval per request. Ask an administrator to change the rule.`,
-        );
-      }
       const problem = problemWithRequest(demands, request);
       if (problem && step === 'approval') {
         throw policyRefusal('REQUEST_NO_LONGER_VALID', `This request no longer meets the rules: ${problem}. Ask ${userEmail} to send a new request.`);

@@ -1,23 +1,21 @@
 // Peer approval (multi-party approval): who may review a role, requesting a role from reviewers with a
-// signed request sent by email, showing a request to the people in it, and approving it. Every decision
-// re-reads eligibility from Google; the request itself lives only in its signed token.
-import { activationDescription, type ActivationGrant } from '../domain/activation-binding';
+// signed request sent by email, showing a request to the people in it, and deciding it: approvals towards
+// the required count, denial, cancellation by the requester. Every decision re-reads eligibility from Google;
+// the request lives in its signed token, its decisions in the project's IAM policy (see RequestDecisions).
 import { endOfActivation, startOfActivation } from '../domain/activation-request';
 import {
   checkApprover,
   checkReviewers,
   distinctReviewers,
   durationMinutesOf,
-  findRecordedApproval,
   isParticipant,
   requestExpiry,
   type ApprovalRequest,
-  type RecordedApproval,
 } from '../domain/approval-request';
+import type { DecisionAction, RequestState } from '../domain/request-decision';
 import { obfuscateToken, tokenFromLink } from '../domain/approval-link';
 import { describeEntitlement, entitlementId, type Entitlement } from '../domain/entitlement';
 import { InvalidInputError } from '../domain/invalid-input-error';
-import { addActivations, type GrantOutcome } from '../domain/policy-edit';
 import { normalizeJustification } from '../domain/justification';
 import type { ResourceManager } from '../google/resource-manager';
 import { AppError, forbidden, invalidInput, notEligible } from '../errors';
@@ -28,6 +26,7 @@ import type { EntitlementChecks } from './entitlement-checks';
 import type { NotificationService } from './notification';
 import type { PolicyWriter } from './policy-writer';
 import type { ApprovalTokens } from './approval-tokens';
+import type { RequestDecisions } from './request-decisions';
 
 export interface ApprovalRules {
   reviewers: { min: number; max: number };
@@ -43,7 +42,22 @@ export interface ApprovalDependencies {
   tokens?: ApprovalTokens;
   notifications: NotificationService;
   audit: AuditLog;
+  decisions: RequestDecisions;
+  /** Who approves a role's requests; without an access policy, one peer (jit-access 1.x). */
+  approvalDemand?: (projectId: string, roleId: string) => Promise<ApprovalDemand>;
+  /** The users among principals (`user:` and, resolved, `group:`), for designated approvers. */
+  usersOf?: (principals: readonly string[]) => Promise<string[]>;
 }
+
+/** Who approves a role's requests, and how many of them must. */
+export interface ApprovalDemand {
+  kind: 'peers' | 'approvers';
+  /** Designated approvers (kind approvers): principals, who need not be eligible themselves. */
+  principals: readonly string[];
+  requiredApprovals: number;
+}
+
+const ONE_PEER: ApprovalDemand = { kind: 'peers', principals: [], requiredApprovals: 1 };
 
 export interface NewApprovalRequest {
   role: string;
@@ -61,21 +75,31 @@ export interface CreatedRequest {
 
 export interface RequestStatus {
   request: ApprovalRequest;
-  approvedBy: string | null;
-  approved: boolean;
-  /** Past its expiry: shown to its participants, never approvable. */
-  expired: boolean;
+  /** Read fresh from the project's policy; `expired` once past the token's expiry undecided. */
+  state: RequestState;
 }
 
 export interface ApprovalOutcome {
   request: ApprovalRequest;
-  /** The beneficiary's grant in force after the approval (a longer grant in force is kept, never shortened). */
-  grant: GrantResult;
+  state: RequestState;
+  /** The beneficiary's grant in force after the approval that granted (a longer grant in force is kept, never shortened); null while approvals are missing. */
+  grant: GrantResult | null;
   /** True when the request had been approved before: nothing was written, nobody notified again. */
   alreadyApproved: boolean;
-  approvedBy: string | null;
   notificationFailures: string[];
 }
+
+/** A denial or cancellation: the request's state after it. */
+export interface DecisionOutcome {
+  request: ApprovalRequest;
+  state: RequestState;
+  /** The same person had made the same decision before: nothing was written, nobody notified again. */
+  alreadyDecided: boolean;
+  notificationFailures: string[];
+}
+
+/** A denial's reason: required, one line, at most this long. */
+export const MAX_DENIAL_REASON_LENGTH = 500;
 
 const unavailable = (message: string) => new AppError(503, 'PEER_APPROVAL_UNAVAILABLE', `Peer approval is not available: ${message}`);
 
@@ -91,6 +115,8 @@ export class ApprovalService {
     try {
       const [entitlement] = this.deps.checks.entitlementsOf(projectId, [roleId], 1);
       await this.deps.checks.requireEligible(user.email, projectId, [entitlement], 'peer');
+      const demand = await this.demandOf(projectId, roleId);
+      if (demand.kind === 'approvers') return (await this.designatedUsers(demand)).filter((u) => u !== user.email.toLowerCase());
       return await this.deps.catalog.reviewersFor(entitlement, user.email);
     } catch (e) {
       const error = asAppError(e);
@@ -123,14 +149,21 @@ export class ApprovalService {
       }
       // Before the checks that run side by side read anything about the project.
       await this.deps.catalog.requireOffered(user.email, projectId);
+      const demand = await this.demandOf(projectId, id);
+      if (reviewers.length < demand.requiredApprovals) {
+        throw invalidInput(`'${id}' needs ${demand.requiredApprovals} approvals from different reviewers: select at least ${demand.requiredApprovals} reviewers (you selected ${reviewers.length}).`);
+      }
       await allOrFirstFailure([
         checks.requireEligible(user.email, projectId, [{ id }], 'peer').then((eligible) => checks.requirePolicy(user.email, projectId, eligible, input, 'request')),
-        this.requireReviewers(entitlement, user.email, reviewers, (outsiders) =>
-          `${outsiders.join(', ')} ${outsiders.length === 1 ? 'is' : 'are'} not allowed to approve '${id}': a reviewer must hold the same peer-approval eligible role. Choose reviewers among the eligible ones.`,
+        this.requireReviewers(demand, entitlement, user.email, reviewers, (outsiders) =>
+          demand.kind === 'approvers'
+            ? `${outsiders.join(', ')} ${outsiders.length === 1 ? 'is' : 'are'} not among the designated approvers of '${id}'. Choose reviewers among them.`
+            : `${outsiders.join(', ')} ${outsiders.length === 1 ? 'is' : 'are'} not allowed to approve '${id}': a reviewer must hold the same peer-approval eligible role. Choose reviewers among the eligible ones.`,
         ),
       ]);
       const start = startOfActivation(this.now());
       const end = endOfActivation(start, input.durationMinutes);
+      // The grant starts when the last approval lands and lasts the requested duration.
       const request: ApprovalRequest = {
         id: activationId,
         beneficiary: user.email,
@@ -139,8 +172,10 @@ export class ApprovalService {
         justification: input.justification,
         start,
         end,
+        windowFromApproval: true,
+        requiredApprovals: demand.requiredApprovals,
         issuedAt: start,
-        expiresAt: requestExpiry(start, end, this.rules.requestTimeoutMinutes),
+        expiresAt: requestExpiry(start, end, this.rules.requestTimeoutMinutes, true),
       };
       const jwt = await tokens.sign(request);
       const notificationFailures = await notifications.sendRequest(request, jwt, publicUrl, user);
@@ -169,12 +204,11 @@ export class ApprovalService {
     }
   }
 
-  /** The request behind a link, for the requester and the reviewers only; whether it was approved. */
+  /** The request behind a link, for the requester and the reviewers only, and its state read fresh from IAM. */
   async status(user: AuditUser, link: string): Promise<RequestStatus> {
     let request: ApprovalRequest | undefined;
     try {
-      let expired: boolean;
-      ({ request, expired } = await this.read(link));
+      ({ request } = await this.read(link));
       if (!isParticipant(request, user.email)) {
         throw forbidden(
           'NOT_A_PARTICIPANT',
@@ -183,20 +217,9 @@ export class ApprovalService {
       }
       // A request for a project outside RESOURCE_SCOPE (signed under an earlier scope) reads nothing of it.
       await this.deps.catalog.requireOffered(user.email, request.entitlement.projectId);
-      const policy = await this.deps.resourceManager.getProjectPolicy(request.entitlement.projectId);
-      const recorded = findRecordedApproval(policy, request);
-      return { request, approved: recorded !== null, approvedBy: recorded?.approver ?? null, expired };
+      return { request, state: await this.deps.decisions.state(request) };
     } catch (e) {
-      const error = asAppError(e);
-      this.deps.audit.record({
-        ...(request ? contextOf(request) : {}),
-        ...failureOf(error),
-        event: 'approval.failed',
-        step: 'view',
-        user,
-        message: `User ${user.email} could not open ${request ? `the approval request ${request.id}` : 'an approval request'}: ${error.message}`,
-      });
-      throw error;
+      throw this.failed(e, request, user, 'view', `open ${request ? `the approval request ${request.id}` : 'an approval request'}`);
     }
   }
 
@@ -212,89 +235,162 @@ export class ApprovalService {
       if (stale) {
         throw forbidden('REQUEST_NO_LONGER_VALID', `This request no longer meets the rules: ${stale}. Ask ${beneficiary} to send a new request.`);
       }
-      await catalog.requireOffered(user.email, entitlement.projectId);
-      await allOrFirstFailure([
-        checks
-          .requireEligible(beneficiary, entitlement.projectId, [{ id: entitlementId(entitlement) }], 'peer', `The requester ${beneficiary} is`)
-          .then((eligible) => checks.requirePolicy(beneficiary, entitlement.projectId, eligible, { justification: request!.justification, durationMinutes: durationMinutesOf(request!) }, 'approval')),
-        this.requireReviewers(entitlement, beneficiary, [user.email], () =>
-          `You (${user.email}) no longer hold the peer-approval eligible role '${entitlementId(entitlement)}', so you cannot approve this request.`,
-        ),
-      ]);
-      const { recorded, outcome } = await this.grant(request, user.email);
-      const grant = grantResultOf({ id: entitlementId(entitlement), ...entitlement }, request, outcome);
-      if (recorded) {
+      const demand = await this.requireReviewer(request, user.email, 'approve');
+      const { outcome, grant: written } = await this.deps.decisions.apply(request, { kind: 'approve', actor: user.email }, demand.requiredApprovals);
+      const state = outcome.state;
+      const context = { ...contextOf(request), user, requiredApprovals: state.requiredApprovals, approvals: state.approvals.map((a) => a.approver) };
+      if (outcome.type === 'unchanged') {
+        const approvedBy = state.approvals.at(-1)?.approver;
         audit.record({
-          ...contextOf(request),
+          ...context,
           event: 'approval.succeeded',
           severity: 'INFO',
           outcome: 'success',
-          user,
           alreadyApproved: true,
-          message: `User ${user.email} approved '${describeEntitlement(entitlement)}' for ${beneficiary} again; it was already granted${recorded.approver ? ` (approved by ${recorded.approver})` : ''}, nothing changed`,
+          message:
+            state.status === 'approved'
+              ? `User ${user.email} approved '${describeEntitlement(entitlement)}' for ${beneficiary} again; it was already granted${approvedBy ? ` (approved by ${approvedBy})` : ''}, nothing changed`
+              : `User ${user.email} approved '${describeEntitlement(entitlement)}' for ${beneficiary} again; their approval was already recorded (${state.approvals.length} of ${state.requiredApprovals}), nothing changed`,
         });
-        return { request, grant, alreadyApproved: true, approvedBy: recorded.approver, notificationFailures: [] };
+        return { request, state, grant: null, alreadyApproved: true, notificationFailures: [] };
       }
+      if (outcome.type !== 'granted' && outcome.type !== 'approval-recorded') throw closedRequest(outcome.type, state, 'approve');
+      if (outcome.type === 'approval-recorded') {
+        audit.record({
+          ...context,
+          event: 'approval.recorded',
+          severity: 'NOTICE',
+          outcome: 'success',
+          alreadyApproved: false,
+          message: `User ${user.email} approved '${describeEntitlement(entitlement)}' for ${beneficiary}: ${state.approvals.length} of ${state.requiredApprovals} approvals`,
+        });
+        const notificationFailures = await notifications.sendDecision(request, 'approval-recorded', state, user.email, publicUrl, user);
+        return { request, state, grant: null, alreadyApproved: false, notificationFailures };
+      }
+      const grant = grantResultOf({ id: entitlementId(entitlement), ...entitlement }, written!, written!.outcome);
       catalog.invalidate(beneficiary);
       audit.record({
-        ...contextOf(request),
+        ...context,
         event: 'approval.succeeded',
         severity: 'NOTICE',
         outcome: 'success',
-        user,
         alreadyApproved: false,
-        message: `User ${user.email} approved '${describeEntitlement(entitlement)}' for ${beneficiary}`,
+        start: grant.start.toISOString(),
+        end: grant.end.toISOString(),
+        message: `User ${user.email} approved '${describeEntitlement(entitlement)}' for ${beneficiary}${state.requiredApprovals > 1 ? ` (${state.approvals.map((a) => a.approver).join(', ')})` : ''}; granted until ${grant.end.toISOString()}`,
       });
-      const notificationFailures = await notifications.sendApproved(request, user.email, publicUrl, user);
-      return { request, grant, alreadyApproved: false, approvedBy: user.email, notificationFailures };
+      const notificationFailures = await notifications.sendApproved({ ...request, start: grant.start, end: grant.end }, user.email, publicUrl, user);
+      return { request, state, grant, alreadyApproved: false, notificationFailures };
     } catch (e) {
-      const error = asAppError(e);
-      audit.record({
-        ...(request ? contextOf(request) : {}),
-        ...failureOf(error),
-        event: 'approval.failed',
-        step: 'approve',
-        user,
-        message: `User ${user.email} failed to approve ${request ? `'${describeEntitlement(request.entitlement)}' for ${request.beneficiary}` : 'an approval request'}: ${error.message}`,
-      });
-      throw error;
+      throw this.failed(e, request, user, 'approve', `approve ${request ? `'${describeEntitlement(request.entitlement)}' for ${request.beneficiary}` : 'an approval request'}`);
     }
   }
 
+  /** A reviewer denies the request, with a reason the requester is told; it ends for every reviewer. */
+  async deny(user: AuditUser, link: string, reason: string, publicUrl: string): Promise<DecisionOutcome> {
+    let request: ApprovalRequest | undefined;
+    try {
+      request = await this.verified(link);
+      const refusal = checkApprover(request, user.email);
+      if (refusal) {
+        throw forbidden(
+          refusal.reason === 'self-approval' ? 'SELF_DENIAL' : 'NOT_A_REVIEWER',
+          refusal.reason === 'self-approval' ? 'You cannot deny your own request: cancel it instead.' : `${refusal.message.replace('approve it', 'deny it')}.`,
+        );
+      }
+      await this.requireReviewer(request, user.email, 'deny');
+      return await this.decideAndTell(request, user, { kind: 'deny', actor: user.email, reason }, publicUrl);
+    } catch (e) {
+      throw this.failed(e, request, user, 'deny', `deny ${request ? `the request ${request.id}` : 'an approval request'}`);
+    }
+  }
+
+  /** The requester withdraws a pending request; reviewers are told. */
+  async cancel(user: AuditUser, link: string, publicUrl: string): Promise<DecisionOutcome> {
+    let request: ApprovalRequest | undefined;
+    try {
+      request = await this.verified(link);
+      if (request.beneficiary !== user.email.toLowerCase()) {
+        throw forbidden('NOT_THE_REQUESTER', `Only the requester (${request.beneficiary}) can cancel this request; as a reviewer, deny it instead.`);
+      }
+      await this.deps.catalog.requireOffered(user.email, request.entitlement.projectId);
+      return await this.decideAndTell(request, user, { kind: 'cancel', actor: user.email }, publicUrl);
+    } catch (e) {
+      throw this.failed(e, request, user, 'cancel', `cancel ${request ? `the request ${request.id}` : 'an approval request'}`);
+    }
+  }
+
+  private async decideAndTell(request: ApprovalRequest, user: AuditUser, action: DecisionAction & { kind: 'deny' | 'cancel' }, publicUrl: string): Promise<DecisionOutcome> {
+    const { outcome } = await this.deps.decisions.apply(request, action, request.requiredApprovals);
+    const { state } = outcome;
+    const done = action.kind === 'deny' ? 'denied' : 'cancelled';
+    if (outcome.type !== 'unchanged' && outcome.type !== done) throw closedRequest(outcome.type, state, action.kind);
+    const alreadyDecided = outcome.type === 'unchanged';
+    this.deps.audit.record({
+      ...contextOf(request),
+      user,
+      event: action.kind === 'deny' ? 'request.denied' : 'request.cancelled',
+      severity: alreadyDecided ? 'INFO' : 'NOTICE',
+      outcome: 'success',
+      alreadyDecided,
+      approvals: state.approvals.map((a) => a.approver),
+      requiredApprovals: state.requiredApprovals,
+      ...(action.kind === 'deny' ? { reason: action.reason } : {}),
+      message:
+        `User ${user.email} ${done} the request ${request.id} of ${request.beneficiary} for '${describeEntitlement(request.entitlement)}'` +
+        (action.kind === 'deny' ? `: ${action.reason}` : '') +
+        (alreadyDecided ? ' again; nothing changed' : ''),
+    });
+    const notificationFailures = alreadyDecided ? [] : await this.deps.notifications.sendDecision(request, done, state, user.email, publicUrl, user, action.kind === 'deny' ? action.reason : undefined);
+    return { request, state, alreadyDecided, notificationFailures };
+  }
+
   /**
-   * Writes the activation binding of an approved request, unless the policy already holds it (a repeated
-   * approval): checked inside the read-modify-write, so two approvals racing still add one binding.
-   * Returns the approval found (null when this call granted the request), and what the grant did.
+   * Fresh: the user may still decide the request — a designated approver of the rule in force, or a holder of
+   * the same peer-approval eligible role — and the requester is still eligible. Returns what the rule demands.
    */
-  private async grant(request: ApprovalRequest, approver: string): Promise<{ recorded: RecordedApproval | null; outcome: GrantOutcome }> {
-    const { entitlement } = request;
-    const description = activationDescription({ type: 'peer', approver, justification: request.justification });
-    const grant: ActivationGrant = {
-      user: request.beneficiary,
-      role: entitlement.role,
-      resourceCondition: entitlement.resourceCondition,
-      start: request.start,
-      end: request.end,
-      description,
-    };
-    // What the written edit found and did. The writer may run the edit again to see whether a write that
-    // timed out landed: that run finds this very grant, which must not make it a repeated approval.
-    let result: { recorded: RecordedApproval | null; outcome: GrantOutcome } | undefined;
-    await this.deps.writer.apply(
-      entitlement.projectId,
-      (policy) => {
-        const recorded = findRecordedApproval(policy, request);
-        if (recorded) {
-          result ??= { recorded, outcome: { type: 'kept', current: request } };
-          return policy;
-        }
-        const added = addActivations(policy, [grant]);
-        if (added.policy !== policy || result === undefined) result = { recorded: null, outcome: added.outcomes[0] };
-        return added.policy;
-      },
-      description,
-    );
-    return result!;
+  private async requireReviewer(request: ApprovalRequest, reviewer: string, verb: 'approve' | 'deny'): Promise<ApprovalDemand> {
+    const { beneficiary, entitlement } = request;
+    const id = entitlementId(entitlement);
+    await this.deps.catalog.requireOffered(reviewer, entitlement.projectId);
+    const demand = await this.demandOf(entitlement.projectId, id);
+    const asked = { justification: request.justification, durationMinutes: durationMinutesOf(request) };
+    await allOrFirstFailure([
+      this.deps.checks
+        .requireEligible(beneficiary, entitlement.projectId, [{ id }], 'peer', `The requester ${beneficiary} is`)
+        // The rule is re-checked when a request is approved; a denial needs no more than a reviewer.
+        .then((eligible) => (verb === 'approve' ? this.deps.checks.requirePolicy(beneficiary, entitlement.projectId, eligible, asked, 'approval') : undefined)),
+      this.requireReviewers(demand, entitlement, beneficiary, [reviewer.toLowerCase()], () =>
+        demand.kind === 'approvers'
+          ? `You (${reviewer}) are no longer a designated approver of '${id}', so you cannot ${verb} this request.`
+          : `You (${reviewer}) no longer hold the peer-approval eligible role '${id}', so you cannot ${verb} this request.`,
+      ),
+    ]);
+    return demand;
+  }
+
+  private demandOf(projectId: string, roleId: string): Promise<ApprovalDemand> {
+    return this.deps.approvalDemand ? this.deps.approvalDemand(projectId, roleId) : Promise.resolve(ONE_PEER);
+  }
+
+  private async designatedUsers(demand: ApprovalDemand): Promise<string[]> {
+    const direct = demand.principals.filter((p) => p.toLowerCase().startsWith('user:')).map((p) => p.slice('user:'.length).toLowerCase());
+    if (!this.deps.usersOf) return direct;
+    return [...new Set((await this.deps.usersOf(demand.principals)).map((u) => u.toLowerCase()))];
+  }
+
+  /** Audits a failed step (never the token) and returns the error to throw. */
+  private failed(e: unknown, request: ApprovalRequest | undefined, user: AuditUser, step: 'view' | 'approve' | 'deny' | 'cancel', what: string): Error {
+    const error = asAppError(e);
+    this.deps.audit.record({
+      ...(request ? contextOf(request) : {}),
+      ...failureOf(error),
+      event: 'approval.failed',
+      step,
+      user,
+      message: `User ${user.email} ${step === 'view' ? 'could not' : 'failed to'} ${what}: ${error.message}`,
+    });
+    return error;
   }
 
   private async verified(link: string): Promise<ApprovalRequest> {
@@ -310,9 +406,12 @@ export class ApprovalService {
     return this.deps.tokens;
   }
 
-  /** Fresh: every one of `reviewers` holds the same peer-approval eligible binding as the requester. */
-  private async requireReviewers(entitlement: Entitlement, beneficiary: string, reviewers: readonly string[], refusal: (outsiders: string[]) => string): Promise<void> {
-    const holders = new Set(await this.deps.catalog.reviewersFor(entitlement, beneficiary));
+  /**
+   * Fresh: every one of `reviewers` is a designated approver (kind approvers; they need not be eligible), or
+   * holds the same peer-approval eligible binding as the requester.
+   */
+  private async requireReviewers(demand: ApprovalDemand, entitlement: Entitlement, beneficiary: string, reviewers: readonly string[], refusal: (outsiders: string[]) => string): Promise<void> {
+    const holders = new Set(demand.kind === 'approvers' ? await this.designatedUsers(demand) : await this.deps.catalog.reviewersFor(entitlement, beneficiary));
     const outsiders = reviewers.filter((r) => !holders.has(r));
     if (outsiders.length > 0) throw notEligible(refusal(outsiders));
   }
@@ -337,6 +436,25 @@ function failureOf(error: Error): Pick<AuditEvent, 'severity' | 'outcome' | 'err
     outcome: denied ? 'denied' : 'failure',
     error: { code: error instanceof AppError ? error.code : 'INTERNAL', message: error.message },
   };
+}
+
+/** Why a request no longer takes a decision, as the caller's error. */
+function closedRequest(type: 'refused' | 'full' | 'denied' | 'cancelled' | 'approval-recorded' | 'granted', state: RequestState, verb: string): AppError {
+  if (type === 'full') {
+    return new AppError(409, 'TOO_MANY_OPEN_DECISIONS', `The project's IAM policy holds as many request decisions as Google's limits allow; try again later.`);
+  }
+  switch (state.status) {
+    case 'expired':
+      return new AppError(410, 'REQUEST_EXPIRED', `This approval request expired and can no longer be ${verb === 'cancel' ? 'cancelled' : 'decided'}: ask the requester to send a new one.`);
+    case 'denied':
+      return new AppError(409, 'REQUEST_DENIED', `This request was denied by ${state.deniedBy}${state.reason ? ` (${state.reason})` : ''}; it can no longer be ${verb === 'approve' ? 'approved' : verb === 'deny' ? 'denied' : 'cancelled'}.`);
+    case 'cancelled':
+      return new AppError(409, 'REQUEST_CANCELLED', `The requester cancelled this request; it can no longer be ${verb === 'approve' ? 'approved' : 'denied'}.`);
+    case 'approved':
+      return new AppError(409, 'REQUEST_APPROVED', `This request was already approved and granted; it can no longer be ${verb === 'deny' ? 'denied' : 'cancelled'}. The requester can end the grant from My access.`);
+    default:
+      return new AppError(409, 'CONFLICT', 'This request changed while it was being decided; open it again.');
+  }
 }
 
 function windowOf(request: ApprovalRequest) {

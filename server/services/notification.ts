@@ -6,12 +6,14 @@ import { approvalLink } from '../domain/approval-link';
 import {
   activationApprovedEvent,
   requestActivationEvent,
+  requestDecisionEvent,
   selfApprovedEvent,
   type NotificationEvent,
   type SelfActivation,
 } from '../domain/notification-event';
 import type { Mailer, OutgoingMail } from '../mail/mailer';
-import { approvedMail, requestMail, revokedMail, type RevokedMailInput } from '../mail/messages';
+import { approvedMail, decisionMail, requestMail, revokedMail, type RevokedMailInput } from '../mail/messages';
+import type { RequestState } from '../domain/request-decision';
 import type { PubSub } from '../google/pubsub';
 import { AppError } from '../errors';
 import type { AuditLog, AuditUser } from './audit';
@@ -78,6 +80,33 @@ export class NotificationService {
           })
         : null,
       this.channels.pubsub ? this.publish(context, activationApprovedEvent(request, approver, publicUrl)) : null,
+    ]);
+    return failures.filter((f): f is string => f !== null);
+  }
+
+  /** An approval towards the required count, a denial or a cancellation, by email and Pub/Sub; returns what failed. */
+  async sendDecision(
+    request: ApprovalRequest,
+    decision: 'approval-recorded' | 'denied' | 'cancelled',
+    state: RequestState,
+    actor: string,
+    publicUrl: string,
+    user: AuditUser,
+    reason?: string,
+  ): Promise<string[]> {
+    const context = { user, project: request.entitlement.projectId, activationId: request.id };
+    const type = decision === 'approval-recorded' ? 'ApprovalRecorded' : decision === 'denied' ? 'RequestDenied' : 'RequestCancelled';
+    const approvals = state.approvals.length;
+    const { mailer, pubsub } = this.channels;
+    const failures = await Promise.all([
+      mailer
+        ? this.mail(context, type, `The ${decision === 'approval-recorded' ? 'approval' : decision === 'denied' ? 'denial' : 'cancellation'} email`, {
+            ...decisionMail({ request, decision, actor: actor.toLowerCase(), approvals, reason, publicUrl, timeZone: this.timeZone }),
+            messageId: mailer.messageIdFor(`${request.id}/${decision}/${approvals}`),
+            inReplyTo: mailer.messageIdFor(request.id),
+          })
+        : null,
+      pubsub ? this.publish(context, requestDecisionEvent(request, type, { actor: actor.toLowerCase(), approvals, reason }, publicUrl)) : null,
     ]);
     return failures.filter((f): f is string => f !== null);
   }

@@ -42,7 +42,7 @@ test('the second reviewer learns that their approval changed nothing; the reques
     await signIn(alice, session.stack.url, 'alice@example.com', `/approve/${token}`);
     await alice.getByText('Approved by bob@example.com').waitFor();
     const lead = await alice.locator('.lead').textContent();
-    expect(lead).toBe('You asked for this access, and a reviewer approved it.');
+    expect(lead).toBe('You asked for this access, and it was approved.');
     expect(await alice.getByText('must approve it').count()).toBe(0);
   });
 });

@@ -137,7 +137,9 @@ describe('peer approval (demo world, default settings)', () => {
       });
       expect(request.id).toMatch(/^mpa-[A-Za-z0-9+/]{16}$/);
       expect(new Date(request.end).getTime() - new Date(request.start).getTime()).toBe(30 * 60_000);
-      expect(new Date(request.expiresAt).getTime() - new Date(request.start).getTime()).toBe(30 * 60_000);
+      // The window starts at the approval, so the request stays approvable for ACTIVATION_REQUEST_TIMEOUT (60 min), past its nominal end.
+      expect(new Date(request.expiresAt).getTime() - new Date(request.start).getTime()).toBe(60 * 60_000);
+      expect(request).toMatchObject({ windowFromApproval: true, requiredApprovals: 1 });
       expect(created.body.notificationFailures).toEqual([]);
       // Nothing is granted by asking.
       expect(await policyOf(stack.emulator, 'prod-app')).toEqual(before);
@@ -174,6 +176,8 @@ describe('peer approval (demo world, default settings)', () => {
         aud: SERVICE_ACCOUNT,
         iat: new Date(request.start).getTime() / 1000,
         exp: new Date(request.expiresAt).getTime() / 1000,
+        // The one claim 1.x does not know: the grant starts at the approval.
+        windowFromApproval: true,
       });
 
       // Pub/Sub: the request, in the reference's format.
@@ -205,9 +209,14 @@ describe('peer approval (demo world, default settings)', () => {
       const approved = await stack.as('bob@example.com').post(`/api/v1/approval-requests/${token}/approve`);
       expect(approved.status).toBe(200);
       expect(approved.body).toMatchObject({ status: 'approved', alreadyApproved: false, approvedBy: 'bob@example.com', notificationFailures: [] });
-      expect(approved.body.grant).toEqual({ id: ROLE, role: 'roles/compute.admin', resourceCondition: null, start: request.start, end: request.end, outcome: 'granted', previousEnd: null });
+      // The grant starts at the approval and lasts the requested 30 minutes.
+      const { grant } = approved.body;
+      expect(grant).toMatchObject({ id: ROLE, role: 'roles/compute.admin', resourceCondition: null, outcome: 'granted', previousEnd: null });
+      expect(Date.parse(grant.start)).toBeGreaterThanOrEqual(Date.parse(request.start));
+      expect(Date.parse(grant.end) - Date.parse(grant.start)).toBe(30 * 60_000);
+      expect(approved.body).toMatchObject({ approvals: [{ approver: 'bob@example.com', at: grant.start }], requiredApprovals: 1, deniedBy: null, reason: null });
 
-      // The binding: jit-access 1.x's format, the token's window, the approver in the description.
+      // The binding: jit-access 1.x's format, the approval's window, the approver in the description.
       const added = activationsOf((await policyOf(stack.emulator, 'prod-app')).bindings, 'alice@example.com');
       expect(added).toEqual([
         {
@@ -216,7 +225,7 @@ describe('peer approval (demo world, default settings)', () => {
           condition: {
             title: 'JIT access activation',
             description: 'Approved by bob@example.com, justification: INC-77 disk full',
-            expression: `(request.time >= timestamp("${request.start.replace('.000Z', 'Z')}") && request.time < timestamp("${request.end.replace('.000Z', 'Z')}"))`,
+            expression: `(request.time >= timestamp("${grant.start.replace('.000Z', 'Z')}") && request.time < timestamp("${grant.end.replace('.000Z', 'Z')}"))`,
           },
         },
       ]);
@@ -245,7 +254,7 @@ describe('peer approval (demo world, default settings)', () => {
 
       // Alice now sees the role as active, and the request as approved.
       const roles = (await stack.as('alice@example.com').get('/api/v1/projects/prod-app/roles')).body.roles;
-      expect(roles.find((r: any) => r.id === ROLE)).toMatchObject({ status: 'active', activeUntil: request.end });
+      expect(roles.find((r: any) => r.id === ROLE)).toMatchObject({ status: 'active', activeUntil: grant.end });
       const after = await stack.as('alice@example.com').get(`/api/v1/approval-requests/${token}`);
       expect(after.body).toMatchObject({ status: 'approved', approvedBy: 'bob@example.com', viewer: { isBeneficiary: true, isReviewer: false, canApprove: false } });
     });
@@ -572,7 +581,8 @@ describe('peer approval with PUBLIC_URL, SMTP_SECRET, SMTP_ADDRESS_MAPPING, a ti
     expect(mail.cc).toBe('alice@mail.example.com');
     expect(mail.text).toContain(`https://jit.example.com/approve/${token}`);
     // Sydney is UTC+10 or +11; the reference's RFC 1123 form.
-    expect(mail.text).toMatch(/Start time: (Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} \+1[01]00/);
+    expect(mail.text).toContain('Duration: 30 minutes, from the moment the request is approved');
+    expect(mail.text).toMatch(/expires on (Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} \+1[01]00/);
     expect((await stack.as('carol@example.com').post(`/api/v1/approval-requests/${token}/approve`)).status).toBe(200);
     expect(stack.emulator.state.mail.at(-1)!.envelope.to.sort()).toEqual(['alice@mail.example.com', 'bob@mail.example.com', 'carol@mail.example.com']);
     expect(stack.emulator.state.calls.get('secretmanager.projects.secrets.versions.access')).toBe(1);

@@ -9,6 +9,7 @@ import type {
   ApprovalRequestStatusResponse,
   ApprovalRequestView,
   ApprovalResponse,
+  RequestDecisionResponse,
   EndGrantBody,
   EndGrantResponse,
   ExtendGrantBody,
@@ -20,7 +21,7 @@ import type {
   RolesResponse,
 } from '../../server/api/schemas';
 
-export type { ActivationResponse, ActiveGrant, ApprovalRequestCreatedResponse, ApprovalRequestStatusResponse, ApprovalRequestView, ApprovalResponse };
+export type { ActivationResponse, ActiveGrant, ApprovalRequestCreatedResponse, ApprovalRequestStatusResponse, ApprovalRequestView, ApprovalResponse, RequestDecisionResponse };
 
 /** A failed call, with the server's own explanation when there is one. */
 export class ApiError extends Error {
@@ -86,6 +87,8 @@ export const api = {
   requestApproval: (projectId: string, body: ApprovalRequestBody) => call<ApprovalRequestCreatedResponse>('POST', `${project(projectId)}/approval-requests`, body),
   approvalRequest: (token: string) => call<ApprovalRequestStatusResponse>('GET', approvalRequest(token)),
   approve: (token: string) => call<ApprovalResponse>('POST', `${approvalRequest(token)}/approve`, {}),
+  deny: (token: string, reason: string) => call<RequestDecisionResponse>('POST', `${approvalRequest(token)}/deny`, { reason }),
+  cancel: (token: string) => call<RequestDecisionResponse>('POST', `${approvalRequest(token)}/cancel`, {}),
   myGrants: () => call<MyGrantsResponse>('GET', '/me/grants'),
   endGrant: (id: string, body: EndGrantBody) => call<EndGrantResponse>('DELETE', grant(id), body),
   extendGrant: (id: string, body: ExtendGrantBody) => call<ExtendGrantResponse>('POST', `${grant(id)}/extend`, body),

@@ -6,6 +6,7 @@ import {
   distinctReviewers,
   durationMinutesOf,
   findRecordedApproval,
+  grantWindowOf,
   isParticipant,
   requestExpiry,
   type ApprovalRequest,
@@ -25,6 +26,8 @@ const request: ApprovalRequest = {
   justification: 'INC-1',
   start: new Date('2040-01-01T10:00:00Z'),
   end: new Date('2040-01-01T10:30:00Z'),
+  windowFromApproval: false,
+  requiredApprovals: 1,
   issuedAt: new Date('2040-01-01T10:00:00Z'),
   expiresAt: new Date('2040-01-01T10:30:00Z'),
 };
@@ -50,6 +53,20 @@ describe('approval request claims (jit-access 1.8.1 layout)', () => {
     expect(approvalRequestOf(approvalClaims(request, SA))).toEqual(request);
   });
 
+  test('a request of this service adds the window-from-approval and required-approvals claims, and reads back', () => {
+    const ours = { ...request, windowFromApproval: true, requiredApprovals: 2 };
+    expect(approvalClaims(ours, SA)).toMatchObject({ windowFromApproval: true, requiredApprovals: 2 });
+    expect(approvalRequestOf(approvalClaims(ours, SA))).toEqual(ours);
+    // 1.x's layout stays byte for byte for 1.x-style requests.
+    expect(Object.keys(approvalClaims(request, SA))).not.toContain('windowFromApproval');
+  });
+
+  test("the grant window: the token's for 1.x requests, from the approval for ours", () => {
+    const approvedAt = new Date('2040-01-01T10:20:00Z');
+    expect(grantWindowOf(request, approvedAt)).toEqual({ start: request.start, end: request.end });
+    expect(grantWindowOf({ ...request, windowFromApproval: true }, approvedAt)).toEqual({ start: approvedAt, end: new Date('2040-01-01T10:50:00Z') });
+  });
+
   test('lower-case and de-duplicate emails read from a token', () => {
     const claims = { ...approvalClaims(request, SA), beneficiary: 'Alice@Example.com', reviewers: ['Bob@example.com', 'bob@example.com'] };
     expect(approvalRequestOf(claims)).toMatchObject({ beneficiary: 'alice@example.com', reviewers: ['bob@example.com'] });
@@ -63,6 +80,7 @@ describe('approval request claims (jit-access 1.8.1 layout)', () => {
     ['a missing justification', { justification: undefined }, 'claim "justification"'],
     ['a window that ends before it starts', { end: 2209024700 }, 'ends before it starts'],
     ['a malformed entitlement', { entitlement: 'prod-app' }, 'not an entitlement id'],
+    ['no approvals required', { requiredApprovals: 0 }, 'claim "requiredApprovals"'],
   ])('refuse %s', (_name, overrides, message) => {
     const claims = { ...approvalClaims(request, SA), ...overrides };
     expect(() => approvalRequestOf(claims)).toThrow(InvalidInputError);
@@ -75,6 +93,8 @@ describe('request rules', () => {
     const start = new Date('2040-01-01T10:00:00Z');
     expect(requestExpiry(start, new Date('2040-01-01T12:00:00Z'), 60)).toEqual(new Date('2040-01-01T11:00:00Z'));
     expect(requestExpiry(start, new Date('2040-01-01T10:10:00Z'), 60)).toEqual(new Date('2040-01-01T10:10:00Z'));
+    // A window that starts at the approval has no end to bound it.
+    expect(requestExpiry(start, new Date('2040-01-01T10:10:00Z'), 60, true)).toEqual(new Date('2040-01-01T11:00:00Z'));
   });
 
   test('reviewers: distinct, not the requester, within the limits', () => {

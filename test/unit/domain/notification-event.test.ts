@@ -1,4 +1,4 @@
-import { activationApprovedEvent, requestActivationEvent, selfApprovedEvent } from '../../../server/domain/notification-event';
+import { activationApprovedEvent, requestActivationEvent, requestDecisionEvent, selfApprovedEvent } from '../../../server/domain/notification-event';
 import type { ApprovalRequest } from '../../../server/domain/approval-request';
 
 const request: ApprovalRequest = {
@@ -9,9 +9,29 @@ const request: ApprovalRequest = {
   justification: 'INC-1',
   start: new Date('2023-11-28T22:13:44Z'),
   end: new Date('2023-11-28T22:43:44Z'),
+  windowFromApproval: false,
+  requiredApprovals: 1,
   issuedAt: new Date('2023-11-28T22:13:44Z'),
   expiresAt: new Date('2023-11-28T22:43:44.500Z'),
 };
+
+describe('Pub/Sub events of the request lifecycle (this service\'s own types)', () => {
+  test('RequestDenied carries who denied, why, and the approvals so far', () => {
+    expect(requestDecisionEvent({ ...request, requiredApprovals: 2 }, 'RequestDenied', { actor: 'bob@example.com', approvals: 1, reason: 'freeze' }, 'https://jit.example.com')).toEqual({
+      type: 'RequestDenied',
+      attributes: expect.objectContaining({
+        actor: 'bob@example.com',
+        beneficiary: 'alice@example.com',
+        request_id: 'mpa-AAAAAAAAAAAAAAAA',
+        approvals: '1',
+        required_approvals: '2',
+        reason: 'freeze',
+        base_url: 'https://jit.example.com/',
+      }),
+    });
+    expect(requestDecisionEvent(request, 'RequestCancelled', { actor: 'alice@example.com', approvals: 0 }, 'https://jit.example.com').attributes).not.toHaveProperty('reason');
+  });
+});
 
 describe('Pub/Sub events (jit-access 1.x format, reference §8.6)', () => {
   test('RequestActivation', () => {

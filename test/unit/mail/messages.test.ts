@@ -1,6 +1,6 @@
 import { escapeHtml, html, httpUrl } from '../../../server/mail/html';
 import { formatMailTime } from '../../../server/mail/mail-time';
-import { approvedMail, requestMail } from '../../../server/mail/messages';
+import { approvedMail, decisionMail, requestMail } from '../../../server/mail/messages';
 import type { ApprovalRequest } from '../../../server/domain/approval-request';
 
 const ATTACK = `<img src=x onerror=alert(1)><script>alert("x")</script>'&`;
@@ -13,6 +13,8 @@ const request: ApprovalRequest = {
   justification: ATTACK,
   start: new Date('1970-01-02T00:00:00Z'),
   end: new Date('1970-01-02T00:30:00Z'),
+  windowFromApproval: false,
+  requiredApprovals: 1,
   issuedAt: new Date('1970-01-02T00:00:00Z'),
   expiresAt: new Date('1970-01-02T00:30:00Z'),
 };
@@ -61,6 +63,24 @@ describe('peer-approval emails', () => {
     expect(mail.html).toContain('Fri, 2 Jan 1970 00:30:00 GMT');
     expect(mail.text).toContain(`Justification: ${ATTACK}`);
     expect(mail.text).toContain(`Review the request: ${link}`);
+  });
+
+  test('a window from approval is said as a duration', () => {
+    const mail = requestMail({ request: { ...request, windowFromApproval: true, requiredApprovals: 2 }, link, publicUrl: 'https://jit.example.com', timeZone: 'UTC' });
+    expect(mail.text).toContain('Duration: 30 minutes, from the moment the request is approved');
+    expect(mail.text).toContain('Approvals needed: 2 from different reviewers');
+    expect(mail.text).not.toContain('Start time');
+  });
+
+  test('a denial goes to the requester with its escaped reason; a cancellation to the reviewers', () => {
+    const denied = decisionMail({ request, decision: 'denied', actor: 'bob@example.com', approvals: 0, reason: '<b>freeze</b>', publicUrl: 'https://jit.example.com', timeZone: 'UTC' });
+    expect(denied).toMatchObject({ to: ['alice@example.com'], cc: [] });
+    expect(denied.html).toContain('&lt;b&gt;freeze&lt;/b&gt;');
+    expect(denied.text).toContain('Reason: <b>freeze</b>');
+    const cancelled = decisionMail({ request, decision: 'cancelled', actor: 'alice@example.com', approvals: 0, publicUrl: 'https://jit.example.com', timeZone: 'UTC' });
+    expect(cancelled).toMatchObject({ to: ['bob@example.com'], cc: [] });
+    const recorded = decisionMail({ request: { ...request, requiredApprovals: 3 }, decision: 'approval-recorded', actor: 'bob@example.com', approvals: 1, publicUrl: 'https://jit.example.com', timeZone: 'UTC' });
+    expect(recorded.text).toContain('1 of 3 approvals. It is granted once 2 more reviewers approve.');
   });
 
   test('the approval goes to the requester, the reviewers in copy', () => {

@@ -22,8 +22,16 @@ export function ApprovalRequestDetails({ request, showExpiry }: { request: Appro
       <dd>{request.justification}</dd>
       <dt>Access</dt>
       <dd>
-        {formatDuration(request.durationMinutes)}, from {formatTime(request.start)} to {formatTime(request.end)}
+        {request.windowFromApproval
+          ? `${formatDuration(request.durationMinutes)}, starting when the request is approved`
+          : `${formatDuration(request.durationMinutes)}, from ${formatTime(request.start)} to ${formatTime(request.end)}`}
       </dd>
+      {request.requiredApprovals > 1 && (
+        <>
+          <dt>Approvals needed</dt>
+          <dd>{request.requiredApprovals} from different reviewers</dd>
+        </>
+      )}
       <dt>Reviewers</dt>
       <dd>{request.reviewers.join(', ')}</dd>
       {showExpiry && (

@@ -1,6 +1,6 @@
-// The page an approval email links to: the request in full, and Approve for a reviewer who may. The
-// requester can open it too, to follow their request.
-import { useState } from 'react';
+// The page an approval email links to: the request in full, its approvals so far, and Approve or Deny (with a
+// reason) for a reviewer who may. The requester opens it too, to follow their request or cancel it.
+import { useId, useState, type FormEvent } from 'react';
 import { api, type ApprovalRequestStatusResponse, type ApprovalResponse } from '../api';
 import { ApprovalRequestDetails } from '../components/ApprovalRequestDetails';
 import { ErrorNotice, Loading, Notice, NotificationFailures } from '../components/Notice';
@@ -30,34 +30,67 @@ export function ApprovePage({ token }: { token: string }) {
       </>
     );
   }
-  if (approval) return <Approved approval={approval} />;
-  return <Review status={status.data} token={token} onApproved={setApproval} />;
+  // An approval that granted, or found the request granted before, has its own page; anything else shows the request as it now stands.
+  if (approval && approval.status === 'approved') return <Approved approval={approval} />;
+  return (
+    <Review
+      status={status.data}
+      token={token}
+      recorded={approval}
+      onApproved={(result) => {
+        setApproval(result);
+        if (result.status !== 'approved') status.reload();
+      }}
+      onDecided={status.reload}
+    />
+  );
 }
 
 interface ReviewProps {
   status: ApprovalRequestStatusResponse;
   token: string;
+  /** This reviewer's approval, recorded while more are needed. */
+  recorded: ApprovalResponse | null;
   onApproved: (approval: ApprovalResponse) => void;
+  onDecided: () => void;
 }
 
-function Review({ status, token, onApproved }: ReviewProps) {
+type State = ApprovalRequestStatusResponse['status'];
+
+function Review({ status, token, recorded, onApproved, onDecided }: ReviewProps) {
   const now = useNow();
+  const reasonId = useId();
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
+  const [denying, setDenying] = useState(false);
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<{ title: string; error: Error } | null>(null);
   const { request, viewer } = status;
   // The server says so once the token expired; the page also notices while it stays open.
   const expired = status.status === 'expired' || (status.status === 'pending' && Date.parse(request.expiresAt) <= now);
-  const state = expired ? 'expired' : status.status;
+  const state: State = expired ? 'expired' : status.status;
+  const progress = `${status.approvals.length} of ${status.requiredApprovals} approvals`;
 
-  async function approve() {
+  async function act(title: string, action: () => Promise<void>) {
     setBusy(true);
     setError(null);
     try {
-      onApproved(await api.approve(token));
+      await action();
     } catch (e) {
-      setError(e as Error);
-      setBusy(false);
+      setError({ title, error: e as Error });
     }
+    setBusy(false);
+  }
+  const approve = () => act('The request was not approved', async () => onApproved(await api.approve(token)));
+  const cancel = () => act('The request was not cancelled', async () => {
+    await api.cancel(token);
+    onDecided();
+  });
+  function deny(event: FormEvent) {
+    event.preventDefault();
+    void act('The request was not denied', async () => {
+      await api.deny(token, reason.trim());
+      onDecided();
+    });
   }
 
   return (
@@ -84,34 +117,87 @@ function Review({ status, token, onApproved }: ReviewProps) {
           )}
         </Notice>
       )}
-      {state === 'pending' && viewer.isBeneficiary && (
-        <Notice kind="info" title="Waiting for approval">
-          <p>You cannot approve your own request. Once a reviewer approves it, you get the role and an email.</p>
+      {state === 'denied' && (
+        <Notice kind="warning" title={`Denied by ${status.deniedBy}`}>
+          <p>Reason: {status.reason}</p>
+          <p>{viewer.isBeneficiary ? 'Nothing was granted. If you still need the access, talk to the reviewer or make a new request.' : 'Nothing was granted, and no reviewer can approve it any more.'}</p>
         </Notice>
       )}
+      {state === 'cancelled' && (
+        <Notice kind="info" title="Cancelled">
+          <p>{viewer.isBeneficiary ? 'You withdrew this request.' : `${request.beneficiary} withdrew this request.`} Nothing was granted, and there is nothing left to review.</p>
+        </Notice>
+      )}
+      {state === 'pending' && recorded && (
+        <Notice kind="success" title="Your approval was recorded">
+          <p>
+            {progress}: the access is granted once {status.requiredApprovals - status.approvals.length} more reviewer
+            {status.requiredApprovals - status.approvals.length === 1 ? '' : 's'} approve.
+          </p>
+        </Notice>
+      )}
+      {state === 'pending' && viewer.isBeneficiary && (
+        <Notice kind="info" title={status.requiredApprovals > 1 ? `Waiting for approval: ${progress}` : 'Waiting for approval'}>
+          <p>You cannot approve your own request. Once {status.requiredApprovals > 1 ? 'enough reviewers approve' : 'a reviewer approves'} it, you get the role for {request.durationMinutes} minutes from that moment, and an email.</p>
+        </Notice>
+      )}
+      {state === 'pending' && !viewer.isBeneficiary && !recorded && status.requiredApprovals > 1 && <p className="approval-progress">{progress} so far{status.approvals.length > 0 ? ` (${status.approvals.map((a) => a.approver).join(', ')})` : ''}.</p>}
       <ApprovalRequestDetails request={request} showExpiry={state === 'pending'} />
-      {error && <ErrorNotice context="approval" title="The request was not approved" error={error} />}
-      {state === 'pending' && viewer.canApprove && (
+      {error && <ErrorNotice context="approval" title={error.title} error={error.error} />}
+      {state === 'pending' && (viewer.canApprove || viewer.canDeny || viewer.canCancel) && !denying && (
         <div className="actions">
-          <button type="button" className="button button-primary" onClick={approve} disabled={busy}>
-            {busy ? 'Approving…' : `Approve access for ${request.beneficiary}`}
-          </button>
+          {viewer.canApprove && (
+            <button type="button" className="button button-primary" onClick={approve} disabled={busy}>
+              {busy ? 'Approving…' : `Approve access for ${request.beneficiary}`}
+            </button>
+          )}
+          {viewer.canDeny && (
+            <button type="button" className="button" onClick={() => setDenying(true)} disabled={busy}>
+              Deny…
+            </button>
+          )}
+          {viewer.canCancel && (
+            <button type="button" className="button button-danger" onClick={cancel} disabled={busy}>
+              {busy ? 'Cancelling…' : 'Cancel this request'}
+            </button>
+          )}
         </div>
+      )}
+      {state === 'pending' && viewer.canDeny && denying && (
+        <form onSubmit={deny} className="deny-form">
+          <div className="field">
+            <label htmlFor={reasonId}>Why do you deny it?</label>
+            <input id={reasonId} type="text" value={reason} required maxLength={500} autoComplete="off" disabled={busy} onChange={(event) => setReason(event.target.value)} />
+            <p className="field-help">{request.beneficiary} is told this reason, for example “Not during the release freeze”.</p>
+          </div>
+          <div className="actions">
+            <button type="submit" className="button button-danger" disabled={busy || reason.trim() === ''}>
+              {busy ? 'Denying…' : 'Deny the request'}
+            </button>
+            <button type="button" className="button" onClick={() => setDenying(false)} disabled={busy}>
+              Back
+            </button>
+          </div>
+        </form>
       )}
     </section>
   );
 }
 
 /** The page's opening line, true for where the request stands now. */
-function leadText(state: 'pending' | 'approved' | 'expired', isBeneficiary: boolean, beneficiary: string): string {
+function leadText(state: State, isBeneficiary: boolean, beneficiary: string): string {
   if (isBeneficiary) {
-    if (state === 'approved') return 'You asked for this access, and a reviewer approved it.';
-    if (state === 'expired') return 'You asked for this access, and no reviewer approved it in time.';
-    return 'You asked for this access. One of the reviewers you chose must approve it.';
+    if (state === 'approved') return 'You asked for this access, and it was approved.';
+    if (state === 'expired') return 'You asked for this access, and it was not approved in time.';
+    if (state === 'denied') return 'You asked for this access, and a reviewer denied it.';
+    if (state === 'cancelled') return 'You asked for this access, and then cancelled the request.';
+    return 'You asked for this access. The reviewers you chose must approve it.';
   }
   if (state === 'approved') return `${beneficiary} asked for this access and named you as a reviewer. It has been approved.`;
   if (state === 'expired') return `${beneficiary} asked for this access and named you as a reviewer. Nobody approved it in time.`;
-  return `${beneficiary} asks for access and named you as a reviewer. Approve only if you know why they need it.`;
+  if (state === 'denied') return `${beneficiary} asked for this access and named you as a reviewer. It was denied.`;
+  if (state === 'cancelled') return `${beneficiary} asked for this access and named you as a reviewer, then cancelled the request.`;
+  return `${beneficiary} asks for access and named you as a reviewer. Approve only if you know why they need it; otherwise deny it with a reason.`;
 }
 
 /** "alice@example.com has the role until 3:05 PM UTC.", or that it has ended. */
@@ -129,7 +215,7 @@ function Approved({ approval }: { approval: ApprovalResponse }) {
       <section>
         <PageHeading title="Already approved" focusOnMount />
         <Notice kind="info" title={`${approval.approvedBy ?? 'Another reviewer'} had approved this request already`}>
-          <p>Your approval changed nothing and nobody was notified again. {grantedText(request.beneficiary, grant.end, now)}</p>
+          <p>Your approval changed nothing and nobody was notified again.{grant ? ` ${grantedText(request.beneficiary, grant.end, now)}` : ''}</p>
         </Notice>
         <ApprovalRequestDetails request={request} showExpiry={false} />
         <p>
@@ -138,6 +224,7 @@ function Approved({ approval }: { approval: ApprovalResponse }) {
       </section>
     );
   }
+  if (!grant) return null;
   return (
     <section>
       <PageHeading title="Access approved" focusOnMount />

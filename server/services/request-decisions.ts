@@ -1,0 +1,89 @@
+// The decisions on a request, recorded in and read from the project's IAM policy (see domain/request-decision):
+// each one is a read-modify-write through the shared PolicyWriter, and the last required approval writes the
+// grant in the very same write, so that two instances deciding at once meet at the etag.
+import { activationDescription, type ActivationGrant } from '../domain/activation-binding';
+import { findRecordedApproval, grantWindowOf, type ApprovalRequest } from '../domain/approval-request';
+import { addActivations, type GrantOutcome } from '../domain/policy-edit';
+import { decide, decisionsIn, requestStateOf, type DecisionAction, type DecisionOutcome, type RequestState } from '../domain/request-decision';
+import type { ResourceManager } from '../google/resource-manager';
+import type { PolicyWriter } from './policy-writer';
+
+/** What a decision did; with `grant`, the grant it wrote (or kept, when a longer one was in force). */
+export interface DecisionResult {
+  outcome: DecisionOutcome;
+  grant?: { start: Date; end: Date; outcome: GrantOutcome };
+}
+
+export class RequestDecisions {
+  constructor(
+    private readonly writer: PolicyWriter,
+    private readonly resourceManager: ResourceManager,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** The request's state, read fresh from the project's policy. */
+  async state(request: ApprovalRequest): Promise<RequestState> {
+    const policy = await this.resourceManager.getProjectPolicy(request.entitlement.projectId);
+    const state = requestStateOf(request, decisionsIn(policy), this.now());
+    if (state.status !== 'pending' && state.status !== 'expired') return state;
+    // A fixed-window request approved before decisions were recorded (by jit-access 1.x, or an earlier version).
+    const legacy = request.windowFromApproval ? null : findRecordedApproval(policy, request);
+    if (!legacy) return state;
+    return { ...state, status: 'approved', approvals: legacy.approver ? [{ approver: legacy.approver, at: request.start }] : [], decidedAt: request.start };
+  }
+
+  /**
+   * Records `action` on the request if it is still open to it; the approval that completes the required
+   * count also adds the grant. `requiredApprovals` is what the rule demands now (never fewer than the token).
+   */
+  async apply(request: ApprovalRequest, action: DecisionAction, requiredApprovals: number): Promise<DecisionResult> {
+    const decided = { ...request, requiredApprovals: Math.max(request.requiredApprovals, requiredApprovals) };
+    // The writer may run the edit more than once (a retry after a conflict, or a read-back after a write that
+    // timed out); the result of the run that was written is the one that counts.
+    let result: DecisionResult | undefined;
+    await this.writer.apply(
+      request.entitlement.projectId,
+      (policy) => {
+        const now = this.now();
+        const edit = decide(policy, decided, action, now);
+        if (edit.outcome.type !== 'granted') {
+          // Finding the grant this very caller wrote (a write that timed out but landed) keeps what it wrote.
+          const ownGrant = result?.grant && edit.outcome.type === 'unchanged' && edit.outcome.state.approvals.at(-1)?.approver === action.actor.toLowerCase();
+          if (!ownGrant) result = { outcome: edit.outcome };
+          return edit.policy;
+        }
+        if (this.isLegacyGrantIn(policy, request)) {
+          result = { outcome: { type: 'unchanged', state: { ...edit.outcome.state, status: 'approved' } } };
+          return policy;
+        }
+        const window = grantWindowOf(request, edit.outcome.at);
+        const added = addActivations(edit.policy, [this.grantOf(request, action.actor, window)]);
+        result = { outcome: edit.outcome, grant: { ...window, outcome: added.outcomes[0] } };
+        return added.policy;
+      },
+      reasonOf(request, action),
+    );
+    return result!;
+  }
+
+  /** A fixed-window request granted before decisions were recorded must not grant again. */
+  private isLegacyGrantIn(policy: Parameters<typeof findRecordedApproval>[0], request: ApprovalRequest): boolean {
+    return !request.windowFromApproval && findRecordedApproval(policy, request) !== null;
+  }
+
+  private grantOf(request: ApprovalRequest, approver: string, window: { start: Date; end: Date }): ActivationGrant {
+    return {
+      user: request.beneficiary,
+      role: request.entitlement.role,
+      resourceCondition: request.entitlement.resourceCondition,
+      ...window,
+      description: activationDescription({ type: 'peer', approver, justification: request.justification }),
+    };
+  }
+}
+
+/** The `x-goog-request-reason` of a decision's write: for an approval, the grant's description, as in jit-access 1.x. */
+function reasonOf(request: ApprovalRequest, action: DecisionAction): string {
+  if (action.kind === 'approve') return activationDescription({ type: 'peer', approver: action.actor, justification: request.justification });
+  return `${action.kind === 'deny' ? 'Denial' : 'Cancellation'} of request ${request.id} by ${action.actor.toLowerCase()}`;
+}
