@@ -36,6 +36,8 @@ const routeName = (r: Route) => `${r.method} ${r.path}`;
 const GRANTING = new Set([
   'POST /api/v1/projects/:projectId/activations',
   'POST /api/v1/approval-requests/:token/approve',
+  'POST /api/v1/approval-requests/:token/deny',
+  'POST /api/v1/approval-requests/:token/cancel',
   'DELETE /api/v1/me/grants/:grantId',
   'POST /api/v1/me/grants/:grantId/extend',
   'GET /tasks/cleanup',
@@ -181,9 +183,9 @@ describe('fuzz: every route', () => {
     if (!granted) {
       expect([where, after === before]).toEqual([where, true]);
     } else if (after !== before) {
-      // What a granted request may change: activation bindings, nothing else.
-      const others = (json: string) =>
-        JSON.parse(json).map(([name, p]: [string, any]) => [name, p.bindings.filter((b: any) => b.condition?.title !== 'JIT access activation').map((b: any) => JSON.stringify(b)).sort()]);
+      // What a granted request may change: activation bindings and the decisions that gate them, nothing else.
+      const ours = new Set(['JIT access activation', 'JIT access decision']);
+      const others = (json: string) => JSON.parse(json).map(([name, p]: [string, any]) => [name, p.bindings.filter((b: any) => !ours.has(b.condition?.title)).map((b: any) => JSON.stringify(b)).sort()]);
       expect([where, others(after)]).toEqual([where, others(before)]);
     }
     return { status: res.status, body, where };
