@@ -101,15 +101,19 @@ export class AdminElevations {
     const user = target.user.toLowerCase();
     const key = parseGrantId(target.grantId);
     const name = describeEntitlement(key);
+    const replaced = () => conflict(`${user} extended or re-activated '${name}', so nothing was revoked. Reload the list of elevations and revoke the grant in force now.`);
     const policy = await this.resourceManager.getProjectPolicy(key.projectId);
     const grant = findActiveGrant(policy.bindings ?? [], user, key, this.now());
-    if (!grant) throw notFound(`${user} holds no grant of '${name}' with this id in force now: it expired, was ended, revoked or replaced. Reload the list of elevations.`);
+    if (!grant) {
+      if (grantStateOf(policy.bindings ?? [], user, key, this.now()) === 'replaced') throw replaced();
+      throw notFound(`${user} holds no grant of '${name}' with this id in force now: it expired, was ended or revoked. Reload the list of elevations.`);
+    }
     const description = `Revoked by ${admin.email}: ${reason}`;
     await this.writer.apply(
       key.projectId,
       (current) => {
         const state = grantStateOf(current.bindings ?? [], user, key, this.now());
-        if (state === 'replaced') throw conflict(`${user} extended or re-activated '${name}' while you revoked it, so nothing was revoked. Reload the list of elevations and revoke the grant in force now.`);
+        if (state === 'replaced') throw replaced();
         if (state === 'gone') throw conflict(`${user}'s grant of '${name}' ended (or was revoked) while you revoked it: there is nothing left to revoke.`);
         return removeActivation(current, { user, role: key.role, resourceCondition: key.resourceCondition }).policy;
       },
