@@ -2,6 +2,7 @@
 // below IAM's limits (1,500 principals, 20 conditional bindings per role and principal) and readable.
 import { parseActivationBinding } from '../domain/activation-binding';
 import { removeExpiredActivations } from '../domain/policy-edit';
+import { removeExpiredDecisions } from '../domain/request-decision';
 import type { Binding } from '../domain/iam-policy';
 import type { CloudAsset } from '../google/cloud-asset';
 import type { ResourceManager } from '../google/resource-manager';
@@ -101,8 +102,8 @@ export class CleanupService {
         await reads.turn();
         const expired = await this.expiredIn(projectId, this.now());
         report.projectsScanned++;
-        if (expired.length === 0) return;
-        const removed = options.dryRun ? expired : await writes.turn().then(() => this.removeExpired(projectId, this.now(), options.invoker));
+        if (expired.activations.length === 0 && expired.decisions === 0) return;
+        const removed = options.dryRun ? expired.activations : await writes.turn().then(() => this.removeExpired(projectId, this.now(), options.invoker));
         if (removed.length > 0) report.projects.push({ projectId, removed: removed.map(removedActivationOf) });
       } catch (e) {
         const message = (e as Error).message;
@@ -147,30 +148,36 @@ export class CleanupService {
     });
   }
 
-  private async expiredIn(projectId: string, now: Date): Promise<Binding[]> {
-    return removeExpiredActivations(await this.resourceManager.getProjectPolicy(projectId), now).removed;
+  /** Expired activations, and how many decisions of requests that expired (see domain/request-decision). */
+  private async expiredIn(projectId: string, now: Date): Promise<{ activations: Binding[]; decisions: number }> {
+    const policy = await this.resourceManager.getProjectPolicy(projectId);
+    return { activations: removeExpiredActivations(policy, now).removed, decisions: removeExpiredDecisions(policy, now).removed };
   }
 
   private async removeExpired(projectId: string, now: Date, invoker: string): Promise<Binding[]> {
     let removed: Binding[] = [];
+    let decisions = 0;
     await this.writer.apply(
       projectId,
       (policy) => {
         // Re-run on every attempt of the read-modify-write: the last attempt's answer is what was written.
         const edit = removeExpiredActivations(policy, now);
+        const swept = removeExpiredDecisions(edit.policy, now);
         removed = edit.removed;
-        return removed.length > 0 ? edit.policy : policy;
+        decisions = swept.removed;
+        return removed.length > 0 || decisions > 0 ? swept.policy : policy;
       },
       'Removing expired just-in-time access activations',
     );
-    if (removed.length > 0) {
+    if (removed.length > 0 || decisions > 0) {
       this.audit.record({
         event: 'cleanup.project',
         severity: 'NOTICE',
         outcome: 'success',
-        message: `Removed ${removed.length} expired activation binding(s) from project ${projectId}`,
+        message: `Removed ${removed.length} expired activation binding(s)${decisions > 0 ? ` and ${decisions} decision record(s) of expired requests` : ''} from project ${projectId}`,
         project: projectId,
         invoker,
+        decisionsRemoved: decisions,
         removed: removed.map(removedActivationOf).map((r) => ({ ...r, start: r.start.toISOString(), end: r.end.toISOString() })),
       });
     }

@@ -358,6 +358,26 @@ describe('sweeper', () => {
     expect(setIamPolicyCalls(stack)).toBe(0);
   });
 
+  test('removes the decision records of requests that expired, and keeps those of live requests', async () => {
+    const { crm } = googleClients(stack.emulator);
+    const resource = 'projects/prod-app';
+    const current = (await crm.projects.getIamPolicy({ resource, requestBody: { options: { requestedPolicyVersion: 3 } } })).data;
+    const record = (id: string, until: string) => ({
+      role: 'roles/browser',
+      members: ['user:bob@example.com'],
+      condition: { title: 'JIT access decision', expression: 'request.time < timestamp("1970-01-01T00:00:00Z")', description: `granted ${id} at 2024-01-10T09:00:00Z until ${until}` },
+    });
+    const live = record('mpa-live', '2099-01-01T00:00:00Z');
+    await crm.projects.setIamPolicy({ resource, requestBody: { policy: { ...current, version: 3, bindings: [...current.bindings!, record('mpa-old', '2024-01-10T10:00:00Z'), live] } } });
+
+    const res = await callCleanup(stack, { headers: await schedulerHeaders(stack) });
+    expect(res.status).toBe(200);
+    const decisions = (await policyOf(stack.emulator, 'prod-app')).bindings.filter((b: any) => b.condition?.title === 'JIT access decision');
+    expect(decisions).toEqual([live]);
+    const [entry] = (await auditEntries(stack, 'cleanup.project')).filter((e) => e.labels.project === 'prod-app');
+    expect(entry.jsonPayload).toMatchObject({ decisionsRemoved: 1 });
+  });
+
   test('a project whose write keeps failing is reported with 503; the others are cleaned', async () => {
     stack.emulator.state.faults.errors['cloudresourcemanager.projects.setIamPolicy'] = { rate: 1, status: 403, count: 1 };
     const res = await callCleanup(stack, { headers: await schedulerHeaders(stack) });
