@@ -1,4 +1,4 @@
-// The service as `npm start` runs it, except that IAM policies are written the way jit-access 1.x writes
+// The service as production runs it (`node dist/server/main.js`), except that IAM policies are written the way jit-access 1.x writes
 // them (reference §5.2): every activation its own read-modify-write, 4 attempts, a fixed 200 ms pause,
 // retried on HTTP 412 only. The benchmark runs it beside the real service as the baseline.
 import { loadConfig } from '../../server/config';

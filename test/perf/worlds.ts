@@ -120,3 +120,60 @@ export function largeWorld(shape: LargeWorldShape = LARGE_WORLD): World {
 export function bindingCount(world: World): number {
   return Object.values(world.iam).reduce((n, bindings) => n + bindings.length, 0);
 }
+
+const activationWindow = (start: Date, end: Date) =>
+  `(request.time >= timestamp("${start.toISOString().replace('.000Z', 'Z')}") && request.time < timestamp("${end.toISOString().replace('.000Z', 'Z')}"))`;
+
+/** The user of the "My access" row: eligible directly on `eligible` projects, holding a grant on `grants` of them. */
+export const WIDE_USER = 'wide@example.com';
+
+/** A user in no group, eligible on one project: the first to list projects, so that the organization's list is cached. */
+export const WARM_USER = 'warm@example.com';
+
+export function withWideUser(world: World, eligible: number, grants: number): World {
+  world.users.push(WIDE_USER, WARM_USER);
+  (world.iam[`projects/${world.projects[1].id}`] ??= []).push({ role: 'roles/compute.viewer', members: [`user:${WARM_USER}`], condition: { title: 'Eligible', expression: SELF } });
+  const projects = world.projects.slice(1, eligible + 1);
+  const now = Date.now();
+  projects.forEach((p, i) => {
+    const bindings = (world.iam[`projects/${p.id}`] ??= []);
+    bindings.push({ role: 'roles/storage.admin', members: [`user:${WIDE_USER}`], condition: { title: 'Eligible', expression: SELF } });
+    if (i % Math.floor(eligible / grants) === 0 && i / Math.floor(eligible / grants) < grants) {
+      bindings.push({
+        role: 'roles/storage.admin',
+        members: [`user:${WIDE_USER}`],
+        condition: { title: 'JIT access activation', description: 'Self-approved, justification: benchmark', expression: activationWindow(new Date(now - 5 * 60_000), new Date(now + 3 * 3_600_000)) },
+      });
+    }
+  });
+  return world;
+}
+
+/** Adds an expired activation to every `every`-th project: what the sweeper has to remove. */
+export function withExpiredActivations(world: World, every: number): number {
+  let added = 0;
+  world.projects.slice(1).forEach((p, i) => {
+    if (i % every !== 0) return;
+    (world.iam[`projects/${p.id}`] ??= []).push({
+      role: 'roles/compute.viewer',
+      members: [`user:${largeUser(i % 400)}`],
+      condition: { title: 'JIT access activation', description: 'Self-approved, justification: old', expression: activationWindow(new Date('2024-01-10T09:00:00Z'), new Date('2024-01-10T10:00:00Z')) },
+    });
+    added++;
+  });
+  return added;
+}
+
+/** The crowd of the quota row: `users` users of one group, eligible to self-activate on every project of a folder. */
+export const crowdProject = (i: number) => `crowd-${String(i).padStart(2, '0')}`;
+
+export function crowdWorld(users: number, projects: number): World {
+  const world = largeWorld({ projects: 0, groups: 2, bindings: 0, users: 0 });
+  const folder = world.folders[0].id;
+  for (let i = 0; i < projects; i++) world.projects.push({ id: crowdProject(i), number: String(320000000000 + i), parent: `folders/${folder}`, state: 'ACTIVE' });
+  const members = Array.from({ length: users }, (_, i) => crowdUser(i));
+  world.users.push(...members);
+  world.groups.push({ email: BURST.group, members: members.map((u) => `user:${u}`) });
+  (world.iam[`folders/${folder}`] ??= []).push({ role: BURST.role, members: [`group:${BURST.group}`], condition: { title: 'Eligible for JIT access', expression: SELF } });
+  return world;
+}
