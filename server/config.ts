@@ -86,6 +86,7 @@ const envSchema = z.object({
   CLEANUP_READS_PER_MINUTE: integer(1, 100_000).default(200),
   CLEANUP_WRITES_PER_MINUTE: integer(1, 100_000).default(60),
   CLEANUP_RUN_SECONDS: integer(1, 3600).default(240),
+  AUDIT_POLL_SECONDS: integer(1, 3600).default(15),
   ADMIN_GROUPS: emailList,
   AUDITOR_GROUPS: emailList,
   PORT: integer(0, 65535).default(8080),
@@ -127,7 +128,8 @@ export interface Config {
   cacheSeconds: number;
   /** The access policy: a file path or a Secret Manager version, re-read every `refreshSeconds`; absent = none. */
   accessPolicy?: { source: string; refreshSeconds: number };
-  audit: { destination: 'stdout' | 'logging-api'; logName: string };
+  /** `pollSeconds`: how often the shared audit feed reads the log at most (services/audit-feed.ts). */
+  audit: { destination: 'stdout' | 'logging-api'; logName: string; pollSeconds: number };
   /** Set when the service talks to the local emulator instead of Google. */
   emulatorEndpoint?: string;
   projectId?: string;
@@ -259,7 +261,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     cacheSeconds: e.CATALOG_CACHE_SECONDS,
     accessPolicy: e.ACCESS_POLICY ? { source: e.ACCESS_POLICY, refreshSeconds: e.ACCESS_POLICY_REFRESH_SECONDS } : undefined,
-    audit: { destination: e.AUDIT_LOG_DESTINATION, logName: e.AUDIT_LOG_NAME },
+    audit: { destination: e.AUDIT_LOG_DESTINATION, logName: e.AUDIT_LOG_NAME, pollSeconds: e.AUDIT_POLL_SECONDS },
     emulatorEndpoint: e.GOOGLE_API_ENDPOINT?.replace(/\/+$/, ''),
     projectId: e.GOOGLE_CLOUD_PROJECT,
     serviceAccount: e.SERVICE_ACCOUNT?.toLowerCase(),

@@ -33,6 +33,9 @@ import { AccessPolicyError } from './domain/access-policy';
 import type { ActiveGrant } from './domain/grant';
 import { AdminAccess } from './services/admin-access';
 import { AdminElevations } from './services/admin-elevations';
+import { AdminHistory, HISTORY_MAX_DAYS } from './services/admin-history';
+import { AuditFeed } from './services/audit-feed';
+import { CloudLogging } from './google/cloud-logging';
 import { adminRosterOf } from './domain/admin-roster';
 import { IapVerifier } from './http/iap';
 import { GoogleIdTokenVerifier } from './http/google-id-token';
@@ -195,6 +198,14 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
   // The access policy's admins and auditors (as reloaded); without a policy, ADMIN_GROUPS and AUDITOR_GROUPS.
   const adminAccess = new AdminAccess(() => adminRosterOf(policyStore?.current().document ?? null, config.admin), (email) => cloudIdentity.transitiveGroupsOf(email));
   const elevations = new AdminElevations(asset, resourceManager, writer, audit, notifications);
+  // The one reader of the audit log: every view that lists from it reads this feed.
+  const auditFeed = new AuditFeed(new CloudLogging(auth, endpoints, config.timeouts), {
+    projectId: identity.projectId,
+    logName: config.audit.logName,
+    pollIntervalMs: config.audit.pollSeconds * 1000,
+    maxAgeMs: HISTORY_MAX_DAYS * 86_400_000,
+  });
+  const history = new AdminHistory(auditFeed);
 
   const warmUp = new WarmUp();
   const health = new HealthCheck(config, [urlProbe('iap-keys', endpoints.iapJwksUrl, config.timeouts.connectMs)], undefined, () => policyStore?.status() ?? null);
@@ -208,6 +219,8 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     cleanup,
     adminAccess,
     elevations,
+    history,
+    auditPollSeconds: config.audit.pollSeconds,
     idTokens: new GoogleIdTokenVerifier(endpoints.googleIdTokenJwksUrl),
     audit,
     iap,

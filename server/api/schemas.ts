@@ -382,3 +382,38 @@ export type AdminElevation = z.infer<typeof adminElevationSchema>;
 export type AdminElevationsResponse = z.infer<typeof adminElevationsResponse>;
 export type RevokeGrantBody = z.input<typeof revokeGrantBody>;
 export type RevokeGrantResponse = z.infer<typeof revokeGrantResponse>;
+
+export const adminHistoryQuery = z
+  .object({
+    from: z.iso.datetime({ offset: true, error: 'must be an RFC 3339 time, e.g. 2040-01-31T00:00:00Z' }).optional(),
+    to: z.iso.datetime({ offset: true, error: 'must be an RFC 3339 time, e.g. 2040-01-31T00:00:00Z' }).optional(),
+    user: singleLine(254).optional(),
+    projectId: singleLine(30).optional(),
+    role: singleLine(200).optional(),
+    event: singleLine(100).optional(),
+  })
+  .strict();
+
+export const historyRowSchema = z.object({
+  time: instant,
+  event: z.string(),
+  outcome: z.string(),
+  actor: z.string().nullable(),
+  beneficiary: z.string().nullable(),
+  projectId: z.string().nullable(),
+  roles: z.array(z.string()),
+  message: z.string(),
+});
+
+export const adminHistoryResponse = z.object({
+  rows: z.array(historyRowSchema),
+  from: instant,
+  to: instant,
+  /** When the shared feed last read the audit log; entries written since may be missing. */
+  readAt: instant,
+  freshness: z.string(),
+});
+
+export type AdminHistoryQuery = z.input<typeof adminHistoryQuery>;
+export type HistoryRowView = z.infer<typeof historyRowSchema>;
+export type AdminHistoryResponse = z.infer<typeof adminHistoryResponse>;

@@ -8,6 +8,8 @@ import type { Elevation } from '../domain/admin-elevation';
 import type { AdminAccess } from '../services/admin-access';
 import type { AdminElevations } from '../services/admin-elevations';
 import { ELEVATIONS_CACHE_SECONDS } from '../services/admin-elevations';
+import type { AdminHistory } from '../services/admin-history';
+import { historyCsv, type HistoryRow } from '../domain/audit-history';
 import { parse, principalOf, reply } from './exchange';
 import { publicUrlOf } from './approval-api';
 
@@ -15,6 +17,9 @@ export interface AdminServices {
   config: Config;
   adminAccess: AdminAccess;
   elevations: AdminElevations;
+  history: AdminHistory;
+  /** How often the shared audit feed reads the log at most (AUDIT_POLL_SECONDS). */
+  auditPollSeconds: number;
 }
 
 const ROLE = 'adminRole';
@@ -23,8 +28,12 @@ function elevationBody(e: Elevation): api.AdminElevation {
   return { ...e, start: e.start.toISOString(), end: e.end.toISOString() };
 }
 
+function historyRowBody(row: HistoryRow): api.HistoryRowView {
+  return { ...row, time: row.time.toISOString() };
+}
+
 export function adminRoutes(deps: AdminServices): Router {
-  const { adminAccess, elevations, config } = deps;
+  const { adminAccess, elevations, history, config } = deps;
   const router = Router();
 
   router.use('/admin', async (_req: Request, res: Response, next: NextFunction) => {
@@ -55,6 +64,29 @@ export function adminRoutes(deps: AdminServices): Router {
     const body = parse(api.revokeGrantBody, req.body, 'body');
     const result = await elevations.revoke({ ...principalOf(res) }, { user: body.user, grantId: body.grantId }, body.reason, publicUrlOf(req, config));
     reply(res, 200, api.revokeGrantResponse, { revoked: elevationBody(result.revoked), revokedAt: result.revokedAt.toISOString(), notificationFailures: result.notificationFailures });
+  });
+
+  const readHistory = async (req: Request) => {
+    const q = parse(api.adminHistoryQuery, { ...req.query }, 'query');
+    return history.list({ from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined }, { user: q.user, projectId: q.projectId, role: q.role, event: q.event });
+  };
+
+  router.get('/admin/history', async (req, res) => {
+    const list = await readHistory(req);
+    reply(res, 200, api.adminHistoryResponse, {
+      rows: list.rows.map(historyRowBody),
+      from: list.from.toISOString(),
+      to: list.to.toISOString(),
+      readAt: list.readAt.toISOString(),
+      freshness: `From the audit log in Cloud Logging, read at ${list.readAt.toISOString()} by a feed shared by every view (at most every ${deps.auditPollSeconds} seconds); entries reach Cloud Logging seconds after they are written.`,
+    });
+  });
+
+  router.get('/admin/history.csv', async (req, res) => {
+    const list = await readHistory(req);
+    res.status(200).type('text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="jit-access-history-${list.from.toISOString().slice(0, 10)}-${list.to.toISOString().slice(0, 10)}.csv"`);
+    res.send(historyCsv(list.rows));
   });
 
   return router;
