@@ -2,7 +2,8 @@
 // the projects they are eligible on; grants this instance wrote are listed even when Asset Inventory does
 // not show them yet; and an answer that could not read everything says what is missing.
 import { startStack, policyOf, type Stack } from '../support/stack';
-import { demoWorld } from '../support/emulator';
+import { demoWorld, googleClients } from '../support/emulator';
+import { EMULATOR_ACCESS_TOKEN } from '../../server/google/connection';
 import type { World } from '../../emulator/world';
 
 const WIDE = 'wide@example.com';
@@ -94,6 +95,28 @@ describe('my access: grants Asset Inventory does not show', () => {
     expect(res.body.warnings).toHaveLength(1);
     expect(res.body.warnings[0]).toMatch(/Asset Inventory could not be searched/);
     expect(res.body.warnings[0]).toContain(`${project(1)}, ${project(3)}`);
+  });
+
+  test('Asset Inventory lagging: grants this instance wrote are listed; another writer’s appear once it caught up', async () => {
+    stack.emulator.state.faults.assetLagSeconds = 600;
+    await activate(stack, project(1));
+    // Another instance writes through the API, so that the emulator's Asset Inventory lags behind it too.
+    const { crm } = googleClients(stack.emulator, EMULATOR_ACCESS_TOKEN);
+    const resource = `projects/${project(2)}`;
+    const { data: policy } = await crm.projects.getIamPolicy({ resource, requestBody: { options: { requestedPolicyVersion: 3 } } });
+    policy.bindings!.push({
+      role: 'roles/storage.admin',
+      members: [`user:${WIDE}`],
+      condition: { title: TITLE, description: 'Self-approved, justification: elsewhere', expression: `(request.time >= timestamp("${iso(minutesFromNow(-5))}") && request.time < timestamp("${iso(minutesFromNow(25))}"))` },
+    });
+    await crm.projects.setIamPolicy({ resource, requestBody: { policy } });
+    const lagging = await stack.as(WIDE).get('/api/v1/me/grants');
+    expect(lagging.status).toBe(200);
+    expect(lagging.body.warnings).toEqual([]);
+    expect(lagging.body.grants.map((g: any) => g.projectId)).toEqual([project(1)]);
+    stack.emulator.state.faults.assetLagSeconds = 0;
+    const caughtUp = await stack.as(WIDE).get('/api/v1/me/grants');
+    expect(caughtUp.body.grants.map((g: any) => g.projectId)).toEqual([project(1), project(2)]);
   });
 
   test('a grant this instance ended is not listed, though the instance remembers the project', async () => {
