@@ -35,6 +35,7 @@ import { AdminAccess } from './services/admin-access';
 import { AdminElevations } from './services/admin-elevations';
 import { AdminHistory, HISTORY_MAX_DAYS } from './services/admin-history';
 import { AuditFeed } from './services/audit-feed';
+import { StandingPrivilegeReport } from './services/admin-standing';
 import { CloudLogging } from './google/cloud-logging';
 import { adminRosterOf } from './domain/admin-roster';
 import { IapVerifier } from './http/iap';
@@ -206,6 +207,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     maxAgeMs: HISTORY_MAX_DAYS * 86_400_000,
   });
   const history = new AdminHistory(auditFeed);
+  const standing = new StandingPrivilegeReport(asset, (group) => cloudIdentity.transitiveUsersOf(group));
 
   const warmUp = new WarmUp();
   const health = new HealthCheck(config, [urlProbe('iap-keys', endpoints.iapJwksUrl, config.timeouts.connectMs)], undefined, () => policyStore?.status() ?? null);
@@ -220,6 +222,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     adminAccess,
     elevations,
     history,
+    standing,
     auditPollSeconds: config.audit.pollSeconds,
     idTokens: new GoogleIdTokenVerifier(endpoints.googleIdTokenJwksUrl),
     audit,

@@ -417,3 +417,23 @@ export const adminHistoryResponse = z.object({
 export type AdminHistoryQuery = z.input<typeof adminHistoryQuery>;
 export type HistoryRowView = z.infer<typeof historyRowSchema>;
 export type AdminHistoryResponse = z.infer<typeof adminHistoryResponse>;
+
+export const heldBindingSchema = z.object({
+  user: z.string(),
+  role: z.string(),
+  /** Where the binding sits (`projects/ID`, `folders/N`, `organizations/N`): remove it there. */
+  resource: z.string(),
+  /** The principal of the binding: the user, or the group through which the user holds it. */
+  via: z.string(),
+});
+
+export const standingPrivilegesResponse = z.object({
+  standingWhileEligible: z.array(z.object({ standing: heldBindingSchema, eligible: heldBindingSchema.extend({ activationType: activationTypeSchema }) })),
+  privileged: z.array(heldBindingSchema),
+  computedAt: instant,
+  freshness: z.string(),
+  warnings: z.array(z.string()),
+});
+
+export type HeldBindingView = z.infer<typeof heldBindingSchema>;
+export type StandingPrivilegesResponse = z.infer<typeof standingPrivilegesResponse>;

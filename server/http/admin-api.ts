@@ -9,6 +9,7 @@ import type { AdminAccess } from '../services/admin-access';
 import type { AdminElevations } from '../services/admin-elevations';
 import { ELEVATIONS_CACHE_SECONDS } from '../services/admin-elevations';
 import type { AdminHistory } from '../services/admin-history';
+import { STANDING_REPORT_CACHE_SECONDS, type StandingPrivilegeReport } from '../services/admin-standing';
 import { historyCsv, type HistoryRow } from '../domain/audit-history';
 import { parse, principalOf, reply } from './exchange';
 import { publicUrlOf } from './approval-api';
@@ -18,6 +19,7 @@ export interface AdminServices {
   adminAccess: AdminAccess;
   elevations: AdminElevations;
   history: AdminHistory;
+  standing: StandingPrivilegeReport;
   /** How often the shared audit feed reads the log at most (AUDIT_POLL_SECONDS). */
   auditPollSeconds: number;
 }
@@ -33,7 +35,7 @@ function historyRowBody(row: HistoryRow): api.HistoryRowView {
 }
 
 export function adminRoutes(deps: AdminServices): Router {
-  const { adminAccess, elevations, history, config } = deps;
+  const { adminAccess, elevations, history, standing, config } = deps;
   const router = Router();
 
   router.use('/admin', async (_req: Request, res: Response, next: NextFunction) => {
@@ -64,6 +66,17 @@ export function adminRoutes(deps: AdminServices): Router {
     const body = parse(api.revokeGrantBody, req.body, 'body');
     const result = await elevations.revoke({ ...principalOf(res) }, { user: body.user, grantId: body.grantId }, body.reason, publicUrlOf(req, config));
     reply(res, 200, api.revokeGrantResponse, { revoked: elevationBody(result.revoked), revokedAt: result.revokedAt.toISOString(), notificationFailures: result.notificationFailures });
+  });
+
+  router.get('/admin/standing-privileges', async (_req, res) => {
+    const report = await standing.report();
+    reply(res, 200, api.standingPrivilegesResponse, {
+      standingWhileEligible: report.standingWhileEligible,
+      privileged: report.privileged,
+      computedAt: report.computedAt.toISOString(),
+      freshness: `From Asset Inventory (usually minutes behind IAM) and Cloud Identity, computed at ${report.computedAt.toISOString()} and kept for ${STANDING_REPORT_CACHE_SECONDS / 60} minutes for every admin.`,
+      warnings: report.warnings,
+    });
   });
 
   const readHistory = async (req: Request) => {

@@ -253,3 +253,36 @@ describe('admin: history from the audit log', () => {
     expect((await stack.as(ORDINARY).get('/api/v1/admin/history.csv')).status).toBe(403);
   });
 });
+
+describe('admin: standing-privilege report', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    const w = world();
+    // Planted standing roles: alice holds cloudsql.admin permanently on prod-app, where she is eligible for it;
+    // the SRE group holds compute.viewer permanently on staging-app, inside the folder where it is eligible.
+    w.iam['projects/prod-app'].push({ role: 'roles/cloudsql.admin', members: ['user:alice@example.com'] });
+    w.iam['projects/staging-app'].push({ role: 'roles/compute.viewer', members: ['group:sre@example.com'] });
+    w.iam['projects/finance-ledger'] = [...(w.iam['projects/finance-ledger'] ?? []), { role: 'roles/editor', members: ['group:data-eng@example.com'] }];
+    stack = await startStack({ world: w, env: { ADMIN_GROUPS: 'oncall@example.com', AUDITOR_GROUPS: 'data-eng@example.com' } });
+  });
+  afterAll(() => stack.close());
+
+  test('standing roles that shadow eligible ones, through groups, and privileged roles held permanently, each with where it sits', async () => {
+    const res = await stack.as(AUDITOR).get('/api/v1/admin/standing-privileges');
+    expect(res.status).toBe(200);
+    const rows = res.body.standingWhileEligible.map((r: any) => [r.standing.user, r.standing.role, r.standing.resource, r.standing.via, r.eligible.resource, r.eligible.via]);
+    expect(rows).toEqual([
+      ['alice@example.com', 'roles/cloudsql.admin', 'projects/prod-app', 'user:alice@example.com', 'projects/prod-app', 'user:alice@example.com'],
+      ['alice@example.com', 'roles/compute.viewer', 'projects/staging-app', 'group:sre@example.com', 'folders/200000000001', 'group:sre@example.com'],
+      ['bob@example.com', 'roles/compute.viewer', 'projects/staging-app', 'group:sre@example.com', 'folders/200000000001', 'group:sre@example.com'],
+      ['carol@example.com', 'roles/compute.viewer', 'projects/staging-app', 'group:sre@example.com', 'folders/200000000001', 'group:sre@example.com'],
+    ]);
+    const privileged = res.body.privileged.map((r: any) => `${r.user} ${r.role} ${r.resource} ${r.via}`);
+    expect(privileged).toContain('alice@example.com roles/cloudsql.admin projects/prod-app user:alice@example.com');
+    expect(privileged).toContain('dave@example.com roles/editor projects/finance-ledger group:data-eng@example.com');
+    expect(privileged).toContain('admin@example.com roles/owner projects/prod-app user:admin@example.com');
+    expect(privileged.some((p: string) => p.includes('serviceAccount:'))).toBe(false);
+    expect(res.body.freshness).toContain('Asset Inventory');
+    expect((await stack.as(ORDINARY).get('/api/v1/admin/standing-privileges')).status).toBe(403);
+  });
+});
