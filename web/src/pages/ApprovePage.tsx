@@ -129,10 +129,11 @@ function Review({ status, token, recorded, onApproved, onDecided }: ReviewProps)
         </Notice>
       )}
       {state === 'pending' && recorded && (
+        // From the approval's own answer: the page's status may still be loading again.
         <Notice kind="success" title="Your approval was recorded">
           <p>
-            {progress}: the access is granted once {status.requiredApprovals - status.approvals.length} more reviewer
-            {status.requiredApprovals - status.approvals.length === 1 ? '' : 's'} approve.
+            {recorded.approvals.length} of {recorded.requiredApprovals} approvals: the access is granted once {recorded.requiredApprovals - recorded.approvals.length} more reviewer
+            {recorded.requiredApprovals - recorded.approvals.length === 1 ? '' : 's'} approve.
           </p>
         </Notice>
       )}
