@@ -112,8 +112,19 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     const s = app.listen(options.port ?? 0, host, (error?: Error) => (error ? reject(error) : resolve(s)));
   });
   baseUrl = `http://${host}:${(server.address() as AddressInfo).port}`;
-  smtp = await startSmtpServer(env, host, options.smtpPort ?? 0);
-  if (options.iapPort !== undefined) iap = await startIapProxy(env, host, options.iapPort, options.upstream);
+  const closeHttp = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  try {
+    smtp = await startSmtpServer(env, host, options.smtpPort ?? 0);
+    if (options.iapPort !== undefined) iap = await startIapProxy(env, host, options.iapPort, options.upstream);
+  } catch (error) {
+    // A half-started emulator would keep listening behind the error its caller sees (and keep Jest from exiting).
+    await Promise.all([closeHttp(), smtp?.close()]);
+    throw error;
+  }
 
   return {
     url: baseUrl,
@@ -123,14 +134,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     state,
     setUpstream: (url) => iap?.setUpstream(url),
     close: async () => {
-      await Promise.all([
-        new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        }),
-        smtp?.close(),
-        iap?.close(),
-      ]);
+      await Promise.all([closeHttp(), smtp?.close(), iap?.close()]);
     },
   };
 }

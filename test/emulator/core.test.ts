@@ -2,7 +2,9 @@
 import { parseWorld, WorldError } from '../../emulator/world';
 import { startTestEmulator, googleClients, expectGoogleError } from '../support/emulator';
 import { etagOf } from '../../emulator/state';
+import { createServer, type Server } from 'node:net';
 import type { RunningEmulator } from '../../emulator/server';
+import { freePort } from '../support/free-port';
 
 const MINIMAL = `
 organization: { id: "100000000001", domain: example.com }
@@ -116,5 +118,38 @@ describe('emulator HTTP machinery', () => {
     const { now } = (await res.json()) as any;
     expect(new Date(now).getTime() - Date.now()).toBeGreaterThan(3590_000);
     await fetch(`${emulator.url}/_emulator/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ offsetSeconds: 0 }) });
+  });
+});
+
+describe('a start that fails part-way', () => {
+  let taken: Server;
+  let takenPort: number;
+  beforeAll(async () => {
+    taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    takenPort = (taken.address() as { port: number }).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => taken.close(() => resolve())));
+
+  /** Whether a new listener gets the port, i.e. nothing of the failed start still holds it. */
+  function portIsFree(port: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const probe = createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+  }
+
+  test('a taken SMTP port rejects the start and leaves the HTTP port free', async () => {
+    const port = await freePort();
+    await expect(startTestEmulator(undefined, { port, smtpPort: takenPort })).rejects.toMatchObject({ code: 'EADDRINUSE', port: takenPort });
+    expect(await portIsFree(port)).toBe(true);
+  });
+
+  test('a taken IAP port rejects the start and leaves the HTTP and SMTP ports free', async () => {
+    const [port, smtpPort] = [await freePort(), await freePort()];
+    await expect(startTestEmulator(undefined, { port, smtpPort, iapPort: takenPort })).rejects.toMatchObject({ code: 'EADDRINUSE', port: takenPort });
+    expect(await portIsFree(port)).toBe(true);
+    expect(await portIsFree(smtpPort)).toBe(true);
   });
 });
