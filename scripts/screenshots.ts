@@ -44,23 +44,24 @@ async function save(page: Page, name: string): Promise<void> {
   console.log(`docs/images/${name}.png`);
 }
 
+// On staging-app the example access policy (examples/access-policy.yaml, rule `staging`) lets alice
+// self-activate at any hour; prod-app's Cloud SQL is held to Berlin office hours and a change ticket.
 async function selfActivation(browser: Browser, url: string): Promise<void> {
   const page = await newPage(browser, { viewport: VIEWPORT });
   await signIn(page, url, 'alice@example.com');
-  await chooseProject(page, 'prod-app');
-  await page.getByLabel('roles/cloudsql.admin').check();
+  await chooseProject(page, 'staging-app');
+  await page.getByLabel('roles/compute.admin').check();
   await page.getByLabel('roles/compute.viewer').check();
   await page.getByRole('button', { name: 'Activate 2 roles…' }).click();
   const dialog = page.getByRole('dialog', { name: 'Activate 2 roles' });
-  await dialog.getByRole('textbox', { name: 'Justification' }).fill('INC-4711 replica lag on the orders database');
+  await dialog.getByRole('textbox', { name: 'Justification' }).fill('INC-4711 reproduce the replica lag of the orders database');
   await dialog.getByRole('textbox', { name: 'Justification' }).blur();
   await save(page, 'activate');
   await dialog.getByRole('button', { name: 'Activate', exact: true }).click();
   await page.getByRole('heading', { name: 'Access granted' }).waitFor();
   await save(page, 'activation-result');
   await page.getByRole('link', { name: 'Back to roles' }).click();
-  await page.getByRole('table', { name: 'Your eligible roles on prod-app' }).waitFor();
-  await page.getByLabel('roles/compute.admin').check();
+  await page.getByRole('table', { name: 'Your eligible roles on staging-app' }).waitFor();
   await save(page, 'roles');
 }
 
