@@ -13,6 +13,7 @@ import { taskRoutes, type TaskServices } from './tasks';
 import { adminRoutes, type AdminServices } from './admin-api';
 import { spaFiles } from './static-files';
 import type { WarmUp } from '../warm-up';
+import { openApiDocument } from '../api/openapi';
 import type { HealthCheck } from './health';
 import type { AuditLog } from '../services/audit';
 
@@ -66,6 +67,10 @@ export function createApp(deps: AppDependencies): express.Express {
 
   const api = express.Router();
   api.use(authenticate(deps));
+  // Before the CSRF check, so that a signed-in browser can open it; it is the same for everyone.
+  api.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument());
+  });
   api.use(requireCsrfHeader);
   // Bodies are read only for callers who signed in: others learn nothing but that they must (401).
   api.use(express.json({ limit: '64kb', type: () => true }));

@@ -7,11 +7,14 @@ import type { RunningEmulator } from '../../emulator/server';
 import type { World } from '../../emulator/world';
 import { serviceEnvironment } from '../../emulator/service-env';
 import { demoWorld, startTestEmulator } from './emulator';
+import { openApiResponses } from './openapi';
 
 export interface Stack {
   emulator: RunningEmulator;
   service: Service;
   url: string;
+  /** The emulator's IAP proxy in front of the service, when asked for with `iapProxy`. */
+  iapUrl?: string;
   /** An API client that signs in as this user. */
   as(email: string): ApiClient;
   close(): Promise<void>;
@@ -36,19 +39,21 @@ export function stackEnv(emulator: RunningEmulator, world: World, overrides: Rec
   };
 }
 
-export async function startStack(options: { world?: World; env?: Record<string, string> } = {}): Promise<Stack> {
+export async function startStack(options: { world?: World; env?: Record<string, string>; iapProxy?: boolean } = {}): Promise<Stack> {
   process.env.METADATA_SERVER_DETECTION = 'none';
   const world = options.world ?? demoWorld();
-  const emulator = await startTestEmulator(world);
+  const emulator = await startTestEmulator(world, options.iapProxy ? { iapPort: 0 } : {});
   let server: Server | undefined;
   try {
     const started = await startServer(loadConfig(stackEnv(emulator, world, options.env)));
     server = started.server;
     const url = started.url;
+    if (options.iapProxy) emulator.setUpstream(url);
     return {
       emulator,
       service: started.service,
       url,
+      iapUrl: emulator.iapUrl,
       as: (email) => apiClient(url, () => mintAssertion(emulator, { email })),
       close: async () => {
         await started.service.audit.flush();
@@ -77,6 +82,7 @@ export async function mintAssertion(emulator: RunningEmulator, options: Record<s
   return body.assertion;
 }
 
+/** Every answer is checked against docs/openapi.json: one the document does not describe fails the test. */
 export function apiClient(baseUrl: string, assertion: () => Promise<string | undefined>, csrf = true): ApiClient {
   const call = async (method: string, path: string, body: unknown, headers: Record<string, string> = {}) => {
     const token = await assertion();
@@ -97,6 +103,8 @@ export function apiClient(baseUrl: string, assertion: () => Promise<string | und
     } catch {
       // Non-JSON bodies (HTML, empty) stay as text for the assertion to show.
     }
+    // Every answer any integration test receives must be one the published OpenAPI document describes.
+    openApiResponses().check(method, path, res.status, parsed);
     return { status: res.status, body: parsed as any };
   };
   return {
