@@ -180,11 +180,13 @@ export async function startIapProxy(env: EmulatorEnv, host: string, port: number
   const agent = new http.Agent({ keepAlive: true });
 
   const sessionIdOf = (req: IncomingMessage) => cookiesOf(req).get(IAP_SESSION_COOKIE);
+  /** Users, and service accounts of the world: IAP lets those in through programmatic access (an ID token). */
+  const canSignIn = (email: string) => env.state.users.has(email) || env.state.serviceAccounts.includes(email);
   /** The signed-in user, while they are still a user of the world (a reset may have changed it). */
   const userOf = (req: IncomingMessage) => {
     const id = sessionIdOf(req);
     const email = id === undefined ? undefined : sessions.get(id);
-    return email !== undefined && env.state.users.has(email) ? email : undefined;
+    return email !== undefined && canSignIn(email) ? email : undefined;
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -249,8 +251,8 @@ export async function startIapProxy(env: EmulatorEnv, host: string, port: number
     }
     const { email } = parsed.data;
     const redirectTo = safeRedirect(parsed.data.redirect);
-    if (!env.state.users.has(email)) {
-      return answerError(`${email} is not a user of the emulator's world; sign in as one of: ${[...env.state.users].join(', ')}.`, redirectTo);
+    if (!canSignIn(email)) {
+      return answerError(`${email} is not a user or service account of the emulator's world; sign in as one of: ${[...env.state.users, ...env.state.serviceAccounts].join(', ')}.`, redirectTo);
     }
     const previous = sessionIdOf(req);
     if (previous !== undefined) sessions.delete(previous);

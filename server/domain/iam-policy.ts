@@ -26,10 +26,21 @@ export interface Policy {
 
 const EMAIL = /^[^\s@:]+@[^\s@:]+$/;
 
-/** IAM's member string for a user. Emails are lower-cased, as jit-access 1.x does. */
+/** Google's service account addresses: `NAME@PROJECT.iam.gserviceaccount.com`, `…@appspot.gserviceaccount.com`, …. */
+const SERVICE_ACCOUNT_EMAIL = /@(?:[a-z0-9-]+\.)*gserviceaccount\.com$/i;
+
+/** Whether the principal who signed in through IAP (programmatic access) is a service account. */
+export function isServiceAccountEmail(email: string): boolean {
+  return SERVICE_ACCOUNT_EMAIL.test(email);
+}
+
+/**
+ * IAM's member string for a principal of the service: `serviceAccount:` for a service account (a pipeline
+ * that requests access), `user:` for everyone else. Emails are lower-cased, as jit-access 1.x does.
+ */
 export function userMember(email: string): string {
   if (!EMAIL.test(email)) throw new InvalidInputError(`${JSON.stringify(email)} is not a user's email address`);
-  return `user:${email.toLowerCase()}`;
+  return `${isServiceAccountEmail(email) ? 'serviceAccount' : 'user'}:${email.toLowerCase()}`;
 }
 
 /** Whether a binding lists `member` (case-insensitive). */

@@ -17,6 +17,7 @@ import { obfuscateToken, tokenFromLink } from '../domain/approval-link';
 import { describeEntitlement, entitlementId, type Entitlement } from '../domain/entitlement';
 import { InvalidInputError } from '../domain/invalid-input-error';
 import { normalizeJustification } from '../domain/justification';
+import { isServiceAccountEmail } from '../domain/iam-policy';
 import type { ResourceManager } from '../google/resource-manager';
 import { AppError, forbidden, invalidInput, notEligible } from '../errors';
 import { grantResultOf, newActivationId, type GrantResult } from './activation';
@@ -29,7 +30,7 @@ import type { ApprovalTokens } from './approval-tokens';
 import type { RequestDecisions } from './request-decisions';
 
 export interface ApprovalRules {
-  reviewers: { min: number; max: number };
+  reviewers: { min: number; max: number; serviceAccountsMayApprove: boolean };
   requestTimeoutMinutes: number;
 }
 
@@ -117,7 +118,7 @@ export class ApprovalService {
       await this.deps.checks.requireEligible(user.email, projectId, [entitlement], 'peer');
       const demand = await this.demandOf(projectId, roleId);
       if (demand.kind === 'approvers') return (await this.designatedUsers(demand)).filter((u) => u !== user.email.toLowerCase());
-      return await this.deps.catalog.reviewersFor(entitlement, user.email);
+      return await this.eligibleReviewers(entitlement, user.email);
     } catch (e) {
       const error = asAppError(e);
       this.deps.audit.record({
@@ -227,6 +228,9 @@ export class ApprovalService {
     let request: ApprovalRequest | undefined;
     const { checks, catalog, notifications, audit } = this.deps;
     try {
+      if (isServiceAccountEmail(user.email) && !this.rules.reviewers.serviceAccountsMayApprove) {
+        throw forbidden('SERVICE_ACCOUNT_CANNOT_APPROVE', `${user.email} is a service account, and service accounts may not approve requests here (SERVICE_ACCOUNTS_MAY_APPROVE is false). A person among the reviewers must approve it.`);
+      }
       request = await this.verified(link);
       const refusal = checkApprover(request, user.email);
       if (refusal) throw forbidden(refusal.reason === 'self-approval' ? 'SELF_APPROVAL' : 'NOT_A_REVIEWER', `${refusal.message}.`);
@@ -406,12 +410,18 @@ export class ApprovalService {
     return this.deps.tokens;
   }
 
+  /** Holders of the same peer-approval role, without service accounts unless SERVICE_ACCOUNTS_MAY_APPROVE. */
+  private async eligibleReviewers(entitlement: Entitlement, beneficiary: string): Promise<string[]> {
+    const holders = await this.deps.catalog.reviewersFor(entitlement, beneficiary);
+    return this.rules.reviewers.serviceAccountsMayApprove ? holders : holders.filter((h) => !isServiceAccountEmail(h));
+  }
+
   /**
    * Fresh: every one of `reviewers` is a designated approver (kind approvers; they need not be eligible), or
    * holds the same peer-approval eligible binding as the requester.
    */
   private async requireReviewers(demand: ApprovalDemand, entitlement: Entitlement, beneficiary: string, reviewers: readonly string[], refusal: (outsiders: string[]) => string): Promise<void> {
-    const holders = new Set(demand.kind === 'approvers' ? await this.designatedUsers(demand) : await this.deps.catalog.reviewersFor(entitlement, beneficiary));
+    const holders = new Set(demand.kind === 'approvers' ? await this.designatedUsers(demand) : await this.eligibleReviewers(entitlement, beneficiary));
     const outsiders = reviewers.filter((r) => !holders.has(r));
     if (outsiders.length > 0) throw notEligible(refusal(outsiders));
   }

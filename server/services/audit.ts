@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Entry, Log, LoggingOptions } from '@google-cloud/logging';
 import type { GoogleCredentials } from '../google/connection';
 import { redactTokens, redactTokensIn } from '../domain/redaction';
+import { isServiceAccountEmail } from '../domain/iam-policy';
 
 export type AuditEventName =
   | 'runtime.startup'
@@ -85,6 +86,8 @@ function labelsOf(event: AuditEvent): Record<string, string> {
   const labels: Record<string, string> = { event: event.event, outcome: event.outcome };
   if (event.user) {
     labels.user = event.user.email;
+    // A pipeline's service account reads differently in an audit than a person.
+    labels.principal_type = isServiceAccountEmail(event.user.email) ? 'serviceAccount' : 'user';
     labels.user_id = event.user.userId;
     labels.device_id = event.user.deviceId;
     labels.device_access_levels = event.user.accessLevels.join(', ');

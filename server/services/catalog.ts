@@ -4,7 +4,7 @@ import { eligibleRoles, bindingNamesAny, lowerMember, type EligibleRole } from '
 import type { Entitlement } from '../domain/entitlement';
 import type { ActivationType } from '../domain/eligibility';
 import { parseEligibleCondition } from '../domain/eligibility';
-import type { Binding } from '../domain/iam-policy';
+import { userMember, type Binding } from '../domain/iam-policy';
 import type { CloudAsset, ProjectResource } from '../google/cloud-asset';
 import type { CloudIdentity } from '../google/cloud-identity';
 import type { ResourceManager } from '../google/resource-manager';
@@ -144,7 +144,7 @@ export class AssetInventorySource implements BindingSource {
       if (!eligibility || eligibility.type !== type || eligibility.resourceCondition !== entitlement.resourceCondition) continue;
       for (const m of binding.members ?? []) members.add(lowerMember(m));
     }
-    const users = [...members].filter((m) => m.startsWith('user:')).map((m) => m.slice(5));
+    const users = [...members].filter((m) => m.startsWith('user:') || m.startsWith('serviceAccount:')).map((m) => m.slice(m.indexOf(':') + 1));
     const groups = [...members].filter((m) => m.startsWith('group:')).map((m) => m.slice(6));
     const nested = await Promise.all(groups.map((g) => this.identity.transitiveUsersOf(g)));
     return [...users, ...nested.flat()];
@@ -152,7 +152,7 @@ export class AssetInventorySource implements BindingSource {
 
   private async principalsOf(userEmail: string): Promise<Set<string>> {
     const groups = await this.identity.transitiveGroupsOf(userEmail);
-    return new Set([`user:${userEmail.toLowerCase()}`, ...groups.map((g) => `group:${g}`)]);
+    return new Set([userMember(userEmail), ...groups.map((g) => `group:${g}`)]);
   }
 }
 
@@ -168,7 +168,7 @@ export class PolicyAnalyzerSource implements BindingSource {
   }
 
   async projectsWithEligibleBindings(userEmail: string): Promise<string[]> {
-    const [{ results }, projects] = await Promise.all([this.asset.analyze({ identity: `user:${userEmail.toLowerCase()}`, expandResources: true }), this.activeProjects()]);
+    const [{ results }, projects] = await Promise.all([this.asset.analyze({ identity: userMember(userEmail), expandResources: true }), this.activeProjects()]);
     const active = new Set(projects.map((p) => p.projectId));
     return results
       .filter((r) => parseEligibleCondition(r.binding.condition))
@@ -182,7 +182,7 @@ export class PolicyAnalyzerSource implements BindingSource {
 
   async bindingsForUser(userEmail: string, projectId: string): Promise<{ bindings: Binding[]; warnings: string[] }> {
     const { results, warnings } = await this.asset.analyze({
-      identity: `user:${userEmail.toLowerCase()}`,
+      identity: userMember(userEmail),
       resource: `//cloudresourcemanager.googleapis.com/projects/${projectId}`,
     });
     return { bindings: results.map((r) => r.binding), warnings };
@@ -200,8 +200,8 @@ export class PolicyAnalyzerSource implements BindingSource {
         return eligibility && eligibility.type === type && eligibility.resourceCondition === entitlement.resourceCondition;
       })
       .flatMap((r) => r.identities)
-      .filter((i) => i.startsWith('user:'))
-      .map((i) => i.slice(5));
+      .filter((i) => i.startsWith('user:') || i.startsWith('serviceAccount:'))
+      .map((i) => i.slice(i.indexOf(':') + 1));
   }
 }
 

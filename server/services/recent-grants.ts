@@ -27,8 +27,9 @@ export class RecentGrants {
       const activation = parseActivationBinding(binding);
       if (!activation || activation.end.getTime() <= now) continue;
       for (const member of activation.members) {
-        if (!member.toLowerCase().startsWith('user:')) continue;
-        const user = member.slice('user:'.length).toLowerCase();
+        const kind = /^(user|serviceAccount):/i.exec(member);
+        if (!kind) continue;
+        const user = member.slice(kind[0].length).toLowerCase();
         holders.set(user, Math.max(holders.get(user) ?? 0, activation.end.getTime()));
       }
     }

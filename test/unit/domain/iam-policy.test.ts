@@ -6,6 +6,15 @@ describe('userMember', () => {
     expect(userMember('Alice@Example.COM')).toBe('user:alice@example.com');
   });
 
+  it.each(['Deployer@Jit-Host.iam.gserviceaccount.com', 'jit-host@appspot.gserviceaccount.com', '123-compute@developer.gserviceaccount.com'])('names the service account %s as serviceAccount:', (email) => {
+    expect(userMember(email)).toBe(`serviceAccount:${email.toLowerCase()}`);
+  });
+
+  it('does not take an address that only mentions gserviceaccount.com for a service account', () => {
+    expect(userMember('gserviceaccount.com@example.com')).toBe('user:gserviceaccount.com@example.com');
+    expect(userMember('a@gserviceaccount.com.example.com')).toBe('user:a@gserviceaccount.com.example.com');
+  });
+
   it.each(['', 'alice', 'user:alice@example.com', 'alice @example.com', 'a@b@c'])('rejects %j', (email) => {
     expect(() => userMember(email)).toThrow(InvalidInputError);
   });

@@ -48,6 +48,7 @@ describe('stdout audit lines', () => {
       event: 'activation.succeeded',
       outcome: 'success',
       user: 'alice@example.com',
+      principal_type: 'user',
       user_id: 'accounts.google.com:1',
       device_id: 'unknown',
       device_access_levels: 'level-a, level-b',
@@ -56,6 +57,11 @@ describe('stdout audit lines', () => {
     });
     expect(a['logging.googleapis.com/insertId']).not.toBe(b['logging.googleapis.com/insertId']);
     expect(structuredLogLine(event, 'jitaccess', 'jit-host')).not.toContain('\n');
+  });
+
+  test('say when the principal is a service account', () => {
+    const pipeline = { ...event, user: { ...event.user!, email: 'deployer@jit-host.iam.gserviceaccount.com' } };
+    expect(JSON.parse(structuredLogLine(pipeline, 'jitaccess', 'jit-host'))['logging.googleapis.com/labels'].principal_type).toBe('serviceAccount');
   });
 });
 

@@ -1,0 +1,338 @@
+// The commands: each names its arguments and options, calls the API, and prints either the API's answer
+// (--json) or a short human account with local times.
+import type {
+  ActivationResponse,
+  ApprovalRequestCreatedResponse,
+  ApprovalRequestStatusResponse,
+  ApprovalResponse,
+  EndGrantResponse,
+  ExtendGrantResponse,
+  MeResponse,
+  MyGrantsResponse,
+  ProjectsResponse,
+  ReviewersResponse,
+  Role,
+  RolesResponse,
+} from '../server/api/schemas';
+import { ApiError, type JitClient } from './client';
+import { UsageError, parseDuration, parseSeconds, type OptionSpec, type ParsedArgs } from './args';
+import { durationText, localTime, table } from './output';
+
+/** Exit codes, documented in docs/cli.md; scripts branch on them. */
+export const EXIT = { ok: 0, error: 1, usage: 2, denied: 3, expired: 4, timeout: 5, cancelled: 6 } as const;
+
+export interface Context {
+  client: JitClient;
+  json: boolean;
+  print(text: string): void;
+  /** Progress for people, on stderr, so that stdout stays the result. */
+  note(text: string): void;
+  sleep(ms: number): Promise<void>;
+  now(): number;
+}
+
+export interface Command {
+  name: string;
+  /** Arguments after the name, as usage shows them. */
+  synopsis: string;
+  summary: string;
+  options: OptionSpec;
+  /** Lines after the options in `jit COMMAND --help`. */
+  details?: string;
+  run(ctx: Context, args: ParsedArgs): Promise<number>;
+}
+
+const seg = encodeURIComponent;
+
+function positionals(args: ParsedArgs, names: string[], rest = false): string[] {
+  const values = args.positionals.slice(1);
+  if (values.length < names.length) throw new UsageError(`missing ${names.slice(values.length).join(' ')}`);
+  if (!rest && values.length > names.length) throw new UsageError(`unexpected argument "${values[names.length]}"`);
+  return values;
+}
+
+function required(args: ParsedArgs, name: string, what: string): string {
+  const value = args.values[name];
+  if (typeof value !== 'string' || value.trim() === '') throw new UsageError(`--${name} is required: ${what}`);
+  return value;
+}
+
+function printJson(ctx: Context, body: unknown): void {
+  ctx.print(JSON.stringify(body, null, 2));
+}
+
+/**
+ * A role named on the command line, as the API's role id: an id as `jit roles` shows it, or an IAM role
+ * (`roles/compute.admin`, or `compute.admin`) when the project offers it once.
+ */
+export function roleIdOf(roles: Role[], name: string, projectId: string): Role {
+  const exact = roles.find((r) => r.id === name);
+  if (exact) return exact;
+  const role = name.includes('/') ? name : `roles/${name}`;
+  const matches = roles.filter((r) => r.role === role);
+  if (matches.length === 1) return matches[0];
+  if (matches.length === 0) {
+    throw new ApiError(404, 'NOT_ELIGIBLE', `You have no eligible role ${role} on ${projectId}. \`jit roles ${projectId}\` lists the roles you can activate or request.`);
+  }
+  const ids = matches.map((r) => `  ${r.id}  (${r.resourceCondition})`).join('\n');
+  throw new ApiError(400, 'AMBIGUOUS_ROLE', `${role} is eligible on ${projectId} with several resource conditions; name one by its id:\n${ids}`);
+}
+
+async function rolesOf(ctx: Context, projectId: string): Promise<RolesResponse> {
+  return ctx.client.get<RolesResponse>(`/api/v1/projects/${seg(projectId)}/roles`);
+}
+
+const justification: OptionSpec = { justification: { type: 'string', short: 'j' } };
+const duration: OptionSpec = { duration: { type: 'string', short: 'd' } };
+const DURATION_HELP = '  -d, --duration D        how long: 30m, 2h, 1h30m, or minutes';
+const JUSTIFICATION_HELP = '  -j, --justification J   why (the service may require a pattern, e.g. a ticket number)';
+
+const whoami: Command = {
+  name: 'whoami',
+  synopsis: '',
+  summary: 'who the service sees you as, and its limits',
+  options: {},
+  async run(ctx, args) {
+    positionals(args, []);
+    const me = await ctx.client.get<MeResponse>('/api/v1/me');
+    if (ctx.json) return (printJson(ctx, me), EXIT.ok);
+    const s = me.settings;
+    ctx.print(`${me.user.email} (JIT Access ${me.version})\nDurations up to ${durationText(s.maxDurationMinutes)}, default ${durationText(s.defaultDurationMinutes)}; justification: ${s.justificationHint}`);
+    return EXIT.ok;
+  },
+};
+
+const projects: Command = {
+  name: 'projects',
+  synopsis: '',
+  summary: 'projects where you hold an eligible role',
+  options: {},
+  async run(ctx, args) {
+    positionals(args, []);
+    const body = await ctx.client.get<ProjectsResponse>('/api/v1/projects');
+    if (ctx.json) return (printJson(ctx, body), EXIT.ok);
+    ctx.print(body.projects.length > 0 ? body.projects.map((p) => p.id).join('\n') : 'You hold no eligible role on any project.');
+    return EXIT.ok;
+  },
+};
+
+const roles: Command = {
+  name: 'roles',
+  synopsis: 'PROJECT',
+  summary: 'your eligible roles on a project and their status',
+  options: {},
+  async run(ctx, args) {
+    const [projectId] = positionals(args, ['PROJECT']);
+    const body = await rolesOf(ctx, projectId);
+    if (ctx.json) return (printJson(ctx, body), EXIT.ok);
+    for (const w of body.warnings) ctx.note(`warning: ${w}`);
+    if (body.roles.length === 0) {
+      ctx.print(`You hold no eligible role on ${projectId}.`);
+      return EXIT.ok;
+    }
+    const rows = body.roles.map((r) => [
+      r.role,
+      r.activationType === 'self' ? 'self-approval' : 'peer approval',
+      r.status === 'active' && r.activeUntil ? `active until ${localTime(r.activeUntil)}` : 'eligible',
+      r.resourceCondition ? r.id : '',
+    ]);
+    ctx.print(table(['ROLE', 'APPROVAL', 'STATUS', 'ID (roles with a resource condition)'], rows));
+    return EXIT.ok;
+  },
+};
+
+const activate: Command = {
+  name: 'activate',
+  synopsis: 'PROJECT ROLE... -j JUSTIFICATION -d DURATION',
+  summary: 'activate self-approval roles now',
+  options: { ...justification, ...duration },
+  details: `${JUSTIFICATION_HELP}\n${DURATION_HELP}\n\nROLE is roles/NAME, NAME, or a role id from \`jit roles PROJECT\`.`,
+  async run(ctx, args) {
+    const [projectId, ...names] = positionals(args, ['PROJECT', 'ROLE'], true);
+    const text = required(args, 'justification', 'say why you need the access');
+    const minutes = parseDuration(required(args, 'duration', 'say for how long, e.g. -d 30m'), '--duration');
+    const { roles: offered } = await rolesOf(ctx, projectId);
+    const ids = names.map((n) => roleIdOf(offered, n, projectId).id);
+    const body = await ctx.client.post<ActivationResponse>(`/api/v1/projects/${seg(projectId)}/activations`, { roles: ids, justification: text, durationMinutes: minutes });
+    if (ctx.json) return (printJson(ctx, body), EXIT.ok);
+    for (const g of body.grants) ctx.print(`Activated ${g.role} on ${projectId} until ${localTime(g.end)}.`);
+    for (const f of body.notificationFailures) ctx.note(`warning: ${f}`);
+    return EXIT.ok;
+  },
+};
+
+const reviewers: Command = {
+  name: 'reviewers',
+  synopsis: 'PROJECT ROLE',
+  summary: 'who may approve your request for a peer-approval role',
+  options: {},
+  async run(ctx, args) {
+    const [projectId, name] = positionals(args, ['PROJECT', 'ROLE']);
+    const role = roleIdOf((await rolesOf(ctx, projectId)).roles, name, projectId);
+    const body = await ctx.client.get<ReviewersResponse>(`/api/v1/projects/${seg(projectId)}/reviewers?role=${seg(role.id)}`);
+    if (ctx.json) return (printJson(ctx, body), EXIT.ok);
+    ctx.print(body.reviewers.length > 0 ? body.reviewers.join('\n') : `Nobody else is eligible to approve ${role.role} on ${projectId}.`);
+    return EXIT.ok;
+  },
+};
+
+const request: Command = {
+  name: 'request',
+  synopsis: 'PROJECT ROLE --reviewer EMAIL... -j JUSTIFICATION -d DURATION',
+  summary: 'ask reviewers to approve a peer-approval role',
+  options: { reviewer: { type: 'string', short: 'r', multiple: true }, ...justification, ...duration },
+  details: `  -r, --reviewer EMAIL    a reviewer (repeat for several; \`jit reviewers PROJECT ROLE\` lists them)\n${JUSTIFICATION_HELP}\n${DURATION_HELP}\n\nPrints the request's token: \`jit wait TOKEN\` blocks until it is decided.`,
+  async run(ctx, args) {
+    const [projectId, name] = positionals(args, ['PROJECT', 'ROLE']);
+    const text = required(args, 'justification', 'say why you need the access');
+    const minutes = parseDuration(required(args, 'duration', 'say for how long, e.g. -d 1h'), '--duration');
+    const named = (args.values.reviewer as string[] | undefined) ?? [];
+    if (named.length === 0) throw new UsageError(`--reviewer is required: name who should approve (\`jit reviewers ${projectId} ${name}\` lists who may)`);
+    const role = roleIdOf((await rolesOf(ctx, projectId)).roles, name, projectId);
+    const body = await ctx.client.post<ApprovalRequestCreatedResponse>(`/api/v1/projects/${seg(projectId)}/approval-requests`, {
+      role: role.id,
+      justification: text,
+      durationMinutes: minutes,
+      reviewers: named,
+    });
+    if (ctx.json) return (printJson(ctx, body), EXIT.ok);
+    const r = body.request;
+    ctx.note(`Requested ${r.role} on ${r.projectId} for ${durationText(r.durationMinutes)} from ${r.reviewers.join(', ')}; it expires unless approved by ${localTime(r.expiresAt)}.`);
+    ctx.note('Wait for the decision with `jit wait TOKEN`; the token:');
+    for (const f of body.notificationFailures) ctx.note(`warning: ${f}`);
+    ctx.print(body.token);
+    return EXIT.ok;
+  },
+};
+
+const approve: Command = {
+  name: 'approve',
+  synopsis: 'REQUEST',
+  summary: "approve a request (REQUEST: its token, or the approval link's URL)",
+  options: {},
+  async run(ctx, args) {
+    const [token] = positionals(args, ['REQUEST']).map(tokenOf);
+    const body = await ctx.client.post<ApprovalResponse>(`/api/v1/approval-requests/${seg(token)}/approve`);
+    if (ctx.json) return (printJson(ctx, body), EXIT.ok);
+    const r = body.request;
+    const who = body.alreadyApproved ? `It was already approved${body.approvedBy ? ` by ${body.approvedBy}` : ''}: nothing changed.` : 'Approved.';
+    ctx.print(`${who} ${r.beneficiary} holds ${r.role} on ${r.projectId} until ${localTime(body.grant.end)}.`);
+    return EXIT.ok;
+  },
+};
+
+/** Status → exit code of `jit wait`; `pending` keeps waiting. */
+const DECIDED: Record<string, number> = { approved: EXIT.ok, denied: EXIT.denied, expired: EXIT.expired, cancelled: EXIT.cancelled };
+
+const wait: Command = {
+  name: 'wait',
+  synopsis: 'REQUEST [--timeout T] [--interval T]',
+  summary: 'block until a request is decided; the exit code says how',
+  options: { timeout: { type: 'string' }, interval: { type: 'string' } },
+  details: `  --timeout T    give up after T (90s, 30m, 2h; default: until the request expires)\n  --interval T   how often to ask (default 10s)\n\nExit codes: ${EXIT.ok} approved, ${EXIT.denied} denied, ${EXIT.expired} expired, ${EXIT.cancelled} cancelled, ${EXIT.timeout} timeout, ${EXIT.error} error.`,
+  async run(ctx, args) {
+    const [token] = positionals(args, ['REQUEST']).map(tokenOf);
+    const timeout = args.values.timeout === undefined ? undefined : parseSeconds(String(args.values.timeout), '--timeout');
+    const interval = args.values.interval === undefined ? 10 : parseSeconds(String(args.values.interval), '--interval');
+    const deadline = timeout === undefined ? undefined : ctx.now() + timeout * 1000;
+    for (let reported = false; ; ) {
+      let status: ApprovalRequestStatusResponse | undefined;
+      try {
+        status = await ctx.client.get<ApprovalRequestStatusResponse>(`/api/v1/approval-requests/${seg(token)}`);
+      } catch (e) {
+        // Passing trouble (network, quota, a restart) is waited out; a refusal is final.
+        if (!(e instanceof ApiError) || (e.status !== 0 && e.status !== 429 && e.status < 500)) throw e;
+        ctx.note(`warning: ${e.message}`);
+      }
+      if (status && status.status in DECIDED) {
+        if (ctx.json) printJson(ctx, status);
+        else ctx.print(describeDecision(status));
+        return DECIDED[status.status];
+      }
+      if (status && !reported && !ctx.json) {
+        ctx.note(`Waiting for ${status.request.reviewers.join(', ')} to decide on ${status.request.role} on ${status.request.projectId} (expires ${localTime(status.request.expiresAt)})…`);
+        reported = true;
+      }
+      if (deadline !== undefined && ctx.now() + interval * 1000 > deadline) {
+        const message = `Gave up waiting after ${args.values.timeout}: the request is still pending.`;
+        if (ctx.json) printJson(ctx, { ...status, timedOut: true });
+        else ctx.print(message);
+        return EXIT.timeout;
+      }
+      await ctx.sleep(interval * 1000);
+    }
+  },
+};
+
+function describeDecision(s: ApprovalRequestStatusResponse & { deniedBy?: string; reason?: string }): string {
+  const r = s.request;
+  switch (s.status) {
+    case 'approved':
+      return `Approved${s.approvedBy ? ` by ${s.approvedBy}` : ''}: ${r.beneficiary} holds ${r.role} on ${r.projectId}.`;
+    case 'expired':
+      return `The request for ${r.role} on ${r.projectId} expired at ${localTime(r.expiresAt)} without a decision.`;
+    default:
+      return `The request for ${r.role} on ${r.projectId} was ${s.status}${s.deniedBy ? ` by ${s.deniedBy}` : ''}${s.reason ? `: ${s.reason}` : '.'}`;
+  }
+}
+
+/** The token, also from an approval link (`…/approve/TOKEN` or `…?activation=TOKEN` as jit-access 1.x wrote them). */
+export function tokenOf(text: string): string {
+  if (!/^https?:\/\//.test(text)) return text;
+  const url = new URL(text);
+  return url.searchParams.get('activation') ?? decodeURIComponent(url.pathname.split('/').filter(Boolean).pop() ?? '');
+}
+
+const grants: Command = {
+  name: 'grants',
+  synopsis: '',
+  summary: 'your grants in force',
+  options: {},
+  async run(ctx, args) {
+    positionals(args, []);
+    const body = await ctx.client.get<MyGrantsResponse>('/api/v1/me/grants');
+    if (ctx.json) return (printJson(ctx, body), EXIT.ok);
+    for (const w of body.warnings) ctx.note(`warning: ${w}`);
+    if (body.grants.length === 0) {
+      ctx.print('You hold no grant now.');
+      return EXIT.ok;
+    }
+    const approval = (g: MyGrantsResponse['grants'][number]) => (g.approval.type === 'peer' ? `approved by ${g.approval.approver}` : g.approval.type === 'self' ? 'self-approved' : 'unknown');
+    ctx.print(table(['PROJECT', 'ROLE', 'UNTIL', 'APPROVAL', 'GRANT'], body.grants.map((g) => [g.projectId, g.role, localTime(g.end), approval(g), g.id])));
+    return EXIT.ok;
+  },
+};
+
+const end: Command = {
+  name: 'end',
+  synopsis: 'GRANT [--reason R]',
+  summary: 'end a grant now (GRANT: an id from `jit grants`)',
+  options: { reason: { type: 'string' } },
+  async run(ctx, args) {
+    const [id] = positionals(args, ['GRANT']);
+    const reason = args.values.reason as string | undefined;
+    const body = await ctx.client.del<EndGrantResponse>(`/api/v1/me/grants/${seg(id)}`, reason === undefined ? {} : { reason });
+    if (ctx.json) return (printJson(ctx, body), EXIT.ok);
+    ctx.print(`Ended ${body.ended.role} on ${body.ended.projectId} at ${localTime(body.endedAt)} (it would have lasted until ${localTime(body.ended.end)}).`);
+    return EXIT.ok;
+  },
+};
+
+const extend: Command = {
+  name: 'extend',
+  synopsis: 'GRANT -d DURATION [-j JUSTIFICATION]',
+  summary: 'extend a self-approved grant to last DURATION from now',
+  options: { ...duration, ...justification },
+  details: `${DURATION_HELP}\n  -j, --justification J   a new justification (default: the grant's own)`,
+  async run(ctx, args) {
+    const [id] = positionals(args, ['GRANT']);
+    const minutes = parseDuration(required(args, 'duration', 'say for how long from now, e.g. -d 1h'), '--duration');
+    const text = args.values.justification as string | undefined;
+    const body = await ctx.client.post<ExtendGrantResponse>(`/api/v1/me/grants/${seg(id)}/extend`, { durationMinutes: minutes, ...(text === undefined ? {} : { justification: text }) });
+    if (ctx.json) return (printJson(ctx, body), EXIT.ok);
+    ctx.print(`Extended ${body.grant.role} on ${body.grant.projectId} until ${localTime(body.grant.end)} (was ${localTime(body.previousEnd)}).`);
+    return EXIT.ok;
+  },
+};
+
+export const COMMANDS: Command[] = [whoami, projects, roles, activate, reviewers, request, approve, wait, grants, end, extend];

@@ -1,0 +1,213 @@
+// The `jit` command line end to end: its main function with argv, as the shell calls it, signing in
+// through the emulator's IAP proxy in front of the service (--emulator URL --user EMAIL).
+import { run } from '../../cli/main';
+import { EXIT } from '../../cli/commands';
+import { openApiDocument } from '../../server/api/openapi';
+import { demoWorld } from '../support/emulator';
+import { policyOf, startStack, type Stack } from '../support/stack';
+
+const DEPLOYER = 'deployer@jit-host.iam.gserviceaccount.com';
+
+/** The demo world, plus a pipeline's service account eligible like a person: self-approval on staging-app, peer approval on finance-ledger. */
+function worldWithPipeline() {
+  const world = demoWorld();
+  const staging = world.iam['projects/staging-app'].find((b) => b.role === 'roles/compute.admin')!;
+  staging.members = [...staging.members, `serviceAccount:${DEPLOYER}`];
+  const ledger = world.iam['projects/finance-ledger'].find((b) => b.role === 'roles/cloudsql.admin')!;
+  ledger.members = [...ledger.members, `serviceAccount:${DEPLOYER}`];
+  return world;
+}
+
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack({ world: worldWithPipeline(), iapProxy: true });
+}, 60_000);
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+async function jitWith(env: NodeJS.ProcessEnv, args: string[]): Promise<Outcome> {
+  let stdout = '';
+  let stderr = '';
+  const code = await run(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env });
+  return { code, stdout, stderr };
+}
+
+/** `jit --emulator PROXY --user EMAIL ARGS…` */
+function jit(user: string, ...args: string[]): Promise<Outcome> {
+  return jitWith({}, ['--emulator', stack.iapUrl!, '--user', user, ...args]);
+}
+
+async function jitJson<T = any>(user: string, ...args: string[]): Promise<T> {
+  const out = await jit(user, ...args, '--json');
+  if (out.code !== EXIT.ok) throw new Error(`jit ${args.join(' ')} exited ${out.code}: ${out.stderr}`);
+  return JSON.parse(out.stdout) as T;
+}
+
+async function auditEntries(event: string): Promise<any[]> {
+  await stack.service.audit.flush();
+  return stack.emulator.state.logEntries.filter((e: any) => e.labels?.event === event);
+}
+
+const activationsOf = async (projectId: string, member: string) =>
+  (await policyOf(stack.emulator, projectId)).bindings.filter((b) => b.condition?.title === 'JIT access activation' && b.members.includes(member));
+
+describe('help and usage', () => {
+  test('--help lists every command; COMMAND --help shows its arguments; neither needs a service', async () => {
+    const main = await jitWith({}, ['--help']);
+    expect(main.code).toBe(EXIT.ok);
+    for (const c of ['projects', 'roles', 'activate', 'request', 'approve', 'wait', 'grants', 'end', 'extend']) expect(main.stdout).toContain(`  ${c} `);
+    const wait = await jitWith({}, ['wait', '--help']);
+    expect(wait.code).toBe(EXIT.ok);
+    expect(wait.stdout).toContain('Usage: jit wait REQUEST');
+    expect(wait.stdout).toMatch(/0 approved, 3 denied, 4 expired, 6 cancelled, 5 timeout, 1 error/);
+  });
+
+  test('mistakes exit 2 and say what to do: no command, an unknown one, missing arguments, no URL, a bad duration', async () => {
+    expect(await jitWith({}, [])).toMatchObject({ code: EXIT.usage, stderr: expect.stringContaining('jit --help') });
+    expect(await jitWith({}, ['frobnicate'])).toMatchObject({ code: EXIT.usage, stderr: expect.stringContaining('unknown command "frobnicate"') });
+    expect(await jitWith({}, ['roles'])).toMatchObject({ code: EXIT.usage, stderr: expect.stringContaining('missing PROJECT') });
+    expect(await jitWith({}, ['projects'])).toMatchObject({ code: EXIT.usage, stderr: expect.stringContaining('set JIT_URL') });
+    expect(await jitWith({ JIT_URL: 'https://jit.example.com' }, ['projects'])).toMatchObject({ code: EXIT.usage, stderr: expect.stringContaining('JIT_IAP_AUDIENCE') });
+    expect(await jit('alice@example.com', 'activate', 'staging-app', 'compute.admin', '-j', 'x', '-d', 'soon')).toMatchObject({
+      code: EXIT.usage,
+      stderr: expect.stringContaining('write it as 30m, 2h, 1h30m'),
+    });
+    expect(await jitWith({}, ['--user', 'alice@example.com', 'projects'])).toMatchObject({ code: EXIT.usage, stderr: expect.stringContaining('only with --emulator') });
+  });
+
+  test('an unreachable emulator and an unknown user are errors (exit 1) that say what to check', async () => {
+    expect(await jitWith({}, ['--emulator', 'http://127.0.0.1:9', '--user', 'alice@example.com', 'projects'])).toMatchObject({ code: EXIT.error, stderr: expect.stringContaining('Could not reach') });
+    const stranger = await jit('nobody@example.com', 'projects', '--json');
+    expect(stranger.code).toBe(EXIT.error);
+    expect(JSON.parse(stranger.stderr).error.message).toContain('not a user or service account of the emulator');
+  });
+});
+
+describe('projects, roles and self-activation', () => {
+  test('projects and roles, as JSON and for people', async () => {
+    expect((await jitJson('alice@example.com', 'projects')).projects.map((p: any) => p.id)).toEqual(expect.arrayContaining(['prod-app', 'staging-app']));
+    const projects = await jit('alice@example.com', 'projects');
+    expect(projects.stdout.split('\n')).toContain('staging-app');
+    const roles = await jit('alice@example.com', 'roles', 'prod-app');
+    expect(roles.code).toBe(EXIT.ok);
+    expect(roles.stdout).toMatch(/roles\/compute\.admin\s+peer approval\s+eligible/);
+    expect(roles.stdout).toMatch(/roles\/cloudsql\.admin\s+self-approval\s+eligible/);
+  });
+
+  test('activate, then grants, extend and end', async () => {
+    const activated = await jitJson('alice@example.com', 'activate', 'staging-app', 'compute.admin', '-j', 'INC-1 deploy', '-d', '30m');
+    expect(activated.grants).toHaveLength(1);
+    expect(activated.grants[0].role).toBe('roles/compute.admin');
+    expect(await activationsOf('staging-app', 'user:alice@example.com')).toHaveLength(1);
+
+    const { grants } = await jitJson('alice@example.com', 'grants');
+    const grant = grants.find((g: any) => g.projectId === 'staging-app' && g.role === 'roles/compute.admin');
+    expect(grant).toMatchObject({ approval: { type: 'self', justification: 'INC-1 deploy' } });
+    const listed = await jit('alice@example.com', 'grants');
+    expect(listed.stdout).toContain(grant.id);
+
+    const extended = await jitJson('alice@example.com', 'extend', grant.id, '-d', '1h');
+    expect(Date.parse(extended.grant.end)).toBeGreaterThan(Date.parse(grant.end));
+    expect(extended.previousEnd).toBe(grant.end);
+
+    const ended = await jit('alice@example.com', 'end', extended.grant.id, '--reason', 'done');
+    expect(ended.code).toBe(EXIT.ok);
+    expect(ended.stdout).toContain('Ended roles/compute.admin on staging-app');
+    expect((await jitJson('alice@example.com', 'grants')).grants.filter((g: any) => g.projectId === 'staging-app')).toEqual([]);
+  });
+
+  test('human output of an activation names the role and the end in local time', async () => {
+    const out = await jit('alice@example.com', 'activate', 'prod-app', 'roles/cloudsql.admin', '-j', 'INC-2 migration', '-d', '1h30m');
+    expect(out.code).toBe(EXIT.ok);
+    expect(out.stdout).toMatch(/^Activated roles\/cloudsql\.admin on prod-app until .+\.\n$/);
+    const [binding] = await activationsOf('prod-app', 'user:alice@example.com');
+    const [, start, end] = /timestamp\("([^"]+)"\).*timestamp\("([^"]+)"\)/.exec(binding.condition.expression)!;
+    expect(Date.parse(end) - Date.parse(start)).toBe(90 * 60_000);
+  });
+
+  test("the server's refusal is passed on with exit 1; a role not offered is named with what to do", async () => {
+    const peer = await jit('alice@example.com', 'activate', 'prod-app', 'compute.admin', '-j', 'INC-3', '-d', '30m', '--json');
+    expect(peer.code).toBe(EXIT.error);
+    expect(JSON.parse(peer.stderr).error.message).toContain('needs peer approval');
+    const unknown = await jit('alice@example.com', 'activate', 'staging-app', 'owner', '-j', 'INC-3', '-d', '30m');
+    expect(unknown).toMatchObject({ code: EXIT.error, stderr: expect.stringContaining('`jit roles staging-app` lists') });
+  });
+});
+
+describe('peer approval', () => {
+  test('request, approve, wait: the token on stdout, wait exits 0 once approved', async () => {
+    const requested = await jit('alice@example.com', 'request', 'prod-app', 'compute.admin', '--reviewer', 'bob@example.com', '-j', 'INC-4 outage', '-d', '1h');
+    expect(requested.code).toBe(EXIT.ok);
+    expect(requested.stderr).toContain('Requested roles/compute.admin on prod-app for 1h from bob@example.com');
+    const token = requested.stdout.trim();
+    expect(token).toMatch(/^[A-Za-z0-9_~.-]+$/);
+
+    const approved = await jitJson('bob@example.com', 'approve', token);
+    expect(approved).toMatchObject({ status: 'approved', alreadyApproved: false, approvedBy: 'bob@example.com' });
+    const waited = await jit('alice@example.com', 'wait', token, '--json');
+    expect(waited.code).toBe(EXIT.ok);
+    expect(JSON.parse(waited.stdout)).toMatchObject({ status: 'approved', approvedBy: 'bob@example.com' });
+    expect(await activationsOf('prod-app', 'user:alice@example.com')).toEqual(expect.arrayContaining([expect.objectContaining({ role: 'roles/compute.admin' })]));
+  });
+
+  test('wait gives up with exit 5 while the request is pending', async () => {
+    const { token } = await jitJson('dave@example.com', 'request', 'data-warehouse', 'bigquery.admin', '--reviewer', 'erin@example.com', '-j', 'INC-5', '-d', '30m');
+    const waited = await jit('dave@example.com', 'wait', token, '--timeout', '2s', '--interval', '1s');
+    expect(waited.code).toBe(EXIT.timeout);
+    expect(waited.stdout).toContain('still pending');
+  });
+
+  test('a request needs reviewers', async () => {
+    expect(await jit('dave@example.com', 'request', 'data-warehouse', 'bigquery.admin', '-j', 'INC-6', '-d', '30m')).toMatchObject({
+      code: EXIT.usage,
+      stderr: expect.stringContaining('jit reviewers data-warehouse bigquery.admin'),
+    });
+    expect((await jitJson('dave@example.com', 'reviewers', 'data-warehouse', 'bigquery.admin')).reviewers).toEqual(['erin@example.com']);
+  });
+});
+
+describe('a service account as requester', () => {
+  test('activates through IAP like a person: the binding names serviceAccount:, the audit says so', async () => {
+    expect((await jitJson(DEPLOYER, 'whoami')).user.email).toBe(DEPLOYER);
+    expect((await jitJson(DEPLOYER, 'roles', 'staging-app')).roles.map((r: any) => r.role)).toEqual(['roles/compute.admin']);
+    await jitJson(DEPLOYER, 'activate', 'staging-app', 'compute.admin', '-j', 'release 1.2.3', '-d', '15m');
+    expect(await activationsOf('staging-app', `serviceAccount:${DEPLOYER}`)).toHaveLength(1);
+    const [entry] = (await auditEntries('activation.succeeded')).filter((e) => e.labels.user === DEPLOYER);
+    expect(entry.labels.principal_type).toBe('serviceAccount');
+    const { grants } = await jitJson(DEPLOYER, 'grants');
+    expect(grants.map((g: any) => g.projectId)).toEqual(['staging-app']);
+    await jitJson(DEPLOYER, 'end', grants[0].id);
+    expect(await activationsOf('staging-app', `serviceAccount:${DEPLOYER}`)).toEqual([]);
+  });
+
+  test('requests a peer-approval role; a person approves it; the service account may not approve (the default)', async () => {
+    const { token } = await jitJson(DEPLOYER, 'request', 'finance-ledger', 'cloudsql.admin', '--reviewer', 'frank@example.com', '-j', 'schema migration', '-d', '30m');
+    expect((await jitJson('frank@example.com', 'approve', token)).approvedBy).toBe('frank@example.com');
+    expect(await jit(DEPLOYER, 'wait', token)).toMatchObject({ code: EXIT.ok, stdout: expect.stringContaining(`Approved by frank@example.com: ${DEPLOYER} holds roles/cloudsql.admin`) });
+    expect(await activationsOf('finance-ledger', `serviceAccount:${DEPLOYER}`)).toHaveLength(1);
+
+    // Frank's own request: the service account is not offered as a reviewer, cannot be named, and cannot approve.
+    expect((await jitJson('frank@example.com', 'reviewers', 'finance-ledger', 'cloudsql.admin')).reviewers).toEqual(['grace@example.com']);
+    const named = await jit('frank@example.com', 'request', 'finance-ledger', 'cloudsql.admin', '--reviewer', DEPLOYER, '-j', 'audit', '-d', '30m');
+    expect(named).toMatchObject({ code: EXIT.error, stderr: expect.stringContaining(`${DEPLOYER} is not allowed to approve`) });
+    const { token: franks } = await jitJson('frank@example.com', 'request', 'finance-ledger', 'cloudsql.admin', '--reviewer', 'grace@example.com', '-j', 'audit', '-d', '30m');
+    const refused = await jit(DEPLOYER, 'approve', franks, '--json');
+    expect(refused.code).toBe(EXIT.error);
+    expect(JSON.parse(refused.stderr).error).toMatchObject({ code: 'SERVICE_ACCOUNT_CANNOT_APPROVE' });
+  });
+});
+
+test('the service publishes its OpenAPI document behind IAP', async () => {
+  const res = await stack.as('alice@example.com').get('/api/openapi.json');
+  expect(res.status).toBe(200);
+  expect(res.body).toEqual(openApiDocument());
+});
