@@ -303,13 +303,24 @@ const grants: Command = {
   },
 };
 
+/** The grant of `role` on `projectId` the caller holds: what a pipeline ends after its deployment. */
+async function grantIdOf(ctx: Context, projectId: string, name: string): Promise<string> {
+  const role = name.includes('/') ? name : `roles/${name}`;
+  const held = (await ctx.client.get<MyGrantsResponse>('/api/v1/me/grants')).grants.filter((g) => g.projectId === projectId && (g.role === role || g.id === name));
+  if (held.length === 1) return held[0].id;
+  if (held.length === 0) throw new ApiError(404, 'NO_SUCH_GRANT', `You hold no grant of ${role} on ${projectId} now (it may have ended already). \`jit grants\` lists yours.`);
+  throw new ApiError(400, 'AMBIGUOUS_GRANT', `You hold ${role} on ${projectId} several times (with resource conditions); name one by its id from \`jit grants\`.`);
+}
+
 const end: Command = {
   name: 'end',
-  synopsis: 'GRANT [--reason R]',
-  summary: 'end a grant now (GRANT: an id from `jit grants`)',
+  synopsis: 'GRANT | PROJECT ROLE [--reason R]',
+  summary: 'end a grant now (GRANT: an id from `jit grants`; or the project and role)',
   options: { reason: { type: 'string' } },
   async run(ctx, args) {
-    const [id] = positionals(args, ['GRANT']);
+    const named = positionals(args, ['GRANT'], true);
+    if (named.length > 2) throw new UsageError(`unexpected argument "${named[2]}"`);
+    const id = named.length === 2 ? await grantIdOf(ctx, named[0], named[1]) : named[0];
     const reason = args.values.reason as string | undefined;
     const body = await ctx.client.del<EndGrantResponse>(`/api/v1/me/grants/${seg(id)}`, reason === undefined ? {} : { reason });
     if (ctx.json) return (printJson(ctx, body), EXIT.ok);

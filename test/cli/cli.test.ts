@@ -185,8 +185,10 @@ describe('a service account as requester', () => {
     expect(entry.labels.principal_type).toBe('serviceAccount');
     const { grants } = await jitJson(DEPLOYER, 'grants');
     expect(grants.map((g: any) => g.projectId)).toEqual(['staging-app']);
-    await jitJson(DEPLOYER, 'end', grants[0].id);
+    // A pipeline ends what it activated by project and role, without looking up the grant's id.
+    expect((await jitJson(DEPLOYER, 'end', 'staging-app', 'compute.admin')).ended.id).toBe(grants[0].id);
     expect(await activationsOf('staging-app', `serviceAccount:${DEPLOYER}`)).toEqual([]);
+    expect(await jit(DEPLOYER, 'end', 'staging-app', 'compute.admin')).toMatchObject({ code: EXIT.error, stderr: expect.stringContaining('You hold no grant of roles/compute.admin on staging-app') });
   });
 
   test('requests a peer-approval role; a person approves it; the service account may not approve (the default)', async () => {
