@@ -47,7 +47,11 @@ const envSchema = z.object({
   JUSTIFICATION_MAX_LENGTH: integer(1, 1000).default(100),
   ACTIVATION_REQUEST_MIN_REVIEWERS: integer(1, 100).default(1),
   ACTIVATION_REQUEST_MAX_REVIEWERS: integer(1, 100).default(10),
-  SERVICE_ACCOUNTS_MAY_APPROVE: bool.default(false),
+  SERVICE_ACCOUNTS_MAY_APPROVE: z
+    .string()
+    .transform((v) => v.toLowerCase())
+    .pipe(z.enum(['true', 'false'], 'must be true or false'))
+    .optional(),
   ACTIVATION_REQUEST_MAX_ROLES: integer(1, 20).default(10),
   AVAILABLE_PROJECTS_QUERY: z.string().max(1000).optional(),
   IAP_BACKEND_SERVICE_ID: z.string().regex(/^[0-9]+$/, 'must be the numeric id of the backend service').optional(),
@@ -233,7 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     activationTimeoutMinutes: activationTimeout,
     activationRequestTimeoutMinutes: requestTimeout,
     justification: { pattern: e.JUSTIFICATION_PATTERN, hint: e.JUSTIFICATION_HINT, maxLength: e.JUSTIFICATION_MAX_LENGTH },
-    reviewers: { min: e.ACTIVATION_REQUEST_MIN_REVIEWERS, max: e.ACTIVATION_REQUEST_MAX_REVIEWERS, serviceAccountsMayApprove: e.SERVICE_ACCOUNTS_MAY_APPROVE },
+    reviewers: { min: e.ACTIVATION_REQUEST_MIN_REVIEWERS, max: e.ACTIVATION_REQUEST_MAX_REVIEWERS, serviceAccountsMayApprove: e.SERVICE_ACCOUNTS_MAY_APPROVE === 'true' },
     maxRolesPerRequest: e.ACTIVATION_REQUEST_MAX_ROLES,
     availableProjectsQuery: e.AVAILABLE_PROJECTS_QUERY,
     iap: { verifyAudience, audience: e.IAP_AUDIENCE, backendServiceId: e.IAP_BACKEND_SERVICE_ID },
