@@ -216,7 +216,9 @@ const approve: Command = {
     if (ctx.json) return (printJson(ctx, body), EXIT.ok);
     const r = body.request;
     const who = body.alreadyApproved ? `It was already approved${body.approvedBy ? ` by ${body.approvedBy}` : ''}: nothing changed.` : 'Approved.';
-    ctx.print(`${who} ${r.beneficiary} holds ${r.role} on ${r.projectId} until ${localTime(body.grant.end)}.`);
+    // Requests that need several approvals answer without a grant until the last one lands.
+    const holds = body.grant ? `${r.beneficiary} holds ${r.role} on ${r.projectId} until ${localTime(body.grant.end)}.` : `${r.beneficiary} gets ${r.role} on ${r.projectId} once the other approvals land.`;
+    ctx.print(`${who} ${holds}`);
     return EXIT.ok;
   },
 };

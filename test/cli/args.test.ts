@@ -1,0 +1,58 @@
+import { UsageError, commandNameOf, parseDuration, parseSeconds } from '../../cli/args';
+import { roleIdOf, tokenOf } from '../../cli/commands';
+import { ApiError } from '../../cli/client';
+import type { Role } from '../../server/api/schemas';
+
+describe('durations', () => {
+  test.each([
+    ['30m', 30],
+    ['2h', 120],
+    ['1h30m', 90],
+    ['1h30', 90],
+    ['1d', 1440],
+    ['45', 45],
+  ])('-d %s is %i minutes', (text, minutes) => {
+    expect(parseDuration(text, '--duration')).toBe(minutes);
+  });
+
+  test.each(['', 'soon', '30s', '-5m', '0', '1.5h', 'm'])('-d %j is refused with the accepted forms', (text) => {
+    expect(() => parseDuration(text, '--duration')).toThrow(UsageError);
+  });
+
+  test('waiting times: units s, m, h; a bare number is seconds', () => {
+    expect([parseSeconds('90s', 't'), parseSeconds('30m', 't'), parseSeconds('2h', 't'), parseSeconds('15', 't')]).toEqual([90, 1800, 7200, 15]);
+    expect(() => parseSeconds('1d', '--timeout')).toThrow(/90s, 30m or 2h/);
+    expect(() => parseSeconds('0s', '--timeout')).toThrow(/longer than zero/);
+  });
+});
+
+test('the command is the first argument that is neither an option nor its value', () => {
+  const options = { user: { type: 'string' as const }, json: { type: 'boolean' as const }, duration: { type: 'string' as const, short: 'd' } };
+  expect(commandNameOf(['--user', 'projects', 'roles', 'p'], options)).toBe('roles');
+  expect(commandNameOf(['--json', 'grants'], options)).toBe('grants');
+  expect(commandNameOf(['-d', '5m', '--user=a@b.c', 'extend'], options)).toBe('extend');
+  expect(commandNameOf(['--json'], options)).toBeUndefined();
+});
+
+describe('naming a role', () => {
+  const role = (r: string, condition: string | null = null): Role => ({ id: `p:${r}${condition ? ':c' : ''}`, projectId: 'p', role: r, resourceCondition: condition, activationType: 'self', status: 'eligible', activeUntil: null });
+  const roles = [role('roles/compute.admin'), role('roles/storage.objectAdmin'), role('roles/storage.objectAdmin', 'resource.name.startsWith("x")')];
+
+  test('by IAM role, without roles/, or by id', () => {
+    expect(roleIdOf(roles, 'roles/compute.admin', 'p').id).toBe('p:roles/compute.admin');
+    expect(roleIdOf(roles, 'compute.admin', 'p').id).toBe('p:roles/compute.admin');
+    expect(roleIdOf(roles, 'p:roles/storage.objectAdmin:c', 'p').resourceCondition).not.toBeNull();
+  });
+
+  test('a role offered twice must be named by id; a role not offered says how to list them', () => {
+    expect(() => roleIdOf(roles, 'storage.objectAdmin', 'p')).toThrow(/several resource conditions; name one by its id:\n {2}p:roles\/storage.objectAdmin /);
+    expect(() => roleIdOf(roles, 'owner', 'p')).toThrow(ApiError);
+    expect(() => roleIdOf(roles, 'owner', 'p')).toThrow('`jit roles p` lists');
+  });
+});
+
+test('a request is its token, or the link that carries it', () => {
+  expect(tokenOf('abc.def')).toBe('abc.def');
+  expect(tokenOf('https://jit.example.com/approve/abc.def')).toBe('abc.def');
+  expect(tokenOf('https://jit.example.com/?activation=abc.def')).toBe('abc.def');
+});
