@@ -19,8 +19,8 @@ interface Operation {
   body?: z.ZodType;
   /** Status → name of a component schema (see COMPONENTS). Errors are the `default` answer of every route. */
   responses: Record<number, string>;
-  /** `tasks` routes are called by a scheduler, outside IAP; the document itself needs no CSRF header. */
-  caller?: 'iap' | 'iap-read-only' | 'scheduler';
+  /** `tasks` routes are called by a scheduler, health checks by anyone, both outside IAP; the document itself needs no CSRF header. */
+  caller?: 'iap' | 'iap-read-only' | 'scheduler' | 'anyone';
 }
 
 /** This document's own shape, as far as a client needs to know it. */
@@ -42,6 +42,8 @@ const COMPONENTS: Record<string, z.ZodType> = {
   ApprovalRequestStatus: api.approvalRequestStatusResponse,
   Approval: api.approvalResponse,
   Cleanup: api.cleanupResponse,
+  Alive: api.aliveResponse,
+  Readiness: api.readinessResponse,
 };
 
 const projectId = { projectId: api.projectIdParam };
@@ -77,6 +79,8 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/api/v1/me/grants', operationId: 'listMyGrants', summary: "The caller's grants in force", responses: { 200: 'MyGrants' } },
   { method: 'delete', path: '/api/v1/me/grants/{grantId}', operationId: 'endGrant', summary: 'End a grant now', pathParams: grantId, body: api.endGrantBody, responses: { 200: 'EndedGrant' } },
   { method: 'post', path: '/api/v1/me/grants/{grantId}/extend', operationId: 'extendGrant', summary: 'Extend a self-approved grant', pathParams: grantId, body: api.extendGrantBody, responses: { 200: 'ExtendedGrant' } },
+  { method: 'get', path: '/health/alive', operationId: 'alive', summary: 'Liveness: the process answers', responses: { 200: 'Alive' }, caller: 'anyone' },
+  { method: 'get', path: '/health/ready', operationId: 'ready', summary: 'Readiness: the settings in force and whether the Google endpoints answer (503 when one does not)', responses: { 200: 'Readiness', 503: 'Readiness' }, caller: 'anyone' },
   { method: 'get', path: '/tasks/cleanup', operationId: 'runCleanupFromCron', summary: 'Remove expired activations (App Engine cron)', query: api.cleanupQuery, responses: { 200: 'Cleanup' }, caller: 'scheduler' },
   { method: 'post', path: '/tasks/cleanup', operationId: 'runCleanup', summary: 'Remove expired activations (Cloud Scheduler)', query: api.cleanupQuery, responses: { 200: 'Cleanup' }, caller: 'scheduler' },
 ];
@@ -119,6 +123,7 @@ const SECURITY = {
   iap: [{ iapIdToken: [], csrfHeader: [] }],
   'iap-read-only': [{ iapIdToken: [] }],
   scheduler: [{ schedulerIdToken: [] }, { appEngineCron: [] }],
+  anyone: [],
 };
 
 function buildDocument(): JsonSchema {

@@ -159,6 +159,19 @@ export const extendGrantBody = z
 
 export const extendGrantResponse = z.object({ grant: activeGrantSchema, previousEnd: instant });
 
+// --- Health (/health/alive, /health/ready), outside IAP ---
+
+export const aliveResponse = z.object({ healthy: z.literal(true) });
+
+/** 200 when every check passed, 503 otherwise; `configuration` is the settings in force, for operators. */
+export const readinessResponse = z.object({
+  healthy: z.boolean(),
+  mode: z.enum(['emulator', 'google']),
+  platform: z.string(),
+  configuration: z.record(z.string(), z.unknown()),
+  checks: z.record(z.string(), z.object({ ok: z.boolean(), detail: z.string() })),
+});
+
 // --- Sweeper (/tasks/cleanup) ---
 
 export const cleanupQuery = z.object({ dryRun: z.enum(['true', 'false'], 'must be true or false').optional() }).strict();
