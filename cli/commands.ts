@@ -5,6 +5,7 @@ import type {
   ApprovalRequestCreatedResponse,
   ApprovalRequestStatusResponse,
   ApprovalResponse,
+  RequestDecisionResponse,
   EndGrantResponse,
   ExtendGrantResponse,
   MeResponse,
@@ -223,6 +224,36 @@ const approve: Command = {
   },
 };
 
+const deny: Command = {
+  name: 'deny',
+  synopsis: 'REQUEST --reason R',
+  summary: 'deny a request, saying why (the requester is told)',
+  options: { reason: { type: 'string' } },
+  details: '  --reason R   why, one line of at most 500 characters',
+  async run(ctx, args) {
+    const [token] = positionals(args, ['REQUEST']).map(tokenOf);
+    const reason = required(args, 'reason', 'say why you deny it; the requester reads it');
+    const body = await ctx.client.post<RequestDecisionResponse>(`/api/v1/approval-requests/${seg(token)}/deny`, { reason });
+    if (ctx.json) return (printJson(ctx, body), EXIT.ok);
+    ctx.print(`${body.alreadyDecided ? 'You had denied it already: nothing changed.' : 'Denied.'} ${body.request.beneficiary} does not get ${body.request.role} on ${body.request.projectId}.`);
+    return EXIT.ok;
+  },
+};
+
+const cancel: Command = {
+  name: 'cancel',
+  synopsis: 'REQUEST',
+  summary: 'withdraw your pending request (the reviewers are told)',
+  options: {},
+  async run(ctx, args) {
+    const [token] = positionals(args, ['REQUEST']).map(tokenOf);
+    const body = await ctx.client.post<RequestDecisionResponse>(`/api/v1/approval-requests/${seg(token)}/cancel`);
+    if (ctx.json) return (printJson(ctx, body), EXIT.ok);
+    ctx.print(`${body.alreadyDecided ? 'Already cancelled' : 'Cancelled'}: your request for ${body.request.role} on ${body.request.projectId}.`);
+    return EXIT.ok;
+  },
+};
+
 /** Status → exit code of `jit wait`; `pending` keeps waiting. */
 const DECIDED: Record<string, number> = { approved: EXIT.ok, denied: EXIT.denied, expired: EXIT.expired, cancelled: EXIT.cancelled };
 
@@ -266,7 +297,7 @@ const wait: Command = {
   },
 };
 
-function describeDecision(s: ApprovalRequestStatusResponse & { deniedBy?: string; reason?: string }): string {
+function describeDecision(s: ApprovalRequestStatusResponse): string {
   const r = s.request;
   switch (s.status) {
     case 'approved':
@@ -348,4 +379,4 @@ const extend: Command = {
   },
 };
 
-export const COMMANDS: Command[] = [whoami, projects, roles, activate, reviewers, request, approve, wait, grants, end, extend];
+export const COMMANDS: Command[] = [whoami, projects, roles, activate, reviewers, request, approve, deny, cancel, wait, grants, end, extend];

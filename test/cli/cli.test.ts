@@ -159,6 +159,25 @@ describe('peer approval', () => {
     expect(await activationsOf('prod-app', 'user:alice@example.com')).toEqual(expect.arrayContaining([expect.objectContaining({ role: 'roles/compute.admin' })]));
   });
 
+  test('deny with a reason: wait exits 3 and says who denied it and why', async () => {
+    const { token } = await jitJson('frank@example.com', 'request', 'finance-ledger', 'cloudsql.admin', '--reviewer', 'grace@example.com', '-j', 'INC-7', '-d', '30m');
+    expect(await jit('grace@example.com', 'deny', token)).toMatchObject({ code: EXIT.usage, stderr: expect.stringContaining('--reason is required') });
+    const denied = await jitJson('grace@example.com', 'deny', token, '--reason', 'not during the freeze');
+    expect(denied).toMatchObject({ status: 'denied', deniedBy: 'grace@example.com', alreadyDecided: false });
+    const waited = await jit('frank@example.com', 'wait', token);
+    expect(waited.code).toBe(EXIT.denied);
+    expect(waited.stdout).toContain('was denied by grace@example.com: not during the freeze');
+    expect(await activationsOf('finance-ledger', 'user:frank@example.com')).toEqual([]);
+  });
+
+  test('cancel by the requester: wait exits 6; approving afterwards is refused', async () => {
+    const { token } = await jitJson('grace@example.com', 'request', 'finance-ledger', 'cloudsql.admin', '--reviewer', 'frank@example.com', '-j', 'INC-8', '-d', '30m');
+    expect(await jit('grace@example.com', 'cancel', token)).toMatchObject({ code: EXIT.ok, stdout: expect.stringContaining('Cancelled: your request for roles/cloudsql.admin on finance-ledger') });
+    expect((await jit('grace@example.com', 'wait', token, '--json')).code).toBe(EXIT.cancelled);
+    expect((await jit('frank@example.com', 'approve', token)).code).toBe(EXIT.error);
+    expect(await activationsOf('finance-ledger', 'user:grace@example.com')).toEqual([]);
+  });
+
   test('wait gives up with exit 5 while the request is pending', async () => {
     const { token } = await jitJson('dave@example.com', 'request', 'data-warehouse', 'bigquery.admin', '--reviewer', 'erin@example.com', '-j', 'INC-5', '-d', '30m');
     const waited = await jit('dave@example.com', 'wait', token, '--timeout', '2s', '--interval', '1s');
