@@ -17,7 +17,7 @@ interface Operation {
   pathParams?: Record<string, z.ZodType>;
   query?: z.ZodType;
   body?: z.ZodType;
-  /** Status → name of a component schema (see COMPONENTS). Errors are the `default` answer of every route. */
+  /** Status → name of a component schema (see COMPONENTS), or a text media type. Errors are the `default` answer of every route. */
   responses: Record<number, string>;
   /** `tasks` routes are called by a scheduler, health checks by anyone, both outside IAP; the document itself needs no CSRF header. */
   caller?: 'iap' | 'iap-read-only' | 'scheduler' | 'anyone';
@@ -46,6 +46,7 @@ const COMPONENTS: Record<string, z.ZodType> = {
   AdminMe: api.adminMeResponse,
   AdminElevations: api.adminElevationsResponse,
   Revocation: api.revokeGrantResponse,
+  AdminHistory: api.adminHistoryResponse,
   Alive: api.aliveResponse,
   Readiness: api.readinessResponse,
 };
@@ -88,6 +89,8 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/api/v1/admin/me', operationId: 'getAdminMe', summary: "The caller's admin role (403 for others)", responses: { 200: 'AdminMe' } },
   { method: 'get', path: '/api/v1/admin/elevations', operationId: 'listElevations', summary: 'Active elevations across the scope, filterable (admins and auditors)', query: api.adminElevationsQuery, responses: { 200: 'AdminElevations' } },
   { method: 'post', path: '/api/v1/admin/revocations', operationId: 'revokeGrant', summary: "Revoke one user's grant with a reason (admins)", body: api.revokeGrantBody, responses: { 200: 'Revocation' } },
+  { method: 'get', path: '/api/v1/admin/history', operationId: 'listHistory', summary: 'The audit history, filterable (admins and auditors)', query: api.adminHistoryQuery, responses: { 200: 'AdminHistory' } },
+  { method: 'get', path: '/api/v1/admin/history.csv', operationId: 'exportHistory', summary: 'The same history as CSV', query: api.adminHistoryQuery, responses: { 200: 'text/csv' } },
   { method: 'get', path: '/health/alive', operationId: 'alive', summary: 'Liveness: the process answers', responses: { 200: 'Alive' }, caller: 'anyone' },
   { method: 'get', path: '/health/ready', operationId: 'ready', summary: 'Readiness: the settings in force and whether the Google endpoints answer (503 when one does not)', responses: { 200: 'Readiness', 503: 'Readiness' }, caller: 'anyone' },
   { method: 'get', path: '/tasks/cleanup', operationId: 'runCleanupFromCron', summary: 'Remove expired activations (App Engine cron)', query: api.cleanupQuery, responses: { 200: 'Cleanup' }, caller: 'scheduler' },
@@ -121,7 +124,9 @@ function operationObject(op: Operation): JsonSchema {
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(op.body ? { requestBody: { required: op.method !== 'delete', content: json(jsonSchemaOf(op.body, 'input')) } } : {}),
     responses: {
-      ...Object.fromEntries(Object.entries(op.responses).map(([status, name]) => [status, { description: name, content: json(ref(name)) }])),
+      ...Object.fromEntries(
+        Object.entries(op.responses).map(([status, name]) => [status, { description: name, content: name.startsWith('text/') ? { [name]: { schema: { type: 'string' } } } : json(ref(name)) }]),
+      ),
       default: { description: 'An error: the status and `error.code` say what kind, `error.message` what is wrong and what to do.', content: json(ref('Error')) },
     },
     security: SECURITY[op.caller ?? 'iap'],
