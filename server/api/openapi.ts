@@ -47,6 +47,7 @@ const COMPONENTS: Record<string, z.ZodType> = {
   AdminElevations: api.adminElevationsResponse,
   Revocation: api.revokeGrantResponse,
   AdminHistory: api.adminHistoryResponse,
+  StandingPrivileges: api.standingPrivilegesResponse,
   Alive: api.aliveResponse,
   Readiness: api.readinessResponse,
 };
@@ -89,6 +90,7 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/api/v1/admin/me', operationId: 'getAdminMe', summary: "The caller's admin role (403 for others)", responses: { 200: 'AdminMe' } },
   { method: 'get', path: '/api/v1/admin/elevations', operationId: 'listElevations', summary: 'Active elevations across the scope, filterable (admins and auditors)', query: api.adminElevationsQuery, responses: { 200: 'AdminElevations' } },
   { method: 'post', path: '/api/v1/admin/revocations', operationId: 'revokeGrant', summary: "Revoke one user's grant with a reason (admins)", body: api.revokeGrantBody, responses: { 200: 'Revocation' } },
+  { method: 'get', path: '/api/v1/admin/standing-privileges', operationId: 'standingPrivileges', summary: 'Permanent bindings that shadow eligible ones, and privileged roles held permanently (admins and auditors)', responses: { 200: 'StandingPrivileges' } },
   { method: 'get', path: '/api/v1/admin/history', operationId: 'listHistory', summary: 'The audit history, filterable (admins and auditors)', query: api.adminHistoryQuery, responses: { 200: 'AdminHistory' } },
   { method: 'get', path: '/api/v1/admin/history.csv', operationId: 'exportHistory', summary: 'The same history as CSV', query: api.adminHistoryQuery, responses: { 200: 'text/csv' } },
   { method: 'get', path: '/health/alive', operationId: 'alive', summary: 'Liveness: the process answers', responses: { 200: 'Alive' }, caller: 'anyone' },
