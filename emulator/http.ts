@@ -162,5 +162,7 @@ export interface Route {
   name: string;
   /** Permissions are enforced by the handler; a route marked public skips bearer authentication. */
   public?: boolean;
+  /** A public route that injected latency and errors still reach (the chat webhooks). */
+  faults?: boolean;
   handler: Handler;
 }

@@ -18,6 +18,7 @@ import { secretManagerRoutes } from './apis/secretmanager';
 import { oidcRoutes } from './apis/oidc';
 import { iamRoutes } from './apis/iam';
 import { controlRoutes } from './control';
+import { chatSinkRoutes } from './chat-sink';
 import { mailboxRoutes, startSmtpServer, type SmtpServerHandle } from './mailbox';
 import { iapKeyRoutes, startIapProxy, type IapProxyHandle } from './iap';
 import { IapSigner } from './iap-signer';
@@ -92,6 +93,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     ...iapKeyRoutes(env),
     ...controlRoutes(env),
     ...mailboxRoutes(env),
+    ...chatSinkRoutes(env),
   ];
 
   const app = express();
@@ -159,6 +161,9 @@ async function dispatch(routes: Route[], env: EmulatorEnv, req: Request, res: Re
       state.recordCall(route.name);
       res.locals.principal = authenticate(env, req);
       state.quotas.charge(route.name, quotaChargeOf(state, res.locals.principal, req, path), state.now());
+      await injectFaults(state, route);
+    } else if (route.faults) {
+      state.recordCall(route.name);
       await injectFaults(state, route);
     }
     const body = await route.handler(req, res, match);

@@ -67,6 +67,18 @@ export interface MailMessage {
   headers: Record<string, string>;
 }
 
+/** A post a chat webhook accepted: `destination` is the Google Chat space or the Slack channel. */
+export interface ChatPost {
+  id: number;
+  platform: 'googleChat' | 'slack';
+  destination: string;
+  receivedAt: string;
+  /** Google Chat: the thread's name, and the key that chose it when the post asked to reply in a thread. */
+  thread?: string;
+  threadKey?: string;
+  body: unknown;
+}
+
 export interface Faults {
   /** Added latency in ms, by API family (`cloudresourcemanager`, `cloudasset`, …) or `*` for all. */
   latencyMs: Record<string, number>;
@@ -123,6 +135,7 @@ export class EmulatorState {
   logEntries: LogEntryRecord[] = [];
   messages: PublishedMessage[] = [];
   mail: MailMessage[] = [];
+  chat: ChatPost[] = [];
   /** Every setIamPolicy request reason (`x-goog-request-reason`) received, newest last. */
   requestReasons: { resource: string; reason: string }[] = [];
 
@@ -162,6 +175,7 @@ export class EmulatorState {
     this.logEntries = [];
     this.messages = [];
     this.mail = [];
+    this.chat = [];
     this.requestReasons = [];
   }
 
@@ -347,6 +361,7 @@ export class EmulatorState {
       logEntries: this.logEntries,
       messages: this.messages,
       mail: this.mail,
+      chat: this.chat,
     };
     writeFileSync(file, JSON.stringify(data));
   }
@@ -360,6 +375,7 @@ export class EmulatorState {
     this.logEntries = data.logEntries ?? [];
     this.messages = data.messages ?? [];
     this.mail = data.mail ?? [];
+    this.chat = data.chat ?? [];
     return true;
   }
 }

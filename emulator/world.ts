@@ -69,6 +69,16 @@ const worldSchema = z
       .record(z.string().regex(/^projects\/[^/]+\/secrets\/[^/]+$/, 'must be projects/P/secrets/S'), z.array(z.string()).min(1))
       .default({}),
     topics: z.array(z.string().regex(/^projects\/[^/]+\/topics\/[^/]+$/, 'must be projects/P/topics/T')).default([]),
+    // Incoming webhooks of the chat sink: Google Chat at /v1/spaces/SPACE/messages?key=KEY&token=TOKEN,
+    // Slack at /services/PATH (the three parts of a hooks.slack.com URL), posting to CHANNEL.
+    chatWebhooks: z
+      .array(
+        z.discriminatedUnion('platform', [
+          z.object({ platform: z.literal('googleChat'), space: z.string().regex(/^[A-Za-z0-9_-]+$/), key: z.string().min(1), token: z.string().min(1) }).strict(),
+          z.object({ platform: z.literal('slack'), path: z.string().regex(/^[A-Za-z0-9]+\/[A-Za-z0-9]+\/[A-Za-z0-9]+$/, 'must be T…/B…/secret'), channel: z.string().min(1) }).strict(),
+        ]),
+      )
+      .optional(),
     // How Asset Inventory sees IAM: how many seconds behind it is, and whether search indexes condition titles.
     assetInventory: z
       .object({ lagSeconds: z.number().int().min(0).max(86_400).optional(), conditionTitlesIndexed: z.boolean().optional() })
