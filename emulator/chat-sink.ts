@@ -108,10 +108,11 @@ export function chatSinkRoutes(env: EmulatorEnv): Route[] {
 
   const googleChat = (req: Request, res: Response, match: RegExpMatchArray) => {
     const space = match[1];
-    const query = strictQuery(req, ['key', 'token', 'threadKey', 'messageReplyOption', 'messageId', 'requestId']);
+    const query = strictQuery(req, ['token', 'threadKey', 'messageReplyOption', 'messageId', 'requestId']);
     const webhook = webhooks(env).find((w): w is GoogleChatWebhook => w.platform === 'googleChat' && w.space === space);
     if (!webhook) throw notFound(`Requested entity was not found. (space ${space})`);
-    if (single(query, 'key') !== webhook.key) throw invalidArgument('API key not valid. Please pass a valid API key.');
+    // `key` is a system parameter of every Google API, which strictQuery leaves out.
+    if (new URL(req.originalUrl, 'http://x').searchParams.get('key') !== webhook.key) throw invalidArgument('API key not valid. Please pass a valid API key.');
     if (single(query, 'token') !== webhook.token) throw new GoogleApiError('UNAUTHENTICATED', 'Request had invalid authentication credentials.');
     const replyOption = single(query, 'messageReplyOption') ?? 'MESSAGE_REPLY_OPTION_UNSPECIFIED';
     if (!REPLY_OPTIONS.includes(replyOption)) throw invalidArgument(`Invalid value at 'message_reply_option' (type.googleapis.com/google.chat.v1.CreateMessageRequest.MessageReplyOption), "${replyOption}"`);

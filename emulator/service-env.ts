@@ -20,3 +20,19 @@ export function serviceEnvironment(emulator: RunningEmulator, world: World): Rec
     NOTIFICATION_TOPIC: world.topics[0]?.split('/').pop() ?? '',
   };
 }
+
+/**
+ * CHAT_CHANNELS naming every chat webhook of the world (a Google Chat webhook by its space, a Slack one by
+ * its channel without `#`), and the first as CHAT_DEFAULT_CHANNEL; empty when the world has none.
+ */
+export function chatEnvironment(emulator: RunningEmulator, world: World): Record<string, string> {
+  const channels = Object.fromEntries(
+    (world.chatWebhooks ?? []).map((w) =>
+      w.platform === 'googleChat'
+        ? [w.space, `${emulator.url}/v1/spaces/${w.space}/messages?key=${encodeURIComponent(w.key)}&token=${encodeURIComponent(w.token)}`]
+        : [w.channel.replace(/^#/, ''), `${emulator.url}/services/${w.path}`],
+    ),
+  );
+  const names = Object.keys(channels);
+  return names.length === 0 ? {} : { CHAT_CHANNELS: JSON.stringify(channels), CHAT_DEFAULT_CHANNEL: names[0] };
+}

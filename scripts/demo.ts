@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { startEmulator, type RunningEmulator } from '../emulator/server';
 import { loadWorld, WorldError } from '../emulator/world';
-import { serviceEnvironment } from '../emulator/service-env';
+import { chatEnvironment, serviceEnvironment } from '../emulator/service-env';
 import { DemoUsageError, explainStartFailure, parseDemoArgs, type DemoOptions } from './demo-options';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -51,6 +51,7 @@ async function main(): Promise<void> {
   const service = await startService({
     ...process.env,
     ...serviceEnvironment(emulator, world),
+    ...chatEnvironment(emulator, world),
     METADATA_SERVER_DETECTION: 'none',
     PUBLIC_URL: publicUrl,
     JUSTIFICATION_HINT: process.env.JUSTIFICATION_HINT ?? 'A ticket number such as INC-1234, then why',
@@ -65,6 +66,7 @@ JIT Access demo is running.
 
   Open:      ${publicUrl}/   (sign in as any user of the demo world)
   Mailbox:   ${emulator.url}/_emulator/mail   (approval emails; links are clickable)
+  Chat:      ${emulator.url}/_emulator/chat   (Google Chat and Slack posts of the demo's channels)
   Emulator:  ${emulator.url}/_emulator/info   (state, calls, faults)
 
   Users:

@@ -2,6 +2,7 @@
 // jit-access 1.x where the setting exists there, so a deployment can switch without renaming anything.
 import { z } from 'zod';
 import { AddressMapping, InvalidAddressMappingError } from './domain/address-mapping';
+import { InvalidChatChannelsError, parseChatChannels } from './chat/chat-webhook';
 
 export class ConfigError extends Error {}
 
@@ -69,6 +70,9 @@ const envSchema = z.object({
   SMTP_SECRET: z.string().regex(/^projects\/[^/]+\/secrets\/[^/]+\/versions\/[^/]+$/, 'must be projects/PROJECT/secrets/NAME/versions/VERSION').optional(),
   SMTP_OPTIONS: z.string().optional(),
   SMTP_ADDRESS_MAPPING: z.string().optional(),
+  // Checked below, where a problem is described without repeating the value: webhook URLs are secrets.
+  CHAT_CHANNELS: z.string().optional(),
+  CHAT_DEFAULT_CHANNEL: z.string().optional(),
   BACKEND_CONNECT_TIMEOUT: integer(1, 300).default(5),
   BACKEND_READ_TIMEOUT: integer(1, 300).default(20),
   BACKEND_WRITE_TIMEOUT: integer(1, 300).default(5),
@@ -128,6 +132,11 @@ export interface Config {
       options: Record<string, string>;
       addressMapping?: string;
     };
+    /**
+     * Chat channels: the JSON map of name → webhook URL, or the Secret Manager version holding it; and the
+     * channel that gets every notice.
+     */
+    chat?: { channels: string; defaultChannel?: string };
   };
   /** `conflictRetryMs`: how long one IAM policy write keeps retrying etag conflicts before it answers 409. */
   timeouts: { connectMs: number; readMs: number; writeMs: number; conflictRetryMs: number };
@@ -218,6 +227,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!(err instanceof InvalidAddressMappingError)) throw err;
     problems.push(`SMTP_ADDRESS_MAPPING: ${err.message}`);
   }
+  const chatChannels = checkChatChannels(e.CHAT_CHANNELS, e.CHAT_DEFAULT_CHANNEL, problems);
   if (verifyAudience && platform === 'cloudrun' && !e.IAP_AUDIENCE && !e.IAP_BACKEND_SERVICE_ID) {
     problems.push('IAP_BACKEND_SERVICE_ID: required on Cloud Run to verify the IAP audience (or set IAP_AUDIENCE, or IAP_VERIFY_AUDIENCE=false)');
   }
@@ -258,6 +268,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             addressMapping: e.SMTP_ADDRESS_MAPPING,
           }
         : undefined,
+      chat: chatChannels,
     },
     timeouts: {
       connectMs: e.BACKEND_CONNECT_TIMEOUT * 1000,
@@ -286,6 +297,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     platform,
     warnings,
   };
+}
+
+const SECRET_VERSION = /^projects\/[^/]+\/secrets\/[^/]+\/versions\/(?:[1-9][0-9]*|latest)$/;
+
+/**
+ * CHAT_CHANNELS: inline JSON is checked now; a Secret Manager version is read and checked on first use.
+ * CHAT_DEFAULT_CHANNEL must name one of the channels (when they are known now).
+ */
+function checkChatChannels(channels: string | undefined, defaultChannel: string | undefined, problems: string[]): Config['notifications']['chat'] {
+  if (channels === undefined) {
+    if (defaultChannel !== undefined) problems.push('CHAT_DEFAULT_CHANNEL: needs CHAT_CHANNELS, which defines the channel');
+    return undefined;
+  }
+  if (channels.startsWith('projects/')) {
+    if (!SECRET_VERSION.test(channels)) problems.push('CHAT_CHANNELS: must be a JSON object, or projects/PROJECT/secrets/NAME/versions/VERSION (a number or latest)');
+    return { channels, defaultChannel };
+  }
+  try {
+    const parsed = parseChatChannels(channels);
+    if (defaultChannel !== undefined && !parsed.has(defaultChannel)) {
+      problems.push(`CHAT_DEFAULT_CHANNEL: "${defaultChannel.slice(0, 64)}" is not a channel of CHAT_CHANNELS (${[...parsed.keys()].join(', ') || 'none'})`);
+    }
+  } catch (err) {
+    if (!(err instanceof InvalidChatChannelsError)) throw err;
+    problems.push(`CHAT_CHANNELS: ${err.message}`);
+  }
+  return { channels, defaultChannel };
 }
 
 /** Values meaning "off" that jit-access 1.x read as false, as every value but `true` (it warned of none). */

@@ -18,7 +18,9 @@ import { AssetInventorySource, Catalog, PolicyAnalyzerSource, projectsMatching }
 import { DEFAULT_RETRY, PolicyWriter, type RetryPolicy } from './services/policy-writer';
 import { ActivationService } from './services/activation';
 import { EntitlementChecks, type ActivationRules } from './services/entitlement-checks';
-import { NotificationService } from './services/notification';
+import { NotificationService, type NotificationChannels } from './services/notification';
+import { ChatNotifier } from './services/chat';
+import { parseChatChannels } from './chat/chat-webhook';
 import { ApprovalTokens } from './services/approval-tokens';
 import { ApprovalService, type ApprovalDemand } from './services/approval';
 import { parseEntitlementId } from './domain/entitlement';
@@ -72,6 +74,22 @@ function iapAudienceOf(config: Config, projectId: string, projectNumber?: string
   if (config.iap.audience) return config.iap.audience;
   if (config.platform === 'appengine') return `/projects/${projectNumber}/apps/${projectId}`;
   return `/projects/${projectNumber}/global/backendServices/${config.iap.backendServiceId}`;
+}
+
+/** Chat webhooks; CHAT_CHANNELS inline, or read from Secret Manager on first use (checked like the inline map). */
+function chatOf(chat: { channels: string; defaultChannel?: string }, secrets: SecretManager, policy: AccessRules | undefined, publicUrl: string | undefined): NonNullable<NotificationChannels['chat']> {
+  const channels = chat.channels.startsWith('projects/')
+    ? async () => {
+        const map = parseChatChannels(await secrets.accessText(chat.channels));
+        if (chat.defaultChannel && !map.has(chat.defaultChannel)) throw new Error(`CHAT_DEFAULT_CHANNEL '${chat.defaultChannel}' is not a channel of the map in ${chat.channels}`);
+        return map;
+      }
+    : async () => parseChatChannels(chat.channels);
+  return {
+    notifier: new ChatNotifier(channels, chat.defaultChannel),
+    channelsFor: async (target) => (policy ? policy.chatChannelsFor(target) : []),
+    publicUrl,
+  };
 }
 
 /** Email through SMTP; the password is SMTP_PASSWORD, or SMTP_SECRET read from Secret Manager on first use. */
@@ -163,12 +181,13 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     maxRolesPerRequest: config.maxRolesPerRequest,
     policy,
   };
-  const { smtp, topic, timezone } = config.notifications;
+  const { smtp, topic, timezone, chat } = config.notifications;
   const notifications = new NotificationService(
     {
       mailer: smtp ? mailerOf(smtp, secrets, config) : undefined,
       // The topic lives in the service's own project, as in jit-access 1.x.
       pubsub: topic ? { client: new PubSub(auth, endpoints, config.timeouts), topic: `projects/${identity.projectId}/topics/${topic}` } : undefined,
+      chat: chat ? chatOf(chat, secrets, policy, config.publicUrl) : undefined,
     },
     audit,
     timezone,

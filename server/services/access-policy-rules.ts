@@ -51,6 +51,12 @@ export class AccessRules {
     return new Map(roles.map((r) => [r.id, demandsOf(policy, this.targetOf(r, facts), this.base, now)]));
   }
 
+  /** The chat channels the rule governing a role names (`notify.chat`), for its notifications. */
+  async chatChannelsFor(target: Pick<EligibleRole, 'projectId' | 'role' | 'type' | 'resourceCondition'>): Promise<readonly string[]> {
+    const demands = await this.demandsFor(target.projectId, [{ ...target, id: target.role }]);
+    return demands.get(target.role)!.notify.chat;
+  }
+
   /** What each role demands now, and whether the user may break the glass on it, by role id. */
   async describe(userEmail: string, projectId: string, roles: readonly EligibleRole[]): Promise<Map<string, RoleDemands>> {
     const all = await this.demandsFor(projectId, roles);

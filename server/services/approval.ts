@@ -283,7 +283,13 @@ export class ApprovalService {
         end: grant.end.toISOString(),
         message: `User ${user.email} approved '${describeEntitlement(entitlement)}' for ${beneficiary}${state.requiredApprovals > 1 ? ` (${state.approvals.map((a) => a.approver).join(', ')})` : ''}; granted until ${grant.end.toISOString()}`,
       });
-      const notificationFailures = await notifications.sendApproved({ ...request, start: grant.start, end: grant.end }, user.email, publicUrl, user);
+      const notificationFailures = await notifications.sendApproved(
+        { ...request, start: grant.start, end: grant.end },
+        user.email,
+        publicUrl,
+        user,
+        state.approvals.map((a) => a.approver),
+      );
       return { request, state, grant, alreadyApproved: false, notificationFailures };
     } catch (e) {
       throw this.failed(e, request, user, 'approve', `approve ${request ? `'${describeEntitlement(request.entitlement)}' for ${request.beneficiary}` : 'an approval request'}`);

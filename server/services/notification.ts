@@ -1,4 +1,4 @@
-// Tells people what happened: email (SMTP) and Pub/Sub (NOTIFICATION_TOPIC). A notification that fails
+// Tells people what happened: email (SMTP), Pub/Sub (NOTIFICATION_TOPIC) and chat (CHAT_CHANNELS). A notification that fails
 // after access was granted never undoes or hides the grant: it is audited and reported to the caller.
 // Only the request to the reviewers is essential, because nobody could approve a request they never saw.
 import type { ApprovalRequest } from '../domain/approval-request';
@@ -17,11 +17,27 @@ import type { RequestState } from '../domain/request-decision';
 import type { PubSub } from '../google/pubsub';
 import { AppError } from '../errors';
 import type { AuditLog, AuditUser } from './audit';
+import type { ChatNotifier } from './chat';
+import { requestNotice, selfActivationNotice, type ChatNotice, type RequestChatEvent } from '../chat/chat-notice';
+import type { ActivationType } from '../domain/eligibility';
+
+/** What the access policy's rule for a role is matched on, to find the chat channels it names. */
+export interface ChatTarget {
+  projectId: string;
+  role: string;
+  resourceCondition: string | null;
+  type: ActivationType;
+}
 
 export interface NotificationChannels {
   mailer?: Mailer;
   /** The publisher and the full topic name `projects/P/topics/T`. */
   pubsub?: { client: PubSub; topic: string };
+  /**
+   * Chat webhooks: the default channel gets every notice, and each role's rule may name more
+   * (`notify.chat`); `publicUrl` is the SPA's address for self-activations, whose callers do not pass one.
+   */
+  chat?: { notifier: ChatNotifier; channelsFor(target: ChatTarget): Promise<readonly string[]>; publicUrl?: string };
 }
 
 /** What an email is about: a Pub/Sub event's type, or a revocation (sent by email only). */
@@ -54,23 +70,28 @@ export class NotificationService {
     const link = approvalLink(publicUrl, jwt);
     const context = { user, project: request.entitlement.projectId, activationId: request.id };
     const { mailer, pubsub } = this.channels;
+    const chat = this.chatRequest(context, request, { kind: 'requested', link }, 'RequestActivation', publicUrl);
     if (mailer) {
       const failure = await this.mail(context, 'RequestActivation', `The request email to ${request.reviewers.join(', ')}`, {
         ...requestMail({ request, link, publicUrl, timeZone: this.timeZone }),
         messageId: mailer.messageIdFor(request.id),
       });
-      if (failure) throw unsent(failure);
+      if (failure) {
+        await chat;
+        throw unsent(failure);
+      }
     }
-    if (!pubsub) return [];
-    const failure = await this.publish(context, requestActivationEvent(request, publicUrl, jwt));
+    const failure = pubsub ? await this.publish(context, requestActivationEvent(request, publicUrl, jwt)) : null;
+    const chatFailures = await chat;
     if (failure && !mailer) throw unsent(failure);
-    return failure ? [failure] : [];
+    return [...(failure ? [failure] : []), ...chatFailures];
   }
 
   /** Tells the requester (reviewers in copy) that their request was approved; returns what failed. */
-  async sendApproved(request: ApprovalRequest, approver: string, publicUrl: string, user: AuditUser): Promise<string[]> {
+  async sendApproved(request: ApprovalRequest, approver: string, publicUrl: string, user: AuditUser, approvals: readonly string[] = [approver]): Promise<string[]> {
     const context = { user, project: request.entitlement.projectId, activationId: request.id };
     const { mailer } = this.channels;
+    const chat = this.chatRequest(context, request, { kind: 'approved', actor: approver, approvals }, 'ActivationApproved', publicUrl);
     const failures = await Promise.all([
       mailer
         ? this.mail(context, 'ActivationApproved', `The approval email to ${request.beneficiary}`, {
@@ -81,7 +102,7 @@ export class NotificationService {
         : null,
       this.channels.pubsub ? this.publish(context, activationApprovedEvent(request, approver, publicUrl)) : null,
     ]);
-    return failures.filter((f): f is string => f !== null);
+    return [...failures.filter((f): f is string => f !== null), ...(await chat)];
   }
 
   /** An approval towards the required count, a denial or a cancellation, by email and Pub/Sub; returns what failed. */
@@ -98,6 +119,13 @@ export class NotificationService {
     const type = decision === 'approval-recorded' ? 'ApprovalRecorded' : decision === 'denied' ? 'RequestDenied' : 'RequestCancelled';
     const approvals = state.approvals.length;
     const { mailer, pubsub } = this.channels;
+    const event: RequestChatEvent =
+      decision === 'approval-recorded'
+        ? { kind: decision, actor, approvals: state.approvals.map((a) => a.approver) }
+        : decision === 'denied'
+          ? { kind: decision, actor, reason: reason ?? null }
+          : { kind: decision, actor };
+    const chat = this.chatRequest(context, request, event, type, publicUrl);
     const failures = await Promise.all([
       mailer
         ? this.mail(context, type, `The ${decision === 'approval-recorded' ? 'approval' : decision === 'denied' ? 'denial' : 'cancellation'} email`, {
@@ -108,14 +136,25 @@ export class NotificationService {
         : null,
       pubsub ? this.publish(context, requestDecisionEvent(request, type, { actor: actor.toLowerCase(), approvals, reason }, publicUrl)) : null,
     ]);
-    return failures.filter((f): f is string => f !== null);
+    return [...failures.filter((f): f is string => f !== null), ...(await chat)];
   }
 
-  /** Self-activations go to Pub/Sub only, as in jit-access 1.x; returns what failed. */
+  /** Self-activations go to Pub/Sub, as in jit-access 1.x, and to chat; returns what failed. */
   async sendSelfActivated(activation: SelfActivation, activationId: string, user: AuditUser): Promise<string[]> {
-    if (!this.channels.pubsub) return [];
-    const failure = await this.publish({ user, project: activation.projectId, activationId }, selfApprovedEvent(activation));
-    return failure ? [failure] : [];
+    const context = { user, project: activation.projectId, activationId };
+    const { chat } = this.channels;
+    const [failure, chatFailures] = await Promise.all([
+      this.channels.pubsub ? this.publish(context, selfApprovedEvent(activation)) : null,
+      chat?.publicUrl
+        ? this.postChat(
+            context,
+            'ActivationSelfApproved',
+            activation.roles.map((role) => ({ projectId: activation.projectId, role, resourceCondition: null, type: 'self' as const })),
+            selfActivationNotice(activation, activationId, chat.publicUrl, this.timeZone),
+          )
+        : [],
+    ]);
+    return [...(failure ? [failure] : []), ...chatFailures];
   }
 
   /** Tells a user an admin revoked their grant (the admin in copy); returns what failed. */
@@ -146,7 +185,27 @@ export class NotificationService {
     }
   }
 
-  private failed(context: Context, channel: 'email' | 'pubsub', type: MailType, message: string): string {
+  private chatRequest(context: Context, request: ApprovalRequest, event: RequestChatEvent, type: MailType, publicUrl: string): Promise<string[]> {
+    const { projectId, role, resourceCondition } = request.entitlement;
+    const target: ChatTarget = { projectId, role, resourceCondition: resourceCondition ?? null, type: 'peer' };
+    return this.postChat(context, type, [target], requestNotice(request, event, publicUrl, this.timeZone));
+  }
+
+  /** Posts to the default channel and those the roles' rules name; returns the failures, audited. */
+  private async postChat(context: Context, type: MailType, targets: ChatTarget[], notice: ChatNotice): Promise<string[]> {
+    const { chat } = this.channels;
+    if (!chat) return [];
+    let named: string[];
+    try {
+      named = (await Promise.all(targets.map((t) => chat.channelsFor(t)))).flat();
+    } catch (e) {
+      return [this.failed(context, 'chat', type, `The chat channels of the access policy could not be read: ${(e as Error).message}`)];
+    }
+    const failures = await chat.notifier.post(named, notice);
+    return failures.map((f) => this.failed(context, 'chat', type, f.message));
+  }
+
+  private failed(context: Context, channel: 'email' | 'pubsub' | 'chat', type: MailType, message: string): string {
     this.audit.record({ ...context, event: 'notification.failed', severity: 'ERROR', outcome: 'failure', message, channel, notification: type });
     return message;
   }

@@ -1,0 +1,90 @@
+// What a chat message says about a request or an activation, before it is written for a platform: a
+// title, labelled facts, the justification and a button to the request's page. Values are raw text here;
+// each platform's module escapes them for its format.
+import type { ApprovalRequest } from '../domain/approval-request';
+import type { SelfActivation } from '../domain/notification-event';
+import { formatMailTime } from '../mail/mail-time';
+
+export interface ChatFact {
+  label: string;
+  value: string;
+}
+
+export interface ChatNotice {
+  /** One conversation per request: Google Chat threads by this key (the request id). */
+  threadKey: string;
+  title: string;
+  /** One line of plain text: the message's summary, shown where the card cannot be. */
+  summary: string;
+  facts: ChatFact[];
+  justification: string;
+  button: { text: string; url: string };
+}
+
+/** What happened to a request; `approvals` are the approvers so far, oldest first. */
+export type RequestChatEvent =
+  | { kind: 'requested'; link: string }
+  | { kind: 'approval-recorded'; actor: string; approvals: readonly string[] }
+  | { kind: 'approved'; actor: string; approvals: readonly string[] }
+  | { kind: 'denied'; actor: string; reason: string | null }
+  | { kind: 'cancelled'; actor: string };
+
+function windowText(start: Date, end: Date, timeZone: string): string {
+  return `${formatMailTime(start, timeZone)} – ${formatMailTime(end, timeZone)}`;
+}
+
+function entitlementFacts(projectId: string, roles: readonly string[], resourceCondition: string | null | undefined): ChatFact[] {
+  return [
+    { label: 'Project', value: projectId },
+    { label: roles.length === 1 ? 'Role' : 'Roles', value: roles.join(', ') },
+    ...(resourceCondition ? [{ label: 'Resource condition', value: resourceCondition }] : []),
+  ];
+}
+
+const TITLES: Record<RequestChatEvent['kind'], string> = {
+  requested: 'Access requested',
+  'approval-recorded': 'Approval recorded',
+  approved: 'Access approved and granted',
+  denied: 'Request denied',
+  cancelled: 'Request cancelled',
+};
+
+/** A message about a peer-approval request; `publicUrl` is where the SPA runs. */
+export function requestNotice(request: ApprovalRequest, event: RequestChatEvent, publicUrl: string, timeZone: string): ChatNotice {
+  const { projectId, role, resourceCondition } = request.entitlement;
+  const approvals = 'approvals' in event ? event.approvals : [];
+  const facts: ChatFact[] = [
+    { label: 'Requester', value: request.beneficiary },
+    ...entitlementFacts(projectId, [role], resourceCondition),
+    { label: 'Window', value: windowText(request.start, request.end, timeZone) },
+    { label: 'Approvals', value: `${approvals.length} of ${request.requiredApprovals}${approvals.length > 0 ? `: ${approvals.join(', ')}` : ''}` },
+  ];
+  if (event.kind === 'requested') facts.push({ label: 'Reviewers', value: request.reviewers.join(', ') });
+  if (event.kind === 'denied') facts.push({ label: 'Denied by', value: event.actor }, ...(event.reason ? [{ label: 'Reason', value: event.reason }] : []));
+  if (event.kind === 'cancelled') facts.push({ label: 'Cancelled by', value: event.actor });
+  const base = publicUrl.replace(/\/+$/, '');
+  return {
+    threadKey: request.id,
+    title: TITLES[event.kind],
+    summary: `${TITLES[event.kind]}: ${request.beneficiary} – ${role} on ${projectId}`,
+    facts,
+    justification: request.justification,
+    button: event.kind === 'requested' ? { text: 'Open the request', url: event.link } : { text: 'Open JIT Access', url: `${base}/` },
+  };
+}
+
+/** A message about a self-activation (nobody approves it; the channel sees it happen). */
+export function selfActivationNotice(activation: SelfActivation, activationId: string, publicUrl: string, timeZone: string): ChatNotice {
+  return {
+    threadKey: activationId,
+    title: 'Access activated (self-approved)',
+    summary: `Access activated: ${activation.beneficiary} – ${activation.roles.join(', ')} on ${activation.projectId}`,
+    facts: [
+      { label: 'User', value: activation.beneficiary },
+      ...entitlementFacts(activation.projectId, activation.roles, null),
+      { label: 'Window', value: windowText(activation.start, activation.end, timeZone) },
+    ],
+    justification: activation.justification,
+    button: { text: 'Open JIT Access', url: `${publicUrl.replace(/\/+$/, '')}/` },
+  };
+}
