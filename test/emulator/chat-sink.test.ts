@@ -15,7 +15,7 @@ const world: World = {
 };
 const chatUrl = (query = 'key=k1&token=t1', space = 'AAAAspace') => `${emulator.url}/v1/spaces/${space}/messages?${query}`;
 const slackUrl = (path = 'T01/B01/secret01') => `${emulator.url}/services/${path}`;
-const post = (url: string, body: unknown) => fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+const post = (url: string, body: unknown): Promise<any> => fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 
 const card = (widgets: unknown[]) => ({ cardsV2: [{ cardId: 'c', card: { header: { title: 'T' }, sections: [{ widgets }] } }] });
 const text = (t: string) => ({ decoratedText: { topLabel: 'L', text: t } });
@@ -44,7 +44,7 @@ describe('Google Chat webhook', () => {
     // Without a reply option Google ignores the key and starts a new thread.
     const unthreaded = await (await post(chatUrl(), { ...card([text('four')]), thread: { threadKey: 'mpa-1' } })).json();
     expect(unthreaded.thread.name).not.toBe(message.thread.name);
-    const { posts } = await (await fetch(`${emulator.url}/_emulator/chat.json`)).json();
+    const { posts } = (await (await fetch(`${emulator.url}/_emulator/chat.json`)).json()) as { posts: { threadKey?: string }[] };
     expect(posts.map((p: { threadKey?: string }) => p.threadKey)).toEqual(['mpa-1', 'mpa-1', 'mpa-2', undefined]);
   });
 
