@@ -43,3 +43,12 @@ test('the default channel must be one of the channels, and needs them', () => {
   expect(problem({ CHAT_CHANNELS: JSON.stringify({ sre: SLACK }), CHAT_DEFAULT_CHANNEL: 'approvers' })).toContain('CHAT_DEFAULT_CHANNEL: "approvers" is not a channel of CHAT_CHANNELS (sre)');
   expect(problem({ CHAT_DEFAULT_CHANNEL: 'approvers' })).toContain('CHAT_DEFAULT_CHANNEL: needs CHAT_CHANNELS');
 });
+
+test('a channel a rule names that CHAT_CHANNELS does not define is a failure to report, not an error', async () => {
+  const { ChatNotifier } = await import('../../server/services/chat');
+  const { parseChatChannels } = await import('../../server/chat/chat-webhook');
+  const notifier = new ChatNotifier(async () => parseChatChannels('{}'), undefined);
+  const notice = { threadKey: 'mpa-1', title: 'T', summary: 'S', facts: [], justification: 'J', button: { text: 'Open', url: 'https://jit.example.com/' } };
+  expect(await notifier.post([], notice)).toEqual([]);
+  expect(await notifier.post(['ghost', 'ghost'], notice)).toEqual([{ channel: 'ghost', message: "The chat channel 'ghost' is not defined in CHAT_CHANNELS, so nothing was posted to it" }]);
+});
