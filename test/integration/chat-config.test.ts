@@ -1,6 +1,8 @@
 // CHAT_CHANNELS and CHAT_DEFAULT_CHANNEL: checked at start-up (inline map) with errors that name the
 // channel and never repeat a webhook URL; a Secret Manager version is accepted as such.
 import { ConfigError, loadConfig } from '../../server/config';
+import { parseChatChannels } from '../../server/chat/chat-webhook';
+import { ChatNotifier } from '../../server/services/chat';
 
 const base = { RESOURCE_SCOPE: 'organizations/100000000001', IAP_AUDIENCE: '/projects/1/apps/jit-host' };
 const GOOGLE = 'https://chat.googleapis.com/v1/spaces/AAAA/messages?key=secretkey&token=secrettoken';
@@ -45,8 +47,6 @@ test('the default channel must be one of the channels, and needs them', () => {
 });
 
 test('a channel a rule names that CHAT_CHANNELS does not define is a failure to report, not an error', async () => {
-  const { ChatNotifier } = await import('../../server/services/chat');
-  const { parseChatChannels } = await import('../../server/chat/chat-webhook');
   const notifier = new ChatNotifier(async () => parseChatChannels('{}'), undefined);
   const notice = { threadKey: 'mpa-1', title: 'T', summary: 'S', facts: [], justification: 'J', button: { text: 'Open', url: 'https://jit.example.com/' } };
   expect(await notifier.post([], notice)).toEqual([]);
