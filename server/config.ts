@@ -83,6 +83,11 @@ const envSchema = z.object({
     .refine((v) => !v.startsWith('projects/') || /^projects\/[^/]+\/secrets\/[^/]+\/versions\/(?:[1-9][0-9]*|latest)$/.test(v), 'must be a file path, or projects/PROJECT/secrets/NAME/versions/VERSION (a number or latest)')
     .optional(),
   ACCESS_POLICY_REFRESH_SECONDS: integer(10, 3600).default(300),
+  PROJECTS_REFRESH_SECONDS: integer(10, 86400).default(300),
+  GROUP_RESOLUTION: lowerEnum(['auto', 'direct', 'transitive'], 'must be auto, direct or transitive').default('auto'),
+  GROUP_CACHE_SECONDS: integer(0, 86400).default(300),
+  GROUP_NESTING_MAX_DEPTH: integer(1, 100).default(10),
+  GROUP_NESTING_MAX_GROUPS: integer(1, 10000).default(500),
   AUDIT_LOG_DESTINATION: lowerEnum(['stdout', 'logging-api'], 'must be stdout or logging-api').default('stdout'),
   AUDIT_LOG_NAME: z.string().regex(/^[A-Za-z0-9/_.-]{1,100}$/, 'must be a log id (letters, digits, / _ - .)').default('jitaccess'),
   GOOGLE_API_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:8085' }).optional(),
@@ -104,6 +109,10 @@ const envSchema = z.object({
 });
 
 export type Catalog = 'AssetInventory' | 'PolicyAnalyzer';
+export type GroupResolution = 'auto' | 'direct' | 'transitive';
+
+/** IAM Credentials signJwt refuses an `exp` more than 12 hours ahead; approval requests are signed JWTs. */
+export const SIGN_JWT_MAX_MINUTES = 12 * 60;
 
 export interface Config {
   scope: string;
@@ -143,6 +152,14 @@ export interface Config {
   cacheSeconds: number;
   /** The access policy: a file path or a Secret Manager version, re-read every `refreshSeconds`; absent = none. */
   accessPolicy?: { source: string; refreshSeconds: number };
+  /** How old the scope's list of active projects may grow before it is refreshed in the background. */
+  projectsRefreshSeconds: number;
+  /**
+   * How group memberships are resolved: `transitive` uses Cloud Identity's transitive searches (premium
+   * editions only), `direct` expands direct memberships breadth-first (every edition), `auto` tries the
+   * transitive searches once and keeps to direct expansion when the edition refuses them.
+   */
+  groups: { resolution: GroupResolution; cacheSeconds: number; maxDepth: number; maxGroups: number };
   /** `pollSeconds`: how often the shared audit feed reads the log at most (services/audit-feed.ts). */
   audit: { destination: 'stdout' | 'logging-api'; logName: string; pollSeconds: number };
   /** Set when the service talks to the local emulator instead of Google. */
@@ -206,6 +223,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (e.RESOURCE_CUSTOMER_ID === 'my_customer') {
     warnings.push('RESOURCE_CUSTOMER_ID: "my_customer" is an alias of the Directory API, which jit-access 1.x used; the Cloud Identity API needs the customer id (Cxxxxxxxx, Admin console › Account settings), so groups are looked up without it');
+  }
+  // A request token expires at min(start + ACTIVATION_REQUEST_TIMEOUT, end of the activation).
+  const requestLifetime = Math.min(e.ACTIVATION_REQUEST_TIMEOUT, activationTimeout);
+  if (requestLifetime > SIGN_JWT_MAX_MINUTES) {
+    problems.push(
+      `ACTIVATION_REQUEST_TIMEOUT: ${e.ACTIVATION_REQUEST_TIMEOUT} minutes (with ACTIVATION_TIMEOUT ${activationTimeout} minutes) lets a peer-approval request live longer than 12 hours, ` +
+        `but requests are JWTs signed with IAM Credentials signJwt, which refuses an expiry more than 12 hours (${SIGN_JWT_MAX_MINUTES} minutes) ahead: set ACTIVATION_REQUEST_TIMEOUT to at most ${SIGN_JWT_MAX_MINUTES}`,
+    );
   }
   if (e.ACTIVATION_REQUEST_MIN_REVIEWERS > e.ACTIVATION_REQUEST_MAX_REVIEWERS) {
     problems.push(`ACTIVATION_REQUEST_MIN_REVIEWERS: ${e.ACTIVATION_REQUEST_MIN_REVIEWERS} exceeds ACTIVATION_REQUEST_MAX_REVIEWERS (${e.ACTIVATION_REQUEST_MAX_REVIEWERS})`);
@@ -278,6 +303,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     cacheSeconds: e.CATALOG_CACHE_SECONDS,
     accessPolicy: e.ACCESS_POLICY ? { source: e.ACCESS_POLICY, refreshSeconds: e.ACCESS_POLICY_REFRESH_SECONDS } : undefined,
+    projectsRefreshSeconds: e.PROJECTS_REFRESH_SECONDS,
+    groups: {
+      resolution: e.GROUP_RESOLUTION,
+      cacheSeconds: e.GROUP_CACHE_SECONDS,
+      maxDepth: e.GROUP_NESTING_MAX_DEPTH,
+      maxGroups: e.GROUP_NESTING_MAX_GROUPS,
+    },
     audit: { destination: e.AUDIT_LOG_DESTINATION, logName: e.AUDIT_LOG_NAME, pollSeconds: e.AUDIT_POLL_SECONDS },
     emulatorEndpoint: e.GOOGLE_API_ENDPOINT?.replace(/\/+$/, ''),
     projectId: e.GOOGLE_CLOUD_PROJECT,

@@ -14,7 +14,9 @@ import { SecretManager } from './google/secret-manager';
 import { AddressMapping } from './domain/address-mapping';
 import { Mailer, type SmtpSettings } from './mail/mailer';
 import { JustificationPolicy } from './domain/justification';
-import { AssetInventorySource, Catalog, PolicyAnalyzerSource, projectsMatching } from './services/catalog';
+import { activeProjectsOf, AssetInventorySource, Catalog, PolicyAnalyzerSource, projectsMatching } from './services/catalog';
+import { GroupMemberships } from './services/group-memberships';
+import { IamRoles } from './google/iam-roles';
 import { DEFAULT_RETRY, PolicyWriter, type RetryPolicy } from './services/policy-writer';
 import { ActivationService } from './services/activation';
 import { EntitlementChecks, type ActivationRules } from './services/entitlement-checks';
@@ -106,12 +108,15 @@ async function approvalDemandOf(policy: AccessRules, projectId: string, roleId: 
   return { kind: 'peers', principals: [], requiredApprovals: Math.max(1, approval.requiredApprovals) };
 }
 
-/** The users among principals: `user:` ones, and the members of `group:` ones, nested groups included. */
-async function usersOf(identity: CloudIdentity, principals: readonly string[]): Promise<string[]> {
+/**
+ * The users among principals: `user:` ones, and the members of `group:` ones, nested groups included, read
+ * now (who may approve gates access) on every edition; unreadable groups contribute nobody.
+ */
+async function usersOf(groups: GroupMemberships, principals: readonly string[]): Promise<string[]> {
   const users = principals.filter((p) => p.toLowerCase().startsWith('user:')).map((p) => p.slice('user:'.length));
-  const groups = principals.filter((p) => p.toLowerCase().startsWith('group:')).map((p) => p.slice('group:'.length));
-  const members = await Promise.all(groups.map((g) => identity.transitiveUsersOf(g)));
-  return [...users, ...members.flat()];
+  const groupEmails = principals.filter((p) => p.toLowerCase().startsWith('group:')).map((p) => p.slice('group:'.length));
+  const members = await Promise.all(groupEmails.map((g) => groups.usersOf(g, true)));
+  return [...users, ...members.flatMap((m) => m.emails)];
 }
 
 /** How IAM policies are written; only the benchmark replaces the default, to compare with jit-access 1.x. */
@@ -135,14 +140,6 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
   const recentGrants = new RecentGrants();
   const resourceManager = new ResourceManager(auth, endpoints, config.timeouts, (projectId, policy) => recentGrants.remember(projectId, policy));
   const asset = new CloudAsset(auth, endpoints, config.timeouts, config.scope);
-  const cloudIdentity = new CloudIdentity(auth, endpoints, config.timeouts, config.customerId);
-  const source =
-    config.catalog === 'PolicyAnalyzer' ? new PolicyAnalyzerSource(asset, config.cacheSeconds) : new AssetInventorySource(asset, cloudIdentity, config.cacheSeconds);
-  const catalog = new Catalog(
-    source,
-    config.cacheSeconds,
-    config.availableProjectsQuery ? projectsMatching(resourceManager, config.availableProjectsQuery, config.cacheSeconds) : undefined,
-  );
 
   const emulatorUrl = config.emulatorEndpoint ? new URL(config.emulatorEndpoint) : undefined;
   const audit = createAuditLog({
@@ -152,6 +149,28 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     emulator: emulatorUrl ? { host: emulatorUrl.hostname, port: Number(emulatorUrl.port) } : undefined,
     auth,
   });
+
+  const activeProjects = activeProjectsOf(asset, config.projectsRefreshSeconds, (e) =>
+    audit.record({ event: 'catalog.refresh.failed', severity: 'WARNING', outcome: 'failure', message: `Refreshing the list of active projects failed; the previous list is still used: ${(e as Error).message}` }),
+  );
+  const groupMemberships = new GroupMemberships(new CloudIdentity(auth, endpoints, config.timeouts, config.customerId), config.groups, (group, reason) =>
+    audit.record({
+      event: 'catalog.group.skipped',
+      severity: 'WARNING',
+      outcome: 'failure',
+      group,
+      message: `Skipped group ${group} while resolving group memberships (${reason}); access through it is not shown to users.`,
+    }),
+  );
+  const source =
+    config.catalog === 'PolicyAnalyzer' ? new PolicyAnalyzerSource(asset) : new AssetInventorySource(asset, groupMemberships, activeProjects, config.cacheSeconds);
+  const catalog = new Catalog(
+    source,
+    config.cacheSeconds,
+    activeProjects,
+    new IamRoles(auth, endpoints, config.timeouts),
+    config.availableProjectsQuery ? projectsMatching(resourceManager, config.availableProjectsQuery, config.cacheSeconds) : undefined,
+  );
 
   // One writer for every use case, so that their edits of one project coalesce into one write.
   const writer = writes
@@ -167,9 +186,10 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     ? new AccessRules(
         policyStore,
         {
-          projects: () => asset.searchProjects('state:ACTIVE'),
+          projects: activeProjects,
           activeGrants: async (email): Promise<ActiveGrant[]> => (await grants.list(email)).grants,
-          groupsOf: (email) => cloudIdentity.transitiveGroupsOf(email),
+          // Who may break the glass gates access: read now, on every edition.
+          groupsOf: async (email) => (await groupMemberships.groupsOf(email, true)).emails,
         },
         { maxDurationMinutes: config.activationTimeoutMinutes, justification: config.justification },
         config.cacheSeconds,
@@ -204,7 +224,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
       audit,
       decisions: new RequestDecisions(writer, resourceManager),
       approvalDemand: policy ? (projectId, roleId) => approvalDemandOf(policy, projectId, roleId) : undefined,
-      usersOf: (principals) => usersOf(cloudIdentity, principals),
+      usersOf: (principals) => usersOf(groupMemberships, principals),
       tokens: serviceAccount
         ? new ApprovalTokens(new IamCredentials(auth, endpoints, config.timeouts), serviceAccount, endpoints.serviceAccountJwksUrl(serviceAccount))
         : undefined,
@@ -216,7 +236,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
   const cleanup = new CleanupService(asset, resourceManager, writer, audit, config.cleanup);
 
   // The access policy's admins and auditors (as reloaded); without a policy, ADMIN_GROUPS and AUDITOR_GROUPS.
-  const adminAccess = new AdminAccess(() => adminRosterOf(policyStore?.current().document ?? null, config.admin), (email) => cloudIdentity.transitiveGroupsOf(email));
+  const adminAccess = new AdminAccess(() => adminRosterOf(policyStore?.current().document ?? null, config.admin), async (email) => (await groupMemberships.groupsOf(email, true)).emails);
   const elevations = new AdminElevations(asset, resourceManager, writer, audit, notifications);
   // The one reader of the audit log: every view that lists from it reads this feed.
   const auditFeed = new AuditFeed(new CloudLogging(auth, endpoints, config.timeouts), {

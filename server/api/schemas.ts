@@ -32,7 +32,17 @@ export const meResponse = z.object({
   version: z.string(),
 });
 
-export const projectsResponse = z.object({ projects: z.array(z.object({ id: z.string() })) });
+export const projectsResponse = z.object({
+  projects: z.array(
+    z.object({
+      id: z.string(),
+      /** The project's name in Resource Manager, when it has one. */
+      displayName: z.string().optional(),
+    }),
+  ),
+  /** What could not be read (a group of another organization, an incomplete analysis); the list may lack projects. */
+  warnings: z.array(z.string()),
+});
 
 /** What the access policy demands of a role (docs/access-policy.md); `rule` null = no rule matched. */
 export const rolePolicySchema = z.object({
@@ -64,6 +74,9 @@ export const roleSchema = z.object({
   role: z.string(),
   resourceCondition: z.string().nullable(),
   activationType: activationTypeSchema,
+  /** The role's title and description in IAM (predefined or custom), when IAM gives them. */
+  title: z.string().optional(),
+  description: z.string().optional(),
   status: z.enum(['eligible', 'active']),
   activeUntil: instant.nullable(),
   /** Present when the service runs with an access policy (ACCESS_POLICY). */
@@ -203,7 +216,12 @@ export const reviewersQuery = z.object({
   role: z.string('must name the role (its id, as GET /projects/{projectId}/roles lists it)').min(1, 'must name a role').max(2000),
 });
 
-export const reviewersResponse = z.object({ role: z.string(), reviewers: z.array(z.string()) });
+export const reviewersResponse = z.object({
+  role: z.string(),
+  reviewers: z.array(z.string()),
+  /** Groups whose members could not be read: reviewers through them are missing from the list. */
+  warnings: z.array(z.string()),
+});
 
 export const approvalRequestBody = z
   .object({

@@ -1,11 +1,45 @@
 // Cloud Asset API: effective IAM policies, IAM policy search, resource search and the Policy Analyzer.
 import type { cloudasset_v1 } from 'googleapis/build/src/apis/cloudasset/v1';
 import type { Binding } from '../domain/iam-policy';
-import { notFound } from '../errors';
-import { lazyClient, backendError, readOptions, statusOf, type GoogleEndpoints, type Timeouts, type GoogleCredentials } from './connection';
+import { AppError, notFound } from '../errors';
+import { lazyClient, backendError, googleMessageOf, readOptions, statusOf, type GoogleEndpoints, type Timeouts, type GoogleCredentials } from './connection';
 
 export const PROJECT_RESOURCE_PREFIX = '//cloudresourcemanager.googleapis.com/projects/';
 export const PROJECT_ASSET_TYPE = 'cloudresourcemanager.googleapis.com/Project';
+
+/** Where eligible bindings live: projects and their ancestors, nothing below. */
+export const RESOURCE_HIERARCHY_TYPES = [
+  'cloudresourcemanager.googleapis.com/Project',
+  'cloudresourcemanager.googleapis.com/Folder',
+  'cloudresourcemanager.googleapis.com/Organization',
+] as const;
+
+/** Google's limits for one Asset search query: "Up to 10 comparisons … with a maximum of 2048 characters." */
+export const SEARCH_QUERY_LIMITS = { comparisons: 10, characters: 2048 };
+
+/**
+ * Packs comparisons (each one term such as `policy:"user:a@example.com"`) into as few `OR` queries as
+ * Google's limits allow, in order. A term too long for a query of its own is refused: no query could hold it.
+ */
+export function policySearchQueries(terms: readonly string[], limits = SEARCH_QUERY_LIMITS): string[] {
+  const queries: string[] = [];
+  let current: string[] = [];
+  let length = 0;
+  for (const term of terms) {
+    if (term.length > limits.characters) throw new Error(`The search term ${term.slice(0, 80)}… is longer than ${limits.characters} characters.`);
+    const added = current.length === 0 ? term.length : length + ' OR '.length + term.length;
+    if (current.length === limits.comparisons || added > limits.characters) {
+      queries.push(current.join(' OR '));
+      current = [term];
+      length = term.length;
+    } else {
+      current.push(term);
+      length = added;
+    }
+  }
+  if (current.length > 0) queries.push(current.join(' OR '));
+  return queries;
+}
 
 export interface AttachedBinding {
   /** Where the policy holding the binding is attached, e.g. `//cloudresourcemanager.googleapis.com/folders/1`. */
@@ -24,6 +58,7 @@ export interface PolicySearchResult {
 
 export interface ProjectResource {
   projectId: string;
+  displayName?: string;
   /** Ancestor folders, nearest first, as `folders/N`. */
   folders: string[];
   organization?: string;
@@ -115,6 +150,15 @@ export class CloudAsset {
     } while (pageToken);
   }
 
+  /**
+   * The policies of projects, folders and the organization that have a binding naming one of the
+   * principals: one search per query that Google's limits allow, run side by side.
+   */
+  async searchPoliciesNaming(principals: readonly string[]): Promise<PolicySearchResult[]> {
+    const queries = policySearchQueries(principals.map((p) => `policy:"${p.replace(/["\\]/g, '')}"`));
+    return (await Promise.all(queries.map((q) => this.searchIamPolicies(q, [...RESOURCE_HIERARCHY_TYPES])))).flat();
+  }
+
   /** Projects in the scope with their folder ancestry, all pages. */
   async searchProjects(query?: string): Promise<ProjectResource[]> {
     const projects: ProjectResource[] = [];
@@ -128,7 +172,14 @@ export class CloudAsset {
         for (const r of res.data.results ?? []) {
           const projectId = r.additionalAttributes?.projectId ?? r.name?.slice(PROJECT_RESOURCE_PREFIX.length);
           if (typeof projectId === 'string' && projectId) {
-            projects.push({ projectId, folders: r.folders ?? [], organization: r.organization ?? undefined, state: r.state ?? undefined, labels: r.labels ?? undefined });
+            projects.push({
+              projectId,
+              displayName: r.displayName || undefined,
+              folders: r.folders ?? [],
+              organization: r.organization ?? undefined,
+              state: r.state ?? undefined,
+              labels: r.labels ?? undefined,
+            });
           }
         }
         pageToken = res.data.nextPageToken ?? undefined;
@@ -144,6 +195,7 @@ export class CloudAsset {
     identity?: string;
     resource?: string;
     roles?: string[];
+    permissions?: string[];
     expandGroups?: boolean;
     expandResources?: boolean;
   }): Promise<{ results: AnalysisResult[]; warnings: string[] }> {
@@ -154,12 +206,14 @@ export class CloudAsset {
           'analysisQuery.identitySelector.identity': query.identity,
           'analysisQuery.resourceSelector.fullResourceName': query.resource,
           'analysisQuery.accessSelector.roles': query.roles,
+          'analysisQuery.accessSelector.permissions': query.permissions,
           'analysisQuery.options.expandGroups': query.expandGroups,
           'analysisQuery.options.expandResources': query.expandResources,
           'analysisQuery.conditionContext.accessTime': new Date().toISOString(),
           executionTimeout: `${Math.max(1, Math.floor(this.timeouts.readMs / 1000))}s`,
         },
-        readOptions(this.timeouts),
+        // Its quota is per day without Security Command Center: waiting does not bring it back.
+        readOptions(this.timeouts, false),
       );
       const analysis = res.data.mainAnalysis;
       const results = (analysis?.analysisResults ?? []).map((r) => ({
@@ -173,9 +227,22 @@ export class CloudAsset {
         identities: (r.identityList?.identities ?? []).map((i) => i.name ?? ''),
       }));
       const warnings = (analysis?.nonCriticalErrors ?? []).map((e) => e.cause ?? '').filter((c) => c !== '');
+      if (analysis?.fullyExplored === false || (analysis?.analysisResults ?? []).some((r) => r.fullyExplored === false)) {
+        warnings.push(
+          'The Policy Analyzer did not explore everything (fullyExplored: false; it expands at most 1,000 resources per binding), so some projects or roles may be missing. The AssetInventory catalog (RESOURCE_CATALOG=AssetInventory) has no such limit.',
+        );
+      }
       return { results, warnings: [...new Set(warnings)] };
     } catch (e) {
       const status = statusOf(e);
+      if (status === 429) {
+        throw new AppError(
+          429,
+          'QUOTA_EXCEEDED',
+          `The Policy Analyzer quota is exhausted (AnalyzeIamPolicy: 20 analysis queries per organization per day without Security Command Center Premium or Enterprise; 100 a minute and 1,000 a day per project). ` +
+            `Try again later; to lift the limit, switch to the AssetInventory catalog (RESOURCE_CATALOG=AssetInventory) or activate Security Command Center Premium. Google said: ${googleMessageOf(e)}`,
+        );
+      }
       if (status === 400 && query.resource) throw notFound(`The resource '${query.resource}' does not exist or is outside the scope of this service (${this.scope}).`);
       throw backendError(e, 'analyzing IAM policies (Policy Analyzer)');
     }

@@ -80,26 +80,51 @@ export function lazyClient<T>(auth: GoogleCredentials, endpoints: GoogleEndpoint
   return () => (client ??= build(clientOptions(auth, endpoints)));
 }
 
+const READ_RETRIES = 3;
+const FIRST_RETRY_DELAY_MS = 250;
+
 /**
- * Per-call options. Reads are idempotent and retried on 429/5xx within the read timeout; writes are not
+ * Per-call options. Reads are idempotent and retried on 5xx, and on 429 (quota) unless `retryQuota` is
+ * false (a per-day quota does not come back within a request), with exponential backoff or Google's
+ * Retry-After, as long as the wait ends before the read timeout, the request's deadline. Writes are not
  * retried here (an IAM write is retried only as a whole read-modify-write, by the policy writer).
  */
-export function readOptions(timeouts: Timeouts) {
+export function readOptions(timeouts: Timeouts, retryQuota = true) {
+  const deadline = Date.now() + timeouts.readMs;
+  const delayOf = (err: RetryableError) => {
+    const attempt = err.config?.retryConfig?.currentRetryAttempt ?? 0;
+    return Math.max(FIRST_RETRY_DELAY_MS * 2 ** attempt, retryAfterMs(err));
+  };
   return {
     timeout: timeouts.readMs,
     retry: true,
     retryConfig: {
-      retry: 2,
-      retryDelay: 100,
+      retry: READ_RETRIES,
       httpMethodsToRetry: ['GET', 'POST'],
-      statusCodesToRetry: [
-        [429, 429],
-        [500, 599],
-      ],
       // A read that timed out is not retried: the timeout is the budget the operator configured.
       noResponseRetries: 0,
+      shouldRetry: (err: RetryableError) => {
+        const status = err.response?.status;
+        if (status === undefined || (err.config?.retryConfig?.currentRetryAttempt ?? 0) >= READ_RETRIES) return false;
+        if (status < 500 && !(status === 429 && retryQuota)) return false;
+        return Date.now() + delayOf(err) < deadline;
+      },
+      retryBackoff: (err: RetryableError) => new Promise<void>((resolve) => setTimeout(resolve, delayOf(err))),
     },
   };
+}
+
+interface RetryableError {
+  config?: { retryConfig?: { currentRetryAttempt?: number } };
+  response?: { status?: number; headers?: unknown };
+}
+
+/** Google's Retry-After (seconds), when it sends one. */
+function retryAfterMs(err: RetryableError): number {
+  const headers = err.response?.headers as { get?: (name: string) => string | null } | Record<string, string> | undefined;
+  const value = typeof headers?.get === 'function' ? headers.get('retry-after') : (headers as Record<string, string> | undefined)?.['retry-after'];
+  const seconds = Number(value);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 0;
 }
 
 export function writeOptions(timeouts: Timeouts, headers?: Record<string, string>) {
@@ -162,7 +187,17 @@ export function backendError(e: unknown, what: string): AppError {
   }
   if (status === 404) return new AppError(502, 'BACKEND_NOT_FOUND', `Google did not find what the service asked for while ${what}: ${message}`);
   if (status === 409 || status === 412) return new AppError(409, 'CONFLICT', `Concurrent changes kept conflicting while ${what}. Try again.`);
-  if (status === 429) return new AppError(429, 'QUOTA_EXCEEDED', `Google's API quota is exhausted (${what}). Try again in a minute: ${message}`);
+  if (status === 429) {
+    return new AppError(429, 'QUOTA_EXCEEDED', `A Google API quota of the service's project is exhausted while ${what} (Google said: ${message}). Try again in a minute; if this persists, ask the administrator to request a higher quota.`);
+  }
+  const role = status === 400 ? /Role (\S+?) (?:is not supported for this resource|does not exist)/i.exec(message) : null;
+  if (role) {
+    return new AppError(
+      400,
+      'ROLE_NOT_GRANTABLE',
+      `The role ${role[1].replace(/^\(|\)\.?$|\.$/g, '')} cannot be granted on this resource (Google: ${message}). Roles of folders, organizations or billing accounts cannot be activated on a project; ask an administrator to make a project-level role eligible instead.`,
+    );
+  }
   if (status >= 500) return new AppError(503, 'BACKEND_UNAVAILABLE', `Google's API failed while ${what} (HTTP ${status}). Try again in a minute.`);
   return new AppError(502, 'BACKEND_REJECTED', `Google rejected the request while ${what}: ${message}`);
 }

@@ -66,8 +66,8 @@ export function apiRoutes(deps: ApiServices): Router {
   router.get('/projects', async (_req, res) => {
     const user = principalOf(res);
     try {
-      const projects = await catalog.listProjects(user.email);
-      reply(res, 200, api.projectsResponse, { projects: projects.map((id) => ({ id })) });
+      const { projects, warnings } = await catalog.projectList(user.email);
+      reply(res, 200, api.projectsResponse, { projects, warnings });
     } catch (e) {
       audit.record({ event: 'projects.list.failed', severity: 'ERROR', outcome: 'failure', user: { ...user }, message: `Listing projects for ${user.email} failed: ${(e as Error).message}` });
       throw e;
@@ -89,6 +89,8 @@ export function apiRoutes(deps: ApiServices): Router {
           role: r.role,
           resourceCondition: r.resourceCondition,
           activationType: r.type,
+          ...(r.title ? { title: r.title } : {}),
+          ...(r.description ? { description: r.description } : {}),
           status: r.active ? ('active' as const) : ('eligible' as const),
           activeUntil: r.active ? r.active.end.toISOString() : null,
           ...(policies ? { policy: rolePolicyOf(policies.get(r.id)!) } : {}),

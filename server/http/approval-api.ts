@@ -85,8 +85,8 @@ export function approvalRoutes(deps: ApprovalServices): Router {
     const user = { ...principalOf(res) };
     const projectId = parseAudited(api.projectIdParam, req.params.projectId, 'projectId', user, 'reviewers.list.failed');
     const { role } = parseAudited(api.reviewersQuery, req.query, 'query', user, 'reviewers.list.failed', projectId);
-    const reviewers = await approval.reviewers(user, projectId, role);
-    reply(res, 200, api.reviewersResponse, { role, reviewers });
+    const { reviewers, warnings } = await approval.reviewers(user, projectId, role);
+    reply(res, 200, api.reviewersResponse, { role, reviewers, warnings });
   });
 
   router.post('/projects/:projectId/approval-requests', async (req, res) => {

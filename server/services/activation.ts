@@ -101,7 +101,7 @@ export class ActivationService {
         description,
       );
       const results = eligible.map((r, i) => grantResultOf(r, { start, end }, outcomes![i]));
-      this.catalog.invalidate(user.email);
+      this.catalog.invalidate(user.email, projectId);
       const kept = results.filter((r) => r.outcome === 'kept');
       this.audit.record({
         ...context,

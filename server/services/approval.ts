@@ -22,7 +22,7 @@ import type { ResourceManager } from '../google/resource-manager';
 import { AppError, forbidden, invalidInput, notEligible } from '../errors';
 import { grantResultOf, newActivationId, type GrantResult } from './activation';
 import type { AuditEvent, AuditLog, AuditUser } from './audit';
-import type { Catalog } from './catalog';
+import type { Catalog, Reviewers } from './catalog';
 import type { EntitlementChecks } from './entitlement-checks';
 import type { NotificationService } from './notification';
 import type { PolicyWriter } from './policy-writer';
@@ -111,14 +111,17 @@ export class ApprovalService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Users who could review the caller's request for a role; only someone eligible to request it may ask. */
-  async reviewers(user: AuditUser, projectId: string, roleId: string): Promise<string[]> {
+  /**
+   * Users who could review the caller's request for a role, and the groups that could not be read on the
+   * way; only someone eligible to request it may ask.
+   */
+  async reviewers(user: AuditUser, projectId: string, roleId: string): Promise<Reviewers> {
     try {
       const [entitlement] = this.deps.checks.entitlementsOf(projectId, [roleId], 1);
       await this.deps.checks.requireEligible(user.email, projectId, [entitlement], 'peer');
       const demand = await this.demandOf(projectId, roleId);
-      if (demand.kind === 'approvers') return (await this.designatedUsers(demand)).filter((u) => u !== user.email.toLowerCase());
-      return await this.eligibleReviewers(entitlement, user.email);
+      if (demand.kind === 'approvers') return { reviewers: (await this.designatedUsers(demand)).filter((u) => u !== user.email.toLowerCase()), warnings: [] };
+      return await this.eligibleReviewers(entitlement, user.email, false);
     } catch (e) {
       const error = asAppError(e);
       this.deps.audit.record({
@@ -272,7 +275,7 @@ export class ApprovalService {
         return { request, state, grant: null, alreadyApproved: false, notificationFailures };
       }
       const grant = grantResultOf({ id: entitlementId(entitlement), ...entitlement }, written!, written!.outcome);
-      catalog.invalidate(beneficiary);
+      catalog.invalidate(beneficiary, entitlement.projectId);
       audit.record({
         ...context,
         event: 'approval.succeeded',
@@ -417,9 +420,10 @@ export class ApprovalService {
   }
 
   /** Holders of the same peer-approval role, without service accounts unless SERVICE_ACCOUNTS_MAY_APPROVE. */
-  private async eligibleReviewers(entitlement: Entitlement, beneficiary: string): Promise<string[]> {
-    const holders = await this.deps.catalog.reviewersFor(entitlement, beneficiary);
-    return this.rules.reviewers.serviceAccountsMayApprove ? holders : holders.filter((h) => !isServiceAccountEmail(h));
+  /** Holders of the same eligible binding who may approve; `fresh` for decisions, as the catalog reads. */
+  private async eligibleReviewers(entitlement: Entitlement, beneficiary: string, fresh = true): Promise<Reviewers> {
+    const { reviewers, warnings } = await this.deps.catalog.reviewersFor(entitlement, beneficiary, fresh);
+    return { reviewers: this.rules.reviewers.serviceAccountsMayApprove ? reviewers : reviewers.filter((h) => !isServiceAccountEmail(h)), warnings };
   }
 
   /**
@@ -427,7 +431,7 @@ export class ApprovalService {
    * holds the same peer-approval eligible binding as the requester.
    */
   private async requireReviewers(demand: ApprovalDemand, entitlement: Entitlement, beneficiary: string, reviewers: readonly string[], refusal: (outsiders: string[]) => string): Promise<void> {
-    const holders = new Set(demand.kind === 'approvers' ? await this.designatedUsers(demand) : await this.eligibleReviewers(entitlement, beneficiary));
+    const holders = new Set(demand.kind === 'approvers' ? await this.designatedUsers(demand) : (await this.eligibleReviewers(entitlement, beneficiary)).reviewers);
     const outsiders = reviewers.filter((r) => !holders.has(r));
     if (outsiders.length > 0) throw notEligible(refusal(outsiders));
   }

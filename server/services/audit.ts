@@ -15,6 +15,8 @@ export type AuditEventName =
   | 'projects.list.failed'
   | 'roles.listed'
   | 'roles.list.failed'
+  | 'catalog.group.skipped'
+  | 'catalog.refresh.failed'
   | 'reviewers.list.failed'
   | 'activation.succeeded'
   | 'activation.failed'

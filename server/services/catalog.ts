@@ -1,31 +1,55 @@
 // The eligibility catalog: which projects a user has eligible roles on, which roles, who else holds them.
 // Two sources of bindings (Asset Inventory, Policy Analyzer) share the rules in domain/eligible-roles.
+// What is the same for every user is cached for all of them: the scope's active projects (refreshed in
+// the background), each project's effective policy, each group's members, each project's grantable
+// roles. Decisions that grant access read eligibility fresh.
 import { eligibleRoles, bindingNamesAny, lowerMember, type EligibleRole } from '../domain/eligible-roles';
 import type { Entitlement } from '../domain/entitlement';
 import type { ActivationType } from '../domain/eligibility';
 import { parseEligibleCondition } from '../domain/eligibility';
 import { userMember, type Binding } from '../domain/iam-policy';
-import type { CloudAsset, ProjectResource } from '../google/cloud-asset';
-import type { CloudIdentity } from '../google/cloud-identity';
+import { PROJECT_RESOURCE_PREFIX, type AttachedBinding, type CloudAsset, type ProjectResource } from '../google/cloud-asset';
+import type { IamRoles, RoleInfo } from '../google/iam-roles';
 import type { ResourceManager } from '../google/resource-manager';
 import { notFound, type AppError } from '../errors';
-import { LookupCache } from './lookup-cache';
+import type { GroupMemberships } from './group-memberships';
+import { LookupCache, RefreshingValue } from './lookup-cache';
+
+/** An eligible role as the UI shows it: with its title and description when IAM gives them. */
+export type DescribedRole = EligibleRole & { title?: string; description?: string };
 
 export interface ProjectRoles {
-  roles: EligibleRole[];
+  roles: DescribedRole[];
+  /** Eligible roles that IAM cannot grant on a project (folder- or organization-level roles): never offered. */
+  notGrantable: EligibleRole[];
+  warnings: string[];
+}
+
+export interface ProjectEntry {
+  id: string;
+  displayName?: string;
+}
+
+export interface ProjectList {
+  projects: ProjectEntry[];
+  warnings: string[];
+}
+
+export interface Reviewers {
+  reviewers: string[];
   warnings: string[];
 }
 
 /** Where the bindings come from; each catalog setting has one. */
 export interface BindingSource {
   /** Project ids in scope where the user holds at least one eligible binding. */
-  projectsWithEligibleBindings(userEmail: string): Promise<string[]>;
+  projectsWithEligibleBindings(userEmail: string): Promise<{ projectIds: string[]; warnings: string[] }>;
   /** Bindings on the project and its ancestors that apply to the user, directly or through groups. */
-  bindingsForUser(userEmail: string, projectId: string): Promise<{ bindings: Binding[]; warnings: string[] }>;
+  bindingsForUser(userEmail: string, projectId: string, fresh: boolean): Promise<{ bindings: Binding[]; warnings: string[] }>;
   /** Users holding an eligible binding that yields this entitlement, through nested groups. */
-  holdersOf(entitlement: Entitlement, type: ActivationType): Promise<string[]>;
-  /** Ids of the projects in scope that are ACTIVE (not pending deletion); shared by all users, cached. */
-  activeProjectIds(): Promise<Set<string>>;
+  holdersOf(entitlement: Entitlement, type: ActivationType, fresh: boolean): Promise<{ users: string[]; warnings: string[] }>;
+  /** Forgets what was cached about a project's policies, after the service changed them. */
+  forgetProject?(projectId: string): void;
 }
 
 /**
@@ -37,13 +61,21 @@ export function projectNotOffered(userEmail: string, projectId: string): AppErro
   return notFound(`You (${userEmail}) have no eligible role on project '${projectId}', or this service does not offer it. Choose a project from your list.`);
 }
 
+/** Roles change rarely: what they are called, and where they can be granted, is kept for hours. */
+const ROLE_INFO_TTL_MS = 24 * 3600_000;
+const GRANTABLE_ROLES_TTL_MS = 3600_000;
+
 export class Catalog {
-  private readonly projectsCache: LookupCache<string[]>;
+  private readonly projectsCache: LookupCache<ProjectList>;
   private readonly rolesCache: LookupCache<ProjectRoles>;
+  private readonly grantable = new LookupCache<Map<string, RoleInfo> | undefined>(GRANTABLE_ROLES_TTL_MS);
+  private readonly roleInfo = new LookupCache<RoleInfo | undefined>(ROLE_INFO_TTL_MS);
 
   constructor(
     private readonly source: BindingSource,
     cacheSeconds: number,
+    private readonly activeProjects: () => Promise<ProjectResource[]>,
+    private readonly iamRoles?: IamRoles,
     private readonly allowedProjects?: () => Promise<Set<string>>,
     private readonly now: () => Date = () => new Date(),
   ) {
@@ -51,67 +83,123 @@ export class Catalog {
     this.rolesCache = new LookupCache(cacheSeconds * 1000);
   }
 
-  /** Projects the user can activate something on, sorted; cached briefly per user. */
-  listProjects(userEmail: string): Promise<string[]> {
+  /** Project ids the user can activate something on, sorted; cached briefly per user. */
+  async listProjects(userEmail: string): Promise<string[]> {
+    return (await this.projectList(userEmail)).projects.map((p) => p.id);
+  }
+
+  /** Projects the user can activate something on, sorted, with names and what could not be read. */
+  projectList(userEmail: string): Promise<ProjectList> {
     return this.projectsCache.get(userEmail, userEmail, async () => {
-      const [projects, allowed] = await Promise.all([this.source.projectsWithEligibleBindings(userEmail), this.allowedProjects?.()]);
-      return [...new Set(projects)].filter((p) => !allowed || allowed.has(p)).sort();
+      const [found, active, allowed] = await Promise.all([this.source.projectsWithEligibleBindings(userEmail), this.activeProjects(), this.allowedProjects?.()]);
+      const byId = new Map(active.map((p) => [p.projectId, p]));
+      const projects = [...new Set(found.projectIds)]
+        .filter((id) => byId.has(id) && (!allowed || allowed.has(id)))
+        .sort()
+        .map((id) => ({ id, ...(byId.get(id)!.displayName ? { displayName: byId.get(id)!.displayName } : {}) }));
+      return { projects, warnings: found.warnings };
     });
   }
 
   /** The user's eligible roles on a project, for display; cached briefly per user. */
   listRoles(userEmail: string, projectId: string): Promise<ProjectRoles> {
-    return this.rolesCache.get(userEmail, `${userEmail}\n${projectId}`, () => this.freshRoles(userEmail, projectId));
+    return this.rolesCache.get(userEmail, `${userEmail}\n${projectId}`, () => this.roles(userEmail, projectId, false));
   }
 
   /** The user's eligible roles read fresh from Google: what every decision that grants access uses. */
-  async freshRoles(userEmail: string, projectId: string): Promise<ProjectRoles> {
-    await this.requireOffered(userEmail, projectId);
-    const { bindings, warnings } = await this.source.bindingsForUser(userEmail, projectId);
-    return { roles: eligibleRoles(bindings, userEmail, projectId, this.now()), warnings };
+  freshRoles(userEmail: string, projectId: string): Promise<ProjectRoles> {
+    return this.roles(userEmail, projectId, true);
   }
 
-  /** Users other than the requester who hold the same peer-approval entitlement. */
-  async reviewersFor(entitlement: Entitlement, requesterEmail: string): Promise<string[]> {
-    const holders = await this.source.holdersOf(entitlement, 'peer');
-    return [...new Set(holders.map((h) => h.toLowerCase()))].filter((h) => h !== requesterEmail.toLowerCase()).sort();
+  /**
+   * Users other than the requester who hold the same peer-approval entitlement. `fresh` (the default)
+   * for decisions; lists may use what was read for other users.
+   */
+  async reviewersFor(entitlement: Entitlement, requesterEmail: string, fresh = true): Promise<Reviewers> {
+    const { users, warnings } = await this.source.holdersOf(entitlement, 'peer', fresh);
+    const reviewers = [...new Set(users.map((h) => h.toLowerCase()))].filter((h) => h !== requesterEmail.toLowerCase()).sort();
+    return { reviewers, warnings };
   }
 
-  /** Forgets what was cached for a user, after their access changed. */
-  invalidate(userEmail: string): void {
+  /** Forgets what was cached for a user, and about the project's policies, after the service changed them. */
+  invalidate(userEmail: string, projectId?: string): void {
     this.projectsCache.invalidate(userEmail);
     this.rolesCache.invalidate(userEmail);
+    if (projectId) this.source.forgetProject?.(projectId);
+  }
+
+  private async roles(userEmail: string, projectId: string, fresh: boolean): Promise<ProjectRoles> {
+    await this.requireOffered(userEmail, projectId);
+    const [{ bindings, warnings }, grantable] = await Promise.all([this.source.bindingsForUser(userEmail, projectId, fresh), this.grantableOn(projectId)]);
+    const eligible = eligibleRoles(bindings, userEmail, projectId, this.now());
+    const notGrantable = grantable ? eligible.filter((r) => !grantable.has(r.role)) : [];
+    const offered = eligible.filter((r) => !notGrantable.includes(r));
+    const roles = await Promise.all(offered.map(async (r) => ({ ...r, ...describe(grantable?.get(r.role) ?? (await this.describeRole(r.role))) })));
+    const refusals = [...new Set(notGrantable.map((r) => r.role))].map(
+      (role) => `You are eligible for ${role}, but it cannot be granted on a project (only on a folder or the organization), so it is not offered here.`,
+    );
+    // Someone eligible for nothing here learns nothing about the project, not even what could not be read.
+    return { roles, notGrantable, warnings: eligible.length > 0 ? [...new Set([...warnings, ...refusals])] : [] };
+  }
+
+  /**
+   * The roles IAM can grant on the project, with their titles; undefined when IAM would not say, in
+   * which case every role is offered and setIamPolicy has the last word.
+   */
+  private grantableOn(projectId: string): Promise<Map<string, RoleInfo> | undefined> {
+    const iamRoles = this.iamRoles;
+    if (!iamRoles) return Promise.resolve(undefined);
+    return this.grantable.get('', projectId, async () => {
+      try {
+        const roles = await iamRoles.grantableRoles(`${PROJECT_RESOURCE_PREFIX}${projectId}`);
+        return new Map(roles.map((r) => [r.name, r]));
+      } catch {
+        return undefined;
+      }
+    });
+  }
+
+  /** A role's title and description (predefined or custom), or nothing when IAM would not say. */
+  private async describeRole(role: string): Promise<RoleInfo | undefined> {
+    const iamRoles = this.iamRoles;
+    if (!iamRoles) return undefined;
+    return this.roleInfo.get('', role, () => iamRoles.role(role)).catch(() => undefined);
   }
 
   /**
    * Refuses a project outside RESOURCE_SCOPE, pending deletion or not offered, before anything about it is
-   * read: the scope's active projects are org-wide data, cached for everyone.
+   * read: the scope's active projects are org-wide data, shared by everyone.
    */
   async requireOffered(userEmail: string, projectId: string): Promise<void> {
-    const [active, allowed] = await Promise.all([this.source.activeProjectIds(), this.allowedProjects?.()]);
-    if (!active.has(projectId) || (allowed && !allowed.has(projectId))) throw projectNotOffered(userEmail, projectId);
+    const [active, allowed] = await Promise.all([this.activeProjects(), this.allowedProjects?.()]);
+    if (!active.some((p) => p.projectId === projectId) || (allowed && !allowed.has(projectId))) throw projectNotOffered(userEmail, projectId);
   }
 }
 
+function describe(info: RoleInfo | undefined): { title?: string; description?: string } {
+  return { ...(info?.title ? { title: info.title } : {}), ...(info?.description ? { description: info.description } : {}) };
+}
+
 /**
- * Asset Inventory: effective IAM policies of a project plus the user's transitive groups from Cloud
- * Identity. The project list is personalised by searching IAM policies for the user's principals.
+ * Asset Inventory: effective IAM policies of a project plus the user's groups from Cloud Identity. The
+ * project list is personalised by searching IAM policies for the user's principals.
  */
 export class AssetInventorySource implements BindingSource {
-  private readonly activeProjects: () => Promise<ProjectResource[]>;
+  private readonly effective: LookupCache<AttachedBinding[]>;
 
   constructor(
     private readonly asset: CloudAsset,
-    private readonly identity: CloudIdentity,
+    private readonly groups: GroupMemberships,
+    private readonly activeProjects: () => Promise<ProjectResource[]>,
     cacheSeconds: number,
   ) {
-    this.activeProjects = activeProjectsOf(asset, cacheSeconds);
+    this.effective = new LookupCache(cacheSeconds * 1000);
   }
 
-  async projectsWithEligibleBindings(userEmail: string): Promise<string[]> {
-    const [principals, projects] = await Promise.all([this.principalsOf(userEmail), this.activeProjects()]);
-    const query = [...principals].map((p) => `policy:"${p}"`).join(' OR ');
-    const hits = await this.asset.searchIamPolicies(query);
+  async projectsWithEligibleBindings(userEmail: string): Promise<{ projectIds: string[]; warnings: string[] }> {
+    const [{ emails: groups, warnings }, projects] = await Promise.all([this.groups.groupsOf(userEmail), this.activeProjects()]);
+    const principals = principalsOf(userEmail, groups);
+    const hits = await this.asset.searchPoliciesNaming([...principals]);
     const found = new Set<string>();
     for (const hit of hits) {
       if (!hit.bindings.some((b) => bindingNamesAny(b, principals) && parseEligibleCondition(b.condition))) continue;
@@ -122,21 +210,29 @@ export class AssetInventorySource implements BindingSource {
         for (const p of projects) if (target.startsWith('organizations/') || p.folders.includes(target)) found.add(p.projectId);
       }
     }
-    const active = new Set(projects.map((p) => p.projectId));
-    return [...found].filter((p) => active.has(p));
+    return { projectIds: [...found], warnings };
   }
 
-  async activeProjectIds(): Promise<Set<string>> {
-    return new Set((await this.activeProjects()).map((p) => p.projectId));
+  async bindingsForUser(userEmail: string, projectId: string, fresh: boolean): Promise<{ bindings: Binding[]; warnings: string[] }> {
+    const [attached, groups] = await Promise.all([this.effectiveBindings(projectId, fresh), this.groups.groupsOf(userEmail, fresh)]);
+    const principals = principalsOf(userEmail, groups.emails);
+    const bindings = attached.map((a) => a.binding);
+    // Groups of eligible bindings the user was not found in: if one cannot be read, say so rather than
+    // silently leaving out what it might grant (Google leaves unreadable groups out of a user's groups).
+    const others = new Set(
+      bindings
+        .filter((b) => parseEligibleCondition(b.condition))
+        .flatMap((b) => (b.members ?? []).map(lowerMember))
+        .filter((m) => m.startsWith('group:') && !principals.has(m))
+        .map((m) => m.slice('group:'.length)),
+    );
+    const expansions = await Promise.all([...others].map((g) => this.groups.usersOf(g)));
+    const warnings = [...groups.warnings, ...expansions.flatMap((e) => e.warnings)];
+    return { bindings: bindings.filter((b) => bindingNamesAny(b, principals)), warnings: [...new Set(warnings)] };
   }
 
-  async bindingsForUser(userEmail: string, projectId: string): Promise<{ bindings: Binding[]; warnings: string[] }> {
-    const [attached, principals] = await Promise.all([this.asset.effectiveBindings(projectId), this.principalsOf(userEmail)]);
-    return { bindings: attached.map((a) => a.binding).filter((b) => bindingNamesAny(b, principals)), warnings: [] };
-  }
-
-  async holdersOf(entitlement: Entitlement, type: ActivationType): Promise<string[]> {
-    const attached = await this.asset.effectiveBindings(entitlement.projectId);
+  async holdersOf(entitlement: Entitlement, type: ActivationType, fresh: boolean): Promise<{ users: string[]; warnings: string[] }> {
+    const attached = await this.effectiveBindings(entitlement.projectId, fresh);
     const members = new Set<string>();
     for (const { binding } of attached) {
       if (binding.role !== entitlement.role) continue;
@@ -146,55 +242,52 @@ export class AssetInventorySource implements BindingSource {
     }
     const users = [...members].filter((m) => m.startsWith('user:') || m.startsWith('serviceAccount:')).map((m) => m.slice(m.indexOf(':') + 1));
     const groups = [...members].filter((m) => m.startsWith('group:')).map((m) => m.slice(6));
-    const nested = await Promise.all(groups.map((g) => this.identity.transitiveUsersOf(g)));
-    return [...users, ...nested.flat()];
+    const nested = await Promise.all(groups.map((g) => this.groups.usersOf(g, fresh)));
+    return { users: [...users, ...nested.flatMap((n) => n.emails)], warnings: [...new Set(nested.flatMap((n) => n.warnings))] };
   }
 
-  private async principalsOf(userEmail: string): Promise<Set<string>> {
-    const groups = await this.identity.transitiveGroupsOf(userEmail);
-    return new Set([userMember(userEmail), ...groups.map((g) => `group:${g}`)]);
+  forgetProject(projectId: string): void {
+    this.effective.invalidate(projectId);
+  }
+
+  /** A project's effective policy, shared by every user: cached for lists, read now for decisions. */
+  private effectiveBindings(projectId: string, fresh: boolean): Promise<AttachedBinding[]> {
+    const load = () => this.asset.effectiveBindings(projectId);
+    return fresh ? this.effective.fresh(projectId, projectId, load) : this.effective.get(projectId, projectId, load);
   }
 }
 
-/** Policy Analyzer: Google resolves groups and inheritance; needs Security Command Center quota. */
+function principalsOf(userEmail: string, groups: readonly string[]): Set<string> {
+  return new Set([userMember(userEmail), ...groups.map((g) => `group:${g}`)]);
+}
+
+/**
+ * Policy Analyzer: Google resolves groups and inheritance; limited to 20 analyses per organization and
+ * day without Security Command Center Premium.
+ */
 export class PolicyAnalyzerSource implements BindingSource {
-  private readonly activeProjects: () => Promise<ProjectResource[]>;
+  constructor(private readonly asset: CloudAsset) {}
 
-  constructor(
-    private readonly asset: CloudAsset,
-    cacheSeconds: number,
-  ) {
-    this.activeProjects = activeProjectsOf(asset, cacheSeconds);
-  }
-
-  async projectsWithEligibleBindings(userEmail: string): Promise<string[]> {
-    const [{ results }, projects] = await Promise.all([this.asset.analyze({ identity: userMember(userEmail), expandResources: true }), this.activeProjects()]);
-    const active = new Set(projects.map((p) => p.projectId));
-    return results
-      .filter((r) => parseEligibleCondition(r.binding.condition))
-      .flatMap((r) => r.projectIds)
-      .filter((p) => active.has(p));
-  }
-
-  async activeProjectIds(): Promise<Set<string>> {
-    return new Set((await this.activeProjects()).map((p) => p.projectId));
+  async projectsWithEligibleBindings(userEmail: string): Promise<{ projectIds: string[]; warnings: string[] }> {
+    const { results, warnings } = await this.asset.analyze({ identity: userMember(userEmail), expandResources: true });
+    return { projectIds: results.filter((r) => parseEligibleCondition(r.binding.condition)).flatMap((r) => r.projectIds), warnings };
   }
 
   async bindingsForUser(userEmail: string, projectId: string): Promise<{ bindings: Binding[]; warnings: string[] }> {
     const { results, warnings } = await this.asset.analyze({
       identity: userMember(userEmail),
-      resource: `//cloudresourcemanager.googleapis.com/projects/${projectId}`,
+      resource: `${PROJECT_RESOURCE_PREFIX}${projectId}`,
     });
     return { bindings: results.map((r) => r.binding), warnings };
   }
 
-  async holdersOf(entitlement: Entitlement, type: ActivationType): Promise<string[]> {
-    const { results } = await this.asset.analyze({
-      resource: `//cloudresourcemanager.googleapis.com/projects/${entitlement.projectId}`,
+  async holdersOf(entitlement: Entitlement, type: ActivationType): Promise<{ users: string[]; warnings: string[] }> {
+    const { results, warnings } = await this.asset.analyze({
+      resource: `${PROJECT_RESOURCE_PREFIX}${entitlement.projectId}`,
       roles: [entitlement.role],
       expandGroups: true,
     });
-    return results
+    const users = results
       .filter((r) => {
         const eligibility = parseEligibleCondition(r.binding.condition);
         return eligibility && eligibility.type === type && eligibility.resourceCondition === entitlement.resourceCondition;
@@ -202,13 +295,17 @@ export class PolicyAnalyzerSource implements BindingSource {
       .flatMap((r) => r.identities)
       .filter((i) => i.startsWith('user:') || i.startsWith('serviceAccount:'))
       .map((i) => i.slice(i.indexOf(':') + 1));
+    return { users, warnings };
   }
 }
 
-/** The active projects in scope, with their folders: the same for every user, so cached for all of them. */
-function activeProjectsOf(asset: CloudAsset, cacheSeconds: number): () => Promise<ProjectResource[]> {
-  const cache = new LookupCache<ProjectResource[]>(cacheSeconds * 1000);
-  return () => cache.get('', 'state:ACTIVE', () => asset.searchProjects('state:ACTIVE'));
+/**
+ * The active projects in scope, with their folders and names: the same for every user, so loaded once
+ * and refreshed in the background (at 20,000 projects a full listing takes longer than a user should wait).
+ */
+export function activeProjectsOf(asset: CloudAsset, refreshSeconds: number, onRefreshFailure: (e: unknown) => void): () => Promise<ProjectResource[]> {
+  const value = new RefreshingValue(() => asset.searchProjects('state:ACTIVE'), refreshSeconds * 1000, onRefreshFailure);
+  return () => value.get();
 }
 
 /** Projects matching AVAILABLE_PROJECTS_QUERY, when the operator narrowed the offer. */

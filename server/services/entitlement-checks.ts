@@ -7,7 +7,7 @@ import type { ActivationType } from '../domain/eligibility';
 import type { JustificationPolicy } from '../domain/justification';
 import type { EligibleRole } from '../domain/eligible-roles';
 import { InvalidInputError } from '../domain/invalid-input-error';
-import { invalidInput, notEligible } from '../errors';
+import { AppError, invalidInput, notEligible } from '../errors';
 import { MAX_POLICY_MINUTES } from '../domain/access-policy';
 import type { Catalog } from './catalog';
 import type { AccessRules, PolicyStep } from './access-policy-rules';
@@ -72,7 +72,15 @@ export class EntitlementChecks {
    * `who` words the refusal: the caller ("You (…) are") or someone else ("The requester … is").
    */
   async requireEligible(email: string, projectId: string, requested: readonly { id: string }[], type: ActivationType, who = `You (${email}) are`): Promise<EligibleRole[]> {
-    const { roles } = await this.catalog.freshRoles(email, projectId);
+    const { roles, notGrantable } = await this.catalog.freshRoles(email, projectId);
+    const refused = notGrantable.find((r) => requested.some((q) => q.id === r.id));
+    if (refused) {
+      throw new AppError(
+        400,
+        'ROLE_NOT_GRANTABLE',
+        `The role ${refused.role} cannot be granted on a project (IAM grants it only on a folder or the organization), so it cannot be activated on ${projectId}. Ask an administrator to make a project-level role eligible instead.`,
+      );
+    }
     const byId = new Map(roles.map((r) => [r.id, r]));
     const missing = requested.filter((r) => byId.get(r.id)?.type !== type);
     if (missing.length > 0) {

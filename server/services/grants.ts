@@ -121,7 +121,7 @@ export class GrantService {
         },
         description,
       );
-      this.catalog.invalidate(user.email);
+      this.catalog.invalidate(user.email, grant.projectId);
       const endedAt = this.now();
       this.audit.record({
         event: 'grant.ended',
@@ -175,7 +175,7 @@ export class GrantService {
         },
         description,
       );
-      this.catalog.invalidate(user.email);
+      this.catalog.invalidate(user.email, previous.projectId);
       const grant: ActiveGrant = { ...key, id: grantId(key), approval: { type: 'self', justification: kept } };
       this.audit.record({
         event: 'grant.extended',

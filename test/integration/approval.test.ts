@@ -94,7 +94,7 @@ describe('peer approval (demo world, default settings)', () => {
     test('lists the other holders of the peer-approval binding, through nested groups, without the caller', async () => {
       const alice = await stack.as('alice@example.com').get(`/api/v1/projects/prod-app/reviewers?role=${encodeURIComponent(ROLE)}`);
       expect(alice.status).toBe(200);
-      expect(alice.body).toEqual({ role: ROLE, reviewers: ['bob@example.com', 'carol@example.com'] });
+      expect(alice.body).toEqual({ role: ROLE, reviewers: ['bob@example.com', 'carol@example.com'], warnings: [] });
       const bob = await stack.as('bob@example.com').get(`/api/v1/projects/prod-app/reviewers?role=${encodeURIComponent(ROLE)}`);
       expect(bob.body.reviewers).toEqual(['alice@example.com', 'carol@example.com']);
     });

@@ -23,7 +23,7 @@ describe('eligibility catalog (AssetInventory)', () => {
     expect(alice.status).toBe(200);
     expect(alice.body.projects.map((p: { id: string }) => p.id)).toEqual(['data-warehouse', 'prod-app', 'staging-app']);
     const frank = await stack.as('frank@example.com').get('/api/v1/projects');
-    expect(frank.body.projects).toEqual([{ id: 'finance-ledger' }]);
+    expect(frank.body.projects).toEqual([{ id: 'finance-ledger', displayName: 'Finance ledger' }]);
     const mallory = await stack.as('mallory@example.com').get('/api/v1/projects');
     expect(mallory.body.projects).toEqual([]);
   });
@@ -294,7 +294,7 @@ describe('caching and health', () => {
   });
   afterAll(() => stack.close());
 
-  test('listing is cached per user and coalesced; an activation invalidates; decisions read fresh', async () => {
+  test("listing is cached per user and coalesced, a project's policies are shared by its users; an activation invalidates; decisions read fresh", async () => {
     const calls = () => stack.emulator.state.calls.get('cloudasset.effectiveIamPolicies.batchGet') ?? 0;
     const dave = stack.as('dave@example.com');
     stack.emulator.state.calls.clear();
@@ -302,15 +302,16 @@ describe('caching and health', () => {
     expect(calls()).toBe(1);
     await dave.get('/api/v1/projects/data-warehouse/roles');
     expect(calls()).toBe(1);
+    // Another user of the project: its effective policies are the same for everyone.
     await stack.as('erin@example.com').get('/api/v1/projects/data-warehouse/roles');
-    expect(calls()).toBe(2);
+    expect(calls()).toBe(1);
 
     const res = await dave.post('/api/v1/projects/data-warehouse/activations', { roles: ['data-warehouse:roles/bigquery.dataViewer'], justification: 'x', durationMinutes: 5 });
     expect(res.status).toBe(201);
     // the activation re-read eligibility instead of trusting the cache
-    expect(calls()).toBe(3);
+    expect(calls()).toBe(2);
     const after = await dave.get('/api/v1/projects/data-warehouse/roles');
-    expect(calls()).toBe(4);
+    expect(calls()).toBe(3);
     expect(after.body.roles.find((r: any) => r.role === 'roles/bigquery.dataViewer').status).toBe('active');
   });
 

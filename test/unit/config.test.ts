@@ -25,6 +25,8 @@ describe('configuration', () => {
       maxRolesPerRequest: 10,
       timeouts: { connectMs: 5000, readMs: 20000, writeMs: 5000, conflictRetryMs: 15000 },
       cacheSeconds: 30,
+      projectsRefreshSeconds: 300,
+      groups: { resolution: 'auto', cacheSeconds: 300, maxDepth: 10, maxGroups: 500 },
       audit: { destination: 'stdout', logName: 'jitaccess' },
       port: 8080,
       platform: 'local',
@@ -44,6 +46,10 @@ describe('configuration', () => {
     expect(loadConfig({ ...base, NOTIFICATION_TIMEZONE: 'Europe/Berlin' }).notifications.timezone).toBe('Europe/Berlin');
   });
 
+  test('a peer request may live exactly 12 hours, the longest signJwt signs', () => {
+    expect(loadConfig({ ...base, ACTIVATION_TIMEOUT: '1440', ACTIVATION_REQUEST_TIMEOUT: '720' }).activationRequestTimeoutMinutes).toBe(720);
+  });
+
   test('ELEVATION_DURATION is the deprecated alias of ACTIVATION_TIMEOUT and wins', () => {
     expect(loadConfig({ ...base, ELEVATION_DURATION: '30', ACTIVATION_TIMEOUT: '90', ACTIVATION_REQUEST_TIMEOUT: '30' }).activationTimeoutMinutes).toBe(30);
   });
@@ -54,6 +60,12 @@ describe('configuration', () => {
     [{ RESOURCE_SCOPE: 'project/x' }, 'RESOURCE_SCOPE: must be organizations/ID, folders/ID or projects/PROJECT_ID'],
     [{ RESOURCE_CATALOG: 'Graph' }, 'RESOURCE_CATALOG: must be AssetInventory or PolicyAnalyzer'],
     [{ RESOURCE_CUSTOMER_ID: 'x123' }, 'RESOURCE_CUSTOMER_ID: must use the format Cxxxxxxxx'],
+    [
+      { ACTIVATION_TIMEOUT: '1440', ACTIVATION_REQUEST_TIMEOUT: '721' },
+      'ACTIVATION_REQUEST_TIMEOUT: 721 minutes (with ACTIVATION_TIMEOUT 1440 minutes) lets a peer-approval request live longer than 12 hours, but requests are JWTs signed with IAM Credentials signJwt',
+    ],
+    [{ GROUP_RESOLUTION: 'nested' }, 'GROUP_RESOLUTION: must be auto, direct or transitive'],
+    [{ GROUP_NESTING_MAX_DEPTH: '0' }, 'GROUP_NESTING_MAX_DEPTH: must be at least 1'],
     [{ ACTIVATION_REQUEST_MIN_REVIEWERS: '5', ACTIVATION_REQUEST_MAX_REVIEWERS: '2' }, 'ACTIVATION_REQUEST_MIN_REVIEWERS: 5 exceeds ACTIVATION_REQUEST_MAX_REVIEWERS (2)'],
     [{ JUSTIFICATION_PATTERN: '(unclosed' }, 'JUSTIFICATION_PATTERN: not a valid regular expression'],
     [{ NOTIFICATION_TIMEZONE: 'Mars/Olympus' }, 'NOTIFICATION_TIMEZONE: "Mars/Olympus" is not an IANA time zone'],

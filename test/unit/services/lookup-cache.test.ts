@@ -1,4 +1,4 @@
-import { LookupCache } from '../../../server/services/lookup-cache';
+import { LookupCache, RefreshingValue } from '../../../server/services/lookup-cache';
 
 function deferred<T>() {
   let resolve!: (v: T) => void;
@@ -61,5 +61,86 @@ describe('LookupCache', () => {
     const [a, b] = await Promise.all([cache.get('u', 'k', load), cache.get('u', 'k', load)]);
     expect([a, b]).toEqual([1, 1]);
     expect(await cache.get('u', 'k', load)).toBe(2);
+  });
+});
+
+describe('LookupCache.fresh', () => {
+  test('skips a settled result, joins a load in flight, and its answer is what get() sees next', async () => {
+    const cache = new LookupCache<number>(30_000);
+    await cache.get('g', 'k', async () => 1);
+    const d = deferred<number>();
+    const load = jest.fn(() => d.promise);
+    const a = cache.fresh('g', 'k', load);
+    const b = cache.fresh('g', 'k', load);
+    d.resolve(2);
+    expect(await Promise.all([a, b])).toEqual([2, 2]);
+    expect(load).toHaveBeenCalledTimes(1);
+    expect(await cache.get('g', 'k', async () => 3)).toBe(2);
+  });
+});
+
+describe('RefreshingValue', () => {
+  test('only the first caller waits; a stale value is served while one refresh runs in the background', async () => {
+    let now = 0;
+    let version = 0;
+    const loads: ReturnType<typeof deferred<number>>[] = [];
+    const value = new RefreshingValue(
+      () => {
+        const d = deferred<number>();
+        loads.push(d);
+        return d.promise;
+      },
+      60_000,
+      () => {},
+      () => now,
+    );
+    const first = value.get();
+    loads[0].resolve(++version);
+    expect(await first).toBe(1);
+    now = 60_000;
+    expect(await value.get()).toBe(1);
+    expect(await value.get()).toBe(1);
+    expect(loads).toHaveLength(2);
+    loads[1].resolve(++version);
+    await loads[1].promise;
+    await Promise.resolve();
+    expect(await value.get()).toBe(2);
+    expect(loads).toHaveLength(2);
+  });
+
+  test('a failed refresh keeps the old value and reports the failure; the next call tries again', async () => {
+    let now = 0;
+    let fail = false;
+    const failures: unknown[] = [];
+    const value = new RefreshingValue(
+      async () => {
+        if (fail) throw new Error('quota');
+        return now;
+      },
+      10,
+      (e) => failures.push(e),
+      () => now,
+    );
+    expect(await value.get()).toBe(0);
+    fail = true;
+    now = 10;
+    expect(await value.get()).toBe(0);
+    await new Promise((r) => setImmediate(r));
+    expect(failures).toHaveLength(1);
+    fail = false;
+    expect(await value.get()).toBe(0);
+    await new Promise((r) => setImmediate(r));
+    expect(await value.get()).toBe(10);
+  });
+
+  test('the first load failing fails the caller, and the next caller loads again', async () => {
+    let calls = 0;
+    const value = new RefreshingValue(async () => {
+      calls++;
+      if (calls === 1) throw new Error('down');
+      return 'ok';
+    }, 1000);
+    await expect(value.get()).rejects.toThrow('down');
+    expect(await value.get()).toBe('ok');
   });
 });
