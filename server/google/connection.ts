@@ -80,7 +80,7 @@ export function lazyClient<T>(auth: GoogleCredentials, endpoints: GoogleEndpoint
   return () => (client ??= build(clientOptions(auth, endpoints)));
 }
 
-const READ_RETRIES = 3;
+const READ_RETRIES = 2;
 const FIRST_RETRY_DELAY_MS = 250;
 
 /**
@@ -188,7 +188,7 @@ export function backendError(e: unknown, what: string): AppError {
   if (status === 404) return new AppError(502, 'BACKEND_NOT_FOUND', `Google did not find what the service asked for while ${what}: ${message}`);
   if (status === 409 || status === 412) return new AppError(409, 'CONFLICT', `Concurrent changes kept conflicting while ${what}. Try again.`);
   if (status === 429) {
-    return new AppError(429, 'QUOTA_EXCEEDED', `A Google API quota of the service's project is exhausted while ${what} (Google said: ${message}). Try again in a minute; if this persists, ask the administrator to request a higher quota.`);
+    return new AppError(429, 'QUOTA_EXCEEDED', `Google's API quota is exhausted (${what}). Try again in a minute; if this persists, ask the administrator to request a higher quota. Google said: ${message}`);
   }
   const role = status === 400 ? /Role (\S+?) (?:is not supported for this resource|does not exist)/i.exec(message) : null;
   if (role) {

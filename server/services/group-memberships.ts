@@ -203,7 +203,7 @@ export class GroupMemberships {
 }
 
 export function unreadableGroupWarning(group: string): string {
-  return `The members of group ${group} cannot be read by this service (a group of another organization, or one it may not view), so access through it is not shown.`;
+  return `The members of group ${group} cannot be read by this service (a group of another organization, or the service account lacks the Groups Reader admin role), so access through it is not shown.`;
 }
 
 function sorted(emails: string[]): string[] {

@@ -7,9 +7,13 @@ import type { World } from '../../emulator/world';
 const LABEL = "'cloudidentity.googleapis.com/groups.discussion_forum' in labels";
 const name = (email: string) => `groups/${groupIdOf(email)}`;
 
-/** The demo world, with bob also a direct member of sre (he is already in it through on-call). */
+/**
+ * The demo world on the premium edition (the transitive methods exist only there), with bob also a direct
+ * member of sre (he is already in it through on-call).
+ */
 function world(extra: Partial<World> = {}): World {
   const w = demoWorld();
+  w.organization = { ...w.organization, edition: 'premium' };
   w.groups.find((g) => g.email === 'sre@example.com')!.members.push('user:bob@example.com');
   w.callers = { 'alice-token': 'user:alice@example.com', 'bob-token': 'user:bob@example.com' };
   return { ...w, ...extra };
@@ -228,7 +232,7 @@ describe('editions and groups of other organizations', () => {
   const freeWorld = (edition: 'free' | 'premium'): World => {
     const w = world();
     w.organization = { ...w.organization, edition };
-    w.groups.push({ email: 'partners@other.example', external: true, members: ['user:alice@example.com'] });
+    if (!w.groups.some((g) => g.email === 'partners@other.example')) w.groups.push({ email: 'partners@other.example', external: true, members: ['user:alice@example.com'] });
     return w;
   };
   let free: RunningEmulator;

@@ -256,7 +256,7 @@ describe('a project outside RESOURCE_SCOPE (scope: the finance folder)', () => {
   });
 
   test('a project inside the scope works as usual', async () => {
-    expect((await stack.as('frank@example.com').get('/api/v1/projects')).body.projects).toEqual([{ id: 'finance-ledger' }]);
+    expect((await stack.as('frank@example.com').get('/api/v1/projects')).body.projects).toEqual([{ id: 'finance-ledger', displayName: 'Finance ledger' }]);
     const roles = await stack.as('frank@example.com').get('/api/v1/projects/finance-ledger/roles');
     expect(roles.body.roles.map((r: any) => r.role)).toEqual(['roles/cloudsql.admin']);
   });

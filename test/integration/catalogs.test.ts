@@ -5,6 +5,15 @@ import { demoWorld } from '../support/emulator';
 
 const USERS = demoWorld().users;
 
+/**
+ * The demo world with Security Command Center Premium: without it the Policy Analyzer answers 20 queries
+ * per organization and day, fewer than this comparison needs.
+ */
+function withSecurityCommandCenter() {
+  const world = demoWorld();
+  return { ...world, organization: { ...world.organization, securityCommandCenter: 'premium' as const } };
+}
+
 async function viewOf(stack: Stack, email: string) {
   const client = stack.as(email);
   const projects = (await client.get('/api/v1/projects')).body.projects.map((p: { id: string }) => p.id) as string[];
@@ -17,7 +26,7 @@ describe('AssetInventory and PolicyAnalyzer catalogs', () => {
   let assetInventory: Stack;
   let policyAnalyzer: Stack;
   beforeAll(async () => {
-    [assetInventory, policyAnalyzer] = await Promise.all([startStack(), startStack({ env: { RESOURCE_CATALOG: 'PolicyAnalyzer' } })]);
+    [assetInventory, policyAnalyzer] = await Promise.all([startStack(), startStack({ world: withSecurityCommandCenter(), env: { RESOURCE_CATALOG: 'PolicyAnalyzer' } })]);
   });
   afterAll(async () => {
     await Promise.all([assetInventory.close(), policyAnalyzer.close()]);

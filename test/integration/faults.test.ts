@@ -36,7 +36,7 @@ function activate(stack: Stack, user: string, project: string, roles: string[], 
 function stackPerTest(env: Record<string, string>): () => Stack {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ env: { CATALOG_CACHE_SECONDS: '0', ...env } });
+    stack = await startStack({ env: { CATALOG_CACHE_SECONDS: '0', GROUP_CACHE_SECONDS: '0', ...env } });
   });
   afterAll(() => stack.close());
   beforeEach(async () => {

@@ -112,7 +112,9 @@ describe('PolicyWriter', () => {
     const rm = new FakeResourceManager();
     rm.rejectRole = 'roles/bad';
     const error = await writerWith(rm).apply('p', add('roles/bad'), 'bad').catch((e) => e);
-    expect(error.httpStatus).toBe(502);
+    // Google's 400 for a role that cannot be granted here is the user's to act on, not a backend failure.
+    expect([error.httpStatus, error.code]).toEqual([400, 'ROLE_NOT_GRANTABLE']);
+    expect(error.message).toContain('The role x cannot be granted on this resource');
     expect(error.message).toContain('not supported');
     expect(rm.sets).toBe(1);
   });
