@@ -227,7 +227,8 @@ export class CloudAsset {
         identities: (r.identityList?.identities ?? []).map((i) => i.name ?? ''),
       }));
       const warnings = (analysis?.nonCriticalErrors ?? []).map((e) => e.cause ?? '').filter((c) => c !== '');
-      if (analysis?.fullyExplored === false || (analysis?.analysisResults ?? []).some((r) => r.fullyExplored === false)) {
+      // proto3 JSON leaves false out: an analysis not marked fully explored was cut short.
+      if (analysis && analysis.fullyExplored !== true) {
         warnings.push(
           'The Policy Analyzer did not explore everything (fullyExplored: false; it expands at most 1,000 resources per binding), so some projects or roles may be missing. The AssetInventory catalog (RESOURCE_CATALOG=AssetInventory) has no such limit.',
         );

@@ -269,7 +269,13 @@ export class PolicyAnalyzerSource implements BindingSource {
   constructor(private readonly asset: CloudAsset) {}
 
   async projectsWithEligibleBindings(userEmail: string): Promise<{ projectIds: string[]; warnings: string[] }> {
-    const { results, warnings } = await this.asset.analyze({ identity: userMember(userEmail), expandResources: true });
+    // As jit-access 1.x: only bindings whose role lets the user see the project. The analyzer expands at
+    // most 1,000 resources per binding, and this keeps bindings that cannot matter out of that budget.
+    const { results, warnings } = await this.asset.analyze({
+      identity: userMember(userEmail),
+      permissions: ['resourcemanager.projects.get'],
+      expandResources: true,
+    });
     return { projectIds: results.filter((r) => parseEligibleCondition(r.binding.condition)).flatMap((r) => r.projectIds), warnings };
   }
 

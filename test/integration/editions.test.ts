@@ -112,7 +112,7 @@ describe('free and premium editions', () => {
       expect(activated.status).toBe(201);
       // What only the unreadable group grants is refused as not eligible, not as a server error.
       const refused = await stack.as('alice@example.com').post('/api/v1/projects/staging-app/activations', {
-        roles: ['staging-app:roles/monitoring.viewer'],
+        roles: ['staging-app:roles/pubsub.viewer'],
         justification: 'INC-1 editions',
         durationMinutes: 5,
       });
