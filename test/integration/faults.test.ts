@@ -78,11 +78,13 @@ describe('the Asset API throttled or failing', () => {
   test('an activation whose eligibility cannot be read writes nothing and is audited as a failure', async () => {
     const stack = current();
     const before = structuredClone(await policyOf(stack.emulator, 'prod-app'));
+    // The scope's active projects, read once for everyone and refreshed in the background, are known.
+    expect((await stack.as('alice@example.com').get('/api/v1/projects')).status).toBe(200);
+    stack.emulator.state.calls.clear();
     await faults(stack, { errors: { cloudasset: { status: 503 } } });
     const res = await activate(stack, 'alice@example.com', 'prod-app', ALICE_SELF_ROLES);
     expect([res.status, res.body.error.code]).toEqual([503, 'BACKEND_UNAVAILABLE']);
-    // The scope's active projects are read first (a project pending deletion is not offered), three times.
-    expect(calls(stack, 'cloudasset.searchAllResources')).toBe(3);
+    expect(calls(stack, BATCH_GET)).toBe(3);
     expect(calls(stack, SET_POLICY)).toBe(0);
     expect(await policyOf(stack.emulator, 'prod-app')).toEqual(before);
     const [failure] = await auditEntries(stack, 'activation.failed');
