@@ -246,7 +246,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     maxAgeMs: HISTORY_MAX_DAYS * 86_400_000,
   });
   const history = new AdminHistory(auditFeed);
-  const standing = new StandingPrivilegeReport(asset, (group) => cloudIdentity.transitiveUsersOf(group));
+  const standing = new StandingPrivilegeReport(asset, async (group) => (await groupMemberships.usersOf(group)).emails);
 
   const warmUp = new WarmUp();
   const health = new HealthCheck(config, [urlProbe('iap-keys', endpoints.iapJwksUrl, config.timeouts.connectMs)], undefined, () => policyStore?.status() ?? null);
