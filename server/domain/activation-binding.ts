@@ -1,4 +1,4 @@
-import { userMember, type Binding } from './iam-policy';
+import { principalMember, type Binding } from './iam-policy';
 import { activationExpression, parseActivationExpression, type ActivationCondition } from './temporary-condition';
 
 /** The condition title that marks a binding as an activation, shared with jit-access 1.x. */
@@ -41,7 +41,7 @@ export interface ActivationGrant {
 export function activationBindingOf(grant: ActivationGrant): Binding {
   return {
     role: grant.role,
-    members: [userMember(grant.user)],
+    members: [principalMember(grant.user)],
     condition: {
       title: ACTIVATION_TITLE,
       description: grant.description,

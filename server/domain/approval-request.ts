@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { parseActivationBinding } from './activation-binding';
 import { entitlementId, parseEntitlementId, type Entitlement } from './entitlement';
-import { hasMember, userMember, type Policy } from './iam-policy';
+import { hasMember, principalMember, type Policy } from './iam-policy';
 import { InvalidInputError } from './invalid-input-error';
 
 export interface ApprovalRequest {
@@ -176,7 +176,7 @@ const APPROVED_BY = /^Approved by ([^\s,]+), justification: /;
  * window (to the second), so this tells a replayed approval from a new one without any stored state.
  */
 export function findRecordedApproval(policy: Policy, request: ApprovalRequest): RecordedApproval | null {
-  const member = userMember(request.beneficiary);
+  const member = principalMember(request.beneficiary);
   for (const binding of policy.bindings ?? []) {
     const activation = parseActivationBinding(binding);
     if (

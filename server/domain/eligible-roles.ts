@@ -3,7 +3,7 @@
 import { parseEligibleCondition, type ActivationType } from './eligibility';
 import { parseActivationBinding } from './activation-binding';
 import { entitlementId, type Entitlement } from './entitlement';
-import { userMember, type Binding } from './iam-policy';
+import { principalMember, type Binding } from './iam-policy';
 
 /** An entitlement the user holds, how it is activated, and its activation in force if any. */
 export interface EligibleRole extends Entitlement {
@@ -27,7 +27,7 @@ export function eligibleRoles(bindings: readonly Binding[], userEmail: string, p
     if (known && known.type === 'self') continue;
     byId.set(id, { ...entitlement, id, type: eligibility.type });
   }
-  const member = userMember(userEmail);
+  const member = principalMember(userEmail);
   for (const binding of bindings) {
     const activation = parseActivationBinding(binding);
     if (!activation || !activation.members.some((m) => m.toLowerCase() === member)) continue;

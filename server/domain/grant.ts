@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { parseActivationBinding, type Approval } from './activation-binding';
 import { canonicalCondition, InvalidConditionError } from './condition';
 import { isProjectId, isRole } from './entitlement';
-import { hasMember, userMember, type Binding } from './iam-policy';
+import { hasMember, principalMember, type Binding } from './iam-policy';
 import { InvalidInputError } from './invalid-input-error';
 
 /** What identifies a grant: the entitlement and the time window of its binding. */
@@ -95,7 +95,7 @@ export function parseApproval(description: string | null | undefined): GrantAppr
  * removeActivation).
  */
 export function activeGrantsOf(bindings: readonly Binding[], userEmail: string, projectId: string, now: Date): ActiveGrant[] {
-  const member = userMember(userEmail);
+  const member = principalMember(userEmail);
   const grants: ActiveGrant[] = [];
   for (const binding of bindings) {
     const activation = parseActivationBinding(binding);

@@ -38,8 +38,8 @@ export function isServiceAccountEmail(email: string): boolean {
  * IAM's member string for a principal of the service: `serviceAccount:` for a service account (a pipeline
  * that requests access), `user:` for everyone else. Emails are lower-cased, as jit-access 1.x does.
  */
-export function userMember(email: string): string {
-  if (!EMAIL.test(email)) throw new InvalidInputError(`${JSON.stringify(email)} is not a user's email address`);
+export function principalMember(email: string): string {
+  if (!EMAIL.test(email)) throw new InvalidInputError(`${JSON.stringify(email)} is not an email address`);
   return `${isServiceAccountEmail(email) ? 'serviceAccount' : 'user'}:${email.toLowerCase()}`;
 }
 

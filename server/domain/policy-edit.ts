@@ -1,6 +1,6 @@
 import { activationBindingOf, parseActivationBinding, type ActivationBinding, type ActivationGrant } from './activation-binding';
 import { canonicalCondition } from './condition';
-import { hasMember, userMember, withoutMember, type Binding, type Policy } from './iam-policy';
+import { hasMember, principalMember, withoutMember, type Binding, type Policy } from './iam-policy';
 import { isExpired, type Validity } from './validity';
 
 /** The caller's policy type, after an edit: always version 3 and with a bindings array. */
@@ -76,7 +76,7 @@ function grantInForce(bindings: readonly Binding[], member: string, role: string
 }
 
 function withGrant(bindings: Binding[], grant: ActivationGrant): { bindings: Binding[]; outcome: GrantOutcome } {
-  const member = userMember(grant.user);
+  const member = principalMember(grant.user);
   const resourceCondition = canonicalOrNull(grant.resourceCondition);
   const current = grantInForce(bindings, member, grant.role, resourceCondition, grant.start);
   if (current !== null && current.end.getTime() >= grant.end.getTime()) return { bindings, outcome: { type: 'kept', current } };
@@ -131,7 +131,7 @@ export interface ActivationTarget {
  */
 export function removeActivation<P extends Policy>(policy: P, target: ActivationTarget): PolicyEdit<P> {
   const resourceCondition = canonicalOrNull(target.resourceCondition);
-  const member = userMember(target.user);
+  const member = principalMember(target.user);
   const copy = structuredClone(policy);
   const kept: Binding[] = [];
   const removed: Binding[] = [];

@@ -9,7 +9,7 @@
 // 2040-01-01T11:00:00Z`, with `: reason` after a denial. Google merges bindings with the same role and condition;
 // two approvals of one request in the same second then share a binding, which still reads as two decisions.
 import type { Binding, Policy } from './iam-policy';
-import { userMember } from './iam-policy';
+import { principalMember } from './iam-policy';
 
 export const DECISION_TITLE = 'JIT access decision';
 
@@ -77,7 +77,7 @@ export function decisionDescription(decision: Omit<Decision, 'actor'>): string {
 export function decisionBindingOf(decision: Decision): Binding {
   return {
     role: DECISION_ROLE,
-    members: [userMember(decision.actor)],
+    members: [principalMember(decision.actor)],
     condition: { title: DECISION_TITLE, description: decisionDescription(decision), expression: NEVER_TRUE },
   };
 }

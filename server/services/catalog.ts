@@ -7,7 +7,7 @@ import { eligibleRoles, bindingNamesAny, lowerMember, type EligibleRole } from '
 import type { Entitlement } from '../domain/entitlement';
 import type { ActivationType } from '../domain/eligibility';
 import { parseEligibleCondition } from '../domain/eligibility';
-import { userMember, type Binding } from '../domain/iam-policy';
+import { principalMember, type Binding } from '../domain/iam-policy';
 import { PROJECT_RESOURCE_PREFIX, type AttachedBinding, type CloudAsset, type ProjectResource } from '../google/cloud-asset';
 import type { IamRoles, RoleInfo } from '../google/iam-roles';
 import type { ResourceManager } from '../google/resource-manager';
@@ -258,7 +258,7 @@ export class AssetInventorySource implements BindingSource {
 }
 
 function principalsOf(userEmail: string, groups: readonly string[]): Set<string> {
-  return new Set([userMember(userEmail), ...groups.map((g) => `group:${g}`)]);
+  return new Set([principalMember(userEmail), ...groups.map((g) => `group:${g}`)]);
 }
 
 /**
@@ -272,7 +272,7 @@ export class PolicyAnalyzerSource implements BindingSource {
     // As jit-access 1.x: only bindings whose role lets the user see the project. The analyzer expands at
     // most 1,000 resources per binding, and this keeps bindings that cannot matter out of that budget.
     const { results, warnings } = await this.asset.analyze({
-      identity: userMember(userEmail),
+      identity: principalMember(userEmail),
       permissions: ['resourcemanager.projects.get'],
       expandResources: true,
     });
@@ -281,7 +281,7 @@ export class PolicyAnalyzerSource implements BindingSource {
 
   async bindingsForUser(userEmail: string, projectId: string): Promise<{ bindings: Binding[]; warnings: string[] }> {
     const { results, warnings } = await this.asset.analyze({
-      identity: userMember(userEmail),
+      identity: principalMember(userEmail),
       resource: `${PROJECT_RESOURCE_PREFIX}${projectId}`,
     });
     return { bindings: results.map((r) => r.binding), warnings };

@@ -9,7 +9,7 @@ import { normalizeJustification, type JustificationPolicy } from '../domain/just
 import { InvalidInputError } from '../domain/invalid-input-error';
 import type { ResourceManager } from '../google/resource-manager';
 import { PROJECT_ASSET_TYPE, PROJECT_RESOURCE_PREFIX, type CloudAsset } from '../google/cloud-asset';
-import { userMember, type Binding } from '../domain/iam-policy';
+import { principalMember, type Binding } from '../domain/iam-policy';
 import { forEachLimited } from './bounded-concurrency';
 import type { RecentGrants } from './recent-grants';
 import { AppError, conflict, forbidden, invalidInput, notEligible, notFound } from '../errors';
@@ -83,7 +83,7 @@ export class GrantService {
    * last saw them. Only project ids are kept from each page, so memory does not grow with the results.
    */
   private async projectsWithActivationsOf(userEmail: string, now: Date): Promise<{ projects: string[]; warning?: string }> {
-    const member = userMember(userEmail);
+    const member = principalMember(userEmail);
     const projects = new Set<string>();
     try {
       // The bare address, as Google's own examples search for a user: it matches `user:` members

@@ -1,22 +1,22 @@
 import { InvalidInputError } from '../../../server/domain/invalid-input-error';
-import { hasMember, userMember, withoutMember } from '../../../server/domain/iam-policy';
+import { hasMember, principalMember, withoutMember } from '../../../server/domain/iam-policy';
 
-describe('userMember', () => {
+describe('principalMember', () => {
   it('lower-cases the email', () => {
-    expect(userMember('Alice@Example.COM')).toBe('user:alice@example.com');
+    expect(principalMember('Alice@Example.COM')).toBe('user:alice@example.com');
   });
 
   it.each(['Deployer@Jit-Host.iam.gserviceaccount.com', 'jit-host@appspot.gserviceaccount.com', '123-compute@developer.gserviceaccount.com'])('names the service account %s as serviceAccount:', (email) => {
-    expect(userMember(email)).toBe(`serviceAccount:${email.toLowerCase()}`);
+    expect(principalMember(email)).toBe(`serviceAccount:${email.toLowerCase()}`);
   });
 
   it('does not take an address that only mentions gserviceaccount.com for a service account', () => {
-    expect(userMember('gserviceaccount.com@example.com')).toBe('user:gserviceaccount.com@example.com');
-    expect(userMember('a@gserviceaccount.com.example.com')).toBe('user:a@gserviceaccount.com.example.com');
+    expect(principalMember('gserviceaccount.com@example.com')).toBe('user:gserviceaccount.com@example.com');
+    expect(principalMember('a@gserviceaccount.com.example.com')).toBe('user:a@gserviceaccount.com.example.com');
   });
 
   it.each(['', 'alice', 'user:alice@example.com', 'alice @example.com', 'a@b@c'])('rejects %j', (email) => {
-    expect(() => userMember(email)).toThrow(InvalidInputError);
+    expect(() => principalMember(email)).toThrow(InvalidInputError);
   });
 });
 
