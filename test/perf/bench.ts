@@ -779,8 +779,15 @@ async function sweeperRows(dir: string, progress: (text: string) => void): Promi
     const audit = { record: () => {}, flush: async () => {} };
     let clock = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
     let paused = 0;
+    // The sweeper's pauses are added up, not waited for; the emulator's clock is moved to where they would
+    // have led, so that its per-minute quotas judge the calls at the times the paced sweeper makes them.
+    let emulatorAt = 0;
     const sweeper = new CleanupService(new CloudAsset(auth, endpoints, timeouts, `organizations/${world.organization.id}`), resourceManager, new PolicyWriter(resourceManager), audit, limits, () => clock, async (pause) => {
       paused = Math.max(paused, pause);
+      const at = clock.getTime() + pause;
+      if (at <= emulatorAt) return;
+      emulatorAt = at;
+      await emulator.control('POST', 'clock', { offsetSeconds: (at - Date.now()) / 1000 });
     });
     await emulator.clearCalls();
     const reports: { report: CleanupReport; paceMs: number; wallMs: number }[] = [];
