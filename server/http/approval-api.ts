@@ -7,7 +7,7 @@ import type { Config } from '../config';
 import { durationMinutesOf, isParticipant, type ApprovalRequest } from '../domain/approval-request';
 import { entitlementId } from '../domain/entitlement';
 import type { RequestState } from '../domain/request-decision';
-import type { ApprovalService } from '../services/approval';
+import type { ApprovalService, DecisionOutcome } from '../services/approval';
 import type { AuditLog, AuditUser } from '../services/audit';
 import { invalidInput } from '../errors';
 import { grantResultBody } from './api';
@@ -62,6 +62,16 @@ function stateBody(state: RequestState): api.RequestState {
     requiredApprovals: state.requiredApprovals,
     deniedBy: state.deniedBy,
     reason: state.reason,
+  };
+}
+
+/** The answer to a denial or a cancellation: the request, its state, and whether this call decided it. */
+function decisionBody(outcome: DecisionOutcome): api.RequestDecisionResponse {
+  return {
+    request: requestBody(outcome.request),
+    ...stateBody(outcome.state),
+    alreadyDecided: outcome.alreadyDecided,
+    notificationFailures: outcome.notificationFailures,
   };
 }
 
@@ -142,25 +152,13 @@ export function approvalRoutes(deps: ApprovalServices): Router {
     const user = { ...principalOf(res) };
     const token = parseAudited(api.approvalTokenParam, req.params.token, 'token', user, 'approval.failed');
     const { reason } = parseAudited(api.denyBody, req.body, 'body', user, 'approval.failed');
-    const outcome = await approval.deny(user, token, reason, publicUrlOf(req, config));
-    reply(res, 200, api.requestDecisionResponse, {
-      request: requestBody(outcome.request),
-      ...stateBody(outcome.state),
-      alreadyDecided: outcome.alreadyDecided,
-      notificationFailures: outcome.notificationFailures,
-    });
+    reply(res, 200, api.requestDecisionResponse, decisionBody(await approval.deny(user, token, reason, publicUrlOf(req, config))));
   });
 
   router.post('/approval-requests/:token/cancel', async (req, res) => {
     const user = { ...principalOf(res) };
     const token = parseAudited(api.approvalTokenParam, req.params.token, 'token', user, 'approval.failed');
-    const outcome = await approval.cancel(user, token, publicUrlOf(req, config));
-    reply(res, 200, api.requestDecisionResponse, {
-      request: requestBody(outcome.request),
-      ...stateBody(outcome.state),
-      alreadyDecided: outcome.alreadyDecided,
-      notificationFailures: outcome.notificationFailures,
-    });
+    reply(res, 200, api.requestDecisionResponse, decisionBody(await approval.cancel(user, token, publicUrlOf(req, config))));
   });
 
   return router;

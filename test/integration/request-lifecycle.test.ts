@@ -1,12 +1,9 @@
 // The request lifecycle against the emulator, with two service instances sharing it: decisions recorded as
 // bindings that grant nothing, approve/deny/cancel racing across instances, replays, window from approval.
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../../server/config';
-import { startServer } from '../../server/main';
-import { apiClient, mintAssertion, policyOf, stackEnv, startStack, type ApiClient, type Stack } from '../support/stack';
+import { policyOf, startSecondInstance, startStack, type ApiClient, type Stack } from '../support/stack';
 import { demoWorld } from '../support/emulator';
 import type { MailMessage } from '../../emulator/state';
 
@@ -25,21 +22,16 @@ const eventTypes = (stack: Stack) => stack.emulator.state.messages.filter((m) =>
 
 describe('request lifecycle, two service instances on one emulator', () => {
   let stack: Stack;
-  let second: { server: Server; url: string };
+  let second: Awaited<ReturnType<typeof startSecondInstance>>;
   /** A client of the second instance. */
-  let other: (email: string) => ApiClient;
+  const other = (email: string): ApiClient => second.as(email);
 
   beforeAll(async () => {
     stack = await startStack();
-    const started = await startServer(loadConfig(stackEnv(stack.emulator, demoWorld())));
-    second = started;
-    other = (email) => apiClient(started.url, () => mintAssertion(stack.emulator, { email }));
+    second = await startSecondInstance(stack, demoWorld());
   });
   afterAll(async () => {
-    await new Promise<void>((resolve) => {
-      second.server.close(() => resolve());
-      second.server.closeAllConnections();
-    });
+    await second.close();
     await stack.close();
   });
   beforeEach(async () => {
@@ -220,8 +212,8 @@ describe('request lifecycle, two service instances on one emulator', () => {
 describe('N-of-M and designated approvers (access policy), two instances', () => {
   const WAREHOUSE = 'data-warehouse:roles/bigquery.admin';
   let stack: Stack;
-  let second: { server: Server; url: string };
-  let other: (email: string) => ApiClient;
+  let second: Awaited<ReturnType<typeof startSecondInstance>>;
+  const other = (email: string): ApiClient => second.as(email);
 
   beforeAll(async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'requests-')), 'policy.yaml');
@@ -236,14 +228,10 @@ rules:
 `,
     );
     stack = await startStack({ env: { ACCESS_POLICY: file } });
-    second = await startServer(loadConfig(stackEnv(stack.emulator, demoWorld(), { ACCESS_POLICY: file })));
-    other = (email) => apiClient(second.url, () => mintAssertion(stack.emulator, { email }));
+    second = await startSecondInstance(stack, demoWorld(), { ACCESS_POLICY: file });
   });
   afterAll(async () => {
-    await new Promise<void>((resolve) => {
-      second.server.close(() => resolve());
-      second.server.closeAllConnections();
-    });
+    await second.close();
     await stack.close();
   });
   beforeEach(async () => {

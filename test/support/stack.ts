@@ -70,6 +70,21 @@ export async function startStack(options: { world?: World; env?: Record<string, 
   }
 }
 
+/** A second instance of the service on the stack's emulator, as another App Engine or Cloud Run instance would be. */
+export async function startSecondInstance(stack: Stack, world: World, env: Record<string, string> = {}): Promise<{ as(email: string): ApiClient; close(): Promise<void> }> {
+  const started = await startServer(loadConfig(stackEnv(stack.emulator, world, env)));
+  return {
+    as: (email) => apiClient(started.url, () => mintAssertion(stack.emulator, { email })),
+    close: async () => {
+      await started.service.audit.flush();
+      await new Promise<void>((resolve) => {
+        started.server.close(() => resolve());
+        started.server.closeAllConnections();
+      });
+    },
+  };
+}
+
 /** An IAP assertion from the emulator's key; options produce deliberately broken ones for attack tests. */
 export async function mintAssertion(emulator: RunningEmulator, options: Record<string, unknown>): Promise<string> {
   const res = await fetch(`${emulator.url}/_emulator/iap/assertion`, {
