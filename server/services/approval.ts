@@ -248,6 +248,8 @@ export class ApprovalService {
       const context = { ...contextOf(request), user, requiredApprovals: state.requiredApprovals, approvals: state.approvals.map((a) => a.approver) };
       if (outcome.type === 'unchanged') {
         const approvedBy = state.approvals.at(-1)?.approver;
+        // A reviewer whose click lost the race to another reviewer's approval did not approve anything.
+        const approvedBefore = state.approvals.some((a) => a.approver === user.email.toLowerCase());
         audit.record({
           ...context,
           event: 'approval.succeeded',
@@ -256,7 +258,7 @@ export class ApprovalService {
           alreadyApproved: true,
           message:
             state.status === 'approved'
-              ? `User ${user.email} approved '${describeEntitlement(entitlement)}' for ${beneficiary} again; it was already granted${approvedBy ? ` (approved by ${approvedBy})` : ''}, nothing changed`
+              ? `User ${user.email} ${approvedBefore ? 'approved' : 'tried to approve'} '${describeEntitlement(entitlement)}' for ${beneficiary}${approvedBefore ? ' again' : ''}; it was already granted${approvedBy ? ` (approved by ${approvedBy})` : ''}, nothing changed`
               : `User ${user.email} approved '${describeEntitlement(entitlement)}' for ${beneficiary} again; their approval was already recorded (${state.approvals.length} of ${state.requiredApprovals}), nothing changed`,
         });
         return { request, state, grant: null, alreadyApproved: true, notificationFailures: [] };

@@ -279,6 +279,9 @@ describe('peer approval (demo world, default settings)', () => {
       expect(stack.emulator.state.messages).toHaveLength(messages);
       const entries = await auditEntries(stack, 'approval.succeeded');
       expect(entries.map((e) => e.jsonPayload.alreadyApproved)).toEqual([false, true, true]);
+      // Carol's click came after Bob's approval: the trail must not say she approved anything.
+      expect(entries[1].jsonPayload.message).toMatch(/^User carol@example\.com tried to approve .*; it was already granted \(approved by bob@example\.com\), nothing changed$/);
+      expect(entries[2].jsonPayload.message).toMatch(/^User bob@example\.com approved .* again; it was already granted/);
     });
 
     test('two reviewers approving at the same moment add exactly one binding', async () => {
