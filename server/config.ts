@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { AddressMapping, InvalidAddressMappingError } from './domain/address-mapping';
 import { InvalidChatChannelsError, parseChatChannels } from './chat/chat-webhook';
+import { parseFrequencyThreshold, type FrequencyThreshold } from './domain/admin-alerts';
 
 export class ConfigError extends Error {}
 
@@ -103,6 +104,26 @@ const envSchema = z.object({
   AUDIT_POLL_SECONDS: integer(1, 3600).default(15),
   ADMIN_GROUPS: emailList,
   AUDITOR_GROUPS: emailList,
+  ALERT_FREQUENT_ACTIVATIONS: z
+    .string()
+    .default('8/24h')
+    .transform((v, ctx) => {
+      try {
+        return parseFrequencyThreshold(v);
+      } catch (e) {
+        ctx.issues.push({ code: 'custom', message: (e as Error).message, input: v });
+        return z.NEVER;
+      }
+    }),
+  ALERT_EMAILS: z
+    .string()
+    .transform((v) => v.split(',').map((g) => g.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'must list email addresses separated by commas')))
+    .default([]),
+  ALERT_CHAT_CHANNELS: z
+    .string()
+    .transform((v) => v.split(',').map((c) => c.trim()).filter(Boolean))
+    .default([]),
   PORT: integer(0, 65535).default(8080),
   GAE_SERVICE: z.string().optional(),
   K_SERVICE: z.string().optional(),
@@ -183,6 +204,11 @@ export interface Config {
   };
   /** Groups whose members use the Admin area when there is no access policy (docs/admin.md). */
   admin: { adminGroups: string[]; auditorGroups: string[] };
+  /**
+   * Alerts of the Admin area (docs/admin.md): the frequency rule's threshold (null: off), and where new
+   * alerts are sent by the scheduled task: email recipients, and channels of CHAT_CHANNELS.
+   */
+  alerts: { frequentActivations: FrequencyThreshold | null; emails: string[]; chatChannels: string[] };
   port: number;
   platform: 'appengine' | 'cloudrun' | 'local';
   /** Settings accepted as jit-access 1.x accepted them, though they are questionable: said at start. */
@@ -253,6 +279,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`SMTP_ADDRESS_MAPPING: ${err.message}`);
   }
   const chatChannels = checkChatChannels(e.CHAT_CHANNELS, e.CHAT_DEFAULT_CHANNEL, problems);
+  checkAlertDestinations(e.ALERT_EMAILS, e.ALERT_CHAT_CHANNELS, e.SMTP_SENDER_ADDRESS, e.CHAT_CHANNELS, e.PUBLIC_URL, problems);
   if (verifyAudience && platform === 'cloudrun' && !e.IAP_AUDIENCE && !e.IAP_BACKEND_SERVICE_ID) {
     problems.push('IAP_BACKEND_SERVICE_ID: required on Cloud Run to verify the IAP audience (or set IAP_AUDIENCE, or IAP_VERIFY_AUDIENCE=false)');
   }
@@ -325,6 +352,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       runSeconds: e.CLEANUP_RUN_SECONDS,
     },
     admin: { adminGroups: e.ADMIN_GROUPS, auditorGroups: e.AUDITOR_GROUPS },
+    alerts: { frequentActivations: e.ALERT_FREQUENT_ACTIVATIONS, emails: e.ALERT_EMAILS, chatChannels: e.ALERT_CHAT_CHANNELS },
     port: e.PORT,
     platform,
     warnings,
@@ -356,6 +384,27 @@ function checkChatChannels(channels: string | undefined, defaultChannel: string 
     problems.push(`CHAT_CHANNELS: ${err.message}`);
   }
   return { channels, defaultChannel };
+}
+
+/** Alerts go out by email only when email is on, and only to channels CHAT_CHANNELS defines (when known now). */
+function checkAlertDestinations(emails: string[], channels: string[], sender: string | undefined, chatChannels: string | undefined, publicUrl: string | undefined, problems: string[]): void {
+  if (emails.length > 0 && !sender) problems.push('ALERT_EMAILS: needs email, which SMTP_SENDER_ADDRESS turns on');
+  if ((emails.length > 0 || channels.length > 0) && !publicUrl) {
+    problems.push(`PUBLIC_URL: required with ${emails.length > 0 ? 'ALERT_EMAILS' : 'ALERT_CHAT_CHANNELS'}, because alerts link to the Admin area and are sent by a scheduled task, outside any request`);
+  }
+  if (channels.length === 0) return;
+  if (chatChannels === undefined) {
+    problems.push('ALERT_CHAT_CHANNELS: needs CHAT_CHANNELS, which defines the channels');
+    return;
+  }
+  if (chatChannels.startsWith('projects/')) return;
+  try {
+    const defined = parseChatChannels(chatChannels);
+    const unknown = channels.filter((c) => !defined.has(c));
+    if (unknown.length > 0) problems.push(`ALERT_CHAT_CHANNELS: ${unknown.map((c) => `"${c.slice(0, 64)}"`).join(', ')} ${unknown.length === 1 ? 'is not a channel' : 'are not channels'} of CHAT_CHANNELS (${[...defined.keys()].join(', ') || 'none'})`);
+  } catch (err) {
+    if (!(err instanceof InvalidChatChannelsError)) throw err;
+  }
 }
 
 /** Values meaning "off" that jit-access 1.x read as false, as every value but `true` (it warned of none). */

@@ -22,7 +22,7 @@ import { ActivationService } from './services/activation';
 import { EntitlementChecks, type ActivationRules } from './services/entitlement-checks';
 import { NotificationService, type NotificationChannels } from './services/notification';
 import { ChatNotifier } from './services/chat';
-import { parseChatChannels } from './chat/chat-webhook';
+import { parseChatChannels, type ChatChannels } from './chat/chat-webhook';
 import { ApprovalTokens } from './services/approval-tokens';
 import { ApprovalService, type ApprovalDemand } from './services/approval';
 import { parseEntitlementId } from './domain/entitlement';
@@ -40,6 +40,8 @@ import { AdminElevations } from './services/admin-elevations';
 import { AdminHistory, HISTORY_MAX_DAYS } from './services/admin-history';
 import { AuditFeed } from './services/audit-feed';
 import { StandingPrivilegeReport } from './services/admin-standing';
+import { AdminAlerts } from './services/admin-alerts';
+import { AlertNotifications } from './services/alert-notifications';
 import { CloudLogging } from './google/cloud-logging';
 import { adminRosterOf } from './domain/admin-roster';
 import { IapVerifier } from './http/iap';
@@ -78,17 +80,21 @@ function iapAudienceOf(config: Config, projectId: string, projectNumber?: string
   return `/projects/${projectNumber}/global/backendServices/${config.iap.backendServiceId}`;
 }
 
-/** Chat webhooks; CHAT_CHANNELS inline, or read from Secret Manager on first use (checked like the inline map). */
-function chatOf(chat: { channels: string; defaultChannel?: string }, secrets: SecretManager, policy: AccessRules | undefined, publicUrl: string | undefined): NonNullable<NotificationChannels['chat']> {
-  const channels = chat.channels.startsWith('projects/')
+/** The chat channels: CHAT_CHANNELS inline, or read from Secret Manager on first use (checked like the inline map). */
+function chatChannelsOf(chat: { channels: string; defaultChannel?: string }, secrets: SecretManager): () => Promise<ChatChannels> {
+  return chat.channels.startsWith('projects/')
     ? async () => {
         const map = parseChatChannels(await secrets.accessText(chat.channels));
         if (chat.defaultChannel && !map.has(chat.defaultChannel)) throw new Error(`CHAT_DEFAULT_CHANNEL '${chat.defaultChannel}' is not a channel of the map in ${chat.channels}`);
         return map;
       }
     : async () => parseChatChannels(chat.channels);
+}
+
+/** Chat webhooks of the notifications: the default channel, and those each role's rule names. */
+function chatOf(chat: { channels: string; defaultChannel?: string }, secrets: SecretManager, policy: AccessRules | undefined, publicUrl: string | undefined): NonNullable<NotificationChannels['chat']> {
   return {
-    notifier: new ChatNotifier(channels, chat.defaultChannel),
+    notifier: new ChatNotifier(chatChannelsOf(chat, secrets), chat.defaultChannel),
     channelsFor: async (target) => (policy ? policy.chatChannelsFor(target) : []),
     publicUrl,
   };
@@ -202,9 +208,10 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     policy,
   };
   const { smtp, topic, timezone, chat } = config.notifications;
+  const mailer = smtp ? mailerOf(smtp, secrets, config) : undefined;
   const notifications = new NotificationService(
     {
-      mailer: smtp ? mailerOf(smtp, secrets, config) : undefined,
+      mailer,
       // The topic lives in the service's own project, as in jit-access 1.x.
       pubsub: topic ? { client: new PubSub(auth, endpoints, config.timeouts), topic: `projects/${identity.projectId}/topics/${topic}` } : undefined,
       chat: chat ? chatOf(chat, secrets, policy, config.publicUrl) : undefined,
@@ -247,6 +254,20 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
   });
   const history = new AdminHistory(auditFeed);
   const standing = new StandingPrivilegeReport(asset, async (group) => (await groupMemberships.usersOf(group)).emails);
+  const alerts = new AdminAlerts(auditFeed, elevations, config.alerts.frequentActivations);
+  const alertDestinations = config.alerts;
+  // PUBLIC_URL is required with alert destinations (config.ts): the task runs outside any user's request.
+  const alertNotifications =
+    alertDestinations.emails.length > 0 || alertDestinations.chatChannels.length > 0
+      ? new AlertNotifications(
+          alerts,
+          auditFeed,
+          { emails: alertDestinations.emails, chatChannels: alertDestinations.chatChannels, publicUrl: config.publicUrl!, timeZone: timezone },
+          // Alerts go to their own channels only, not to CHAT_DEFAULT_CHANNEL.
+          { mailer, chat: chat ? new ChatNotifier(chatChannelsOf(chat, secrets), undefined) : undefined },
+          audit,
+        )
+      : undefined;
 
   const warmUp = new WarmUp();
   const health = new HealthCheck(config, [urlProbe('iap-keys', endpoints.iapJwksUrl, config.timeouts.connectMs)], undefined, () => policyStore?.status() ?? null);
@@ -262,6 +283,8 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     elevations,
     history,
     standing,
+    alerts,
+    alertNotifications,
     auditPollSeconds: config.audit.pollSeconds,
     idTokens: new GoogleIdTokenVerifier(endpoints.googleIdTokenJwksUrl),
     audit,

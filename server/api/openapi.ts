@@ -48,6 +48,7 @@ const COMPONENTS: Record<string, z.ZodType> = {
   Revocation: api.revokeGrantResponse,
   AdminHistory: api.adminHistoryResponse,
   StandingPrivileges: api.standingPrivilegesResponse,
+  AdminAlerts: api.adminAlertsResponse,
   Alive: api.aliveResponse,
   Readiness: api.readinessResponse,
 };
@@ -93,6 +94,7 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/api/v1/admin/standing-privileges', operationId: 'standingPrivileges', summary: 'Permanent bindings that shadow eligible ones, and privileged roles held permanently (admins and auditors)', responses: { 200: 'StandingPrivileges' } },
   { method: 'get', path: '/api/v1/admin/history', operationId: 'listHistory', summary: 'The audit history, filterable (admins and auditors)', query: api.adminHistoryQuery, responses: { 200: 'AdminHistory' } },
   { method: 'get', path: '/api/v1/admin/history.csv', operationId: 'exportHistory', summary: 'The same history as CSV', query: api.adminHistoryQuery, responses: { 200: 'text/csv' } },
+  { method: 'get', path: '/api/v1/admin/alerts', operationId: 'listAlerts', summary: 'Alerts: frequent activations, break-glass outside change windows or not reviewed in time, activation bindings written outside the service (admins and auditors)', query: api.adminAlertsQuery, responses: { 200: 'AdminAlerts' } },
   { method: 'get', path: '/health/alive', operationId: 'alive', summary: 'Liveness: the process answers', responses: { 200: 'Alive' }, caller: 'anyone' },
   { method: 'get', path: '/health/ready', operationId: 'ready', summary: 'Readiness: the settings in force and whether the Google endpoints answer (503 when one does not)', responses: { 200: 'Readiness', 503: 'Readiness' }, caller: 'anyone' },
   { method: 'get', path: '/tasks/cleanup', operationId: 'runCleanupFromCron', summary: 'Remove expired activations (App Engine cron)', query: api.cleanupQuery, responses: { 200: 'Cleanup' }, caller: 'scheduler' },

@@ -208,6 +208,17 @@ export const cleanupResponse = z.object({
   /** Projects of the slice not read by this run, and why; the next run of the slice reads them. */
   skipped: z.array(z.object({ projectId: z.string(), reason: z.string() })),
   failures: z.array(z.object({ projectId: z.string(), message: z.string() })),
+  /**
+   * New alerts sent by this run (ALERT_EMAILS, ALERT_CHAT_CHANNELS): per destination (`email`, `chat:NAME`) the
+   * ids sent; null when no destination is set, or in a dry run.
+   */
+  alerts: z
+    .object({
+      alerts: z.number().int(),
+      sent: z.array(z.object({ destination: z.string(), alertIds: z.array(z.string()) })),
+      failures: z.array(z.string()),
+    })
+    .nullable(),
 });
 
 // --- Peer approval (reviewers, approval requests) ---
@@ -468,3 +479,52 @@ export const standingPrivilegesResponse = z.object({
 
 export type HeldBindingView = z.infer<typeof heldBindingSchema>;
 export type StandingPrivilegesResponse = z.infer<typeof standingPrivilegesResponse>;
+
+export const adminAlertsQuery = z
+  .object({
+    days: z
+      .string()
+      .regex(/^[0-9]{1,2}$/, 'must be a whole number of days from 1 to 30')
+      .transform(Number)
+      .pipe(z.number().int().min(1, 'must be at least 1').max(30, 'must be at most 30: the audit log is read back 30 days at most'))
+      .optional()
+      .describe('Alerts that arose in the last this many days (default 7); external activations in force are always listed.'),
+  })
+  .strict();
+
+export const alertKindSchema = z.enum(['frequent-activations', 'break-glass-outside-schedule', 'break-glass-review-overdue', 'external-activation']);
+
+export const alertSchema = z.object({
+  /** Stable: the same cause always has the same id. */
+  id: z.string(),
+  kind: alertKindSchema,
+  severity: z.enum(['high', 'medium']),
+  /** When the alert arose: the triggering activation, the review deadline, or the start of the binding. */
+  time: instant,
+  /** Whose access it is. */
+  user: z.string(),
+  projectId: z.string(),
+  role: z.string(),
+  activationId: z.string().nullable(),
+  /** One sentence: what happened and what to look at. */
+  message: z.string(),
+});
+
+export const adminAlertsResponse = z.object({
+  /** Newest first. */
+  alerts: z.array(alertSchema),
+  from: instant,
+  to: instant,
+  /** When the shared audit feed last read the log, and when Asset Inventory was searched for grants in force. */
+  readAt: instant,
+  searchedAt: instant,
+  /** The frequency rule's threshold (ALERT_FREQUENT_ACTIVATIONS), or null when it is off. */
+  frequentActivations: z.object({ count: z.number().int(), periodMinutes: z.number().int() }).nullable(),
+  freshness: z.string(),
+  warnings: z.array(z.string()),
+});
+
+export type AdminAlertsQuery = z.input<typeof adminAlertsQuery>;
+export type AlertKind = z.infer<typeof alertKindSchema>;
+export type AlertView = z.infer<typeof alertSchema>;
+export type AdminAlertsResponse = z.infer<typeof adminAlertsResponse>;

@@ -4,6 +4,8 @@
 import type { ApprovalRequest } from '../domain/approval-request';
 import type { SelfActivation } from '../domain/notification-event';
 import { formatMailTime } from '../mail/mail-time';
+import { alertTitle, ALERTS_PER_MESSAGE } from '../mail/messages';
+import type { Alert } from '../domain/admin-alerts';
 
 export interface ChatFact {
   label: string;
@@ -17,7 +19,8 @@ export interface ChatNotice {
   /** One line of plain text: the message's summary, shown where the card cannot be. */
   summary: string;
   facts: ChatFact[];
-  justification: string;
+  /** The requester's words; absent for notices nobody justified (alerts). */
+  justification?: string;
   button: { text: string; url: string };
 }
 
@@ -86,5 +89,23 @@ export function selfActivationNotice(activation: SelfActivation, activationId: s
     ],
     justification: activation.justification,
     button: { text: 'Open JIT Access', url: `${publicUrl.replace(/\/+$/, '')}/` },
+  };
+}
+
+/** New alerts of the Admin area, one fact per alert (at most ALERTS_PER_MESSAGE, the rest counted). */
+export function alertsNotice(alerts: readonly Alert[], publicUrl: string, timeZone: string): ChatNotice {
+  const listed = alerts.slice(0, ALERTS_PER_MESSAGE);
+  const more = alerts.length - listed.length;
+  const title = alerts.length === 1 ? `Alert: ${alertTitle(alerts[0])}` : `${alerts.length} new alerts`;
+  return {
+    // Each run's alerts are a conversation of their own.
+    threadKey: `alerts-${listed[0]?.id ?? 'none'}`,
+    title,
+    summary: `JIT Access: ${title}`,
+    facts: [
+      ...listed.map((a) => ({ label: `${alertTitle(a)} (${a.severity}, ${formatMailTime(a.time, timeZone)})`, value: a.message })),
+      ...(more > 0 ? [{ label: 'More', value: `${more} more alerts in the Admin area` }] : []),
+    ],
+    button: { text: 'Open the Admin area', url: `${publicUrl.replace(/\/+$/, '')}/admin` },
   };
 }

@@ -26,7 +26,7 @@ export function googleChatMessage(notice: ChatNotice): Record<string, unknown> {
             {
               widgets: [
                 ...notice.facts.map((f) => ({ decoratedText: { topLabel: f.label, text: escapeCardText(f.value), wrapText: true } })),
-                { decoratedText: { topLabel: 'Justification', text: escapeCardText(notice.justification) || '—', wrapText: true } },
+                ...(notice.justification === undefined ? [] : [{ decoratedText: { topLabel: 'Justification', text: escapeCardText(notice.justification) || '—', wrapText: true } }]),
                 { buttonList: { buttons: [{ text: notice.button.text, onClick: { openLink: { url: notice.button.url } } }] } },
               ],
             },

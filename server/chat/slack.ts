@@ -21,7 +21,7 @@ export function slackMessage(notice: ChatNotice): Record<string, unknown> {
       { type: 'header', text: { type: 'plain_text', text: fit(notice.title, 150) } },
       // A section holds at most 10 fields.
       ...Array.from({ length: Math.ceil(fields.length / 10) }, (_, i) => ({ type: 'section', fields: fields.slice(i * 10, i * 10 + 10) })),
-      { type: 'section', text: { type: 'mrkdwn', text: fit(`*Justification*\n${escapeMrkdwn(notice.justification) || '—'}`, 3000) } },
+      ...(notice.justification === undefined ? [] : [{ type: 'section', text: { type: 'mrkdwn', text: fit(`*Justification*\n${escapeMrkdwn(notice.justification) || '—'}`, 3000) } }]),
       { type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: notice.button.text }, url: notice.button.url, action_id: 'open' }] },
     ],
   };

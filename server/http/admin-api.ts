@@ -11,6 +11,8 @@ import { ELEVATIONS_CACHE_SECONDS } from '../services/admin-elevations';
 import type { AdminHistory } from '../services/admin-history';
 import { STANDING_REPORT_CACHE_SECONDS, type StandingPrivilegeReport } from '../services/admin-standing';
 import { historyCsv, type HistoryRow } from '../domain/audit-history';
+import type { Alert } from '../domain/admin-alerts';
+import { EXTERNAL_GRACE_MINUTES, type AdminAlerts } from '../services/admin-alerts';
 import { parse, principalOf, reply } from './exchange';
 import { publicUrlOf } from './approval-api';
 
@@ -20,6 +22,7 @@ export interface AdminServices {
   elevations: AdminElevations;
   history: AdminHistory;
   standing: StandingPrivilegeReport;
+  alerts: AdminAlerts;
   /** How often the shared audit feed reads the log at most (AUDIT_POLL_SECONDS). */
   auditPollSeconds: number;
 }
@@ -30,12 +33,16 @@ function elevationBody(e: Elevation): api.AdminElevation {
   return { ...e, start: e.start.toISOString(), end: e.end.toISOString() };
 }
 
+function alertBody(a: Alert): api.AlertView {
+  return { ...a, time: a.time.toISOString() };
+}
+
 function historyRowBody(row: HistoryRow): api.HistoryRowView {
   return { ...row, time: row.time.toISOString() };
 }
 
 export function adminRoutes(deps: AdminServices): Router {
-  const { adminAccess, elevations, history, standing, config } = deps;
+  const { adminAccess, elevations, history, standing, alerts, config } = deps;
   const router = Router();
 
   router.use('/admin', async (_req: Request, res: Response, next: NextFunction) => {
@@ -100,6 +107,24 @@ export function adminRoutes(deps: AdminServices): Router {
     res.status(200).type('text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="jit-access-history-${list.from.toISOString().slice(0, 10)}-${list.to.toISOString().slice(0, 10)}.csv"`);
     res.send(historyCsv(list.rows));
+  });
+
+  router.get('/admin/alerts', async (req, res) => {
+    const q = parse(api.adminAlertsQuery, { ...req.query }, 'query');
+    const list = await alerts.list(q.days);
+    reply(res, 200, api.adminAlertsResponse, {
+      alerts: list.alerts.map(alertBody),
+      from: list.from.toISOString(),
+      to: list.to.toISOString(),
+      readAt: list.readAt.toISOString(),
+      searchedAt: list.searchedAt.toISOString(),
+      frequentActivations: config.alerts.frequentActivations,
+      freshness:
+        `From the audit log, read at ${list.readAt.toISOString()} by the feed every view shares (at most every ${deps.auditPollSeconds} seconds), ` +
+        `and grants in force from Asset Inventory, searched at ${list.searchedAt.toISOString()} (shared for ${ELEVATIONS_CACHE_SECONDS} seconds; usually minutes behind IAM). ` +
+        `A grant is judged written outside this service only once it is ${EXTERNAL_GRACE_MINUTES} minutes old, so that its audit entry has been read.`,
+      warnings: list.warnings,
+    });
   });
 
   return router;

@@ -6,6 +6,7 @@ import * as api from '../api/schemas';
 import type { Config } from '../config';
 import { AppError, forbidden, unauthenticated } from '../errors';
 import type { CleanupService, CleanupReport } from '../services/cleanup';
+import type { AlertNotifications, AlertNotificationReport } from '../services/alert-notifications';
 import type { AuditLog } from '../services/audit';
 import type { GoogleIdTokenVerifier } from './google-id-token';
 import { parse, reply } from './exchange';
@@ -16,6 +17,8 @@ export interface TaskServices {
   cleanup: CleanupService;
   audit: AuditLog;
   idTokens: GoogleIdTokenVerifier;
+  /** Sends new alerts where ALERT_EMAILS / ALERT_CHAT_CHANNELS say; absent when neither is set. */
+  alertNotifications?: AlertNotifications;
 }
 
 const CRON_HEADER = 'x-appengine-cron';
@@ -51,7 +54,7 @@ async function taskCallerOf(req: Request, config: Config, idTokens: GoogleIdToke
 }
 
 export function taskRoutes(deps: TaskServices): Router {
-  const { config, cleanup, audit, idTokens } = deps;
+  const { config, cleanup, audit, idTokens, alertNotifications } = deps;
   const router = Router();
 
   router.use(async (req: Request, res: Response, next: NextFunction) => {
@@ -68,8 +71,13 @@ export function taskRoutes(deps: TaskServices): Router {
   // App Engine cron sends GET; Cloud Scheduler is set up to send POST.
   const runCleanup = async (req: Request, res: Response) => {
     const query = parse(api.cleanupQuery, req.query, 'query');
-    const report = await cleanup.run({ dryRun: query.dryRun === 'true', invoker: res.locals.taskCaller as string });
-    const body = cleanupBody(report);
+    const dryRun = query.dryRun === 'true';
+    const invoker = res.locals.taskCaller as string;
+    const report = await cleanup.run({ dryRun, invoker });
+    // Alerts ride on the sweeper's schedule; a dry run sends nothing. Their failures never fail the sweep:
+    // unsent alerts are sent by the next run.
+    const alerts = alertNotifications && !dryRun ? await alertNotifications.run(invoker) : null;
+    const body = cleanupBody(report, alerts);
     if (report.failures.length > 0) {
       // 503 makes App Engine cron and Cloud Scheduler retry; the projects that were cleaned stay cleaned.
       const names = report.failures.map((f) => `${f.projectId} (${f.message})`).join('; ');
@@ -84,9 +92,10 @@ export function taskRoutes(deps: TaskServices): Router {
   return router;
 }
 
-function cleanupBody(report: CleanupReport): api.CleanupResponse {
+function cleanupBody(report: CleanupReport, alerts: AlertNotificationReport | null): api.CleanupResponse {
   return {
     ...report,
+    alerts,
     projects: report.projects.map((p) => ({
       projectId: p.projectId,
       removed: p.removed.map((r) => ({ ...r, start: r.start.toISOString(), end: r.end.toISOString() })),

@@ -4,6 +4,7 @@ import type { ApprovalRequest } from '../domain/approval-request';
 import { html, httpUrl, type Markup } from './html';
 import { formatMailTime } from './mail-time';
 import type { OutgoingMail } from './mailer';
+import type { Alert } from '../domain/admin-alerts';
 
 export interface RequestMailInput {
   request: ApprovalRequest;
@@ -204,6 +205,54 @@ ${detailsTable([...reasonDetails, ...details])}`;
     cc: decision === 'cancelled' ? [] : request.reviewers.filter((r) => r !== actor),
     subject: `Re: ${requestSubject(request)}`,
     html: page(title, body, publicUrl),
+    text,
+  };
+}
+
+/** The most alerts one message lists; the rest are counted, and the Admin area shows them all. */
+export const ALERTS_PER_MESSAGE = 50;
+
+export interface AlertsMailInput {
+  to: readonly string[];
+  alerts: readonly Alert[];
+  publicUrl: string;
+  timeZone: string;
+}
+
+const ALERT_TITLES: Record<Alert['kind'], string> = {
+  'frequent-activations': 'Role activated unusually often',
+  'break-glass-outside-schedule': 'Break-glass outside the change windows',
+  'break-glass-review-overdue': 'Break-glass not reviewed in time',
+  'external-activation': 'Activation written outside JIT Access',
+};
+
+export function alertTitle(alert: Alert): string {
+  return ALERT_TITLES[alert.kind];
+}
+
+/** New alerts of the Admin area, to the recipients of ALERT_EMAILS: one message per run of the scheduled task. */
+export function alertsMail({ to, alerts, publicUrl, timeZone }: AlertsMailInput): OutgoingMail {
+  const listed = alerts.slice(0, ALERTS_PER_MESSAGE);
+  const more = alerts.length - listed.length;
+  const adminUrl = `${publicUrl.replace(/\/+$/, '')}/admin`;
+  const items = listed.map(
+    (a) => html`<li style="margin:0 0 12px"><b>${alertTitle(a)}</b> (${a.severity}, ${formatMailTime(a.time, timeZone)})<br>${a.message}</li>`,
+  );
+  const body = html`<h1 style="font-size:22px;font-weight:400;margin:0 0 16px">${alerts.length === 1 ? 'A new alert' : `${alerts.length} new alerts`}</h1>
+<ul style="font-size:14px;padding-left:20px">${items}</ul>
+${more > 0 ? html`<p>And ${more} more.</p>` : html``}
+<p><a href="${httpUrl(adminUrl)}" style="color:#1a73e8">Open the Admin area</a></p>`;
+  const text = [
+    ...listed.map((a) => `- ${alertTitle(a)} (${a.severity}, ${formatMailTime(a.time, timeZone)}): ${a.message}`),
+    ...(more > 0 ? [`And ${more} more.`] : []),
+    '',
+    `Admin area: ${adminUrl}`,
+  ].join('\n');
+  return {
+    to,
+    cc: [],
+    subject: `JIT Access: ${alerts.length === 1 ? `alert: ${alertTitle(alerts[0])}` : `${alerts.length} new alerts`}`,
+    html: page('JIT Access alerts', body, publicUrl),
     text,
   };
 }

@@ -35,6 +35,7 @@ export type AuditEventName =
   | 'grant.extend.failed'
   | 'grant.revoked'
   | 'grant.revoke.failed'
+  | 'alert.notified'
   | 'cleanup.run'
   | 'cleanup.project'
   | 'cleanup.failed'

@@ -71,9 +71,11 @@ export async function startStack(options: { world?: World; env?: Record<string, 
 }
 
 /** A second instance of the service on the stack's emulator, as another App Engine or Cloud Run instance would be. */
-export async function startSecondInstance(stack: Stack, world: World, env: Record<string, string> = {}): Promise<{ as(email: string): ApiClient; close(): Promise<void> }> {
+export async function startSecondInstance(stack: Stack, world: World, env: Record<string, string> = {}): Promise<{ url: string; service: Service; as(email: string): ApiClient; close(): Promise<void> }> {
   const started = await startServer(loadConfig(stackEnv(stack.emulator, world, env)));
   return {
+    url: started.url,
+    service: started.service,
     as: (email) => apiClient(started.url, () => mintAssertion(stack.emulator, { email })),
     close: async () => {
       await started.service.audit.flush();

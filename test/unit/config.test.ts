@@ -140,6 +140,25 @@ describe('configuration', () => {
     });
   });
 
+  test('alerts: the frequency threshold (default 8/24h, or off) and where new alerts are sent, checked against what they need', () => {
+    expect(loadConfig(base).alerts).toEqual({ frequentActivations: { count: 8, periodMinutes: 1440 }, emails: [], chatChannels: [] });
+    expect(loadConfig({ ...base, ALERT_FREQUENT_ACTIVATIONS: 'off' }).alerts.frequentActivations).toBeNull();
+    expect(loadConfig({ ...base, ALERT_FREQUENT_ACTIVATIONS: '3/30m' }).alerts.frequentActivations).toEqual({ count: 3, periodMinutes: 30 });
+    expect(problemsOf({ ALERT_FREQUENT_ACTIVATIONS: 'often' })).toContain('ALERT_FREQUENT_ACTIVATIONS: must be COUNT/PERIOD such as 8/24h');
+    expect(problemsOf({ ALERT_FREQUENT_ACTIVATIONS: '1/1h' })).toContain('COUNT must be from 2 to 1000');
+    const channels = JSON.stringify({ sre: 'https://hooks.slack.com/services/T0/B0/secret' });
+    const ok = loadConfig({ ...base, SMTP_SENDER_ADDRESS: 'jit@example.com', PUBLIC_URL: 'https://jit.example.com', CHAT_CHANNELS: channels, ALERT_EMAILS: 'Sec@example.com, soc@example.com', ALERT_CHAT_CHANNELS: 'sre' });
+    expect(ok.alerts).toMatchObject({ emails: ['sec@example.com', 'soc@example.com'], chatChannels: ['sre'] });
+    expect(problemsOf({ ALERT_EMAILS: 'not-an-email' })).toContain('ALERT_EMAILS: must list email addresses');
+    const missing = problemsOf({ ALERT_EMAILS: 'sec@example.com', ALERT_CHAT_CHANNELS: 'sre' });
+    expect(missing).toContain('ALERT_EMAILS: needs email, which SMTP_SENDER_ADDRESS turns on');
+    expect(missing).toContain('ALERT_CHAT_CHANNELS: needs CHAT_CHANNELS');
+    expect(missing).toContain('PUBLIC_URL: required with ALERT_EMAILS');
+    const unknown = problemsOf({ PUBLIC_URL: 'https://jit.example.com', CHAT_CHANNELS: channels, ALERT_CHAT_CHANNELS: 'sre, ops' });
+    expect(unknown).toContain('ALERT_CHAT_CHANNELS: "ops" is not a channel of CHAT_CHANNELS (sre)');
+    expect(unknown).not.toContain('secret');
+  });
+
   test('lists every problem at once', () => {
     const message = problemsOf({ ACTIVATION_TIMEOUT: 'x', ACTIVATION_REQUEST_MAX_ROLES: '0' });
     expect(message).toContain('ACTIVATION_TIMEOUT');
