@@ -1,6 +1,10 @@
 import { escapeHtml, html, httpUrl } from '../../../server/mail/html';
 import { formatMailTime } from '../../../server/mail/mail-time';
-import { approvedMail, decisionMail, requestMail } from '../../../server/mail/messages';
+import { alertsMail, ALERTS_PER_MESSAGE, approvedMail, decisionMail, requestMail } from '../../../server/mail/messages';
+import { alertsNotice } from '../../../server/chat/chat-notice';
+import { googleChatMessage } from '../../../server/chat/google-chat';
+import { slackMessage } from '../../../server/chat/slack';
+import type { Alert } from '../../../server/domain/admin-alerts';
 import type { ApprovalRequest } from '../../../server/domain/approval-request';
 
 const ATTACK = `<img src=x onerror=alert(1)><script>alert("x")</script>'&`;
@@ -89,5 +93,39 @@ describe('peer-approval emails', () => {
     expect(mail.html).toContain('bob@example.com approved your request to access the Google Cloud project prod-app.');
     expect(mail.html).not.toMatch(/<img|<script/);
     expect(mail.html).toContain('Fri, 2 Jan 1970 10:00:00 +1000');
+  });
+});
+
+describe('alerts', () => {
+  const alert = (i: number): Alert => ({
+    id: `break-glass-outside-schedule:bg-${i}`,
+    kind: 'break-glass-outside-schedule',
+    severity: 'medium',
+    time: new Date('1970-01-02T00:00:00Z'),
+    user: 'erin@example.com',
+    projectId: 'prod-app',
+    role: 'roles/owner',
+    activationId: `bg-${i}`,
+    message: `erin@example.com broke the glass, saying: ${ATTACK}`,
+  });
+
+  test('one email lists every new alert, escaped, up to a limit, with a link to the Admin area', () => {
+    const mail = alertsMail({ to: ['sec@example.com'], alerts: [alert(1)], publicUrl: 'https://jit.example.com/', timeZone: 'UTC' });
+    expect(mail.subject).toBe('JIT Access: alert: Break-glass outside the change windows');
+    expect(mail.html).not.toMatch(/<img|<script/);
+    expect(mail.text).toContain(ATTACK);
+    expect(mail.text).toContain('https://jit.example.com/admin');
+    const many = alertsMail({ to: ['sec@example.com'], alerts: Array.from({ length: ALERTS_PER_MESSAGE + 3 }, (_, i) => alert(i)), publicUrl: 'https://jit.example.com', timeZone: 'UTC' });
+    expect(many.subject).toBe(`JIT Access: ${ALERTS_PER_MESSAGE + 3} new alerts`);
+    expect(many.text).toContain('And 3 more.');
+    expect(many.text.match(/^- /gm)).toHaveLength(ALERTS_PER_MESSAGE);
+  });
+
+  test('a chat message of alerts has no justification section', () => {
+    const notice = alertsNotice([alert(1), alert(2)], 'https://jit.example.com', 'UTC');
+    expect(notice.title).toBe('2 new alerts');
+    expect(JSON.stringify(googleChatMessage(notice))).not.toContain('Justification');
+    expect(JSON.stringify(slackMessage(notice))).not.toContain('Justification');
+    expect(JSON.stringify(slackMessage(notice))).not.toContain('<script>');
   });
 });
