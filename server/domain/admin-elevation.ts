@@ -17,9 +17,10 @@ export interface ElevationFilter {
 }
 
 /**
- * The elevations in force at `now` among one project's bindings: every `user:` member of every activation
- * binding (Google merges identical ones, so one binding may carry several users' grants). Groups and
- * service accounts are never activated by this service, so other members are not elevations.
+ * The elevations in force at `now` among one project's bindings: every `user:` and `serviceAccount:` member
+ * (a pipeline activates as its service account) of every activation binding — Google merges identical ones,
+ * so one binding may carry several grants. Groups are never activated by this service, so they are not
+ * elevations.
  */
 export function elevationsOf(projectId: string, bindings: readonly Binding[], now: Date): Elevation[] {
   const found: Elevation[] = [];
@@ -29,8 +30,9 @@ export function elevationsOf(projectId: string, bindings: readonly Binding[], no
     const key = { projectId, role: activation.role, resourceCondition: activation.resourceCondition, start: activation.start, end: activation.end };
     const approval = parseApproval(binding.condition?.description);
     for (const member of activation.members) {
-      if (!member.toLowerCase().startsWith('user:')) continue;
-      found.push({ ...key, id: grantId(key), user: member.slice('user:'.length).toLowerCase(), approval });
+      const principal = /^(user|serviceaccount):(.+)$/i.exec(member);
+      if (!principal) continue;
+      found.push({ ...key, id: grantId(key), user: principal[2].toLowerCase(), approval });
     }
   }
   return found;

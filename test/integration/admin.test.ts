@@ -135,6 +135,19 @@ describe('admin: active elevations', () => {
     const bad = await stack.as(ADMIN).get('/api/v1/admin/elevations?colour=red');
     expect(bad.status).toBe(400);
   });
+
+  test('a pipeline activates as its service account: its grant is an elevation too, and revocable; a group is not', async () => {
+    const pipeline = 'deployer@jit-host.iam.gserviceaccount.com';
+    await plantActivation(stack, 'staging-app', 'roles/compute.admin', ['carol@example.com']);
+    const policy = await policyOf(stack.emulator, 'staging-app');
+    policy.bindings.push({ ...policy.bindings.at(-1)!, members: [`serviceAccount:${pipeline}`, 'group:sre@example.com'] });
+    const all = (await stack.as(ADMIN).get('/api/v1/admin/elevations')).body.elevations;
+    expect(all.map((e: any) => e.user).sort()).toEqual(['carol@example.com', pipeline]);
+    const grant = all.find((e: any) => e.user === pipeline);
+    const revoked = await stack.as(ADMIN).post('/api/v1/admin/revocations', { user: pipeline, grantId: grant.id, reason: 'Pipeline finished' });
+    expect(revoked.status).toBe(200);
+    expect((await activationMembers(stack, 'staging-app', 'roles/compute.admin')).sort()).toEqual(['group:sre@example.com', 'user:carol@example.com']);
+  });
 });
 
 describe('admin: revocation', () => {
