@@ -4,6 +4,8 @@ import type { EmulatorEnv } from './env';
 import { strictBody, type Route } from './http';
 import { MAX_ASSET_LAG_SECONDS, noFaults } from './state';
 import { quotaLimitsSchema } from './quota-limits';
+import { GOOGLE_TOKEN_URL } from './apis/oauth2';
+import { FRONT_DOOR_HOSTS } from './front-door';
 
 const faultsSchema = z
   .object({
@@ -44,11 +46,18 @@ export function controlRoutes(env: EmulatorEnv): Route[] {
       iap: {
         url: env.iapUrl ?? null,
         audience: env.iapAudience,
+        oauthClientId: env.iapClientId,
         issuer: 'https://cloud.google.com/iap',
         publicKeyUrl: `${env.baseUrl}/iap/verify/public_key`,
         jwksUrl: `${env.baseUrl}/iap/verify/public_key-jwk`,
       },
       serviceAccountJwksUrl: `${env.baseUrl}/service_accounts/v1/metadata/jwk/{email}`,
+      oauth2: {
+        tokenUrl: GOOGLE_TOKEN_URL,
+        directTokenUrl: `${env.baseUrl}/token`,
+        serviceAccountKeyUrl: `${env.baseUrl}/_emulator/service-accounts/{email}/keys`,
+        frontDoor: { proxy: env.baseUrl, hosts: FRONT_DOOR_HOSTS, caCertificateUrl: `${env.baseUrl}/_emulator/front-door/ca.pem` },
+      },
       serviceAccount: state.serviceAccounts[0],
       organization: `organizations/${state.organization.id}`,
       users: [...state.users],

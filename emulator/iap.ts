@@ -4,12 +4,13 @@
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SignJWT, type JWTPayload } from 'jose';
+import { SignJWT, decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { z } from 'zod';
 import type { EmulatorEnv } from './env';
 import { signEs256 } from './iap-signer';
 import { strictBody, type Route } from './http';
 import { escapeHtml, htmlPage } from './html';
+import { GOOGLE_ID_TOKEN_ISSUER } from './google-id-token-signer';
 
 export const IAP_ISSUER = 'https://cloud.google.com/iap';
 /** Real assertions live ten minutes. */
@@ -151,9 +152,26 @@ class ProxyProblem extends Error {
   constructor(
     readonly httpCode: number,
     message: string,
+    /** IAP answers refused programmatic credentials in plain text, to every client. */
+    readonly plainText = false,
   ) {
     super(message);
   }
+}
+
+/** Google writes the issuer of its ID tokens both ways. */
+const GOOGLE_ID_TOKEN_ISSUERS = [GOOGLE_ID_TOKEN_ISSUER, 'accounts.google.com'];
+
+/**
+ * The bearer token of IAP programmatic access: `Proxy-Authorization` first (then `Authorization` belongs to
+ * the application and passes through), else `Authorization` (which IAP consumes: it never reaches the service).
+ */
+function programmaticCredential(req: IncomingMessage): { token: string; header: 'proxy-authorization' | 'authorization' } | undefined {
+  for (const header of ['proxy-authorization', 'authorization'] as const) {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers[header] ?? '');
+    if (m) return { token: m[1], header };
+  }
+  return undefined;
 }
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and are never forwarded. */
@@ -193,12 +211,53 @@ export async function startIapProxy(env: EmulatorEnv, host: string, port: number
     // Split by hand: `new URL('//x/y', base)` would read `x` as a host.
     const [pathname, query = ''] = (req.url ?? '/').split(/\?(.*)/s, 2);
     if (pathname === OWN_PREFIX || pathname.startsWith(`${OWN_PREFIX}/`)) return ownPage(req, res, pathname, new URLSearchParams(query));
+    const credential = programmaticCredential(req);
+    if (credential) {
+      const identity = await programmaticIdentity(credential.token);
+      if (credential.header === 'authorization') delete req.headers.authorization;
+      return forward(req, res, identity);
+    }
     const email = userOf(req);
     if (email === undefined) {
       if (wantsHtml(req)) return redirect(res, 302, `${OWN_PREFIX}/signin?redirect=${encodeURIComponent(req.url ?? '/')}`);
       throw new ProxyProblem(401, `Not signed in to the IAP proxy. Sign in at ${OWN_PREFIX}/signin (a browser page, or POST {"email": "…"} to it) and send the ${IAP_SESSION_COOKIE} cookie it sets.`);
     }
     await forward(req, res, email);
+  }
+
+  /** Who an ID token names, once it passes the checks IAP makes; a refusal is 401 (403 for a stranger). */
+  async function programmaticIdentity(token: string): Promise<string> {
+    const refuse = (reason: string) => new ProxyProblem(401, `Invalid IAP credentials: ${reason}`, true);
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, await env.googleIdTokens.keySet(), {
+        algorithms: ['RS256'],
+        issuer: GOOGLE_ID_TOKEN_ISSUERS,
+        audience: env.iapClientId,
+        requiredClaims: ['exp', 'iat', 'sub'],
+        // Google's clock, which tests move with /_emulator/clock; no tolerance (the stricter reading).
+        currentDate: env.state.now(),
+      }));
+    } catch (e) {
+      if (e instanceof joseErrors.JWTExpired) throw refuse('Expired JWT');
+      if (e instanceof joseErrors.JWTClaimValidationFailed && e.claim === 'aud') {
+        throw refuse(`JWT audience doesn't match this application ('aud' claim (${String(decodeJwt(token).aud)}) doesn't match expected value (${env.iapClientId}))`);
+      }
+      if (e instanceof joseErrors.JWTClaimValidationFailed && e.claim === 'iss') throw refuse(`JWT issuer is not Google (expected ${GOOGLE_ID_TOKEN_ISSUER})`);
+      if (e instanceof joseErrors.JWTClaimValidationFailed) throw refuse(`JWT claim "${e.claim}" is invalid`);
+      if (e instanceof joseErrors.JWSInvalid || e instanceof joseErrors.JWTInvalid) throw refuse('Unable to parse JWT');
+      throw refuse('JWT signature is invalid');
+    }
+    if (typeof payload.iat === 'number' && payload.iat > Math.floor(env.state.now().getTime() / 1000)) throw refuse('JWT issued in the future (check the clocks)');
+    if (typeof payload.email !== 'string' || payload.email === '') {
+      throw refuse('the ID token has no email claim; request it with the email included (includeEmail, --include-email)');
+    }
+    if (payload.email_verified !== true) throw refuse(`the email ${payload.email} of the ID token is not verified`);
+    const email = payload.email.toLowerCase();
+    if (!canSignIn(email)) {
+      throw new ProxyProblem(403, `${email} is authenticated but not a user or service account of the emulator's world, so it cannot hold access to this application.`, true);
+    }
+    return email;
   }
 
   async function ownPage(req: IncomingMessage, res: ServerResponse, pathname: string, query: URLSearchParams): Promise<void> {
@@ -438,6 +497,10 @@ function sendHtml(res: ServerResponse, status: number, html: string): void {
 }
 
 function sendProblem(req: IncomingMessage, res: ServerResponse, problem: ProxyProblem): void {
+  if (problem.plainText) {
+    res.writeHead(problem.httpCode, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+    return void res.end(problem.message);
+  }
   if (!wantsHtml(req)) return sendJson(res, problem.httpCode, { error: { code: problem.httpCode, message: problem.message } });
   const title = problem.httpCode === 502 ? 'Service not reachable' : `Error ${problem.httpCode}`;
   sendHtml(res, problem.httpCode, htmlPage(title, `<h1>${escapeHtml(title)}</h1>\n<p role="alert" class="error">${escapeHtml(problem.message)}</p>\n<p class="note">Identity-Aware Proxy emulator</p>`));

@@ -1,4 +1,4 @@
-// `npm run emulator -- --port N --world FILE [--smtp-port S] [--iap-port P --upstream URL] [--state FILE]`
+// `npm run emulator -- --port N --world FILE [--smtp-port S] [--iap-port P --upstream URL] [--audience A] [--iap-client-id ID] [--state FILE]`
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { loadWorld, WorldError } from './world';
@@ -15,6 +15,7 @@ async function main(): Promise<void> {
       'iap-port': { type: 'string' },
       upstream: { type: 'string' },
       audience: { type: 'string' },
+      'iap-client-id': { type: 'string' },
       state: { type: 'string' },
       host: { type: 'string', default: '127.0.0.1' },
     },
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
     iapPort: port('iap-port', values['iap-port']),
     upstream: values.upstream,
     iapAudience: values.audience,
+    iapClientId: values['iap-client-id'],
     stateFile: values.state,
   });
   console.log(`Emulator of the Google Cloud APIs on ${emulator.url}/ (world ${values.world})`);

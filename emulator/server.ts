@@ -20,8 +20,11 @@ import { iamRoutes } from './apis/iam';
 import { controlRoutes } from './control';
 import { chatSinkRoutes } from './chat-sink';
 import { mailboxRoutes, startSmtpServer, type SmtpServerHandle } from './mailbox';
+import { oauth2Routes } from './apis/oauth2';
 import { iapKeyRoutes, startIapProxy, type IapProxyHandle } from './iap';
 import { IapSigner } from './iap-signer';
+import { GoogleIdTokenSigner } from './google-id-token-signer';
+import { FrontDoor } from './front-door';
 import type { EmulatorEnv } from './env';
 
 export interface EmulatorOptions {
@@ -35,6 +38,8 @@ export interface EmulatorOptions {
   upstream?: string;
   /** The audience the IAP proxy signs assertions for. */
   iapAudience?: string;
+  /** IAP's OAuth client id: the audience of the ID tokens the IAP proxy accepts (programmatic access). */
+  iapClientId?: string;
   /** Where state is saved on change and restored from at start. */
   stateFile?: string;
 }
@@ -44,6 +49,7 @@ export interface RunningEmulator {
   smtpPort: number;
   iapUrl?: string;
   iapAudience: string;
+  iapClientId: string;
   state: EmulatorState;
   /** Points the IAP proxy at the service once it is listening. */
   setUpstream(url: string): void;
@@ -55,6 +61,8 @@ const STATUS_OF_HTTP: Record<number, GoogleStatus> = Object.fromEntries(
 );
 
 export const DEFAULT_IAP_AUDIENCE = '/projects/300000000000/apps/jit-host';
+/** Shaped like Google's: the project number, a dash, 32 characters, `.apps.googleusercontent.com`. */
+export const DEFAULT_IAP_CLIENT_ID = '300000000000-jitaccessiapemulator0000000000.apps.googleusercontent.com';
 
 export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
   const host = options.host ?? '127.0.0.1';
@@ -76,10 +84,15 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       return iap?.url;
     },
     iapAudience: options.iapAudience ?? DEFAULT_IAP_AUDIENCE,
+    iapClientId: options.iapClientId ?? DEFAULT_IAP_CLIENT_ID,
     iapSigner: new IapSigner(),
+    googleIdTokens: new GoogleIdTokenSigner(),
     stateFile: options.stateFile,
   };
 
+  const tokenRoutes = oauth2Routes(env);
+  // Through the front door, oauth2.googleapis.com serves its token endpoint and nothing else.
+  const frontDoor = new FrontDoor(apiApp(tokenRoutes.filter((r) => r.name === 'oauth2.token'), env));
   const routes: Route[] = [
     ...resourceManagerRoutes(env),
     ...assetRoutes(env),
@@ -90,32 +103,24 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     ...cloudIdentityRoutes(env),
     ...secretManagerRoutes(env),
     ...oidcRoutes(env),
+    ...tokenRoutes,
     ...iapKeyRoutes(env),
     ...controlRoutes(env),
     ...mailboxRoutes(env),
     ...chatSinkRoutes(env),
+    frontDoor.caRoute(),
   ];
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.use(express.json({ limit: '10mb', type: () => true }));
-  app.use(express.urlencoded({ extended: false }));
-  app.use((req, res) => dispatch(routes, env, req, res, options.stateFile));
-  app.use((err: Error & { type?: string }, _req: Request, res: Response, _next: NextFunction) => {
-    if (err.type === 'entity.parse.failed') {
-      sendError(res, new GoogleApiError('INVALID_ARGUMENT', `Invalid JSON payload received. ${err.message}`));
-    } else {
-      sendError(res, new GoogleApiError('INTERNAL', `Internal error in the emulator: ${err.message}`));
-    }
-  });
-
+  const app = apiApp(routes, env, options.stateFile);
   const server: Server = await new Promise((resolve, reject) => {
     // Express 5 hands a listen error to the callback; a busy port must fail loudly, not half-start.
     const s = app.listen(options.port ?? 0, host, (error?: Error) => (error ? reject(error) : resolve(s)));
   });
+  frontDoor.attach(server);
   baseUrl = `http://${host}:${(server.address() as AddressInfo).port}`;
   const closeHttp = () =>
     new Promise<void>((resolve) => {
+      frontDoor.close();
       server.close(() => resolve());
       server.closeAllConnections();
     });
@@ -133,12 +138,35 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     smtpPort: smtp.port,
     iapUrl: iap?.url,
     iapAudience: env.iapAudience,
+    iapClientId: env.iapClientId,
     state,
     setUpstream: (url) => iap?.setUpstream(url),
     close: async () => {
       await Promise.all([closeHttp(), smtp?.close(), iap?.close()]);
     },
   };
+}
+
+/** Google's HTTP front end over a set of routes: JSON bodies (forms only where a route reads them), errors in Google's envelope. */
+function apiApp(routes: Route[], env: EmulatorEnv, stateFile?: string): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // Every body is read as JSON, whatever its type, except forms (the OAuth token endpoint's).
+  app.use(express.json({ limit: '10mb', type: (req) => !isForm(req as Request) }));
+  app.use(express.urlencoded({ extended: false, limit: '64kb' }));
+  app.use((req, res) => dispatch(routes, env, req, res, stateFile));
+  app.use((err: Error & { type?: string }, _req: Request, res: Response, _next: NextFunction) => {
+    if (err.type === 'entity.parse.failed') {
+      sendError(res, new GoogleApiError('INVALID_ARGUMENT', `Invalid JSON payload received. ${err.message}`));
+    } else {
+      sendError(res, new GoogleApiError('INTERNAL', `Internal error in the emulator: ${err.message}`));
+    }
+  });
+  return app;
+}
+
+function isForm(req: Request): boolean {
+  return (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase() === 'application/x-www-form-urlencoded';
 }
 
 async function dispatch(routes: Route[], env: EmulatorEnv, req: Request, res: Response, stateFile?: string): Promise<void> {

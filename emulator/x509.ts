@@ -1,6 +1,7 @@
-// A minimal DER encoder for one thing: a self-signed X.509 v3 certificate around an RSA public key, the
-// form Google publishes service-account keys in (`/service_accounts/v1/metadata/x509/…`). Node can
-// parse certificates but not create them.
+// A minimal DER encoder for X.509 v3 certificates around RSA public keys: self-signed ones, the form Google
+// publishes service-account keys in (`/service_accounts/v1/metadata/x509/…`), and the emulator's certificate
+// authority with the server certificates of its front door (emulator/front-door.ts). Node can parse
+// certificates but not create them.
 import { createHash, sign, type KeyObject } from 'node:crypto';
 
 function tlv(tag: number, content: Buffer): Buffer {
@@ -50,23 +51,90 @@ function time(d: Date): Buffer {
 
 const SHA256_WITH_RSA = sequence(oid('1.2.840.113549.1.1.11'), NULL);
 
-/** A self-signed certificate, PEM-encoded, with subject and issuer `CN=<commonName>`. */
-export function selfSignedCertificate(commonName: string, publicKey: KeyObject, privateKey: KeyObject, notBefore: Date, notAfter: Date): string {
-  const spki = publicKey.export({ type: 'spki', format: 'der' });
-  const name = sequence(set(sequence(oid('2.5.4.3'), utf8(commonName))));
+const nameOf = (commonName: string) => sequence(set(sequence(oid('2.5.4.3'), utf8(commonName))));
+
+/** keyUsage bits, numbered from the most significant bit of the first byte (RFC 5280 §4.2.1.3). */
+function keyUsage(...bitNumbers: number[]): Buffer {
+  const byte = bitNumbers.reduce((b, n) => b | (0x80 >> n), 0);
+  let unused = 0;
+  while (unused < 7 && !(byte & (1 << unused))) unused++;
+  return sequence(oid('2.5.29.15'), bool(true), octets(tlv(0x03, Buffer.from([unused, byte]))));
+}
+
+interface CertificateRequest {
+  subject: string;
+  publicKey: KeyObject;
+  /** Who signs: the subject itself (self-signed) or a certificate authority. */
+  issuer: { commonName: string; privateKey: KeyObject };
+  notBefore: Date;
+  notAfter: Date;
+  extensions: Buffer[];
+}
+
+function certificate(r: CertificateRequest): string {
+  const spki = r.publicKey.export({ type: 'spki', format: 'der' });
   // Deterministic per key, so the same key always yields the same certificate serial.
   const serial = createHash('sha1').update(spki).digest().subarray(0, 16);
   serial[0] &= 0x7f;
-  const extensions = explicit(
-    3,
-    sequence(
-      sequence(oid('2.5.29.19'), bool(true), octets(sequence())), // basicConstraints: not a CA
-      sequence(oid('2.5.29.15'), bool(true), octets(tlv(0x03, Buffer.from([7, 0x80])))), // keyUsage: digitalSignature (bit 0; 7 unused bits)
-      sequence(oid('2.5.29.37'), octets(sequence(oid('1.3.6.1.5.5.7.3.2')))), // extKeyUsage: clientAuth
-    ),
+  const tbs = sequence(
+    explicit(0, integer(Buffer.from([2]))),
+    integer(serial),
+    SHA256_WITH_RSA,
+    nameOf(r.issuer.commonName),
+    sequence(time(r.notBefore), time(r.notAfter)),
+    nameOf(r.subject),
+    spki,
+    explicit(3, sequence(...r.extensions)),
   );
-  const tbs = sequence(explicit(0, integer(Buffer.from([2]))), integer(serial), SHA256_WITH_RSA, name, sequence(time(notBefore), time(notAfter)), name, spki, extensions);
-  const certificate = sequence(tbs, SHA256_WITH_RSA, bits(sign('sha256', tbs, privateKey)));
-  const body = certificate.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+  const der = sequence(tbs, SHA256_WITH_RSA, bits(sign('sha256', tbs, r.issuer.privateKey)));
+  const body = der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
   return `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`;
+}
+
+/** A self-signed certificate, PEM-encoded, with subject and issuer `CN=<commonName>`, for signing (clientAuth). */
+export function selfSignedCertificate(commonName: string, publicKey: KeyObject, privateKey: KeyObject, notBefore: Date, notAfter: Date): string {
+  return certificate({
+    subject: commonName,
+    publicKey,
+    issuer: { commonName, privateKey },
+    notBefore,
+    notAfter,
+    extensions: [
+      sequence(oid('2.5.29.19'), bool(true), octets(sequence())), // basicConstraints: not a CA
+      keyUsage(0), // digitalSignature
+      sequence(oid('2.5.29.37'), octets(sequence(oid('1.3.6.1.5.5.7.3.2')))), // extKeyUsage: clientAuth
+    ],
+  });
+}
+
+/** A self-signed root certificate authority that may sign server certificates (no intermediates). */
+export function certificateAuthority(commonName: string, publicKey: KeyObject, privateKey: KeyObject, notBefore: Date, notAfter: Date): string {
+  return certificate({
+    subject: commonName,
+    publicKey,
+    issuer: { commonName, privateKey },
+    notBefore,
+    notAfter,
+    extensions: [
+      sequence(oid('2.5.29.19'), bool(true), octets(sequence(bool(true), integer(Buffer.from([0]))))), // basicConstraints: CA, path length 0
+      keyUsage(5, 6), // keyCertSign, cRLSign
+    ],
+  });
+}
+
+/** A TLS server certificate for these host names, signed by a certificate authority. */
+export function serverCertificate(hostNames: readonly string[], publicKey: KeyObject, issuer: { commonName: string; privateKey: KeyObject }, notBefore: Date, notAfter: Date): string {
+  return certificate({
+    subject: hostNames[0],
+    publicKey,
+    issuer,
+    notBefore,
+    notAfter,
+    extensions: [
+      sequence(oid('2.5.29.19'), bool(true), octets(sequence())), // basicConstraints: not a CA
+      keyUsage(0, 2), // digitalSignature, keyEncipherment
+      sequence(oid('2.5.29.37'), octets(sequence(oid('1.3.6.1.5.5.7.3.1')))), // extKeyUsage: serverAuth
+      sequence(oid('2.5.29.17'), octets(sequence(...hostNames.map((h) => tlv(0x82, Buffer.from(h, 'ascii')))))), // subjectAltName: dNSName
+    ],
+  });
 }

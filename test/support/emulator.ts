@@ -1,5 +1,8 @@
 // Starts the emulator in-process for a test, and builds the real Google client libraries against it.
 import path from 'node:path';
+import type { ClientRequest } from 'node:http';
+import type { AgentConnectOpts } from 'agent-base';
+import { HttpsProxyAgent } from 'https-proxy-agent';
 import { OAuth2Client } from 'google-auth-library';
 import { cloudresourcemanager_v3 } from 'googleapis/build/src/apis/cloudresourcemanager/v3';
 import { cloudasset_v1 } from 'googleapis/build/src/apis/cloudasset/v1';
@@ -58,4 +61,47 @@ export async function expectGoogleError(promise: Promise<unknown>, status: numbe
     return body!;
   }
   throw new Error(`expected the call to fail with HTTP ${status}, but it succeeded`);
+}
+
+/** A JSON key file for a service account of the world, as `/_emulator/service-accounts/EMAIL/keys` issues it. */
+export interface ServiceAccountKeyFile {
+  type: 'service_account';
+  project_id?: string;
+  private_key_id: string;
+  private_key: string;
+  client_email: string;
+  client_id: string;
+  token_uri: string;
+  universe_domain: string;
+}
+
+export async function issueServiceAccountKey(emulator: RunningEmulator, email: string): Promise<ServiceAccountKeyFile> {
+  const res = await fetch(`${emulator.url}/_emulator/service-accounts/${encodeURIComponent(email)}/keys`, { method: 'POST' });
+  if (!res.ok) throw new Error(`issuing a key for ${email} failed: HTTP ${res.status} ${await res.text()}`);
+  return (await res.json()) as ServiceAccountKeyFile;
+}
+
+/**
+ * gaxios options that send google-auth-library's requests to https://oauth2.googleapis.com through the emulator's
+ * front door, as `HTTPS_PROXY` and `NODE_EXTRA_CA_CERTS` do for a process: node-fetch 2 (Jest's CommonJS runtime
+ * cannot load gaxios's own node-fetch 3) over a CONNECT tunnel that trusts the emulator's certificate authority.
+ */
+export async function frontDoorTransport(emulator: RunningEmulator) {
+  const ca = await (await fetch(`${emulator.url}/_emulator/front-door/ca.pem`)).text();
+  const nodeFetch = require('node-fetch') as typeof fetch;
+  return { fetchImplementation: nodeFetch, agent: new TrustingProxyAgent(emulator.url, ca) };
+}
+
+/** HttpsProxyAgent drops its own TLS options; the tunnel's TLS must trust the emulator's authority (what NODE_EXTRA_CA_CERTS does). */
+class TrustingProxyAgent extends HttpsProxyAgent<string> {
+  constructor(
+    proxy: string,
+    private readonly ca: string,
+  ) {
+    super(proxy);
+  }
+
+  override connect(req: ClientRequest, opts: AgentConnectOpts) {
+    return super.connect(req, { ...opts, ca: this.ca } as AgentConnectOpts);
+  }
 }
