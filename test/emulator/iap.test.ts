@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { OAuth2Client } from 'google-auth-library';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
-import { startTestEmulator } from '../support/emulator';
+import { GoogleAuth } from 'google-auth-library';
+import { frontDoorTransport, googleClients, issueServiceAccountKey, startTestEmulator } from '../support/emulator';
 import type { RunningEmulator } from '../../emulator/server';
 import { IAP_SESSION_COOKIE } from '../../emulator/iap';
 
@@ -340,6 +341,89 @@ describe('forwarding', () => {
       emulator.setUpstream(upstreamUrl);
     }
     await throughProxy('/back', alice);
+  });
+});
+
+describe('programmatic access: a Google ID token for IAP\'s OAuth client id', () => {
+  const DEPLOYER = 'deployer@jit-host.iam.gserviceaccount.com';
+
+  /** An ID token as the CLI gets it: google-auth-library, a key file, https://oauth2.googleapis.com/token. */
+  async function idTokenFor(audience: string): Promise<string> {
+    const credentials = await issueServiceAccountKey(emulator, DEPLOYER);
+    const auth = new GoogleAuth({ credentials, clientOptions: { transporterOptions: await frontDoorTransport(emulator) } });
+    const authorization = (await (await auth.getIdTokenClient(audience)).getRequestHeaders()).get('authorization')!;
+    return authorization.slice('Bearer '.length);
+  }
+
+  let token: string;
+  beforeAll(async () => {
+    token = await idTokenFor(emulator.iapClientId);
+  });
+
+  /** A refusal by IAP itself: the upstream never sees the request. */
+  async function refused(headers: Record<string, string>): Promise<{ status: number; type: string | null; text: string }> {
+    const before = seen.length;
+    const res = await fetch(proxy('/api/user'), { headers: { Accept: 'application/json', ...headers } });
+    expect(seen.length).toBe(before);
+    return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
+  }
+
+  test('Authorization: Bearer: forwarded with IAP\'s assertion for the service account; IAP consumes the header', async () => {
+    const got = await throughProxy('/api/user', '', { headers: { Authorization: `Bearer ${token}` } });
+    expect(got.headers.authorization).toBeUndefined();
+    expect(got.headers['x-goog-authenticated-user-email']).toBe(`accounts.google.com:${DEPLOYER}`);
+    const assertion = got.headers['x-goog-iap-jwt-assertion'] as string;
+    expect(await verifyWithGoogleAuth(assertion)).toMatchObject({ email: DEPLOYER, iss: ISSUER, aud: emulator.iapAudience });
+    expect((await verifyWithJose(assertion)).hd).toBeUndefined();
+  });
+
+  test('Proxy-Authorization: Bearer: the application keeps its own Authorization header', async () => {
+    const got = await throughProxy('/api/user', '', { headers: { 'Proxy-Authorization': `Bearer ${token}`, Authorization: 'Basic YXBwOnNlY3JldA==' } });
+    expect(got.headers.authorization).toBe('Basic YXBwOnNlY3JldA==');
+    expect(got.headers['proxy-authorization']).toBeUndefined();
+    expect((await verifyWithJose(got.headers['x-goog-iap-jwt-assertion'] as string)).email).toBe(DEPLOYER);
+  });
+
+  test('a token for another audience is refused with 401 in IAP\'s words, even with a signed-in session', async () => {
+    const other = await idTokenFor('https://jit.example.com');
+    const alice = await signInJson('alice@example.com');
+    const res = await refused({ Authorization: `Bearer ${other}`, Cookie: alice });
+    expect(res).toEqual({
+      status: 401,
+      type: 'text/plain; charset=utf-8',
+      text: `Invalid IAP credentials: JWT audience doesn't match this application ('aud' claim (https://jit.example.com) doesn't match expected value (${emulator.iapClientId}))`,
+    });
+  });
+
+  test('a bad signature, garbage and an IAP assertion (not a Google ID token) are refused', async () => {
+    const [header, payload, signature] = token.split('.');
+    const flipped = `${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BB' : 'AA'}`;
+    expect(await refused({ Authorization: `Bearer ${header}.${payload}.${flipped}` })).toMatchObject({ status: 401, text: 'Invalid IAP credentials: JWT signature is invalid' });
+    expect(await refused({ Authorization: 'Bearer not-a-jwt' })).toMatchObject({ status: 401, text: 'Invalid IAP credentials: Unable to parse JWT' });
+    const iapAssertion = await mint({ email: 'alice@example.com', audience: emulator.iapClientId });
+    expect(await refused({ 'Proxy-Authorization': `Bearer ${iapAssertion}` })).toMatchObject({ status: 401, text: 'Invalid IAP credentials: JWT signature is invalid' });
+  });
+
+  test('an expired token is refused', async () => {
+    await fetch(`${emulator.url}/_emulator/clock`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ advanceSeconds: 3601 }) });
+    try {
+      expect(await refused({ Authorization: `Bearer ${token}` })).toMatchObject({ status: 401, text: 'Invalid IAP credentials: Expired JWT' });
+    } finally {
+      await fetch(`${emulator.url}/_emulator/clock`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ offsetSeconds: 0 }) });
+    }
+  });
+
+  test('a token without the email claim is refused: IAP needs to know who calls', async () => {
+    const { data } = await googleClients(emulator).iamcredentials.projects.serviceAccounts.generateIdToken({
+      name: `projects/-/serviceAccounts/${DEPLOYER}`,
+      requestBody: { audience: emulator.iapClientId },
+    });
+    expect(await refused({ Authorization: `Bearer ${data.token}` })).toMatchObject({ status: 401, text: expect.stringContaining('has no email claim') });
+    const withEmail = await googleClients(emulator).iamcredentials.projects.serviceAccounts.generateIdToken({
+      name: `projects/-/serviceAccounts/${DEPLOYER}`,
+      requestBody: { audience: emulator.iapClientId, includeEmail: true },
+    });
+    expect((await throughProxy('/api/user', '', { headers: { Authorization: `Bearer ${withEmail.data.token}` } })).headers['x-goog-authenticated-user-email']).toBe(`accounts.google.com:${DEPLOYER}`);
   });
 });
 
