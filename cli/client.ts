@@ -41,12 +41,14 @@ export class JitClient {
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const url = `${this.baseUrl}${path}`;
+    // Outside the try: a credentials failure (no ID token) is its own error, not an unreachable service.
+    const credentialHeaders = await this.credentials.headers();
     let res: Response;
     try {
       res = await this.fetchImpl(url, {
         method,
         headers: {
-          ...(await this.credentials.headers()),
+          ...credentialHeaders,
           'x-jitaccess': '1',
           accept: 'application/json',
           ...(body !== undefined ? { 'content-type': 'application/json' } : {}),

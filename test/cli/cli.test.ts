@@ -3,20 +3,7 @@
 import { run } from '../../cli/main';
 import { EXIT } from '../../cli/commands';
 import { openApiDocument } from '../../server/api/openapi';
-import { demoWorld } from '../support/emulator';
-import { policyOf, startStack, type Stack } from '../support/stack';
-
-const DEPLOYER = 'deployer@jit-host.iam.gserviceaccount.com';
-
-/** The demo world, plus a pipeline's service account eligible like a person: self-approval on staging-app, peer approval on finance-ledger. */
-function worldWithPipeline() {
-  const world = demoWorld();
-  const staging = world.iam['projects/staging-app'].find((b) => b.role === 'roles/compute.admin')!;
-  staging.members = [...staging.members, `serviceAccount:${DEPLOYER}`];
-  const ledger = world.iam['projects/finance-ledger'].find((b) => b.role === 'roles/cloudsql.admin')!;
-  ledger.members = [...ledger.members, `serviceAccount:${DEPLOYER}`];
-  return world;
-}
+import { DEPLOYER, policyOf, startStack, worldWithPipeline, type Stack } from '../support/stack';
 
 interface Outcome {
   code: number;

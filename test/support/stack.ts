@@ -131,6 +131,19 @@ export function apiClient(baseUrl: string, assertion: () => Promise<string | und
   };
 }
 
+/** A pipeline's service account of the demo world. */
+export const DEPLOYER = 'deployer@jit-host.iam.gserviceaccount.com';
+
+/** The demo world, plus the pipeline's service account eligible like a person: self-approval on staging-app, peer approval on finance-ledger. */
+export function worldWithPipeline(): World {
+  const world = demoWorld();
+  const staging = world.iam['projects/staging-app'].find((b) => b.role === 'roles/compute.admin')!;
+  staging.members = [...staging.members, `serviceAccount:${DEPLOYER}`];
+  const ledger = world.iam['projects/finance-ledger'].find((b) => b.role === 'roles/cloudsql.admin')!;
+  ledger.members = [...ledger.members, `serviceAccount:${DEPLOYER}`];
+  return world;
+}
+
 /** The project's IAM policy as the emulator holds it now. */
 export async function policyOf(emulator: RunningEmulator, projectId: string): Promise<{ bindings: any[]; etag: string }> {
   return emulator.state.policyOf(`projects/${projectId}`) as any;
