@@ -25,7 +25,7 @@ import { ChatNotifier } from './services/chat';
 import { parseChatChannels, type ChatChannels } from './chat/chat-webhook';
 import { ApprovalTokens } from './services/approval-tokens';
 import { ApprovalService, type ApprovalDemand } from './services/approval';
-import { parseEntitlementId } from './domain/entitlement';
+import type { EligibleRole } from './domain/eligible-roles';
 import { RequestDecisions } from './services/request-decisions';
 import { GrantService } from './services/grants';
 import { RecentGrants } from './services/recent-grants';
@@ -106,10 +106,13 @@ function mailerOf(smtp: SmtpSettings, secrets: SecretManager, config: Config): M
   return new Mailer(smtp, new AddressMapping(smtp.addressMapping), password, config.timeouts);
 }
 
-/** Who approves a peer-approval role's requests under the access policy (peers, one approval, where it says nothing). */
-async function approvalDemandOf(policy: AccessRules, projectId: string, roleId: string): Promise<ApprovalDemand> {
-  const role = { ...parseEntitlementId(roleId), id: roleId, type: 'peer' as const };
-  const { approval } = (await policy.demandsFor(projectId, [role])).get(roleId)!;
+/**
+ * Who approves an eligible role's requests under the access policy: null when its rule needs no approval
+ * (a self-approval binding whose rule says self); peers, one approval, where it says nothing.
+ */
+async function approvalDemandOf(policy: AccessRules, role: EligibleRole): Promise<ApprovalDemand | null> {
+  const { approval } = (await policy.demandsFor(role.projectId, [role])).get(role.id)!;
+  if (approval.kind === 'self') return null;
   if (approval.kind === 'approvers') return { kind: 'approvers', principals: approval.principals, requiredApprovals: approval.requiredApprovals };
   return { kind: 'peers', principals: [], requiredApprovals: Math.max(1, approval.requiredApprovals) };
 }
@@ -230,7 +233,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
       notifications,
       audit,
       decisions: new RequestDecisions(writer, resourceManager),
-      approvalDemand: policy ? (projectId, roleId) => approvalDemandOf(policy, projectId, roleId) : undefined,
+      approvalDemand: policy ? (role) => approvalDemandOf(policy, role) : undefined,
       usersOf: (principals) => usersOf(groupMemberships, principals),
       tokens: serviceAccount
         ? new ApprovalTokens(new IamCredentials(auth, endpoints, config.timeouts), serviceAccount, endpoints.serviceAccountJwksUrl(serviceAccount))

@@ -116,9 +116,10 @@ export class AccessRules {
     let held = 0;
     for (const g of grants) {
       if (g.projectId === activating.projectId && g.role === activating.role && g.resourceCondition === activating.resourceCondition) continue;
-      // A grant's binding type is read from how it was approved: a peer-approved grant came from a peer-approval binding.
-      const target = this.targetOf({ ...g, type: g.approval.type === 'peer' ? 'peer' : 'self' }, facts?.get(g.projectId));
-      if (applyingRule(policy, target)?.rule.name === ruleName) held++;
+      // A self-activated grant came from a self-approval binding; a peer-approved one from either type (a rule
+      // may put a self-approval binding under approval), so it counts if the rule governs either.
+      const types = g.approval.type === 'peer' ? (['peer', 'self'] as const) : (['self'] as const);
+      if (types.some((type) => applyingRule(policy, this.targetOf({ ...g, type }, facts?.get(g.projectId)))?.rule.name === ruleName)) held++;
     }
     return held;
   }

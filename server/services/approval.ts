@@ -2,6 +2,7 @@
 // signed request sent by email, showing a request to the people in it, and deciding it: approvals towards
 // the required count, denial, cancellation by the requester. Every decision re-reads eligibility from Google;
 // the request lives in its signed token, its decisions in the project's IAM policy (see RequestDecisions).
+// A peer-approval binding always needs approval; a self-approval one does when the access policy says so.
 import { endOfActivation, startOfActivation } from '../domain/activation-request';
 import {
   checkApprover,
@@ -14,7 +15,9 @@ import {
 } from '../domain/approval-request';
 import type { DecisionAction, RequestState } from '../domain/request-decision';
 import { obfuscateToken, tokenFromLink } from '../domain/approval-link';
-import { describeEntitlement, entitlementId, type Entitlement } from '../domain/entitlement';
+import { describeEntitlement, entitlementId } from '../domain/entitlement';
+import type { ActivationType } from '../domain/eligibility';
+import type { EligibleRole } from '../domain/eligible-roles';
 import { InvalidInputError } from '../domain/invalid-input-error';
 import { normalizeJustification } from '../domain/justification';
 import { isServiceAccountEmail } from '../domain/iam-policy';
@@ -23,7 +26,7 @@ import { AppError, forbidden, invalidInput, notEligible } from '../errors';
 import { grantResultOf, newActivationId, type GrantResult } from './activation';
 import type { AuditEvent, AuditLog, AuditUser } from './audit';
 import type { Catalog, Reviewers } from './catalog';
-import type { EntitlementChecks } from './entitlement-checks';
+import type { EntitlementChecks, RequestedEntitlement } from './entitlement-checks';
 import type { NotificationService } from './notification';
 import type { PolicyWriter } from './policy-writer';
 import type { ApprovalTokens } from './approval-tokens';
@@ -44,8 +47,11 @@ export interface ApprovalDependencies {
   notifications: NotificationService;
   audit: AuditLog;
   decisions: RequestDecisions;
-  /** Who approves a role's requests; without an access policy, one peer (jit-access 1.x). */
-  approvalDemand?: (projectId: string, roleId: string) => Promise<ApprovalDemand>;
+  /**
+   * Who approves requests for an eligible role under the access policy; null when its rule needs no approval
+   * (only ever for a self-approval binding). Without a policy: one peer for peer-approval bindings (jit-access 1.x).
+   */
+  approvalDemand?: (role: EligibleRole) => Promise<ApprovalDemand | null>;
   /** The users among principals (`user:` and, resolved, `group:`), for designated approvers. */
   usersOf?: (principals: readonly string[]) => Promise<string[]>;
 }
@@ -59,6 +65,14 @@ export interface ApprovalDemand {
 }
 
 const ONE_PEER: ApprovalDemand = { kind: 'peers', principals: [], requiredApprovals: 1 };
+
+/** A role a request asks approval for, what its rule demands, and who may approve it. */
+interface ApprovalTarget {
+  role: EligibleRole;
+  demand: ApprovalDemand;
+  /** The designated approvers (kind approvers), else the holders of the same eligible binding; never the requester. */
+  candidates: Reviewers;
+}
 
 export interface NewApprovalRequest {
   role: string;
@@ -118,10 +132,7 @@ export class ApprovalService {
   async reviewers(user: AuditUser, projectId: string, roleId: string): Promise<Reviewers> {
     try {
       const [entitlement] = this.deps.checks.entitlementsOf(projectId, [roleId], 1);
-      await this.deps.checks.requireEligible(user.email, projectId, [entitlement], 'peer');
-      const demand = await this.demandOf(projectId, roleId);
-      if (demand.kind === 'approvers') return { reviewers: (await this.designatedUsers(demand)).filter((u) => u !== user.email.toLowerCase()), warnings: [] };
-      return await this.eligibleReviewers(entitlement, user.email, false);
+      return (await this.approvalTarget(user.email, entitlement, `You (${user.email}) are`, false, 'request')).candidates;
     } catch (e) {
       const error = asAppError(e);
       this.deps.audit.record({
@@ -153,18 +164,16 @@ export class ApprovalService {
       }
       // Before the checks that run side by side read anything about the project.
       await this.deps.catalog.requireOffered(user.email, projectId);
-      const demand = await this.demandOf(projectId, id);
+      const { role, demand, candidates } = await this.approvalTarget(user.email, { id, ...entitlement }, `You (${user.email}) are`, true, 'request');
       if (reviewers.length < demand.requiredApprovals) {
         throw invalidInput(`'${id}' needs ${demand.requiredApprovals} approvals from different reviewers: select at least ${demand.requiredApprovals} reviewers (you selected ${reviewers.length}).`);
       }
-      await allOrFirstFailure([
-        checks.requireEligible(user.email, projectId, [{ id }], 'peer').then((eligible) => checks.requirePolicy(user.email, projectId, eligible, input, 'request')),
-        this.requireReviewers(demand, entitlement, user.email, reviewers, (outsiders) =>
-          demand.kind === 'approvers'
-            ? `${outsiders.join(', ')} ${outsiders.length === 1 ? 'is' : 'are'} not among the designated approvers of '${id}'. Choose reviewers among them.`
-            : `${outsiders.join(', ')} ${outsiders.length === 1 ? 'is' : 'are'} not allowed to approve '${id}': a reviewer must hold the same peer-approval eligible role. Choose reviewers among the eligible ones.`,
-        ),
-      ]);
+      requireAmong(candidates, reviewers, (outsiders) =>
+        demand.kind === 'approvers'
+          ? `${outsiders.join(', ')} ${outsiders.length === 1 ? 'is' : 'are'} not among the designated approvers of '${id}'. Choose reviewers among them.`
+          : `${outsiders.join(', ')} ${outsiders.length === 1 ? 'is' : 'are'} not allowed to approve '${id}': a reviewer must hold the same ${bindingWords(role.type)} eligible role. Choose reviewers among the eligible ones.`,
+      );
+      await checks.requirePolicy(user.email, projectId, [role], input, 'request');
       const start = startOfActivation(this.now());
       const end = endOfActivation(start, input.durationMinutes);
       // The grant starts when the last approval lands and lasts the requested duration.
@@ -368,24 +377,52 @@ export class ApprovalService {
     const { beneficiary, entitlement } = request;
     const id = entitlementId(entitlement);
     await this.deps.catalog.requireOffered(reviewer, entitlement.projectId);
-    const demand = await this.demandOf(entitlement.projectId, id);
+    const { role, demand, candidates } = await this.approvalTarget(beneficiary, { id, ...entitlement }, `The requester ${beneficiary} is`, true, 'decision');
+    requireAmong(candidates, [reviewer.toLowerCase()], () =>
+      demand.kind === 'approvers'
+        ? `You (${reviewer}) are no longer a designated approver of '${id}', so you cannot ${verb} this request.`
+        : `You (${reviewer}) no longer hold the ${bindingWords(role.type)} eligible role '${id}', so you cannot ${verb} this request.`,
+    );
+    // The rule is re-checked when a request is approved; a denial needs no more than a reviewer.
     const asked = { justification: request.justification, durationMinutes: durationMinutesOf(request) };
-    await allOrFirstFailure([
-      this.deps.checks
-        .requireEligible(beneficiary, entitlement.projectId, [{ id }], 'peer', `The requester ${beneficiary} is`)
-        // The rule is re-checked when a request is approved; a denial needs no more than a reviewer.
-        .then((eligible) => (verb === 'approve' ? this.deps.checks.requirePolicy(beneficiary, entitlement.projectId, eligible, asked, 'approval') : undefined)),
-      this.requireReviewers(demand, entitlement, beneficiary, [reviewer.toLowerCase()], () =>
-        demand.kind === 'approvers'
-          ? `You (${reviewer}) are no longer a designated approver of '${id}', so you cannot ${verb} this request.`
-          : `You (${reviewer}) no longer hold the peer-approval eligible role '${id}', so you cannot ${verb} this request.`,
-      ),
-    ]);
+    if (verb === 'approve') await this.deps.checks.requirePolicy(beneficiary, entitlement.projectId, [role], asked, 'approval');
     return demand;
   }
 
-  private demandOf(projectId: string, roleId: string): Promise<ApprovalDemand> {
-    return this.deps.approvalDemand ? this.deps.approvalDemand(projectId, roleId) : Promise.resolve(ONE_PEER);
+  /**
+   * Fresh: the requester holds the role through either type of eligible binding, and the rule in force
+   * demands approval for it — with who may approve (the holders read fresh for decisions, cached for lists).
+   * Eligibility and the role's holders are read side by side; the holders only when peers may approve.
+   * For a `decision` on a request already made, a rule that now needs no approval (a self-approval binding
+   * back inside its schedule) keeps the request's approval by peers: approving it grants no more than the
+   * requester could take.
+   */
+  private async approvalTarget(requester: string, entitlement: RequestedEntitlement, who: string, fresh: boolean, step: 'request' | 'decision'): Promise<ApprovalTarget> {
+    const { projectId, id } = entitlement;
+    const byType: Record<ActivationType, ApprovalDemand | null> = {
+      self: await this.demandOf({ ...entitlement, type: 'self' }),
+      peer: await this.demandOf({ ...entitlement, type: 'peer' }),
+    };
+    const byPeers = Object.values(byType).some((d) => d === null || d.kind === 'peers');
+    const [[role], holders] = await allInOrder([
+      this.deps.checks.requireEligible(requester, projectId, [entitlement], 'any', who),
+      byPeers ? this.deps.catalog.reviewersFor(entitlement, requester, fresh) : Promise.resolve(undefined),
+    ] as const);
+    const ruled = byType[role.type];
+    if (!ruled && step === 'request') {
+      throw notEligible(`${who} not allowed to request it with peer approval: '${id}' needs no approval. Activate it yourself.`);
+    }
+    const demand = ruled ?? ONE_PEER;
+    if (demand.kind === 'approvers') {
+      return { role, demand, candidates: { reviewers: (await this.designatedUsers(demand)).filter((u) => u !== requester.toLowerCase()), warnings: [] } };
+    }
+    const { reviewers, warnings } = await holders!(role.type);
+    return { role, demand, candidates: { reviewers: this.rules.reviewers.serviceAccountsMayApprove ? reviewers : reviewers.filter((h) => !isServiceAccountEmail(h)), warnings } };
+  }
+
+  private demandOf(role: EligibleRole): Promise<ApprovalDemand | null> {
+    if (this.deps.approvalDemand) return this.deps.approvalDemand(role);
+    return Promise.resolve(role.type === 'peer' ? ONE_PEER : null);
   }
 
   private async designatedUsers(demand: ApprovalDemand): Promise<string[]> {
@@ -420,30 +457,24 @@ export class ApprovalService {
     if (!this.deps.tokens) throw unavailable('the service does not know its own service account (set SERVICE_ACCOUNT), which verifies requests.');
     return this.deps.tokens;
   }
-
-  /** Holders of the same peer-approval role, without service accounts unless SERVICE_ACCOUNTS_MAY_APPROVE. */
-  /** Holders of the same eligible binding who may approve; `fresh` for decisions, as the catalog reads. */
-  private async eligibleReviewers(entitlement: Entitlement, beneficiary: string, fresh = true): Promise<Reviewers> {
-    const { reviewers, warnings } = await this.deps.catalog.reviewersFor(entitlement, beneficiary, fresh);
-    return { reviewers: this.rules.reviewers.serviceAccountsMayApprove ? reviewers : reviewers.filter((h) => !isServiceAccountEmail(h)), warnings };
-  }
-
-  /**
-   * Fresh: every one of `reviewers` is a designated approver (kind approvers; they need not be eligible), or
-   * holds the same peer-approval eligible binding as the requester.
-   */
-  private async requireReviewers(demand: ApprovalDemand, entitlement: Entitlement, beneficiary: string, reviewers: readonly string[], refusal: (outsiders: string[]) => string): Promise<void> {
-    const holders = new Set(demand.kind === 'approvers' ? await this.designatedUsers(demand) : (await this.eligibleReviewers(entitlement, beneficiary)).reviewers);
-    const outsiders = reviewers.filter((r) => !holders.has(r));
-    if (outsiders.length > 0) throw notEligible(refusal(outsiders));
-  }
 }
 
-/** Runs checks side by side, and reports the failure of the first one listed rather than the fastest. */
-async function allOrFirstFailure(checks: Promise<unknown>[]): Promise<void> {
-  const failed = (await Promise.allSettled(checks)).find((r) => r.status === 'rejected');
+/** Runs steps side by side, and reports the failure of the first one listed rather than the fastest. */
+async function allInOrder<T extends readonly unknown[]>(steps: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(steps);
+  const failed = settled.find((r) => r.status === 'rejected');
   if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
+
+/** Every one of `reviewers` is among the candidates who may approve, else a refusal naming the others. */
+function requireAmong(candidates: Reviewers, reviewers: readonly string[], refusal: (outsiders: string[]) => string): void {
+  const allowed = new Set(candidates.reviewers);
+  const outsiders = reviewers.filter((r) => !allowed.has(r));
+  if (outsiders.length > 0) throw notEligible(refusal(outsiders));
+}
+
+const bindingWords = (type: ActivationType) => (type === 'peer' ? 'peer-approval' : 'self-approval');
 
 function asAppError(e: unknown): AppError | Error {
   if (e instanceof AppError) return e;

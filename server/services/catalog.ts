@@ -40,14 +40,20 @@ export interface Reviewers {
   warnings: string[];
 }
 
+/** The users holding an entitlement's eligible bindings of one type, and what could not be read on the way. */
+export type HoldersOfType = (type: ActivationType) => Promise<{ users: string[]; warnings: string[] }>;
+
 /** Where the bindings come from; each catalog setting has one. */
 export interface BindingSource {
   /** Project ids in scope where the user holds at least one eligible binding. */
   projectsWithEligibleBindings(userEmail: string): Promise<{ projectIds: string[]; warnings: string[] }>;
   /** Bindings on the project and its ancestors that apply to the user, directly or through groups. */
   bindingsForUser(userEmail: string, projectId: string, fresh: boolean): Promise<{ bindings: Binding[]; warnings: string[] }>;
-  /** Users holding an eligible binding that yields this entitlement, through nested groups. */
-  holdersOf(entitlement: Entitlement, type: ActivationType, fresh: boolean): Promise<{ users: string[]; warnings: string[] }>;
+  /**
+   * Users holding an eligible binding that yields this entitlement, through nested groups: the bindings are
+   * read once, and each type's holders listed when asked (a request learns its type from a read in parallel).
+   */
+  holdersOf(entitlement: Entitlement, fresh: boolean): Promise<HoldersOfType>;
   /** Forgets what was cached about a project's policies, after the service changed them. */
   forgetProject?(projectId: string): void;
 }
@@ -112,13 +118,17 @@ export class Catalog {
   }
 
   /**
-   * Users other than the requester who hold the same peer-approval entitlement. `fresh` (the default)
-   * for decisions; lists may use what was read for other users.
+   * Users other than the requester who hold the same entitlement, by the type of eligible binding they hold
+   * it through: peers of a requester are the holders of the same type. `fresh` (the default) for decisions;
+   * lists may use what was read for other users.
    */
-  async reviewersFor(entitlement: Entitlement, requesterEmail: string, fresh = true): Promise<Reviewers> {
-    const { users, warnings } = await this.source.holdersOf(entitlement, 'peer', fresh);
-    const reviewers = [...new Set(users.map((h) => h.toLowerCase()))].filter((h) => h !== requesterEmail.toLowerCase()).sort();
-    return { reviewers, warnings };
+  async reviewersFor(entitlement: Entitlement, requesterEmail: string, fresh = true): Promise<(type: ActivationType) => Promise<Reviewers>> {
+    const holders = await this.source.holdersOf(entitlement, fresh);
+    return async (type) => {
+      const { users, warnings } = await holders(type);
+      const reviewers = [...new Set(users.map((h) => h.toLowerCase()))].filter((h) => h !== requesterEmail.toLowerCase()).sort();
+      return { reviewers, warnings };
+    };
   }
 
   /** Forgets what was cached for a user, and about the project's policies, after the service changed them. */
@@ -231,19 +241,21 @@ export class AssetInventorySource implements BindingSource {
     return { bindings: bindings.filter((b) => bindingNamesAny(b, principals)), warnings: [...new Set(warnings)] };
   }
 
-  async holdersOf(entitlement: Entitlement, type: ActivationType, fresh: boolean): Promise<{ users: string[]; warnings: string[] }> {
+  async holdersOf(entitlement: Entitlement, fresh: boolean): Promise<HoldersOfType> {
     const attached = await this.effectiveBindings(entitlement.projectId, fresh);
-    const members = new Set<string>();
-    for (const { binding } of attached) {
-      if (binding.role !== entitlement.role) continue;
-      const eligibility = parseEligibleCondition(binding.condition);
-      if (!eligibility || eligibility.type !== type || eligibility.resourceCondition !== entitlement.resourceCondition) continue;
-      for (const m of binding.members ?? []) members.add(lowerMember(m));
-    }
-    const users = [...members].filter((m) => m.startsWith('user:') || m.startsWith('serviceAccount:')).map((m) => m.slice(m.indexOf(':') + 1));
-    const groups = [...members].filter((m) => m.startsWith('group:')).map((m) => m.slice(6));
-    const nested = await Promise.all(groups.map((g) => this.groups.usersOf(g, fresh)));
-    return { users: [...users, ...nested.flatMap((n) => n.emails)], warnings: [...new Set(nested.flatMap((n) => n.warnings))] };
+    return async (type) => {
+      const members = new Set<string>();
+      for (const { binding } of attached) {
+        if (binding.role !== entitlement.role) continue;
+        const eligibility = parseEligibleCondition(binding.condition);
+        if (!eligibility || eligibility.type !== type || eligibility.resourceCondition !== entitlement.resourceCondition) continue;
+        for (const m of binding.members ?? []) members.add(lowerMember(m));
+      }
+      const users = [...members].filter((m) => m.startsWith('user:') || m.startsWith('serviceAccount:')).map((m) => m.slice(m.indexOf(':') + 1));
+      const groups = [...members].filter((m) => m.startsWith('group:')).map((m) => m.slice(6));
+      const nested = await Promise.all(groups.map((g) => this.groups.usersOf(g, fresh)));
+      return { users: [...users, ...nested.flatMap((n) => n.emails)], warnings: [...new Set(nested.flatMap((n) => n.warnings))] };
+    };
   }
 
   forgetProject(projectId: string): void {
@@ -287,21 +299,23 @@ export class PolicyAnalyzerSource implements BindingSource {
     return { bindings: results.map((r) => r.binding), warnings };
   }
 
-  async holdersOf(entitlement: Entitlement, type: ActivationType): Promise<{ users: string[]; warnings: string[] }> {
+  async holdersOf(entitlement: Entitlement): Promise<HoldersOfType> {
     const { results, warnings } = await this.asset.analyze({
       resource: `${PROJECT_RESOURCE_PREFIX}${entitlement.projectId}`,
       roles: [entitlement.role],
       expandGroups: true,
     });
-    const users = results
-      .filter((r) => {
-        const eligibility = parseEligibleCondition(r.binding.condition);
-        return eligibility && eligibility.type === type && eligibility.resourceCondition === entitlement.resourceCondition;
-      })
-      .flatMap((r) => r.identities)
-      .filter((i) => i.startsWith('user:') || i.startsWith('serviceAccount:'))
-      .map((i) => i.slice(i.indexOf(':') + 1));
-    return { users, warnings };
+    return async (type) => {
+      const users = results
+        .filter((r) => {
+          const eligibility = parseEligibleCondition(r.binding.condition);
+          return eligibility && eligibility.type === type && eligibility.resourceCondition === entitlement.resourceCondition;
+        })
+        .flatMap((r) => r.identities)
+        .filter((i) => i.startsWith('user:') || i.startsWith('serviceAccount:'))
+        .map((i) => i.slice(i.indexOf(':') + 1));
+      return { users, warnings };
+    };
   }
 }
 

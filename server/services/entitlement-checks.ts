@@ -68,10 +68,11 @@ export class EntitlementChecks {
   }
 
   /**
-   * Fresh eligibility: `email` must hold every requested entitlement, for this type of activation.
+   * Fresh eligibility: `email` must hold every requested entitlement, for this type of activation; `any`
+   * for a request for approval, which either type may need under the access policy.
    * `who` words the refusal: the caller ("You (…) are") or someone else ("The requester … is").
    */
-  async requireEligible(email: string, projectId: string, requested: readonly { id: string }[], type: ActivationType, who = `You (${email}) are`): Promise<EligibleRole[]> {
+  async requireEligible(email: string, projectId: string, requested: readonly { id: string }[], type: ActivationType | 'any', who = `You (${email}) are`): Promise<EligibleRole[]> {
     const { roles, notGrantable } = await this.catalog.freshRoles(email, projectId);
     const refused = notGrantable.find((r) => requested.some((q) => q.id === r.id));
     if (refused) {
@@ -82,7 +83,7 @@ export class EntitlementChecks {
       );
     }
     const byId = new Map(roles.map((r) => [r.id, r]));
-    const missing = requested.filter((r) => byId.get(r.id)?.type !== type);
+    const missing = requested.filter((r) => !byId.has(r.id) || (type !== 'any' && byId.get(r.id)!.type !== type));
     if (missing.length > 0) {
       const how = type === 'self' ? 'activate it yourself' : 'request it with peer approval';
       const detail = missing.map((m) => (byId.has(m.id) ? `'${m.id}' needs ${byId.get(m.id)!.type === 'peer' ? 'peer approval' : 'no approval'}` : `'${m.id}' is not eligible`));
