@@ -1,23 +1,24 @@
-// The justification input: the configured hint as help text, and the rules checked while typing.
+// The justification input: the hints of the rules that apply as help text (the form it must have, the
+// ticket it must name), and the rules checked while typing.
 import { useEffect, useId, useRef, useState } from 'react';
-import type { MeResponse } from '../../../server/api/schemas';
 import { asSentence } from '../format';
-import { justificationProblem } from '../justification';
+import { justificationProblem, ticketHint } from '../justification';
+import type { JustificationRules } from '../role-rules';
 
 interface JustificationFieldProps {
   value: string;
   onChange: (text: string) => void;
-  settings: MeResponse['settings'];
+  rules: JustificationRules;
   disabled?: boolean;
   /** How often the form was submitted: from the first time, an untouched field shows its problem too. */
   submitAttempts: number;
 }
 
-export function JustificationField({ value, onChange, settings, disabled, submitAttempts }: JustificationFieldProps) {
+export function JustificationField({ value, onChange, rules, disabled, submitAttempts }: JustificationFieldProps) {
   const id = useId();
   const input = useRef<HTMLInputElement>(null);
   const [touched, setTouched] = useState(false);
-  const problem = justificationProblem(value, settings);
+  const problem = justificationProblem(value, rules);
   const visibleProblem = (touched || submitAttempts > 0) && problem;
 
   // A submit that this field stopped takes the user to it.
@@ -36,10 +37,10 @@ export function JustificationField({ value, onChange, settings, disabled, submit
         value={value}
         autoComplete="off"
         spellCheck={false}
-        maxLength={settings.justificationMaxLength}
+        maxLength={rules.maxLength}
         disabled={disabled}
         aria-invalid={visibleProblem ? true : undefined}
-        aria-describedby={`${id}-hint ${id}-problem`}
+        aria-describedby={`${id}-hint${rules.tickets.length > 0 ? ` ${id}-ticket` : ''} ${id}-problem`}
         onChange={(event) => {
           onChange(event.target.value);
           if (event.target.value !== '') setTouched(true);
@@ -47,8 +48,13 @@ export function JustificationField({ value, onChange, settings, disabled, submit
         onBlur={() => setTouched(true)}
       />
       <p id={`${id}-hint`} className="field-help">
-        {asSentence(settings.justificationHint)} It is logged and may be reviewed by an auditor.
+        {rules.patterns.map((p) => asSentence(p.hint)).join(' ')} It is logged and may be reviewed by an auditor.
       </p>
+      {rules.tickets.length > 0 && (
+        <p id={`${id}-ticket`} className="field-help">
+          {rules.tickets.map(ticketHint).join(' ')}
+        </p>
+      )}
       <p id={`${id}-problem`} className={visibleProblem ? 'field-problem' : 'field-ok'} aria-live="polite">
         {visibleProblem || (touched && !problem ? 'Looks good.' : '')}
       </p>

@@ -1,4 +1,5 @@
-// Activating self-approval roles: a justification and a duration, then one call that grants them all.
+// Activating self-approval roles: a justification and a duration, then one call that grants them all. The
+// form follows each role's rule (durations, justification, ticket, schedule), the strictest where they differ.
 import { useState, type FormEvent } from 'react';
 import type { MeResponse, Role } from '../../../server/api/schemas';
 import { api, type ActivationResponse } from '../api';
@@ -7,8 +8,10 @@ import { DurationField, durationChoices } from '../components/DurationField';
 import { JustificationField } from '../components/JustificationField';
 import { ErrorNotice } from '../components/Notice';
 import { RoleName } from '../components/RoleName';
+import { RuleNotices } from '../components/RuleNotices';
 import { formatDuration, formatTime } from '../format';
 import { justificationProblem } from '../justification';
+import { dialogRules, ruleName } from '../role-rules';
 import { useNow } from '../use-now';
 
 interface ActivateDialogProps {
@@ -21,8 +24,9 @@ interface ActivateDialogProps {
 
 export function ActivateDialog({ projectId, roles, settings, onClose, onActivated }: ActivateDialogProps) {
   const now = useNow();
+  const rules = dialogRules(roles, settings);
   const [justification, setJustification] = useState('');
-  const [duration, setDuration] = useState(Math.min(settings.defaultDurationMinutes, settings.maxDurationMinutes));
+  const [duration, setDuration] = useState(rules.defaultDurationMinutes);
   const [submitAttempts, setSubmitAttempts] = useState(0);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error | null>(null);
@@ -30,7 +34,7 @@ export function ActivateDialog({ projectId, roles, settings, onClose, onActivate
   async function submit(event: FormEvent) {
     event.preventDefault();
     setSubmitAttempts((n) => n + 1);
-    if (justificationProblem(justification, settings)) return;
+    if (rules.blocked || justificationProblem(justification, rules)) return;
     setBusy(true);
     setError(null);
     try {
@@ -53,13 +57,14 @@ export function ActivateDialog({ projectId, roles, settings, onClose, onActivate
             </li>
           ))}
         </ul>
-        <JustificationField value={justification} onChange={setJustification} settings={settings} disabled={busy} submitAttempts={submitAttempts} />
+        <RuleNotices rules={rules} />
+        <JustificationField value={justification} onChange={setJustification} rules={rules} disabled={busy} submitAttempts={submitAttempts} />
         <DurationField
           label="For how long"
-          choices={durationChoices(settings.defaultDurationMinutes, settings.maxDurationMinutes)}
+          choices={durationChoices(rules.defaultDurationMinutes, rules.maxDurationMinutes)}
           value={duration}
           onChange={setDuration}
-          help={`It will end at ${formatTime(new Date(now + duration * 60_000).toISOString())}. At most ${formatDuration(settings.maxDurationMinutes)}.`}
+          help={`It will end at ${formatTime(new Date(now + duration * 60_000).toISOString())}. At most ${formatDuration(rules.maxDurationMinutes)}${rules.maxDurationRule ? ` (rule ${ruleName(rules.maxDurationRule)})` : ''}.`}
           disabled={busy}
         />
         {error && <ErrorNotice context="form" title={roles.length === 1 ? 'The role was not activated' : 'The roles were not activated'} error={error} />}
@@ -67,7 +72,7 @@ export function ActivateDialog({ projectId, roles, settings, onClose, onActivate
           <button type="button" className="button" onClick={onClose} disabled={busy}>
             Cancel
           </button>
-          <button type="submit" className="button button-primary" disabled={busy}>
+          <button type="submit" className="button button-primary" disabled={busy || rules.blocked !== null}>
             {busy ? 'Activating…' : 'Activate'}
           </button>
         </div>

@@ -10,6 +10,7 @@ import { ErrorNotice, Notice } from '../components/Notice';
 import { RoleName } from '../components/RoleName';
 import { formatDuration, formatTime } from '../format';
 import { justificationProblem } from '../justification';
+import { settingsRules } from '../role-rules';
 import { useNow } from '../use-now';
 
 interface ExtendGrantDialogProps {
@@ -33,7 +34,7 @@ export function ExtendGrantDialog({ grant, settings, onClose, onExtended }: Exte
   async function submit(event: FormEvent) {
     event.preventDefault();
     setSubmitAttempts((n) => n + 1);
-    if (needsJustification && justificationProblem(justification, settings)) return;
+    if (needsJustification && justificationProblem(justification, settingsRules(settings))) return;
     setBusy(true);
     setError(null);
     try {
@@ -65,7 +66,7 @@ export function ExtendGrantDialog({ grant, settings, onClose, onExtended }: Exte
             disabled={busy}
           />
         )}
-        {needsJustification && <JustificationField value={justification} onChange={setJustification} settings={settings} disabled={busy} submitAttempts={submitAttempts} />}
+        {needsJustification && <JustificationField value={justification} onChange={setJustification} rules={settingsRules(settings)} disabled={busy} submitAttempts={submitAttempts} />}
         {error && <ErrorNotice context="form" title="The access was not extended" error={error} />}
         <div className="dialog-actions">
           <button type="button" className="button" onClick={onClose} disabled={busy}>

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import type { MeResponse, Role } from '../../../server/api/schemas';
 import { api, type ActivationResponse, type ApprovalRequestCreatedResponse } from '../api';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
+import { needsApproval } from '../role-rules';
 import { useResource } from '../use-resource';
 import { ActivateDialog } from './ActivateDialog';
 import { RequestApprovalDialog } from './RequestApprovalDialog';
@@ -28,7 +29,7 @@ export function ProjectRoles({ projectId, settings, onOutcome }: ProjectRolesPro
   const sorted = [...roles.data.roles].sort((a, b) => a.role.localeCompare(b.role) || (a.resourceCondition ?? '').localeCompare(b.resourceCondition ?? ''));
   const chosen = sorted.filter((r) => selected.has(r.id));
   const problem = selectionProblem(chosen, settings.maxRolesPerRequest);
-  const needsPeer = chosen.some((r) => r.activationType === 'peer');
+  const needsPeer = chosen.some(needsApproval);
 
   function toggle(roleId: string) {
     setSelected((previous) => {
@@ -84,8 +85,8 @@ export function ProjectRoles({ projectId, settings, onOutcome }: ProjectRolesPro
 
 /** Why the selection cannot be submitted as one request, in words; null when it can. */
 function selectionProblem(chosen: Role[], maxRoles: number): string | null {
-  if (chosen.length > 1 && chosen.some((r) => r.activationType === 'peer')) {
-    return 'A role that needs peer approval must be requested on its own. Select only that role.';
+  if (chosen.length > 1 && chosen.some(needsApproval)) {
+    return 'A role that needs approval must be requested on its own. Select only that role.';
   }
   if (chosen.length > maxRoles) return `You can activate at most ${maxRoles} roles at once. Deselect ${chosen.length - maxRoles}.`;
   return null;

@@ -1,5 +1,6 @@
-// Asking peers to approve a role: choose reviewers among those who may approve it, then justify and
-// choose a duration. The reviewers get an email with a link to the approval page.
+// Asking for a role's approval: choose reviewers among those who may approve it (its peers, or the designated
+// approvers its rule names), then justify and choose a duration, as its rule allows. The reviewers get an
+// email with a link to the approval page.
 import { useState, type FormEvent } from 'react';
 import type { MeResponse, Role } from '../../../server/api/schemas';
 import { api, type ApprovalRequestCreatedResponse } from '../api';
@@ -8,8 +9,10 @@ import { DurationField, durationChoices } from '../components/DurationField';
 import { JustificationField } from '../components/JustificationField';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { RoleName } from '../components/RoleName';
+import { RuleNotices } from '../components/RuleNotices';
 import { formatDuration } from '../format';
 import { justificationProblem } from '../justification';
+import { approvalInWords, dialogRules, ruleName } from '../role-rules';
 import { useResource } from '../use-resource';
 
 interface RequestApprovalDialogProps {
@@ -22,19 +25,25 @@ interface RequestApprovalDialogProps {
 
 export function RequestApprovalDialog({ projectId, role, settings, onClose, onRequested }: RequestApprovalDialogProps) {
   const candidates = useResource(() => api.reviewers(projectId, role.id), [projectId, role.id]);
+  const rules = dialogRules([role], settings);
+  const { approval } = rules;
+  const designated = approval.kind === 'approvers';
+  const minReviewers = Math.max(settings.minReviewers, approval.requiredApprovals);
   const [reviewers, setReviewers] = useState<string[]>([]);
   const [justification, setJustification] = useState('');
-  const [duration, setDuration] = useState(Math.min(settings.defaultDurationMinutes, settings.maxDurationMinutes));
+  const [duration, setDuration] = useState(rules.defaultDurationMinutes);
   const [submitAttempts, setSubmitAttempts] = useState(0);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error | null>(null);
 
-  const tooFew = reviewers.length < settings.minReviewers;
+  const tooFew = reviewers.length < minReviewers;
+  // A rule may need more approvals than the service lets a request name reviewers: the server refuses it too.
+  const unreachable = minReviewers > settings.maxReviewers;
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     setSubmitAttempts((n) => n + 1);
-    if (tooFew || justificationProblem(justification, settings)) return;
+    if (rules.blocked || unreachable || tooFew || justificationProblem(justification, rules)) return;
     setBusy(true);
     setError(null);
     try {
@@ -49,13 +58,27 @@ export function RequestApprovalDialog({ projectId, role, settings, onClose, onRe
     <Dialog title="Request approval" onClose={onClose} busy={busy}>
       <form onSubmit={submit} noValidate>
         <p>
-          <RoleName entry={role} /> on <strong>{projectId}</strong> needs a peer's approval. The reviewers you choose get an email with a link to approve it.
+          <RoleName entry={role} /> on <strong>{projectId}</strong> needs {approvalInWords(approval)}
+          {approval.rule ? ` (rule ${ruleName(approval.rule)})` : ''}. The reviewers you choose get an email with a link to approve it.
         </p>
+        <RuleNotices rules={rules} />
+        {unreachable && (
+          <Notice kind="warning" title="This role cannot be requested here">
+            <p>
+              It needs {approval.requiredApprovals} approvals, but a request may name at most {settings.maxReviewers} reviewers. Ask your administrator to raise the limit or lower the
+              rule's count.
+            </p>
+          </Notice>
+        )}
         {candidates.state === 'loading' && <Loading>Finding who can approve…</Loading>}
         {candidates.state === 'failed' && <ErrorNotice context="load" title="The reviewers could not be loaded" error={candidates.error} onRetry={candidates.reload} />}
         {candidates.state === 'ready' && candidates.data.reviewers.length === 0 && (
           <Notice kind="warning" title="Nobody can approve this role">
-            <p>No one else is eligible for this role, so no one can approve your request. Ask your administrator to add reviewers.</p>
+            <p>
+              {designated
+                ? 'The rule names no approver other than you, so no one can approve your request. Ask your administrator to designate approvers.'
+                : 'No one else is eligible for this role, so no one can approve your request. Ask your administrator to add reviewers.'}
+            </p>
           </Notice>
         )}
         {candidates.state === 'ready' && candidates.data.reviewers.length > 0 && (
@@ -63,19 +86,20 @@ export function RequestApprovalDialog({ projectId, role, settings, onClose, onRe
             candidates={candidates.data.reviewers}
             chosen={reviewers}
             onChange={setReviewers}
-            min={settings.minReviewers}
+            min={minReviewers}
             max={settings.maxReviewers}
+            among={designated ? 'among the designated approvers' : 'among those who hold the same eligible role'}
             disabled={busy}
             showProblems={submitAttempts > 0}
           />
         )}
-        <JustificationField value={justification} onChange={setJustification} settings={settings} disabled={busy} submitAttempts={submitAttempts} />
+        <JustificationField value={justification} onChange={setJustification} rules={rules} disabled={busy} submitAttempts={submitAttempts} />
         <DurationField
           label="For how long, once approved"
-          choices={durationChoices(settings.defaultDurationMinutes, settings.maxDurationMinutes)}
+          choices={durationChoices(rules.defaultDurationMinutes, rules.maxDurationMinutes)}
           value={duration}
           onChange={setDuration}
-          help={`From when a reviewer approves. At most ${formatDuration(settings.maxDurationMinutes)}.`}
+          help={`From when ${approval.requiredApprovals > 1 ? 'the last reviewer needed' : 'a reviewer'} approves. At most ${formatDuration(rules.maxDurationMinutes)}${rules.maxDurationRule ? ` (rule ${ruleName(rules.maxDurationRule)})` : ''}.`}
           disabled={busy}
         />
         {error && <ErrorNotice context="form" title="The request was not sent" error={error} />}
@@ -83,7 +107,7 @@ export function RequestApprovalDialog({ projectId, role, settings, onClose, onRe
           <button type="button" className="button" onClick={onClose} disabled={busy}>
             Cancel
           </button>
-          <button type="submit" className="button button-primary" disabled={busy || candidates.state !== 'ready' || candidates.data.reviewers.length === 0}>
+          <button type="submit" className="button button-primary" disabled={busy || rules.blocked !== null || unreachable || candidates.state !== 'ready' || candidates.data.reviewers.length === 0}>
             {busy ? 'Sending…' : 'Request approval'}
           </button>
         </div>
@@ -98,15 +122,17 @@ interface ReviewerChoiceProps {
   onChange: (reviewers: string[]) => void;
   min: number;
   max: number;
+  /** Whom the candidates are, for the instruction: "among the designated approvers". */
+  among: string;
   disabled: boolean;
   showProblems: boolean;
 }
 
-function ReviewerChoice({ candidates, chosen, onChange, min, max, disabled, showProblems }: ReviewerChoiceProps) {
+function ReviewerChoice({ candidates, chosen, onChange, min, max, among, disabled, showProblems }: ReviewerChoiceProps) {
   const full = chosen.length >= max;
   const tooFew = chosen.length < min;
   const count = (n: number) => `${n} reviewer${n === 1 ? '' : 's'}`;
-  const rule = min === max ? `Choose ${count(min)}` : max >= candidates.length ? `Choose at least ${count(min)}` : `Choose ${min} to ${count(max)}`;
+  const rule = `${min === max ? `Choose ${count(min)}` : max >= candidates.length ? `Choose at least ${count(min)}` : `Choose ${min} to ${count(max)}`} ${among}`;
   const state = full && max < candidates.length ? 'You have chosen as many as allowed.' : chosen.length > 0 ? `${chosen.length} chosen.` : '';
 
   function toggle(email: string) {
