@@ -21,7 +21,10 @@ export interface BrowserStack {
 
 export const JUSTIFICATION_HINT = 'A ticket number, such as INC-1234';
 
-export async function startBrowserStack(env: Record<string, string> = {}, world: World = demoWorld()): Promise<BrowserStack> {
+/** The service's settings, or a function of the emulator for settings that name its address (chat webhooks). */
+export type StackSettings = Record<string, string> | ((emulator: RunningEmulator) => Record<string, string>);
+
+export async function startBrowserStack(env: StackSettings = {}, world: World = demoWorld()): Promise<BrowserStack> {
   ensureWebBuilt();
   process.env.METADATA_SERVER_DETECTION = 'none';
   const emulator = await startTestEmulator(world, { iapPort: 0 });
@@ -36,7 +39,7 @@ export async function startBrowserStack(env: Record<string, string> = {}, world:
         SMTP_SENDER_ADDRESS: `jit-access@${world.organization.domain}`,
         JUSTIFICATION_PATTERN: 'INC-[0-9]+.*',
         JUSTIFICATION_HINT,
-        ...env,
+        ...(typeof env === 'function' ? env(emulator) : env),
       }),
     );
     const started = await startServer(config, undefined, WEB_ROOT);
@@ -64,7 +67,7 @@ export async function startBrowserStack(env: Record<string, string> = {}, world:
  * Chromium and the stack for one test file, started before its tests and closed after them. The browser
  * starts first: without Chromium the file fails at once, with nothing left running.
  */
-export function browserSession(options: { world?: World; env?: Record<string, string> } = {}): { readonly stack: BrowserStack; readonly browser: Browser } {
+export function browserSession(options: { world?: World; env?: StackSettings } = {}): { readonly stack: BrowserStack; readonly browser: Browser } {
   let stack: BrowserStack | undefined;
   let browser: Browser | undefined;
   beforeAll(async () => {
