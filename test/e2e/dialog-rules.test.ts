@@ -15,7 +15,8 @@ import { chooseProject, signIn } from './support/steps';
 const OTHER_DAY = `${WEEKDAYS[(((new Date().getUTCDay() + 6) % 7) + 3) % 7]} 00:00-24:00`;
 
 // alice: on prod-app cloudsql.admin (self-approval binding) and compute.viewer (self, through the engineering
-// folder); on staging-app compute.admin and compute.viewer (both self-approval).
+// folder); on staging-app compute.admin and compute.viewer (both self-approval). bob and carol (on call): the
+// log bucket on prod-app (storage.objectAdmin, self-approval, limited by a resource condition).
 const POLICY = `version: 1
 defaults:
   justification: { pattern: "[A-Z]+-[0-9]+.*", hint: "A ticket number such as INC-1234, then why" }
@@ -29,6 +30,9 @@ rules:
   - name: prod-viewer-hours
     match: { projects: [prod-app], roles: [roles/compute.viewer] }
     schedule: { timeZone: UTC, windows: ["${OTHER_DAY}"], outside: deny }
+  - name: log-bucket-hours
+    match: { projects: [prod-app], roles: [roles/storage.*] }
+    schedule: { timeZone: UTC, windows: ["${OTHER_DAY}"], outside: requireApproval }
   - name: staging-admin
     match: { projects: [staging-app], roles: [roles/compute.admin] }
     maxDuration: 3h
@@ -132,5 +136,21 @@ test('outside a schedule that denies, the dialog says why and activation is disa
     const dialog = page.getByRole('dialog', { name: 'Activate role' });
     await dialog.getByText(`Rule 'prod-viewer-hours' allows activation only ${OTHER_DAY} (UTC), and it is outside those hours now.`).waitFor();
     expect(await dialog.getByRole('button', { name: 'Activate' }).isDisabled()).toBe(true);
+  });
+});
+
+test('outside a schedule that requires approval, a self-approval role takes the request path, among its peers', async () => {
+  const page = await newPage(session.browser, { timezoneId: 'UTC', locale: 'en-US' });
+  await screenshotOnFailure(page, 'dialog-rules-require-approval', async () => {
+    await signIn(page, session.stack.url, 'bob@example.com');
+    await chooseProject(page, 'prod-app');
+    await row(page, 'roles/storage.objectAdmin').getByRole('checkbox').check();
+    await page.getByRole('button', { name: 'Request approval…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Request approval' });
+    await dialog.getByText("needs 1 approval from a peer (rule 'log-bucket-hours')").waitFor();
+    await dialog.getByText("Outside the schedule's windows, the rule requires peer approval.").waitFor();
+    // The peers are the other holders of the same self-approval binding.
+    await dialog.getByText('Choose at least 1 reviewer among those who hold the same eligible role').waitFor();
+    expect(await dialog.locator('.checkbox-list label').allTextContents()).toEqual(['carol@example.com']);
   });
 });
