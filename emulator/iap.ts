@@ -1,6 +1,7 @@
 // Identity-Aware Proxy stand-in: the signing key and its two published forms, a test-support route that
 // mints assertions (good and deliberately broken ones), and the reverse proxy a user opens instead of the
-// service, which signs them in as a user of the world and forwards requests with IAP's signed headers.
+// service, which signs them in as a user of the world (or admits a Google ID token: programmatic access) and
+// forwards requests with IAP's signed headers.
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -225,7 +226,7 @@ export async function startIapProxy(env: EmulatorEnv, host: string, port: number
     await forward(req, res, email);
   }
 
-  /** Who an ID token names, once it passes the checks IAP makes; a refusal is 401 (403 for a stranger). */
+  /** Who an ID token names, once it passes the checks IAP makes; a refusal is 401. */
   async function programmaticIdentity(token: string): Promise<string> {
     const refuse = (reason: string) => new ProxyProblem(401, `Invalid IAP credentials: ${reason}`, true);
     let payload: JWTPayload;
@@ -253,11 +254,8 @@ export async function startIapProxy(env: EmulatorEnv, host: string, port: number
       throw refuse('the ID token has no email claim; request it with the email included (includeEmail, --include-email)');
     }
     if (payload.email_verified !== true) throw refuse(`the email ${payload.email} of the ID token is not verified`);
-    const email = payload.email.toLowerCase();
-    if (!canSignIn(email)) {
-      throw new ProxyProblem(403, `${email} is authenticated but not a user or service account of the emulator's world, so it cannot hold access to this application.`, true);
-    }
-    return email;
+    // Only the world's service accounts can get ID tokens from the emulator, so every verified email is one of the world's.
+    return payload.email.toLowerCase();
   }
 
   async function ownPage(req: IncomingMessage, res: ServerResponse, pathname: string, query: URLSearchParams): Promise<void> {
