@@ -399,11 +399,10 @@ export class ApprovalService {
    */
   private async approvalTarget(requester: string, entitlement: RequestedEntitlement, who: string, fresh: boolean, step: 'request' | 'decision'): Promise<ApprovalTarget> {
     const { projectId, id } = entitlement;
-    const byType: Record<ActivationType, ApprovalDemand | null> = {
-      self: await this.demandOf({ ...entitlement, type: 'self' }),
-      peer: await this.demandOf({ ...entitlement, type: 'peer' }),
-    };
-    const byPeers = Object.values(byType).some((d) => d === null || d.kind === 'peers');
+    // Which binding type the requester holds is read below; what each type demands costs no Google call.
+    const [self, peer] = await Promise.all([this.demandOf({ ...entitlement, type: 'self' }), this.demandOf({ ...entitlement, type: 'peer' })]);
+    const byType: Record<ActivationType, ApprovalDemand | null> = { self, peer };
+    const byPeers = [self, peer].some((d) => (d === null ? step === 'decision' : d.kind === 'peers'));
     const [[role], holders] = await allInOrder([
       this.deps.checks.requireEligible(requester, projectId, [entitlement], 'any', who),
       byPeers ? this.deps.catalog.reviewersFor(entitlement, requester, fresh) : Promise.resolve(undefined),

@@ -51,15 +51,20 @@ function activationsOf(bindings: any[], role: string, email: string): any[] {
 
 describe('approval of self-approval bindings under the access policy', () => {
   let stack: Stack;
+  let file: string;
 
   beforeAll(async () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'self-approval-')), 'policy.yaml');
+    file = path.join(mkdtempSync(path.join(tmpdir(), 'self-approval-')), 'policy.yaml');
     writeFileSync(file, POLICY);
     const world = demoWorld();
     world.iam['projects/prod-app'].push({ role: 'roles/compute.admin', members: ['user:dave@example.com'], condition: { title: 'Eligible for JIT access', expression: 'has({}.jitAccessConstraint)' } });
     stack = await startStack({ world, env: { ACCESS_POLICY: file } });
   });
   afterAll(() => stack?.close());
+  afterEach(async () => {
+    writeFileSync(file, POLICY);
+    await stack.service.accessPolicy!.refresh();
+  });
 
   const reviewersOf = async (email: string, roleId: string) => {
     const res = await stack.as(email).get(`/api/v1/projects/${roleId.split(':')[0]}/reviewers?role=${encodeURIComponent(roleId)}`);
@@ -135,5 +140,24 @@ describe('approval of self-approval bindings under the access policy', () => {
     expect(approved.body).toMatchObject({ status: 'approved', grant: { role: 'roles/compute.admin', outcome: 'granted' } });
     // Someone not holding the binding cannot approve: dave holds compute.admin on prod-app, not on staging.
     expect((await request('alice@example.com', STAGING, ['dave@example.com'])).status).toBe(403);
+  });
+
+  test('a request made outside a requireApproval window is still approved by a peer once the rule needs no approval', async () => {
+    expect((await request('alice@example.com', STAGING, ['bob@example.com'])).status).toBe(201);
+    const token = tokenOfLastMail(stack);
+    // Inside the window now: the rule asks for nothing, and the request keeps its approval by peers.
+    writeFileSync(file, POLICY.replace(`windows: ["${OTHER_DAY}"]`, 'windows: ["Mon-Sun 00:00-24:00"]'));
+    await stack.service.accessPolicy!.refresh();
+    const approved = await stack.as('bob@example.com').post(`/api/v1/approval-requests/${token}/approve`);
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({ status: 'approved', grant: { role: 'roles/compute.admin' } });
+    // And a new request is refused: it is activated now.
+    expect((await request('alice@example.com', STAGING, ['bob@example.com'])).body.error.message).toContain('needs no approval. Activate it yourself.');
+  });
+
+  test('a request reads the project\'s effective policy once: eligibility and peers share the read', async () => {
+    stack.emulator.state.calls.clear();
+    expect((await request('dave@example.com', READER, ['erin@example.com'])).status).toBe(201);
+    expect(stack.emulator.state.calls.get('cloudasset.effectiveIamPolicies.batchGet')).toBe(1);
   });
 });
