@@ -38,6 +38,7 @@ import type { ActiveGrant } from './domain/grant';
 import { AdminAccess } from './services/admin-access';
 import { AdminElevations } from './services/admin-elevations';
 import { AdminHistory, HISTORY_MAX_DAYS } from './services/admin-history';
+import { AdminCharts } from './services/admin-charts';
 import { AuditFeed } from './services/audit-feed';
 import { StandingPrivilegeReport } from './services/admin-standing';
 import { AdminAlerts } from './services/admin-alerts';
@@ -246,7 +247,11 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
   const cleanup = new CleanupService(asset, resourceManager, writer, audit, config.cleanup);
 
   // The access policy's admins and auditors (as reloaded); without a policy, ADMIN_GROUPS and AUDITOR_GROUPS.
-  const adminAccess = new AdminAccess(() => adminRosterOf(policyStore?.current().document ?? null, config.admin), async (email) => (await groupMemberships.groupsOf(email, true)).emails);
+  const adminAccess = new AdminAccess(
+    () => adminRosterOf(policyStore?.current().document ?? null, config.admin),
+    async (email) => (await groupMemberships.groupsOf(email, true)).emails,
+    async (email) => (await groupMemberships.groupsOf(email)).emails,
+  );
   const elevations = new AdminElevations(asset, resourceManager, writer, audit, notifications);
   // The one reader of the audit log: every view that lists from it reads this feed.
   const auditFeed = new AuditFeed(new CloudLogging(auth, endpoints, config.timeouts), {
@@ -256,6 +261,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     maxAgeMs: HISTORY_MAX_DAYS * 86_400_000,
   });
   const history = new AdminHistory(auditFeed);
+  const charts = new AdminCharts(auditFeed);
   const standing = new StandingPrivilegeReport(asset, async (group) => (await groupMemberships.usersOf(group)).emails);
   const alerts = new AdminAlerts(auditFeed, elevations, config.alerts.frequentActivations);
   const alertDestinations = config.alerts;
@@ -288,6 +294,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     standing,
     alerts,
     alertNotifications,
+    charts,
     auditPollSeconds: config.audit.pollSeconds,
     idTokens: new GoogleIdTokenVerifier(endpoints.googleIdTokenJwksUrl),
     audit,

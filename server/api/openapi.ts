@@ -49,6 +49,7 @@ const COMPONENTS: Record<string, z.ZodType> = {
   AdminHistory: api.adminHistoryResponse,
   StandingPrivileges: api.standingPrivilegesResponse,
   AdminAlerts: api.adminAlertsResponse,
+  AdminCharts: api.adminChartsResponse,
   Alive: api.aliveResponse,
   Readiness: api.readinessResponse,
 };
@@ -93,6 +94,7 @@ export const OPERATIONS: Operation[] = [
   { method: 'post', path: '/api/v1/admin/revocations', operationId: 'revokeGrant', summary: "Revoke one user's grant with a reason (admins)", body: api.revokeGrantBody, responses: { 200: 'Revocation' } },
   { method: 'get', path: '/api/v1/admin/standing-privileges', operationId: 'standingPrivileges', summary: 'Permanent bindings that shadow eligible ones, and privileged roles held permanently (admins and auditors)', responses: { 200: 'StandingPrivileges' } },
   { method: 'get', path: '/api/v1/admin/history', operationId: 'listHistory', summary: 'The audit history, filterable (admins and auditors)', query: api.adminHistoryQuery, responses: { 200: 'AdminHistory' } },
+  { method: 'get', path: '/api/v1/admin/charts', operationId: 'adminCharts', summary: 'Elevations, hours held and time to approval per day, from the audit log (admins and auditors)', query: api.adminChartsQuery, responses: { 200: 'AdminCharts' } },
   { method: 'get', path: '/api/v1/admin/history.csv', operationId: 'exportHistory', summary: 'The same history as CSV', query: api.adminHistoryQuery, responses: { 200: 'text/csv' } },
   { method: 'get', path: '/api/v1/admin/alerts', operationId: 'listAlerts', summary: 'Alerts: frequent activations, break-glass outside change windows or not reviewed in time, activation bindings written outside the service (admins and auditors)', query: api.adminAlertsQuery, responses: { 200: 'AdminAlerts' } },
   { method: 'get', path: '/health/alive', operationId: 'alive', summary: 'Liveness: the process answers', responses: { 200: 'Alive' }, caller: 'anyone' },

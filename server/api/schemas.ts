@@ -16,6 +16,9 @@ const instant = z.string().describe('RFC 3339 UTC timestamp');
 
 export const activationTypeSchema = z.enum(['self', 'peer']);
 
+/** `admin` reads and revokes in the Admin area; `auditor` only reads. */
+export const adminRoleSchema = z.enum(['admin', 'auditor']);
+
 export const meResponse = z.object({
   user: z.object({ email: z.string() }),
   settings: z.object({
@@ -30,6 +33,11 @@ export const meResponse = z.object({
     requestTimeoutMinutes: z.number().int(),
   }),
   version: z.string(),
+  /**
+   * The caller's role in the Admin area, to show its link (null: none). Decided on cached group memberships,
+   * so it may be minutes behind; the admin routes decide on fresh ones.
+   */
+  adminRole: adminRoleSchema.nullable(),
 });
 
 export const projectsResponse = z.object({
@@ -378,8 +386,6 @@ export type RequestDecisionResponse = z.infer<typeof requestDecisionResponse>;
 
 // --- Admin area (/api/v1/admin/…) --------------------------------------------------------------------
 
-export const adminRoleSchema = z.enum(['admin', 'auditor']);
-
 export const adminMeResponse = z.object({ user: z.object({ email: z.string() }), role: adminRoleSchema });
 
 const singleLine = (max: number) =>
@@ -528,3 +534,37 @@ export type AdminAlertsQuery = z.input<typeof adminAlertsQuery>;
 export type AlertKind = z.infer<typeof alertKindSchema>;
 export type AlertView = z.infer<typeof alertSchema>;
 export type AdminAlertsResponse = z.infer<typeof adminAlertsResponse>;
+
+export const adminChartsQuery = z
+  .object({
+    from: z.iso.datetime({ offset: true, error: 'must be an RFC 3339 time, e.g. 2040-01-31T00:00:00Z' }).optional(),
+    to: z.iso.datetime({ offset: true, error: 'must be an RFC 3339 time, e.g. 2040-01-31T00:00:00Z' }).optional(),
+  })
+  .strict();
+
+/** One line of a chart: a value per day of `days`. */
+const dailySeriesSchema = z.object({ key: z.string(), values: z.array(z.number()) });
+
+export const adminChartsResponse = z.object({
+  from: instant,
+  to: instant,
+  /** The UTC days of the period (`YYYY-MM-DD`); every series has one value per day. */
+  days: z.array(z.string()),
+  /** Roles granted (by self-activation or approval) per day; the smallest series beyond six are summed as `Other`. */
+  elevationsByProject: z.array(dailySeriesSchema),
+  elevationsByRole: z.array(dailySeriesSchema),
+  /** Hours during which activated roles were in force, per project and day, up to now. */
+  hoursByProject: z.array(dailySeriesSchema),
+  approvals: z.object({
+    medianMinutesByDay: z.array(z.number().nullable()),
+    countByDay: z.array(z.number().int()),
+    medianMinutes: z.number().nullable(),
+    count: z.number().int(),
+  }),
+  readAt: instant,
+  freshness: z.string(),
+});
+
+export type AdminChartsQuery = z.input<typeof adminChartsQuery>;
+export type AdminChartsResponse = z.infer<typeof adminChartsResponse>;
+export type DailySeriesView = z.infer<typeof dailySeriesSchema>;

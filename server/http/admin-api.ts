@@ -9,6 +9,7 @@ import type { AdminAccess } from '../services/admin-access';
 import type { AdminElevations } from '../services/admin-elevations';
 import { ELEVATIONS_CACHE_SECONDS } from '../services/admin-elevations';
 import type { AdminHistory } from '../services/admin-history';
+import type { AdminCharts } from '../services/admin-charts';
 import { STANDING_REPORT_CACHE_SECONDS, type StandingPrivilegeReport } from '../services/admin-standing';
 import { historyCsv, type HistoryRow } from '../domain/audit-history';
 import type { Alert } from '../domain/admin-alerts';
@@ -23,6 +24,7 @@ export interface AdminServices {
   history: AdminHistory;
   standing: StandingPrivilegeReport;
   alerts: AdminAlerts;
+  charts: AdminCharts;
   /** How often the shared audit feed reads the log at most (AUDIT_POLL_SECONDS). */
   auditPollSeconds: number;
 }
@@ -42,7 +44,7 @@ function historyRowBody(row: HistoryRow): api.HistoryRowView {
 }
 
 export function adminRoutes(deps: AdminServices): Router {
-  const { adminAccess, elevations, history, standing, alerts, config } = deps;
+  const { adminAccess, elevations, history, standing, alerts, charts, config } = deps;
   const router = Router();
 
   router.use('/admin', async (_req: Request, res: Response, next: NextFunction) => {
@@ -99,6 +101,18 @@ export function adminRoutes(deps: AdminServices): Router {
       to: list.to.toISOString(),
       readAt: list.readAt.toISOString(),
       freshness: `From the audit log in Cloud Logging, read at ${list.readAt.toISOString()} by a feed shared by every view (at most every ${deps.auditPollSeconds} seconds); entries reach Cloud Logging seconds after they are written.`,
+    });
+  });
+
+  router.get('/admin/charts', async (req, res) => {
+    const q = parse(api.adminChartsQuery, { ...req.query }, 'query');
+    const result = await charts.charts({ from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined });
+    reply(res, 200, api.adminChartsResponse, {
+      ...result,
+      from: result.from.toISOString(),
+      to: result.to.toISOString(),
+      readAt: result.readAt.toISOString(),
+      freshness: `From the audit log in Cloud Logging, read at ${result.readAt.toISOString()} by the feed the history reads too (at most every ${deps.auditPollSeconds} seconds); days are UTC days.`,
     });
   });
 

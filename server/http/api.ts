@@ -8,6 +8,7 @@ import type { ActivationService, ActivationResult, GrantResult } from '../servic
 import type { AuditLog } from '../services/audit';
 import type { AccessRules, RoleDemands } from '../services/access-policy-rules';
 import { describeDemands } from '../domain/access-policy-demands';
+import type { AdminAccess } from '../services/admin-access';
 import { parse, principalOf, reply } from './exchange';
 
 export interface ApiServices {
@@ -18,6 +19,7 @@ export interface ApiServices {
   version: string;
   /** The access policy, when ACCESS_POLICY is set. */
   policy?: AccessRules;
+  adminAccess: AdminAccess;
 }
 
 function projectIdOf(req: Request): string {
@@ -44,8 +46,9 @@ export function apiRoutes(deps: ApiServices): Router {
   const { config, catalog, activation, audit } = deps;
   const router = Router();
 
-  router.get('/me', (_req, res) => {
+  router.get('/me', async (_req, res) => {
     const user = principalOf(res);
+    const adminRole = await deps.adminAccess.shownRole(user.email);
     reply(res, 200, api.meResponse, {
       user: { email: user.email },
       settings: {
@@ -60,6 +63,7 @@ export function apiRoutes(deps: ApiServices): Router {
         requestTimeoutMinutes: config.activationRequestTimeoutMinutes,
       },
       version: deps.version,
+      adminRole,
     });
   });
 

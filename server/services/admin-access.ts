@@ -7,11 +7,30 @@ import { AppError, forbidden } from '../errors';
 /** The groups (emails) a user is in, directly or through nesting, read fresh from Cloud Identity. */
 export type FreshGroupsOf = (userEmail: string) => Promise<string[]>;
 
+/** The groups a user is in, from the shared group cache (minutes old at most). */
+export type CachedGroupsOf = (userEmail: string) => Promise<string[]>;
+
 export class AdminAccess {
   constructor(
     private readonly roster: () => AdminRoster,
     private readonly groupsOf: FreshGroupsOf,
+    private readonly cachedGroupsOf: CachedGroupsOf = groupsOf,
   ) {}
+
+  /**
+   * The role to show the Admin link for, decided on cached groups: it costs nothing on most page loads and
+   * authorizes nothing (every admin route still calls `require`). Null when the groups cannot be read.
+   */
+  async shownRole(userEmail: string): Promise<AdminRole | null> {
+    const roster = this.roster();
+    const named = adminRoleOf(roster, userEmail, []);
+    if (named !== null || !rosterNamesGroups(roster)) return named;
+    try {
+      return adminRoleOf(roster, userEmail, await this.cachedGroupsOf(userEmail));
+    } catch {
+      return null;
+    }
+  }
 
   /** The caller's role, or 403 naming who may use the Admin area; 503 when their groups cannot be read. */
   async require(userEmail: string, needed: AdminRole): Promise<AdminRole> {
