@@ -460,6 +460,8 @@ export const adminHistoryResponse = z.object({
   /** When the shared feed last read the audit log; entries written since may be missing. */
   readAt: instant,
   freshness: z.string(),
+  /** Every event name the history shows, for an `event` filter. */
+  events: z.array(z.string()),
 });
 
 export type AdminHistoryQuery = z.input<typeof adminHistoryQuery>;

@@ -11,7 +11,7 @@ import { ELEVATIONS_CACHE_SECONDS } from '../services/admin-elevations';
 import type { AdminHistory } from '../services/admin-history';
 import type { AdminCharts } from '../services/admin-charts';
 import { STANDING_REPORT_CACHE_SECONDS, type StandingPrivilegeReport } from '../services/admin-standing';
-import { historyCsv, type HistoryRow } from '../domain/audit-history';
+import { HISTORY_EVENTS, historyCsv, type HistoryRow } from '../domain/audit-history';
 import type { Alert } from '../domain/admin-alerts';
 import { EXTERNAL_GRACE_MINUTES, type AdminAlerts } from '../services/admin-alerts';
 import { parse, principalOf, reply } from './exchange';
@@ -101,6 +101,7 @@ export function adminRoutes(deps: AdminServices): Router {
       to: list.to.toISOString(),
       readAt: list.readAt.toISOString(),
       freshness: `From the audit log in Cloud Logging, read at ${list.readAt.toISOString()} by a feed shared by every view (at most every ${deps.auditPollSeconds} seconds); entries reach Cloud Logging seconds after they are written.`,
+      events: [...HISTORY_EVENTS],
     });
   });
 

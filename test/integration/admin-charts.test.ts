@@ -1,4 +1,5 @@
-// The Admin area's charts from the shared audit feed, and the role that /me reports for the Admin link.
+// The Admin area's charts from the shared audit feed, the role that /me reports for the Admin link, and the
+// event names the history offers its filter.
 import { startStack, type Stack } from '../support/stack';
 
 const ADMIN = 'bob@example.com'; // in oncall@example.com
@@ -62,4 +63,11 @@ test('the charts share the history rules: 400 for a bad or too old period, 403 f
   const refused = await stack.as(ORDINARY).get('/api/v1/admin/charts');
   expect(refused.status).toBe(403);
   expect(refused.body.error.code).toBe('NOT_ADMIN');
+});
+
+test('the history names every event it shows, for the event filter', async () => {
+  const res = await stack.as(AUDITOR).get('/api/v1/admin/history');
+  expect(res.status).toBe(200);
+  expect(res.body.events).toEqual(expect.arrayContaining(['activation.succeeded', 'approval.succeeded', 'grant.revoked']));
+  expect(res.body.events).not.toContain('cleanup.run');
 });

@@ -4,6 +4,7 @@ import type { MeResponse } from '../../server/api/schemas';
 import { api } from './api';
 import { ErrorNotice, Loading } from './components/Notice';
 import { ActivationResultPage } from './pages/ActivationResult';
+import { AdminArea } from './pages/AdminArea';
 import { ApprovalRequestedPage } from './pages/ApprovalRequested';
 import { ApprovePage } from './pages/ApprovePage';
 import { MyAccessPage } from './pages/MyAccessPage';
@@ -38,6 +39,12 @@ export function App() {
             <Link href="/my-access" aria-current={path === '/my-access' ? 'page' : undefined}>
               My access
             </Link>
+            {/* Only for admins and auditors; the Admin routes themselves answer 403 to anyone else. */}
+            {me.state === 'ready' && me.data.adminRole && (
+              <Link href="/admin" aria-current={isAdminPath(path) ? 'page' : undefined}>
+                Admin
+              </Link>
+            )}
           </nav>
         </div>
       </header>
@@ -77,8 +84,11 @@ function Page({ path, query, legacyApproval, me }: PageProps) {
   if (path === '/activated') return <ActivationResultPage />;
   if (path === '/requested') return <ApprovalRequestedPage />;
   if (approval) return <ApprovePage token={approval[1]} />;
+  if (isAdminPath(path)) return <AdminArea path={path} query={query} role={me.adminRole} />;
   return <NotFoundPage />;
 }
+
+const isAdminPath = (path: string) => path === '/admin' || path.startsWith('/admin/');
 
 /** After moving to another page, focus its heading, so screen readers announce it and Tab starts there. */
 function useFocusOnNavigation(path: string): void {

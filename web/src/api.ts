@@ -1,6 +1,14 @@
 // The HTTP API as typed functions. Shapes come from the server's schemas (types only, never code),
 // so a change there that the SPA does not follow fails the type-check.
 import type {
+  AdminChartsResponse,
+  AdminElevation,
+  AdminElevationsResponse,
+  AdminHistoryResponse,
+  HeldBindingView,
+  HistoryRowView,
+  RevokeGrantResponse,
+  StandingPrivilegesResponse,
   ActivationRequestBody,
   ActivationResponse,
   ActiveGrant,
@@ -21,6 +29,7 @@ import type {
   RolesResponse,
 } from '../../server/api/schemas';
 
+export type { AdminChartsResponse, AdminElevation, AdminElevationsResponse, AdminHistoryResponse, HeldBindingView, HistoryRowView, RevokeGrantResponse, StandingPrivilegesResponse };
 export type { ActivationResponse, ActiveGrant, ApprovalRequestCreatedResponse, ApprovalRequestStatusResponse, ApprovalRequestView, ApprovalResponse, RequestDecisionResponse };
 
 /** A failed call, with the server's own explanation when there is one. */
@@ -36,9 +45,24 @@ export class ApiError extends Error {
 }
 
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  let response: Response;
+  const response = await send(method, path, body);
+  const text = await response.text();
+  const parsed = parseJson(text);
+  if (!response.ok) throw errorOf(response, parsed);
+  return parsed as T;
+}
+
+/** A file the API answers (a CSV export), with the name the server gives it. */
+async function download(path: string): Promise<{ blob: Blob; filename: string }> {
+  const response = await send('GET', path);
+  if (!response.ok) throw errorOf(response, parseJson(await response.text()));
+  const filename = /filename="([^"]+)"/.exec(response.headers.get('Content-Disposition') ?? '')?.[1] ?? 'download';
+  return { blob: await response.blob(), filename };
+}
+
+async function send(method: string, path: string, body?: unknown): Promise<Response> {
   try {
-    response = await fetch(`/api/v1${path}`, {
+    return await fetch(`/api/v1${path}`, {
       method,
       headers: {
         // Without it the server refuses the call (protection against cross-site requests).
@@ -51,10 +75,6 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   } catch {
     throw new ApiError(0, 'NETWORK', 'The service could not be reached. Check your network connection.');
   }
-  const text = await response.text();
-  const parsed = parseJson(text);
-  if (!response.ok) throw errorOf(response, parsed);
-  return parsed as T;
 }
 
 function parseJson(text: string): unknown {
@@ -78,6 +98,14 @@ const project = (projectId: string) => `/projects/${encodeURIComponent(projectId
 const approvalRequest = (token: string) => `/approval-requests/${encodeURIComponent(token)}`;
 const grant = (id: string) => `/me/grants/${encodeURIComponent(id)}`;
 
+/** Filters as a query string, leaving out the empty ones. */
+export function queryOf(filter: Record<string, string | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(filter)) if (value) params.set(key, value);
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
 export const api = {
   me: () => call<MeResponse>('GET', '/me'),
   projects: () => call<ProjectsResponse>('GET', '/projects'),
@@ -92,4 +120,10 @@ export const api = {
   myGrants: () => call<MyGrantsResponse>('GET', '/me/grants'),
   endGrant: (id: string, body: EndGrantBody) => call<EndGrantResponse>('DELETE', grant(id), body),
   extendGrant: (id: string, body: ExtendGrantBody) => call<ExtendGrantResponse>('POST', `${grant(id)}/extend`, body),
+  adminElevations: (filter: Record<string, string | undefined>) => call<AdminElevationsResponse>('GET', `/admin/elevations${queryOf(filter)}`),
+  revokeGrant: (elevation: AdminElevation, reason: string) => call<RevokeGrantResponse>('POST', '/admin/revocations', { user: elevation.user, grantId: elevation.id, reason }),
+  adminHistory: (filter: Record<string, string | undefined>) => call<AdminHistoryResponse>('GET', `/admin/history${queryOf(filter)}`),
+  adminHistoryCsv: (filter: Record<string, string | undefined>) => download(`/admin/history.csv${queryOf(filter)}`),
+  standingPrivileges: () => call<StandingPrivilegesResponse>('GET', '/admin/standing-privileges'),
+  adminCharts: (period: { from?: string; to?: string }) => call<AdminChartsResponse>('GET', `/admin/charts${queryOf(period)}`),
 };

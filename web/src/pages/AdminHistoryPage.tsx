@@ -1,0 +1,119 @@
+// History: what people did with access over a period, from the audit log, filterable and exportable as CSV.
+// The period is chosen in whole days of the reader's own calendar; the server takes exact instants.
+import { useState } from 'react';
+import { api, queryOf, type HistoryRowView } from '../api';
+import { ErrorNotice, Loading, Notice } from '../components/Notice';
+import { PageHeading } from '../components/PageHeading';
+import { formatTime } from '../format';
+import { navigate } from '../router';
+import { useResource } from '../use-resource';
+import { Freshness } from './AdminArea';
+import { FilterForm, type FilterField } from './FilterForm';
+
+/** A day as the date input gives it (`YYYY-MM-DD`), from its local midnight; `next` from the following one. */
+export function localDayStart(day: string | undefined, next = false): string | undefined {
+  const match = day ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(day) : null;
+  if (!match) return undefined;
+  return new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]) + (next ? 1 : 0)).toISOString();
+}
+
+export function AdminHistoryPage({ query }: { query: URLSearchParams }) {
+  const values = Object.fromEntries(['from', 'to', 'user', 'projectId', 'role', 'event'].map((k) => [k, query.get(k) ?? undefined]));
+  const filter = { ...values, from: localDayStart(values.from), to: localDayStart(values.to, true) };
+  const history = useResource(() => api.adminHistory(filter), [queryOf(filter)]);
+  const [download, setDownload] = useState<{ state: 'busy' } | { state: 'failed'; error: Error } | null>(null);
+
+  async function downloadCsv() {
+    setDownload({ state: 'busy' });
+    try {
+      const { blob, filename } = await api.adminHistoryCsv(filter);
+      // The API wants its XSRF header, so a plain link cannot fetch the file: the page fetches and hands it over.
+      const url = URL.createObjectURL(blob);
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = filename;
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      setDownload(null);
+    } catch (e) {
+      setDownload({ state: 'failed', error: e as Error });
+    }
+  }
+
+  const fields: FilterField[] = [
+    { name: 'from', label: 'From', type: 'date', help: 'Up to 30 days back; empty: 7 days before To.' },
+    { name: 'to', label: 'To (included)', type: 'date', help: 'Empty: now.' },
+    { name: 'user', label: 'User' },
+    { name: 'projectId', label: 'Project' },
+    { name: 'role', label: 'Role contains' },
+    { name: 'event', label: 'Event', options: history.state === 'ready' ? history.data.events : values.event ? [values.event] : [] },
+  ];
+  return (
+    <>
+      <PageHeading title="History" />
+      <p className="lead">Activations, requests, approvals, denials, cancellations, ends, extensions and revocations, newest first.</p>
+      <FilterForm key={`${queryOf(values)} ${history.state === 'ready'}`} filters={fields} values={values} label="Filter history" onApply={(v) => navigate(`/admin/history${queryOf(v)}`)}>
+        <button type="button" className="button" onClick={downloadCsv} disabled={download?.state === 'busy'}>
+          {download?.state === 'busy' ? 'Preparing CSV…' : 'Download CSV'}
+        </button>
+      </FilterForm>
+      {download?.state === 'failed' && <ErrorNotice context="load" title="The CSV could not be downloaded" error={download.error} />}
+      {history.state === 'loading' && <Loading>Loading the history…</Loading>}
+      {history.state === 'failed' && <ErrorNotice context="load" title="The history could not be loaded" error={history.error} onRetry={history.reload} />}
+      {history.state === 'ready' && (
+        <>
+          <Freshness text={history.data.freshness} onReload={history.reload} />
+          <p>
+            From {formatTime(history.data.from)} to {formatTime(history.data.to)}: {history.data.rows.length} {history.data.rows.length === 1 ? 'event' : 'events'}.
+          </p>
+          {history.data.rows.length === 0 ? <Notice kind="info" title="Nothing happened in this period that matches the filters" /> : <HistoryTable rows={history.data.rows} />}
+        </>
+      )}
+    </>
+  );
+}
+
+function HistoryTable({ rows }: { rows: HistoryRowView[] }) {
+  return (
+    <table className="table admin-table">
+      <caption>History</caption>
+      <thead>
+        <tr>
+          <th scope="col">Time</th>
+          <th scope="col">Event</th>
+          <th scope="col">By</th>
+          <th scope="col">For</th>
+          <th scope="col">Project</th>
+          <th scope="col">Roles</th>
+          <th scope="col">Details</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r, i) => (
+          <tr key={`${r.time} ${i}`}>
+            <td data-label="Time" className="nowrap">
+              {formatTime(r.time)}
+            </td>
+            <td data-label="Event">
+              <code>{r.event}</code>
+              {r.outcome !== 'success' && <span className="muted"> ({r.outcome})</span>}
+            </td>
+            <td data-label="By">{r.actor ?? '–'}</td>
+            <td data-label="For">{r.beneficiary ?? '–'}</td>
+            <td data-label="Project">{r.projectId ?? '–'}</td>
+            <td data-label="Roles">
+              {r.roles.map((role) => (
+                <code key={role} className="role-name">
+                  {role}
+                </code>
+              ))}
+            </td>
+            <td data-label="Details" className="history-message">
+              {r.message}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
