@@ -33,6 +33,15 @@ export class LookupCache<T> {
     return this.load(owner, key, load);
   }
 
+  /**
+   * The last value loaded for key, even one past its TTL, or undefined: a hint of what a new load will
+   * probably find, never an answer.
+   */
+  lastLoaded(key: string): Promise<T> | undefined {
+    const hit = this.entries.get(key);
+    return hit && hit.expiresAt !== Number.POSITIVE_INFINITY ? hit.promise : undefined;
+  }
+
   invalidate(owner: string): void {
     for (const [key, entry] of this.entries) if (entry.owner === owner) this.entries.delete(key);
   }

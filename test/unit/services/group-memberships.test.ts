@@ -144,6 +144,42 @@ describe('GroupMemberships', () => {
     expect(calls.filter((c) => c === 'direct:bob@x')).toHaveLength(2);
   });
 
+  test('a decision reads the parents of the groups last resolved beside the user’s own groups, not level after level', async () => {
+    const { identity, calls } = fakeIdentity({ premium: false, ...world });
+    const groups = new GroupMemberships(identity, { ...settings, resolution: 'direct' });
+    await groups.groupsOf('bob@x');
+    calls.length = 0;
+    let release!: () => void;
+    const userRead = new Promise<void>((r) => (release = r));
+    const directGroupsOf = identity.directGroupsOf.bind(identity);
+    identity.directGroupsOf = async (member: string) => {
+      const answer = await directGroupsOf(member);
+      if (member === 'bob@x') await userRead;
+      return answer;
+    };
+    const resolving = groups.groupsOf('bob@x', true);
+    await new Promise((r) => setImmediate(r));
+    // Every level is read while bob's own groups are still being read.
+    expect(calls.sort()).toEqual(['direct:all.grp', 'direct:bob@x', 'direct:oncall.grp', 'direct:sre.grp']);
+    release();
+    expect((await resolving).emails).toEqual(['all.grp', 'oncall.grp', 'sre.grp']);
+    // Nothing is read twice: the early reads are the expansion's reads.
+    expect(calls).toHaveLength(4);
+  });
+
+  test('a fresh resolution follows the groups the user is in now, not the ones last resolved', async () => {
+    const parents: Record<string, string[]> = { ...world.parents, 'bob@x': ['oncall.grp'] };
+    const { identity } = fakeIdentity({ premium: false, ...world, parents });
+    const groups = new GroupMemberships(identity, { ...settings, resolution: 'direct' });
+    expect((await groups.groupsOf('bob@x', true)).emails).toEqual(['all.grp', 'oncall.grp', 'sre.grp']);
+    parents['bob@x'] = ['partners-internal.grp'];
+    parents['oncall.grp'] = [];
+    expect((await groups.groupsOf('bob@x', true)).emails).toEqual(['partners-internal.grp']);
+    parents['bob@x'] = ['oncall.grp'];
+    parents['oncall.grp'] = ['sre.grp'];
+    expect((await groups.groupsOf('bob@x', true)).emails).toEqual(['all.grp', 'oncall.grp', 'sre.grp']);
+  });
+
   test('forced transitive on a free edition is an error that names the setting', async () => {
     const { identity } = fakeIdentity({ premium: false, ...world });
     const groups = new GroupMemberships(identity, { ...settings, resolution: 'transitive' });
