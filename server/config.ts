@@ -79,6 +79,7 @@ const envSchema = z.object({
   BACKEND_WRITE_TIMEOUT: integer(1, 300).default(5),
   BACKEND_CONFLICT_RETRY_TIMEOUT: integer(1, 300).default(15),
   CATALOG_CACHE_SECONDS: integer(0, 3600).default(30),
+  EFFECTIVE_POLICY_READS_PER_MINUTE: integer(10, 100_000).default(80),
   ACCESS_POLICY: z
     .string()
     .refine((v) => !v.startsWith('projects/') || /^projects\/[^/]+\/secrets\/[^/]+\/versions\/(?:[1-9][0-9]*|latest)$/.test(v), 'must be a file path, or projects/PROJECT/secrets/NAME/versions/VERSION (a number or latest)')
@@ -171,6 +172,8 @@ export interface Config {
   /** `conflictRetryMs`: how long one IAM policy write keeps retrying etag conflicts before it answers 409. */
   timeouts: { connectMs: number; readMs: number; writeMs: number; conflictRetryMs: number };
   cacheSeconds: number;
+  /** This instance's pace of Asset effectiveIamPolicies.batchGet calls (100 a minute per project by default). */
+  effectivePolicyReadsPerMinute: number;
   /** The access policy: a file path or a Secret Manager version, re-read every `refreshSeconds`; absent = none. */
   accessPolicy?: { source: string; refreshSeconds: number };
   /** How old the scope's list of active projects may grow before it is refreshed in the background. */
@@ -329,6 +332,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       conflictRetryMs: e.BACKEND_CONFLICT_RETRY_TIMEOUT * 1000,
     },
     cacheSeconds: e.CATALOG_CACHE_SECONDS,
+    effectivePolicyReadsPerMinute: e.EFFECTIVE_POLICY_READS_PER_MINUTE,
     accessPolicy: e.ACCESS_POLICY ? { source: e.ACCESS_POLICY, refreshSeconds: e.ACCESS_POLICY_REFRESH_SECONDS } : undefined,
     projectsRefreshSeconds: e.PROJECTS_REFRESH_SECONDS,
     groups: {

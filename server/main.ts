@@ -149,7 +149,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
   // Grants this process writes are remembered until they end: "My access" must not wait for Asset Inventory.
   const recentGrants = new RecentGrants();
   const resourceManager = new ResourceManager(auth, endpoints, config.timeouts, (projectId, policy) => recentGrants.remember(projectId, policy));
-  const asset = new CloudAsset(auth, endpoints, config.timeouts, config.scope);
+  const asset = new CloudAsset(auth, endpoints, config.timeouts, config.scope, config.effectivePolicyReadsPerMinute);
 
   const emulatorUrl = config.emulatorEndpoint ? new URL(config.emulatorEndpoint) : undefined;
   const audit = createAuditLog({

@@ -2,6 +2,7 @@
 import type { cloudasset_v1 } from 'googleapis/build/src/apis/cloudasset/v1';
 import type { Binding } from '../domain/iam-policy';
 import { AppError, notFound } from '../errors';
+import { BatchedReads, CallBudget } from './batched-reads';
 import { lazyClient, backendError, googleMessageOf, readOptions, statusOf, type GoogleEndpoints, type Timeouts, type GoogleCredentials } from './connection';
 
 export const PROJECT_RESOURCE_PREFIX = '//cloudresourcemanager.googleapis.com/projects/';
@@ -76,46 +77,62 @@ export interface AnalysisResult {
   identities: string[];
 }
 
+/** effectiveIamPolicies.batchGet: "at most 20 names per call". */
+export const EFFECTIVE_POLICY_NAMES_PER_CALL = 20;
+
+/** This process's share of BatchGetEffectiveIamPolicies (100 a minute per project) unless configured. */
+export const DEFAULT_EFFECTIVE_POLICY_READS_PER_MINUTE = 80;
+
 export class CloudAsset {
   private readonly api: () => cloudasset_v1.Cloudasset;
-  private readonly effectiveReads = new Map<string, Promise<AttachedBinding[]>>();
+  private readonly effectiveReads: BatchedReads<AttachedBinding[]>;
 
   constructor(
     auth: GoogleCredentials,
     endpoints: GoogleEndpoints,
     private readonly timeouts: Timeouts,
     private readonly scope: string,
+    effectiveReadsPerMinute = DEFAULT_EFFECTIVE_POLICY_READS_PER_MINUTE,
   ) {
     this.api = lazyClient(auth, endpoints, (options) => {
       const { cloudasset_v1 } = require('googleapis/build/src/apis/cloudasset/v1') as typeof import('googleapis/build/src/apis/cloudasset/v1');
       return new cloudasset_v1.Cloudasset(options);
     });
+    this.effectiveReads = new BatchedReads((projectIds) => this.readEffectiveBindings(projectIds), new CallBudget(effectiveReadsPerMinute), {
+      maxNames: EFFECTIVE_POLICY_NAMES_PER_CALL,
+      maxWaitMs: timeouts.readMs,
+      what: 'effective IAM policy reads (Asset BatchGetEffectiveIamPolicies, EFFECTIVE_POLICY_READS_PER_MINUTE)',
+      splitWhen: (e) => e instanceof AppError && e.code === 'NOT_FOUND',
+    });
   }
 
   /**
-   * The bindings that apply to a project: its own policy and those of its folders and organization.
-   * Concurrent callers share one call. An answer in flight is at most one round trip older than a new
-   * one, far less than the Asset API's own lag behind IAM, and the method's quota is only 100 calls a
-   * minute per project: a crowd activating on one project at once must not spend it.
+   * The bindings that apply to a project: its own policy and those of its folders and organization. The
+   * method's quota is only 100 calls a minute per project, shared by every user: a read joins the call in
+   * flight when it carries the project (an answer at most one round trip older than a new one, far less
+   * than the Asset API's own lag behind IAM), and otherwise goes out in the next call with every other
+   * project asked for meanwhile (BatchedReads), paced to EFFECTIVE_POLICY_READS_PER_MINUTE. Every read
+   * is answered by a call sent after it was asked for or already in flight, never by a stored answer.
    */
   effectiveBindings(projectId: string): Promise<AttachedBinding[]> {
-    let read = this.effectiveReads.get(projectId);
-    if (!read) {
-      read = this.readEffectiveBindings(projectId).finally(() => this.effectiveReads.delete(projectId));
-      this.effectiveReads.set(projectId, read);
-    }
-    return read;
+    return this.effectiveReads.read(projectId);
   }
 
-  private async readEffectiveBindings(projectId: string): Promise<AttachedBinding[]> {
+  private async readEffectiveBindings(projectIds: string[]): Promise<AttachedBinding[][]> {
+    const names = projectIds.map((id) => `${PROJECT_RESOURCE_PREFIX}${id}`);
+    const what = projectIds.length === 1 ? `project ${projectIds[0]}` : `projects ${projectIds.join(', ')}`;
     try {
-      const res = await this.api().effectiveIamPolicies.batchGet({ scope: this.scope, names: [`${PROJECT_RESOURCE_PREFIX}${projectId}`] }, readOptions(this.timeouts));
-      const policies = res.data.policyResults?.[0]?.policies ?? [];
-      return policies.flatMap((p) => (p.policy?.bindings ?? []).map((b) => ({ attachedResource: p.attachedResource ?? '', binding: b as Binding })));
+      const res = await this.api().effectiveIamPolicies.batchGet({ scope: this.scope, names }, readOptions(this.timeouts));
+      const byName = new Map((res.data.policyResults ?? []).map((r) => [r.fullResourceName, r.policies ?? []]));
+      return names.map((name) => (byName.get(name) ?? []).flatMap((p) => (p.policy?.bindings ?? []).map((b) => ({ attachedResource: p.attachedResource ?? '', binding: b as Binding }))));
     } catch (e) {
       const status = statusOf(e);
-      if (status === 400 || status === 404) throw notFound(`The project '${projectId}' does not exist or is outside the scope of this service (${this.scope}).`);
-      throw backendError(e, `reading the effective IAM policies of project ${projectId}`);
+      if (status === 400 || status === 404) {
+        // Several names are read again one by one (BatchedReads.splitWhen): only a single one reaches a caller.
+        const named = projectIds.length === 1 ? `The project '${projectIds[0]}' does` : `One of the projects ${projectIds.join(', ')} does`;
+        throw notFound(`${named} not exist or is outside the scope of this service (${this.scope}).`);
+      }
+      throw backendError(e, `reading the effective IAM policies of ${what}`);
     }
   }
 
