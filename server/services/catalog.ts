@@ -8,7 +8,7 @@ import type { Entitlement } from '../domain/entitlement';
 import type { ActivationType } from '../domain/eligibility';
 import { parseEligibleCondition } from '../domain/eligibility';
 import { principalMember, type Binding } from '../domain/iam-policy';
-import { PROJECT_RESOURCE_PREFIX, type AttachedBinding, type CloudAsset, type ProjectResource } from '../google/cloud-asset';
+import { PROJECT_RESOURCE_PREFIX, type AttachedBinding, type CloudAsset, type PolicySearchResult, type ProjectResource } from '../google/cloud-asset';
 import type { IamRoles, RoleInfo } from '../google/iam-roles';
 import type { ResourceManager } from '../google/resource-manager';
 import { notFound, type AppError } from '../errors';
@@ -196,6 +196,8 @@ function describe(info: RoleInfo | undefined): { title?: string; description?: s
  */
 export class AssetInventorySource implements BindingSource {
   private readonly effective: LookupCache<AttachedBinding[]>;
+  /** Principal (`user:…`, `group:…`) → where eligible bindings name it; shared by every user. */
+  private readonly eligibleTargets: LookupCache<string[]>;
 
   constructor(
     private readonly asset: CloudAsset,
@@ -204,16 +206,14 @@ export class AssetInventorySource implements BindingSource {
     cacheSeconds: number,
   ) {
     this.effective = new LookupCache(cacheSeconds * 1000);
+    this.eligibleTargets = new LookupCache(cacheSeconds * 1000);
   }
 
   async projectsWithEligibleBindings(userEmail: string): Promise<{ projectIds: string[]; warnings: string[] }> {
     const [{ emails: groups, warnings }, projects] = await Promise.all([this.groups.groupsOf(userEmail), this.activeProjects()]);
-    const principals = principalsOf(userEmail, groups);
-    const hits = await this.asset.searchPoliciesNaming([...principals]);
+    const targets = new Set((await this.eligibleTargetsOf([...principalsOf(userEmail, groups)])).flat());
     const found = new Set<string>();
-    for (const hit of hits) {
-      if (!hit.bindings.some((b) => bindingNamesAny(b, principals) && parseEligibleCondition(b.condition))) continue;
-      const target = hit.resource.replace('//cloudresourcemanager.googleapis.com/', '');
+    for (const target of targets) {
       if (target.startsWith('projects/')) {
         found.add(target.slice('projects/'.length));
       } else {
@@ -221,6 +221,20 @@ export class AssetInventorySource implements BindingSource {
       }
     }
     return { projectIds: [...found], warnings };
+  }
+
+  /**
+   * For each principal, the projects, folders and organization where an eligible binding names it. What
+   * a principal is eligible for is the same whoever asks, and most users share most of their groups:
+   * each principal's answer is cached for every user, and only the principals not cached are searched,
+   * together (as few queries as Google's limits allow). A new user whose groups others already brought
+   * costs one search, for their own address.
+   */
+  private eligibleTargetsOf(principals: string[]): Promise<string[][]> {
+    const missing = principals.filter((p) => !this.eligibleTargets.has(p));
+    let search: Promise<Map<string, string[]>> | undefined;
+    const searchMissing = () => (search ??= this.asset.searchPoliciesNaming(missing).then((hits) => targetsByPrincipal(hits, new Set(missing))));
+    return Promise.all(principals.map((p) => this.eligibleTargets.get(p, p, async () => (await searchMissing()).get(p) ?? [])));
   }
 
   async bindingsForUser(userEmail: string, projectId: string, fresh: boolean): Promise<{ bindings: Binding[]; warnings: string[] }> {
@@ -267,6 +281,24 @@ export class AssetInventorySource implements BindingSource {
     const load = () => this.asset.effectiveBindings(projectId);
     return fresh ? this.effective.fresh(projectId, projectId, load) : this.effective.get(projectId, projectId, load);
   }
+}
+
+/** `projects/ID`, `folders/N` or `organizations/N` of each search hit with an eligible binding naming the principal. */
+function targetsByPrincipal(hits: readonly PolicySearchResult[], principals: ReadonlySet<string>): Map<string, string[]> {
+  const targets = new Map<string, Set<string>>();
+  for (const hit of hits) {
+    const target = hit.resource.replace('//cloudresourcemanager.googleapis.com/', '');
+    for (const binding of hit.bindings) {
+      if (!parseEligibleCondition(binding.condition)) continue;
+      for (const member of (binding.members ?? []).map(lowerMember)) {
+        if (!principals.has(member)) continue;
+        const set = targets.get(member) ?? new Set<string>();
+        set.add(target);
+        targets.set(member, set);
+      }
+    }
+  }
+  return new Map([...targets].map(([p, set]) => [p, [...set]]));
 }
 
 function principalsOf(userEmail: string, groups: readonly string[]): Set<string> {

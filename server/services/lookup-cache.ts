@@ -33,6 +33,12 @@ export class LookupCache<T> {
     return this.load(owner, key, load);
   }
 
+  /** Whether get() would answer without loading: a value within its TTL, or a load in flight. */
+  has(key: string): boolean {
+    const hit = this.entries.get(key);
+    return hit !== undefined && hit.expiresAt > this.clock();
+  }
+
   /**
    * The last value loaded for key, even one past its TTL, or undefined: a hint of what a new load will
    * probably find, never an answer.
