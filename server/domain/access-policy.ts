@@ -2,7 +2,7 @@
 // how long, when, with which justification and ticket. IAM alone says who is eligible; the policy only
 // makes activation stricter (see access-policy-demands.ts). This file holds its schema and its parser,
 // which names the line and column of every problem.
-import { LineCounter, isMap, isNode, isPair, isScalar, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import type { Document, LineCounter, Node as YamlNode } from 'yaml';
 import { z } from 'zod';
 import { isTimeZone, parseWindow } from './access-policy-schedule';
 
@@ -264,8 +264,14 @@ export class AccessPolicyError extends Error {
   }
 }
 
+/** The YAML parser, loaded when a policy is first parsed: a service without an access policy starts without it. */
+function yaml(): typeof import('yaml') {
+  return require('yaml') as typeof import('yaml');
+}
+
 /** Parses a policy from YAML text; throws AccessPolicyError naming every problem with its line and column. */
 export function parseAccessPolicy(text: string, source = 'access-policy.yaml'): AccessPolicyDocument {
+  const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -284,6 +290,7 @@ export function parseAccessPolicy(text: string, source = 'access-policy.yaml'): 
 }
 
 function problemOf(issue: z.core.$ZodIssue, doc: Document, lineCounter: LineCounter): PolicyProblem {
+  const { isMap, isNode, isPair, isScalar } = yaml();
   const path = issue.path.map(String);
   let node: YamlNode | undefined;
   // An unknown key is pointed at itself, not at the map that holds it.
