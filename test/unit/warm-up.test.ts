@@ -14,7 +14,7 @@ function request(path: string): { req: Request; res: Response & EventEmitter; ne
 describe('WarmUp', () => {
   test('the first API request starts it at once, one step per turn of the event loop, each step once', async () => {
     const ran: string[] = [];
-    const warm = new WarmUp(['a', 'b', 'c'].map((name) => () => void ran.push(name)));
+    const warm = new WarmUp(['a', 'b', 'c'].map((name) => () => void ran.push(name)), []);
     const first = request('/api/v1/projects');
     warm.onRequest(first.req, first.res, first.next);
     expect(first.next).toHaveBeenCalled();
@@ -32,7 +32,7 @@ describe('WarmUp', () => {
 
   test('a health check is answered first: warming starts when its response is finished', async () => {
     const ran: string[] = [];
-    const warm = new WarmUp([() => void ran.push('a')]);
+    const warm = new WarmUp([() => void ran.push('a')], []);
     const probe = request('/health/ready');
     warm.onRequest(probe.req, probe.res, probe.next);
     await turns(3);
@@ -45,16 +45,36 @@ describe('WarmUp', () => {
   test('a step that fails does not stop the others', async () => {
     const ran: string[] = [];
     const error = jest.spyOn(console, 'error').mockImplementation(() => {});
-    const warm = new WarmUp([
-      () => {
-        throw new Error('broken module');
-      },
-      () => void ran.push('b'),
-    ]);
+    const failing = () => {
+      throw new Error('broken module');
+    };
+    const warm = new WarmUp([failing, () => void ran.push('b')], []);
     warm.start();
     await turns(4);
     expect(ran).toEqual(['b']);
     expect(error.mock.calls[0][0]).toContain('broken module');
     error.mockRestore();
+  });
+
+  test('the later steps wait for the first answer to a user, and come after the others', async () => {
+    const ran: string[] = [];
+    const warm = new WarmUp([() => void ran.push('a')], [() => void ran.push('cel')]);
+    const first = request('/api/v1/projects/p/roles');
+    warm.onRequest(first.req, first.res, first.next);
+    await turns(5);
+    expect(ran).toEqual(['a']);
+    first.res.emit('finish');
+    await turns(3);
+    expect(ran).toEqual(['a', 'cel']);
+  });
+
+  test('a start without a user request (a health check, or none) warms everything, the later steps last', async () => {
+    const ran: string[] = [];
+    const warm = new WarmUp([() => void ran.push('a'), () => void ran.push('b')], [() => void ran.push('cel')]);
+    const probe = request('/health/ready');
+    warm.onRequest(probe.req, probe.res, probe.next);
+    probe.res.emit('finish');
+    await turns(6);
+    expect(ran).toEqual(['a', 'b', 'cel']);
   });
 });

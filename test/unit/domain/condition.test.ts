@@ -1,6 +1,7 @@
 import {
   andCombine,
   canonicalCondition,
+  CANONICAL_MARKERS,
   canonicalConjunction,
   InvalidConditionError,
   isFaithfulSplit,
@@ -160,5 +161,30 @@ describe('validConjunctionOrNull', () => {
   it('is null, not an exception, for invalid clauses', () => {
     expect(validConjunctionOrNull(['a ==', 'b'])).toBeNull();
     expect(validConjunctionOrNull([''])).toBeNull();
+  });
+});
+
+describe('CANONICAL_MARKERS', () => {
+  test('are what CEL prints them back as', () => {
+    const { parse, unparse } = require('@bufbuild/cel') as typeof import('@bufbuild/cel');
+    for (const marker of CANONICAL_MARKERS) expect(unparse(parse(`${marker}\n`))).toBe(marker);
+  });
+
+  test('a plain eligible binding is read without loading CEL', () => {
+    let loads = 0;
+    jest.isolateModules(() => {
+      jest.doMock('@bufbuild/cel', () => {
+        loads++;
+        return jest.requireActual('@bufbuild/cel');
+      });
+      const { parseEligibleCondition } = require('../../../server/domain/eligibility') as typeof import('../../../server/domain/eligibility');
+      expect(parseEligibleCondition({ expression: 'has({}.jitAccessConstraint)' })).toEqual({ type: 'self', resourceCondition: null });
+      expect(parseEligibleCondition({ expression: 'has({}.multiPartyApprovalConstraint)' })).toEqual({ type: 'peer', resourceCondition: null });
+      expect(loads).toBe(0);
+      // A resource condition needs CEL.
+      expect(parseEligibleCondition({ expression: 'has({}.jitAccessConstraint) && resource.name == "x"' })).toEqual({ type: 'self', resourceCondition: 'resource.name == "x"' });
+      expect(loads).toBe(1);
+    });
+    jest.dontMock('@bufbuild/cel');
   });
 });
