@@ -722,6 +722,7 @@ async function crowdRows(dir: string, progress: (text: string) => void): Promise
       const users = await Promise.all(Array.from({ length: CROWD_USERS }, (_, i) => emulator.assertion(crowdUser(i))));
       await emulator.clearCalls();
       const started = performance.now();
+      const failureExamples = new Map<string, string>();
       const outcomes = await Promise.all(
         users.map(async (assertion, i) => {
           const project = crowdProject(i % CROWD_PROJECTS);
@@ -732,7 +733,11 @@ async function crowdRows(dir: string, progress: (text: string) => void): Promise
           ];
           for (const step of steps) {
             const res = await step();
-            if (res.status >= 300) return `${res.status} ${res.body?.error?.code ?? ''}`.trim();
+            if (res.status >= 300) {
+              const outcome = `${res.status} ${res.body?.error?.code ?? ''}`.trim();
+              if (!failureExamples.has(outcome)) failureExamples.set(outcome, String(res.body?.error?.message ?? '').slice(0, 300));
+              return outcome;
+            }
           }
           return 'ok';
         }),
@@ -741,6 +746,7 @@ async function crowdRows(dir: string, progress: (text: string) => void): Promise
       const calls = await emulator.calls();
       const succeeded = outcomes.filter((o) => o === 'ok').length;
       const failures = [...new Set(outcomes.filter((o) => o !== 'ok'))].join(', ');
+      for (const [outcome, message] of failureExamples) progress(`${outcome}, for example: ${message}`);
       rows.push([
         `${CROWD_USERS} users at once, each: list projects, open one of ${CROWD_PROJECTS}, activate`,
         `${succeeded}/${CROWD_USERS} in ${ms(wallMs)}${failures ? ` (failed: ${failures})` : ''}; ${describeCalls(calls)}`,
