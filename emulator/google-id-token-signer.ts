@@ -57,6 +57,24 @@ export function serviceAccountIdTokenClaims(email: string, uniqueId: string, aud
   };
 }
 
+/**
+ * The claims of a person's ID token, as Google signs one after sign-in to an OAuth client (`aud` and `azp` that
+ * client), with `hd` for accounts of a managed domain.
+ */
+export function userIdTokenClaims(email: string, uniqueId: string, clientId: string, hostedDomain: string | undefined, issuedAt: number): JWTPayload {
+  return {
+    iss: GOOGLE_ID_TOKEN_ISSUER,
+    azp: clientId,
+    aud: clientId,
+    sub: uniqueId,
+    ...(hostedDomain ? { hd: hostedDomain } : {}),
+    email,
+    email_verified: true,
+    iat: issuedAt,
+    exp: issuedAt + ID_TOKEN_LIFETIME_SECONDS,
+  };
+}
+
 async function createKey(): Promise<SigningKey> {
   const { publicKey, privateKey } = await generateRsaKeyPair('rsa', { modulusLength: 2048, publicExponent: 0x10001 });
   // Google's key ids are 40 lower-case hex digits; a digest of the public key gives the same shape.

@@ -1,7 +1,8 @@
 // Google's OAuth 2.0 token endpoint (`https://oauth2.googleapis.com/token`) for service-account keys: the
 // JWT-bearer grant (RFC 7523) that google-auth-library's JWT client (through gtoken) sends, answered with a
 // Google-signed ID token when the assertion names a `target_audience`. And the key files it needs: JSON
-// keys for the world's service accounts, issued by an emulator-only route, valid until the emulator stops.
+// keys for the world's service accounts, issued by an emulator-only route, valid until the emulator stops;
+// and, standing in for a person's Google sign-in, ID tokens for the world's users.
 import { generateKeyPair, randomBytes, verify, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { Request, Response } from 'express';
@@ -9,7 +10,7 @@ import { z } from 'zod';
 import type { EmulatorEnv } from '../env';
 import { GoogleApiError, notFound, strictBody, type Route } from '../http';
 import { iapUserIdOf } from '../iap';
-import { serviceAccountIdTokenClaims } from '../google-id-token-signer';
+import { serviceAccountIdTokenClaims, userIdTokenClaims } from '../google-id-token-signer';
 import { projectOfServiceAccount } from './iamcredentials';
 
 const generateRsaKeyPair = promisify(generateKeyPair);
@@ -42,6 +43,7 @@ class OAuthError extends Error {
 }
 
 const keyRequestSchema = z.object({}).strict();
+const userIdTokenRequestSchema = z.object({ audience: z.string({ error: 'audience is required: the OAuth client id the ID token is for' }).min(1) }).strict();
 
 export function oauth2Routes(env: EmulatorEnv): Route[] {
   const { state } = env;
@@ -74,6 +76,17 @@ export function oauth2Routes(env: EmulatorEnv): Route[] {
       token_uri: GOOGLE_TOKEN_URL,
       universe_domain: 'googleapis.com',
     };
+  };
+
+  /** Stands in for a person's sign-in to an OAuth client (`gcloud auth print-identity-token`, a desktop app). */
+  const userIdToken = async (req: Request, _res: Response, match: RegExpMatchArray) => {
+    const { audience } = strictBody(req, userIdTokenRequestSchema);
+    const email = match[1].toLowerCase();
+    if (!state.users.has(email)) throw notFound(`${match[1]} is not a user of the emulator's world; ID tokens are issued for: ${[...state.users].join(', ')}.`);
+    const domain = email.slice(email.lastIndexOf('@') + 1);
+    const hostedDomain = domain === state.organization.domain.toLowerCase() ? domain : undefined;
+    const now = Math.floor(state.now().getTime() / 1000);
+    return { id_token: await env.googleIdTokens.sign(userIdTokenClaims(email, iapUserIdOf(email), audience, hostedDomain, now)) };
   };
 
   /** The service account that signed the assertion, once its signature, audience and times hold. */
@@ -150,6 +163,14 @@ export function oauth2Routes(env: EmulatorEnv): Route[] {
       name: '_emulator.serviceAccountKeys',
       public: true,
       handler: issueKey,
+    },
+    {
+      method: 'POST',
+      pattern: /^\/_emulator\/users\/([^/]+)\/id-token$/,
+      api: '_emulator',
+      name: '_emulator.userIdToken',
+      public: true,
+      handler: userIdToken,
     },
     { method: 'POST', pattern: /^\/token$/, api: 'oauth2', name: 'oauth2.token', public: true, handler: token },
   ];

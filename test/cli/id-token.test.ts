@@ -12,7 +12,7 @@ import { transformFileSync } from '@swc/core';
 import { GoogleAuth } from 'google-auth-library';
 import { run } from '../../cli/main';
 import { EXIT } from '../../cli/commands';
-import { frontDoorTransport, issueServiceAccountKey, type ServiceAccountKeyFile } from '../support/emulator';
+import { frontDoorTransport, issueServiceAccountKey, userIdToken, type ServiceAccountKeyFile } from '../support/emulator';
 import { DEPLOYER, policyOf, startStack, worldWithPipeline, type Stack } from '../support/stack';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -147,6 +147,12 @@ describe('an ID token in JIT_ID_TOKEN', () => {
     const out = await jitWithToken(await idTokenFor(stack.emulator.iapClientId), 'roles', 'staging-app', '--json');
     expect(out.code).toBe(EXIT.ok);
     expect(JSON.parse(out.stdout).roles.map((r: any) => r.role)).toEqual(['roles/compute.admin']);
+  });
+
+  test("a person's token (as from gcloud auth print-identity-token): the service sees that person", async () => {
+    const out = await jitWithToken(await userIdToken(stack.emulator, 'alice@example.com', stack.emulator.iapClientId), 'whoami', '--json');
+    expect(out.code).toBe(EXIT.ok);
+    expect(JSON.parse(out.stdout).user.email).toBe('alice@example.com');
   });
 
   test('a token for another audience is refused, and jit says what the token may be wrong about', async () => {

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { OAuth2Client } from 'google-auth-library';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import { GoogleAuth } from 'google-auth-library';
-import { frontDoorTransport, googleClients, issueServiceAccountKey, startTestEmulator } from '../support/emulator';
+import { frontDoorTransport, googleClients, issueServiceAccountKey, startTestEmulator, userIdToken } from '../support/emulator';
 import type { RunningEmulator } from '../../emulator/server';
 import { IAP_SESSION_COOKIE } from '../../emulator/iap';
 
@@ -375,6 +375,12 @@ describe('programmatic access: a Google ID token for IAP\'s OAuth client id', ()
     const assertion = got.headers['x-goog-iap-jwt-assertion'] as string;
     expect(await verifyWithGoogleAuth(assertion)).toMatchObject({ email: DEPLOYER, iss: ISSUER, aud: emulator.iapAudience });
     expect((await verifyWithJose(assertion)).hd).toBeUndefined();
+  });
+
+  test("a person's ID token for IAP's client: forwarded as that user, hd included", async () => {
+    const aliceToken = await userIdToken(emulator, 'alice@example.com', emulator.iapClientId);
+    const got = await throughProxy('/api/user', '', { headers: { Authorization: `Bearer ${aliceToken}` } });
+    expect(await verifyWithJose(got.headers['x-goog-iap-jwt-assertion'] as string)).toMatchObject({ email: 'alice@example.com', hd: 'example.com' });
   });
 
   test('Proxy-Authorization: Bearer: the application keeps its own Authorization header', async () => {

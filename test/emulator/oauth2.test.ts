@@ -5,7 +5,7 @@ import net from 'node:net';
 import { generateKeyPairSync } from 'node:crypto';
 import { GoogleAuth, JWT } from 'google-auth-library';
 import { SignJWT, createRemoteJWKSet, importPKCS8, jwtVerify, type JWTPayload } from 'jose';
-import { frontDoorTransport, issueServiceAccountKey, startTestEmulator, type ServiceAccountKeyFile } from '../support/emulator';
+import { frontDoorTransport, issueServiceAccountKey, startTestEmulator, userIdToken, type ServiceAccountKeyFile } from '../support/emulator';
 import type { RunningEmulator } from '../../emulator/server';
 
 const DEPLOYER = 'deployer@jit-host.iam.gserviceaccount.com';
@@ -67,6 +67,28 @@ describe('service-account key files', () => {
     const res = await fetch(`${emulator.url}/_emulator/service-accounts/nobody@jit-host.iam.gserviceaccount.com/keys`, { method: 'POST' });
     expect(res.status).toBe(404);
     expect(((await res.json()) as { error: { message: string } }).error.message).toContain('not an account of the emulator');
+  });
+});
+
+describe("a person's ID token (the stand-in for Google sign-in)", () => {
+  test('for a user of the world: the OAuth client as aud and azp, hd for the organization\'s domain', async () => {
+    const payload = await verifiedIdToken(await userIdToken(emulator, 'alice@example.com', AUDIENCE));
+    expect(payload).toEqual({
+      iss: 'https://accounts.google.com',
+      azp: AUDIENCE,
+      aud: AUDIENCE,
+      sub: expect.stringMatching(/^[0-9]{21}$/),
+      hd: 'example.com',
+      email: 'alice@example.com',
+      email_verified: true,
+      iat: expect.any(Number),
+      exp: payload.iat! + 3600,
+    });
+  });
+
+  test('refuses a stranger and a missing audience', async () => {
+    await expect(userIdToken(emulator, 'nobody@example.com', AUDIENCE)).rejects.toThrow('HTTP 404');
+    await expect(userIdToken(emulator, 'alice@example.com', '')).rejects.toThrow('HTTP 400');
   });
 });
 

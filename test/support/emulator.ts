@@ -81,6 +81,17 @@ export async function issueServiceAccountKey(emulator: RunningEmulator, email: s
   return (await res.json()) as ServiceAccountKeyFile;
 }
 
+/** A Google ID token for a user of the world, as after their sign-in to this OAuth client. */
+export async function userIdToken(emulator: RunningEmulator, email: string, audience: string): Promise<string> {
+  const res = await fetch(`${emulator.url}/_emulator/users/${encodeURIComponent(email)}/id-token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ audience }),
+  });
+  if (!res.ok) throw new Error(`an ID token for ${email} was refused: HTTP ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { id_token: string }).id_token;
+}
+
 /**
  * gaxios options that send google-auth-library's requests to https://oauth2.googleapis.com through the emulator's
  * front door, as `HTTPS_PROXY` and `NODE_EXTRA_CA_CERTS` do for a process: node-fetch 2 (Jest's CommonJS runtime
