@@ -1,7 +1,7 @@
 // In the browser, the Admin area on a known world: an admin sees the active elevations, filters them and
 // revokes one with a reason; reads and filters the history and downloads it as CSV; reads the standing-privilege
-// report with where each binding sits; and reads the charts and their tables with the right numbers. An auditor
-// reads without Revoke; an ordinary user has no Admin link and is refused at the address.
+// report with where each binding sits, the charts and their tables with the right numbers, and the alerts. An
+// auditor reads without Revoke; an ordinary user has no Admin link and is refused at the address.
 import { readFileSync } from 'node:fs';
 import type { Locator, Page } from 'playwright-core';
 import { demoWorld } from '../support/emulator';
@@ -14,12 +14,21 @@ const ADMIN = 'bob@example.com'; // in oncall@example.com
 const AUDITOR = 'dave@example.com'; // in data-eng@example.com
 const ORDINARY = 'frank@example.com';
 const ALICE = 'alice@example.com';
+const HAND_WRITTEN = 'grace@example.com';
 
 function world() {
   const w = structuredClone(demoWorld());
   // A planted standing role: the SRE group holds compute.viewer permanently on staging-app, inside the
   // folder where it is eligible for it.
   w.iam['projects/staging-app'].push({ role: 'roles/compute.viewer', members: ['group:sre@example.com'] });
+  // An activation written by hand: no audit entry of this service records it.
+  const minute = Math.floor(Date.now() / 60_000) * 60_000;
+  const at = (minutes: number) => new Date(minute + minutes * 60_000).toISOString().replace('.000Z', 'Z');
+  w.iam['projects/finance-ledger'].push({
+    role: 'roles/cloudsql.admin',
+    members: [`user:${HAND_WRITTEN}`],
+    condition: { title: 'JIT access activation', description: 'Self-approved, justification: by hand', expression: `(request.time >= timestamp("${at(-20)}") && request.time < timestamp("${at(100)}"))` },
+  });
   return w;
 }
 
@@ -59,7 +68,7 @@ test('an admin sees every active elevation, filters them, and revokes one with a
     await signIn(page, session.stack.url, ADMIN);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).click();
     await page.getByRole('heading', { name: 'Active elevations' }).waitFor();
-    const table = page.getByRole('table', { name: 'Active elevations (4)' });
+    const table = page.getByRole('table', { name: 'Active elevations (5)' });
     await table.waitFor();
     expect(await page.getByText(/^From Asset Inventory, searched at/).count()).toBe(1);
     const texts = await table.getByRole('row').allTextContents();
@@ -73,7 +82,7 @@ test('an admin sees every active elevation, filters them, and revokes one with a
     expect(page.url()).toContain('/admin?projectId=prod-app');
     await filters.getByRole('textbox', { name: 'Project' }).fill('');
     await filters.getByRole('button', { name: 'Apply filters' }).click();
-    await page.getByRole('table', { name: 'Active elevations (4)' }).waitFor();
+    await page.getByRole('table', { name: 'Active elevations (5)' }).waitFor();
 
     await page.getByRole('button', { name: `Revoke roles/compute.admin of ${ALICE} on staging-app` }).click();
     const dialog = page.getByRole('dialog', { name: 'Revoke this grant?' });
@@ -84,7 +93,7 @@ test('an admin sees every active elevation, filters them, and revokes one with a
     await dialog.getByRole('button', { name: 'Revoke' }).click();
     await page.getByText(`${ALICE} no longer holds roles/compute.admin on staging-app`).waitFor();
     expect(await page.getByRole('status').filter({ hasText: 'Grant revoked' }).textContent()).toContain('They were notified.');
-    await page.getByRole('table', { name: 'Active elevations (3)' }).waitFor();
+    await page.getByRole('table', { name: 'Active elevations (4)' }).waitFor();
     expect(await elevationRows(page).filter({ hasText: 'staging-app' }).count()).toBe(0);
   });
   const binding = (await policyOf(session.stack.emulator, 'staging-app')).bindings.find((b) => b.role === 'roles/compute.admin' && b.condition?.title === 'JIT access activation');
@@ -171,6 +180,24 @@ test('the charts draw the numbers of the known world, and their tables give the 
     // Days without an approval have no median, rather than a median of 0.
     const otherDays = (await approvals.getByRole('row').allTextContents()).slice(1).filter((r) => !r.startsWith(today));
     expect(otherDays.every((r) => r.endsWith('–'))).toBe(true);
+  });
+});
+
+test('alerts name an activation written outside the service, with who, where and what', async () => {
+  const page = await adminPage();
+  await screenshotOnFailure(page, 'admin-alerts', async () => {
+    await signIn(page, session.stack.url, AUDITOR, '/admin');
+    await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Alerts' }).click();
+    const table = page.getByRole('table', { name: /^Alerts/ });
+    await table.waitFor();
+    const row = table.getByRole('row').filter({ hasText: HAND_WRITTEN });
+    expect(await row.count()).toBe(1);
+    const text = await row.textContent();
+    expect(text).toContain('High');
+    expect(text).toContain('Activation written outside this service');
+    expect(text).toContain('finance-ledger');
+    expect(text).toContain('roles/cloudsql.admin');
+    expect(await page.getByText(/^From the audit log, read at/).count()).toBe(1);
   });
 });
 

@@ -1,6 +1,7 @@
 // The HTTP API as typed functions. Shapes come from the server's schemas (types only, never code),
 // so a change there that the SPA does not follow fails the type-check.
 import type {
+  AdminAlertsResponse,
   AdminChartsResponse,
   AdminElevation,
   AdminElevationsResponse,
@@ -29,6 +30,7 @@ import type {
   RolesResponse,
 } from '../../server/api/schemas';
 
+export type { AdminAlertsResponse, AlertView } from '../../server/api/schemas';
 export type { AdminChartsResponse, AdminElevation, AdminElevationsResponse, AdminHistoryResponse, HeldBindingView, HistoryRowView, RevokeGrantResponse, StandingPrivilegesResponse };
 export type { ActivationResponse, ActiveGrant, ApprovalRequestCreatedResponse, ApprovalRequestStatusResponse, ApprovalRequestView, ApprovalResponse, RequestDecisionResponse };
 
@@ -125,5 +127,6 @@ export const api = {
   adminHistory: (filter: Record<string, string | undefined>) => call<AdminHistoryResponse>('GET', `/admin/history${queryOf(filter)}`),
   adminHistoryCsv: (filter: Record<string, string | undefined>) => download(`/admin/history.csv${queryOf(filter)}`),
   standingPrivileges: () => call<StandingPrivilegesResponse>('GET', '/admin/standing-privileges'),
+  adminAlerts: (days: number) => call<AdminAlertsResponse>('GET', `/admin/alerts?days=${days}`),
   adminCharts: (period: { from?: string; to?: string }) => call<AdminChartsResponse>('GET', `/admin/charts${queryOf(period)}`),
 };

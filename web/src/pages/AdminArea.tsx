@@ -2,6 +2,7 @@
 // decided by the server on every call (403 for anyone else); the role here only shapes what is offered.
 import type { AdminRole } from '../../../server/api/schemas';
 import { Link } from '../router';
+import { AdminAlertsPage } from './AdminAlertsPage';
 import { AdminChartsPage } from './AdminChartsPage';
 import { AdminElevationsPage } from './AdminElevationsPage';
 import { AdminHistoryPage } from './AdminHistoryPage';
@@ -13,6 +14,7 @@ const VIEWS = [
   { href: '/admin/history', name: 'History' },
   { href: '/admin/standing-privileges', name: 'Standing privileges' },
   { href: '/admin/charts', name: 'Charts' },
+  { href: '/admin/alerts', name: 'Alerts' },
 ];
 
 export function AdminArea({ path, query, role }: { path: string; query: URLSearchParams; role: AdminRole | null }) {
@@ -30,6 +32,7 @@ export function AdminArea({ path, query, role }: { path: string; query: URLSearc
       {view === '/admin/history' && <AdminHistoryPage query={query} />}
       {view === '/admin/standing-privileges' && <StandingPrivilegesPage />}
       {view === '/admin/charts' && <AdminChartsPage query={query} />}
+      {view === '/admin/alerts' && <AdminAlertsPage query={query} />}
       {!VIEWS.some((v) => v.href === view) && <NotFoundPage />}
     </>
   );
