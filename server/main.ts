@@ -33,6 +33,7 @@ import { CleanupService } from './services/cleanup';
 import { createAuditLog, type AuditLog } from './services/audit';
 import { AccessPolicyStore, policyText } from './services/access-policy';
 import { AccessRules } from './services/access-policy-rules';
+import { TicketValidator } from './services/ticket-validation';
 import { AccessPolicyError } from './domain/access-policy';
 import type { ActiveGrant } from './domain/grant';
 import { AdminAccess } from './services/admin-access';
@@ -189,8 +190,12 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
   const justification = new JustificationPolicy(config.justification);
   const secrets = new SecretManager(auth, endpoints, config.timeouts);
   const policyStore = config.accessPolicy
-    ? new AccessPolicyStore(policyText(config.accessPolicy.source, secrets), audit, config.accessPolicy.refreshSeconds * 1000)
+    ? new AccessPolicyStore(policyText(config.accessPolicy.source, secrets), audit, config.accessPolicy.refreshSeconds * 1000, undefined, {
+        // Where GOOGLE_API_ENDPOINT may name the emulator, an ITSM endpoint may be plain http too; never on App Engine or Cloud Run.
+        plainHttpEndpoints: config.platform === 'local',
+      })
     : undefined;
+  const tickets = new TicketValidator(secrets);
   await policyStore?.load();
   const policy: AccessRules | undefined = policyStore
     ? new AccessRules(
@@ -200,6 +205,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
           activeGrants: async (email): Promise<ActiveGrant[]> => (await grants.list(email)).grants,
           // Who may break the glass gates access: read now, on every edition.
           groupsOf: async (email) => (await groupMemberships.groupsOf(email, true)).emails,
+          ticketVerdict: (endpoint, question) => tickets.check(endpoint, question),
         },
         { maxDurationMinutes: config.activationTimeoutMinutes, justification: config.justification },
         config.cacheSeconds,
@@ -219,6 +225,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
       // The topic lives in the service's own project, as in jit-access 1.x.
       pubsub: topic ? { client: new PubSub(auth, endpoints, config.timeouts), topic: `projects/${identity.projectId}/topics/${topic}` } : undefined,
       chat: chat ? chatOf(chat, secrets, policy, config.publicUrl) : undefined,
+      watchers: policy ? { emailsFor: (target) => policy.notifyEmailsFor(target), publicUrl: config.publicUrl } : undefined,
     },
     audit,
     timezone,

@@ -105,7 +105,7 @@ const ticketSchema = z
     hint: z.string().min(1).max(200).optional().describe('Tells users which ticket to give, e.g. "a change ticket such as CHG-1234".'),
     validation: z
       .object({
-        url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).describe('The ITSM endpoint that receives a signed POST of the ticket.'),
+        url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).describe('The ITSM endpoint that receives a signed POST of the ticket: https (http only where the service accepts the emulator).'),
         secret: z
           .string()
           .regex(/^projects\/[^/]+\/secrets\/[^/]+\/versions\/[^/]+$/, 'must be projects/PROJECT/secrets/NAME/versions/VERSION')
@@ -269,8 +269,16 @@ function yaml(): typeof import('yaml') {
   return require('yaml') as typeof import('yaml');
 }
 
+export interface ParseOptions {
+  /**
+   * Whether an ITSM endpoint (`ticket.validation.url`) may be plain http. The service allows it only where
+   * it allows the emulator (not on App Engine or Cloud Run); elsewhere a ticket check must travel over https.
+   */
+  plainHttpEndpoints: boolean;
+}
+
 /** Parses a policy from YAML text; throws AccessPolicyError naming every problem with its line and column. */
-export function parseAccessPolicy(text: string, source = 'access-policy.yaml'): AccessPolicyDocument {
+export function parseAccessPolicy(text: string, source = 'access-policy.yaml', options: ParseOptions = { plainHttpEndpoints: true }): AccessPolicyDocument {
   const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
@@ -286,7 +294,36 @@ export function parseAccessPolicy(text: string, source = 'access-policy.yaml'): 
     problems.sort((a, b) => a.line - b.line || a.column - b.column);
     throw new AccessPolicyError(source, problems);
   }
+  if (!options.plainHttpEndpoints) {
+    const plain = [
+      ...(parsed.data.defaults?.ticket?.validation?.url.startsWith('http:') ? [['defaults', 'ticket', 'validation', 'url']] : []),
+      ...parsed.data.rules.flatMap((r, i) => (r.ticket?.validation?.url.startsWith('http:') ? [['rules', i, 'ticket', 'validation', 'url']] : [])),
+    ];
+    if (plain.length > 0) {
+      throw new AccessPolicyError(
+        source,
+        plain.map((path) => ({
+          ...positionOf(doc, path, lineCounter),
+          path: path.join('.'),
+          message: 'must be an https URL: plain http is accepted only where the service may use the emulator (not on App Engine or Cloud Run)',
+        })),
+      );
+    }
+  }
   return parsed.data;
+}
+
+/** Where a path of the document is, or its nearest ancestor that exists. */
+function positionOf(doc: Document, path: readonly (string | number)[], lineCounter: LineCounter): { line: number; column: number } {
+  const { isNode } = yaml();
+  for (let n = path.length; n >= 0; n--) {
+    const found = n === 0 ? doc.contents : doc.getIn(path.slice(0, n) as (string | number)[], true);
+    if (isNode(found) && found.range) {
+      const { line, col } = lineCounter.linePos(found.range[0]);
+      return { line, column: col };
+    }
+  }
+  return { line: 1, column: 1 };
 }
 
 function problemOf(issue: z.core.$ZodIssue, doc: Document, lineCounter: LineCounter): PolicyProblem {
@@ -302,11 +339,8 @@ function problemOf(issue: z.core.$ZodIssue, doc: Document, lineCounter: LineCoun
     }
   }
   // A missing key has no node: point at the nearest ancestor that exists.
-  for (let n = issue.path.length; !node && n >= 0; n--) {
-    const found = n === 0 ? doc.contents : doc.getIn(issue.path.slice(0, n) as (string | number)[], true);
-    if (isNode(found) && found.range) node = found;
-  }
-  const position = node?.range ? lineCounter.linePos(node.range[0]) : { line: 1, col: 1 };
+  const at = node?.range ? lineCounter.linePos(node.range[0]) : undefined;
+  const position = at ? { line: at.line, column: at.col } : positionOf(doc, issue.path as (string | number)[], lineCounter);
   const message = issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map((k) => `'${k}'`).join(', ')}` : issue.message;
-  return { line: position.line, column: position.col, path: path.join('.'), message };
+  return { ...position, path: path.join('.'), message };
 }

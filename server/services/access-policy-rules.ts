@@ -1,13 +1,15 @@
 // The access policy applied to a user's eligible roles: what each one demands, and the checks every way of
 // getting or keeping access runs (self-activation, peer request, approval, extension). Without a policy the
 // service keeps the environment's rules, checked where they always were, and none of this runs.
-import { demandsOf, applyingRule, needsProjectFacts, problemWithRequest, ruleLabel, scheduleProblem, type BaseRules, type Demands, type PolicyTarget } from '../domain/access-policy-demands';
+import { demandsOf, applyingRule, needsProjectFacts, problemWithRequest, ruleLabel, scheduleProblem, ticketIn, type BaseRules, type Demands, type PolicyTarget } from '../domain/access-policy-demands';
+import { endpointLabel, type TicketQuestion, type TicketVerdict } from '../domain/ticket-validation';
 import type { EligibleRole } from '../domain/eligible-roles';
 import type { ActiveGrant } from '../domain/grant';
 import { AppError, invalidInput } from '../errors';
 import type { AccessPolicyStore } from './access-policy';
 import type { ProjectResource } from '../google/cloud-asset';
 import { LookupCache } from './lookup-cache';
+import type { TicketEndpoint } from './ticket-validation';
 
 /** What the policy needs to know about projects, and the user's grants to count. */
 export interface AccessRulesSources {
@@ -17,6 +19,8 @@ export interface AccessRulesSources {
   activeGrants(userEmail: string): Promise<ActiveGrant[]>;
   /** The groups the user belongs to, directly or not: who may break the glass may be named by group. */
   groupsOf(userEmail: string): Promise<string[]>;
+  /** The verdict of a rule's ITSM endpoint on a ticket (`ticket.validation`); never throws. */
+  ticketVerdict(endpoint: TicketEndpoint, question: TicketQuestion): Promise<TicketVerdict>;
 }
 
 /** What a role's rule demands, and whether this user may break the glass on it. */
@@ -55,6 +59,12 @@ export class AccessRules {
   async chatChannelsFor(target: Pick<EligibleRole, 'projectId' | 'role' | 'type' | 'resourceCondition'>): Promise<readonly string[]> {
     const demands = await this.demandsFor(target.projectId, [{ ...target, id: target.role }]);
     return demands.get(target.role)!.notify.chat;
+  }
+
+  /** The extra email recipients the rule governing a role names (`notify.emails`), for its notifications. */
+  async notifyEmailsFor(target: Pick<EligibleRole, 'projectId' | 'role' | 'type' | 'resourceCondition'>): Promise<readonly string[]> {
+    const demands = await this.demandsFor(target.projectId, [{ ...target, id: target.role }]);
+    return demands.get(target.role)!.notify.emails;
   }
 
   /** What each role demands now, and whether the user may break the glass on it, by role id. */
@@ -104,6 +114,29 @@ export class AccessRules {
           );
         }
       }
+    }
+    // The ITSM is asked last, once every check that costs no call has passed, for all roles at once.
+    const validations = roles.flatMap((role) => {
+      const demands = all.get(role.id)!;
+      const validation = demands.ticket?.validation;
+      const ticket = ticketIn(demands, request.justification);
+      if (!validation || ticket === null) return [];
+      return [{ demands, validation, ticket, verdict: this.sources.ticketVerdict(validation, { ticket, project: projectId, role: role.role, requester: userEmail }) }];
+    });
+    for (const { demands, validation, ticket, verdict } of validations) {
+      const answer = await verdict;
+      if (answer.kind === 'valid') continue;
+      const who = ruleLabel(demands);
+      if (answer.kind === 'failed') {
+        throw new AppError(
+          503,
+          'TICKET_VALIDATION_FAILED',
+          `${who} requires a valid ticket, and ${ticket} could not be validated: ${answer.reason}. Nothing was granted; try again later, and if it persists ask your administrator to check the ITSM endpoint.`,
+        );
+      }
+      const refusal = `${who} requires a valid ticket: ${endpointLabel(validation.url)} refused ${ticket}: ${answer.reason}`;
+      if (step === 'approval') throw policyRefusal('REQUEST_NO_LONGER_VALID', `This request no longer meets the rules: ${refusal}. Ask ${userEmail} to send a new request.`);
+      throw policyRefusal('TICKET_REFUSED', `${refusal}.`);
     }
     return all;
   }

@@ -4,7 +4,7 @@
 // start-up stops the service, since running without the rules its operators wrote would grant too freely.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { AccessPolicyError, parseAccessPolicy, type AccessPolicyDocument } from '../domain/access-policy';
+import { AccessPolicyError, parseAccessPolicy, type AccessPolicyDocument, type ParseOptions } from '../domain/access-policy';
 import type { AuditLog } from './audit';
 
 /** `projects/P/secrets/S/versions/V` (V a number or `latest`): a Secret Manager version; anything else is a file. */
@@ -52,12 +52,14 @@ export class AccessPolicyStore {
     private readonly audit: AuditLog,
     private readonly refreshMs: number,
     private readonly now: () => Date = () => new Date(),
+    /** Plain http ITSM endpoints are refused unless the service runs where it accepts the emulator. */
+    private readonly parseOptions: ParseOptions = { plainHttpEndpoints: false },
   ) {}
 
   /** Reads the policy at start-up; throws AccessPolicyError (with lines and columns) or the read error. */
   async load(): Promise<LoadedPolicy> {
     const text = await this.text.read();
-    const document = parseAccessPolicy(text, this.text.name);
+    const document = parseAccessPolicy(text, this.text.name, this.parseOptions);
     this.checkedAt = this.now().getTime();
     this.loaded = { document, digest: digestOf(text), source: this.text.name, loadedAt: this.now() };
     this.audit.record({
@@ -114,7 +116,7 @@ export class AccessPolicyStore {
       return;
     }
     try {
-      const document = parseAccessPolicy(text, this.text.name);
+      const document = parseAccessPolicy(text, this.text.name, this.parseOptions);
       this.loaded = { document, digest, source: this.text.name, loadedAt: this.now() };
       this.refused = null;
       this.audit.record({

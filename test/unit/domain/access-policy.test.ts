@@ -96,6 +96,23 @@ describe('parseAccessPolicy', () => {
     ]);
   });
 
+  it('refuses a plain http ITSM endpoint where the service does not accept the emulator, naming line and column', () => {
+    const text = 'version: 1\ndefaults:\n  ticket: { pattern: "C-[0-9]+", validation: { url: "http://itsm.example.com/v", secret: projects/p/secrets/s/versions/1 } }\nrules:\n  - name: tls\n    match: { projects: [a*] }\n    ticket: { pattern: "X", validation: { url: "https://itsm.example.com/v", secret: projects/p/secrets/s/versions/1 } }\n  - name: r\n    ticket:\n      pattern: "CHG-[0-9]+"\n      validation:\n        url: http://itsm.example.com/validate\n        secret: projects/p/secrets/s/versions/1\n';
+    let error: AccessPolicyError | undefined;
+    try {
+      parseAccessPolicy(text, 'p.yaml', { plainHttpEndpoints: false });
+    } catch (e) {
+      error = e as AccessPolicyError;
+    }
+    expect(error?.problems).toEqual([
+      { line: 3, column: 53, path: 'defaults.ticket.validation.url', message: expect.stringContaining('must be an https URL') },
+      { line: 12, column: 14, path: 'rules.1.ticket.validation.url', message: expect.stringContaining('must be an https URL') },
+    ]);
+    // Where the service accepts the emulator (and for `policy check`), http is accepted.
+    expect(parseAccessPolicy(text, 'p.yaml', { plainHttpEndpoints: true }).rules).toHaveLength(2);
+    expect(parseAccessPolicy(text.replace(/http:/g, 'https:'), 'p.yaml', { plainHttpEndpoints: false }).rules).toHaveLength(2);
+  });
+
   it('refuses duplicate keys', () => {
     expect(problemsOf('version: 1\nversion: 1\n')[0]).toMatchObject({ line: 2, message: expect.stringContaining('unique') });
   });
