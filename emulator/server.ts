@@ -19,6 +19,7 @@ import { oidcRoutes } from './apis/oidc';
 import { iamRoutes } from './apis/iam';
 import { controlRoutes } from './control';
 import { chatSinkRoutes } from './chat-sink';
+import { itsmRoutes, type RawBodyRequest } from './itsm';
 import { mailboxRoutes, startSmtpServer, type SmtpServerHandle } from './mailbox';
 import { oauth2Routes } from './apis/oauth2';
 import { iapKeyRoutes, startIapProxy, type IapProxyHandle } from './iap';
@@ -108,6 +109,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     ...controlRoutes(env),
     ...mailboxRoutes(env),
     ...chatSinkRoutes(env),
+    ...itsmRoutes(env),
     frontDoor.caRoute(),
   ];
 
@@ -151,8 +153,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
 function apiApp(routes: Route[], env: EmulatorEnv, stateFile?: string): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  // Every body is read as JSON, whatever its type, except forms (the OAuth token endpoint's).
-  app.use(express.json({ limit: '10mb', type: (req) => !isForm(req as Request) }));
+  // Every body is read as JSON, whatever its type, except forms (the OAuth token endpoint's). The bytes are
+  // kept too: the fake ITSM checks a signature over them.
+  app.use(express.json({ limit: '10mb', type: (req) => !isForm(req as Request), verify: (req, _res, buf) => void ((req as RawBodyRequest).rawBody = buf) }));
   app.use(express.urlencoded({ extended: false, limit: '64kb' }));
   app.use((req, res) => dispatch(routes, env, req, res, stateFile));
   app.use((err: Error & { type?: string }, _req: Request, res: Response, _next: NextFunction) => {

@@ -79,6 +79,26 @@ export interface ChatPost {
   body: unknown;
 }
 
+/** A ticket of the fake ITSM. */
+export interface ItsmTicket {
+  id: string;
+  status: 'open' | 'closed';
+  /** The project it is for; absent = any. */
+  project?: string;
+}
+
+/** One question the fake ITSM received, and its answer. */
+export interface ItsmCall {
+  id: number;
+  receivedAt: string;
+  /** What the signature check found: `valid`, or why the question was refused before it was read. */
+  signature: 'valid' | 'missing' | 'malformed' | 'stale' | 'mismatch';
+  /** The body as received: the parsed JSON, or null when it was not read. */
+  question: unknown;
+  status: number;
+  answer: { valid: boolean; reason?: string };
+}
+
 export interface Faults {
   /** Added latency in ms, by API family (`cloudresourcemanager`, `cloudasset`, …) or `*` for all. */
   latencyMs: Record<string, number>;
@@ -136,6 +156,9 @@ export class EmulatorState {
   messages: PublishedMessage[] = [];
   mail: MailMessage[] = [];
   chat: ChatPost[] = [];
+  /** The fake ITSM's tickets by id (the world's, changed through /_emulator/itsm/tickets), and what it was asked. */
+  itsmTickets = new Map<string, ItsmTicket>();
+  itsmCalls: ItsmCall[] = [];
   /** Every setIamPolicy request reason (`x-goog-request-reason`) received, newest last. */
   requestReasons: { resource: string; reason: string }[] = [];
 
@@ -176,6 +199,8 @@ export class EmulatorState {
     this.messages = [];
     this.mail = [];
     this.chat = [];
+    this.itsmTickets = new Map((w.itsm?.tickets ?? []).map((t) => [t.id, { ...t }]));
+    this.itsmCalls = [];
     this.requestReasons = [];
   }
 
@@ -362,6 +387,8 @@ export class EmulatorState {
       messages: this.messages,
       mail: this.mail,
       chat: this.chat,
+      itsmTickets: [...this.itsmTickets.values()],
+      itsmCalls: this.itsmCalls,
     };
     writeFileSync(file, JSON.stringify(data));
   }
@@ -376,6 +403,8 @@ export class EmulatorState {
     this.messages = data.messages ?? [];
     this.mail = data.mail ?? [];
     this.chat = data.chat ?? [];
+    if (data.itsmTickets) this.itsmTickets = new Map((data.itsmTickets as ItsmTicket[]).map((t) => [t.id, t]));
+    this.itsmCalls = data.itsmCalls ?? [];
     return true;
   }
 }

@@ -79,6 +79,26 @@ const worldSchema = z
         ]),
       )
       .optional(),
+    // The fake ITSM (/itsm/validate): the tickets it knows, and the world secret (in `secrets`) whose latest
+    // version is the HMAC key the service signs its questions with.
+    itsm: z
+      .object({
+        secret: z.string().regex(/^projects\/[^/]+\/secrets\/[^/]+$/, 'must be projects/P/secrets/S, a secret of the world'),
+        tickets: z
+          .array(
+            z
+              .object({
+                id: z.string().regex(/^[A-Za-z0-9][-_A-Za-z0-9.#/]{0,99}$/, 'must be a ticket id such as CHG-1234'),
+                status: z.enum(['open', 'closed']),
+                // The project the ticket is for; absent = any project.
+                project: z.string().regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, 'must be a project id').optional(),
+              })
+              .strict(),
+          )
+          .default([]),
+      })
+      .strict()
+      .optional(),
     // How Asset Inventory sees IAM: how many seconds behind it is, and whether search indexes condition titles.
     assetInventory: z
       .object({ lagSeconds: z.number().int().min(0).max(86_400).optional(), conditionTitlesIndexed: z.boolean().optional() })
@@ -149,6 +169,15 @@ function checkReferences(world: World, fileName: string): void {
   for (const g of world.groups)
     for (const m of g.members)
       if (m.startsWith('group:') && !groupEmails.has(m.slice(6).toLowerCase())) fail(`group ${g.email} has unknown member ${m}`);
+  if (world.itsm) {
+    if (!world.secrets[world.itsm.secret]) fail(`itsm: the secret ${world.itsm.secret} is not one of the world's secrets`);
+    const seen = new Set<string>();
+    for (const t of world.itsm.tickets) {
+      if (seen.has(t.id)) fail(`itsm: ticket ${t.id} is defined twice`);
+      seen.add(t.id);
+      if (t.project && !ids.has(t.project)) fail(`itsm: ticket ${t.id} names unknown project ${t.project}`);
+    }
+  }
   for (const resource of Object.keys(world.iam)) {
     const known = resource.startsWith('projects/') ? ids.has(resource.slice(9)) : containers.has(resource);
     if (!known) fail(`iam: unknown resource ${resource}`);
