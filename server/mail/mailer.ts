@@ -15,6 +15,11 @@ export interface OutgoingMail {
   subject: string;
   html: string;
   text: string;
+  /**
+   * True when `to` and `cc` are email addresses as the access policy lists them (`notify.emails`), not user
+   * ids: SMTP_ADDRESS_MAPPING, which maps user ids to mailboxes, does not apply to them.
+   */
+  literalAddresses?: boolean;
   /** Threading: a request's email and its approval's email share a conversation. */
   messageId?: string;
   inReplyTo?: string;
@@ -62,8 +67,9 @@ export class Mailer {
   }
 
   async send(mail: OutgoingMail): Promise<void> {
-    const to = mail.to.map((u) => this.mapping.addressOf(u));
-    const cc = mail.cc.map((u) => this.mapping.addressOf(u));
+    const address = (u: string) => (mail.literalAddresses ? u : this.mapping.addressOf(u));
+    const to = mail.to.map(address);
+    const cc = mail.cc.map(address);
     const transport = await this.transportOnce();
     try {
       await transport.sendMail({

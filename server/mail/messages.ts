@@ -1,6 +1,7 @@
 // The emails of peer approval, in HTML and plain text: the request to the reviewers, and the news of the
 // approval to the requester. Every value from a user goes through `html` (escaped) or plain text.
 import type { ApprovalRequest } from '../domain/approval-request';
+import type { SelfActivation } from '../domain/notification-event';
 import { html, httpUrl, type Markup } from './html';
 import { formatMailTime } from './mail-time';
 import type { OutgoingMail } from './mailer';
@@ -50,7 +51,8 @@ function windowDetails(request: ApprovalRequest, timeZone: string): Detail[] {
   return [['Duration', `${minutes} minutes, from the moment the request is approved`], ...approvals];
 }
 
-function page(title: string, body: Markup, publicUrl: string): string {
+function page(title: string, body: Markup, publicUrl: string | undefined): string {
+  const sender = publicUrl ? html`<a href="${httpUrl(publicUrl)}" style="color:#1a73e8">JIT Access</a>` : html`JIT Access`;
   return html`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${title}</title></head>
 <body style="margin:0;padding:24px;background:#f1f3f4;${FONT};color:#202124">
@@ -58,7 +60,7 @@ function page(title: string, body: Markup, publicUrl: string): string {
 <table role="presentation" width="600" cellpadding="0" cellspacing="0" style="max-width:600px;background:#ffffff;border-radius:8px;padding:24px">
 <tr><td>
 ${body}
-<p style="margin-top:32px;font-size:12px;color:#5f6368">This email was sent by <a href="${httpUrl(publicUrl)}" style="color:#1a73e8">JIT Access</a>.</p>
+<p style="margin-top:32px;font-size:12px;color:#5f6368">This email was sent by ${sender}.</p>
 </td></tr></table>
 </td></tr></table>
 </body></html>`.text;
@@ -255,4 +257,95 @@ ${more > 0 ? html`<p>And ${more} more.</p>` : html``}
     html: page('JIT Access alerts', body, publicUrl),
     text,
   };
+}
+
+/** A role a self-activation granted, with the resource condition of its binding. */
+export interface RoleGrant {
+  role: string;
+  resourceCondition: string | null;
+}
+
+/** What the access policy's extra recipients (`notify.emails`) are told about. */
+export type WatchedEvent =
+  | { kind: 'self-activated'; activation: SelfActivation; grants: readonly RoleGrant[] }
+  | { kind: 'requested'; request: ApprovalRequest }
+  | { kind: 'approved'; request: ApprovalRequest; actor: string }
+  | { kind: 'approval-recorded'; request: ApprovalRequest; actor: string; approvals: number }
+  | { kind: 'denied'; request: ApprovalRequest; actor: string; reason?: string }
+  | { kind: 'cancelled'; request: ApprovalRequest };
+
+export interface WatcherMailInput {
+  event: WatchedEvent;
+  /** Email addresses, as the policy lists them. */
+  recipients: readonly string[];
+  /** Absent for a self-activation when PUBLIC_URL is not set: the notice then links nowhere. */
+  publicUrl: string | undefined;
+  timeZone: string;
+}
+
+/**
+ * To the extra recipients a rule names: what happened, for their information. It carries no approval link:
+ * they are not reviewers, and a link is for those who decide.
+ */
+export function watcherMail({ event, recipients, publicUrl, timeZone }: WatcherMailInput): Omit<OutgoingMail, 'messageId' | 'inReplyTo'> {
+  const { title, sentence, details, subject } = describeWatched(event, timeZone);
+  const why = 'You receive this notice because the access policy names you as a recipient (notify.emails) of this role\'s activations and requests.';
+  const body = html`<h1 style="font-size:22px;font-weight:400;margin:0 0 16px">${title}</h1>
+<p>${sentence}</p>
+${detailsTable(details)}
+<p style="font-size:14px;color:#5f6368">${why}</p>`;
+  const text = [sentence, '', textDetails(details), '', why, ...(publicUrl ? [`JIT Access: ${publicUrl}`] : [])].join('\n');
+  return { to: recipients, cc: [], subject, html: page(title, body, publicUrl), text, literalAddresses: true };
+}
+
+function describeWatched(event: WatchedEvent, timeZone: string): { title: string; sentence: string; details: Detail[]; subject: string } {
+  if (event.kind === 'self-activated') {
+    const a = event.activation;
+    const roles = event.grants.map((g) => g.role).join(', ');
+    return {
+      title: 'Access activated',
+      sentence: `${a.beneficiary} activated ${roles} on the Google Cloud project ${a.projectId} without approval, as the rule allows.`,
+      details: [
+        ['User', a.beneficiary],
+        ['Project', a.projectId],
+        ...event.grants.map((g): Detail => ['Role', g.resourceCondition ? `${g.role} (${g.resourceCondition})` : g.role]),
+        ['Start time', formatMailTime(a.start, timeZone)],
+        ['End time', formatMailTime(a.end, timeZone)],
+        ['Justification', a.justification],
+      ],
+      subject: `${a.beneficiary} activated access to project ${a.projectId}`,
+    };
+  }
+  const { request } = event;
+  const who = request.beneficiary;
+  const { projectId, role } = request.entitlement;
+  const details = detailsOf(request, timeZone, true);
+  const subject = `Re: ${requestSubject(request)}`;
+  switch (event.kind) {
+    case 'requested':
+      return {
+        title: 'Access requested',
+        sentence: `${who} requested ${role} on the Google Cloud project ${projectId} from ${request.reviewers.join(', ')}.`,
+        details,
+        subject: requestSubject(request),
+      };
+    case 'approved':
+      return { title: 'Access approved', sentence: `${event.actor} approved the request of ${who} for ${role} on the Google Cloud project ${projectId}; it is granted.`, details, subject };
+    case 'approval-recorded':
+      return {
+        title: 'An approval was recorded',
+        sentence: `${event.actor} approved the request of ${who} for ${role} on the Google Cloud project ${projectId}: ${event.approvals} of ${request.requiredApprovals} approvals.`,
+        details,
+        subject,
+      };
+    case 'denied':
+      return {
+        title: 'The request was denied',
+        sentence: `${event.actor} denied the request of ${who} for ${role} on the Google Cloud project ${projectId}.`,
+        details: event.reason !== undefined ? [['Reason', event.reason], ...details] : details,
+        subject,
+      };
+    case 'cancelled':
+      return { title: 'The request was cancelled', sentence: `${who} cancelled their request for ${role} on the Google Cloud project ${projectId}.`, details, subject };
+  }
 }

@@ -118,6 +118,7 @@ export class ActivationService {
         { beneficiary: user.email, projectId, roles: eligible.map((r) => r.role), start, end, justification },
         activationId,
         user,
+        eligible.map((r) => ({ role: r.role, resourceCondition: r.resourceCondition })),
       );
       return { activationId, justification, grants: results, notificationFailures };
     } catch (e) {

@@ -12,7 +12,7 @@ import {
   type SelfActivation,
 } from '../domain/notification-event';
 import type { Mailer, OutgoingMail } from '../mail/mailer';
-import { approvedMail, decisionMail, requestMail, revokedMail, type RevokedMailInput } from '../mail/messages';
+import { approvedMail, decisionMail, requestMail, revokedMail, watcherMail, type RevokedMailInput, type RoleGrant, type WatchedEvent } from '../mail/messages';
 import type { RequestState } from '../domain/request-decision';
 import type { PubSub } from '../google/pubsub';
 import { AppError } from '../errors';
@@ -21,8 +21,8 @@ import type { ChatNotifier } from './chat';
 import { requestNotice, selfActivationNotice, type ChatNotice, type RequestChatEvent } from '../chat/chat-notice';
 import type { ActivationType } from '../domain/eligibility';
 
-/** What the access policy's rule for a role is matched on, to find the chat channels it names. */
-export interface ChatTarget {
+/** What the access policy's rule for a role is matched on, to find the chat channels and extra recipients it names. */
+export interface RuleTarget {
   projectId: string;
   role: string;
   resourceCondition: string | null;
@@ -37,7 +37,12 @@ export interface NotificationChannels {
    * Chat webhooks: the default channel gets every notice, and each role's rule may name more
    * (`notify.chat`); `publicUrl` is the SPA's address for self-activations, whose callers do not pass one.
    */
-  chat?: { notifier: ChatNotifier; channelsFor(target: ChatTarget): Promise<readonly string[]>; publicUrl?: string };
+  chat?: { notifier: ChatNotifier; channelsFor(target: RuleTarget): Promise<readonly string[]>; publicUrl?: string };
+  /**
+   * The extra email recipients the rule governing a role names (`notify.emails`), told of its requests,
+   * decisions and self-activations by email; `publicUrl` as for chat.
+   */
+  watchers?: { emailsFor(target: RuleTarget): Promise<readonly string[]>; publicUrl?: string };
 }
 
 /** What an email is about: a Pub/Sub event's type, or a revocation (sent by email only). */
@@ -84,7 +89,9 @@ export class NotificationService {
     const failure = pubsub ? await this.publish(context, requestActivationEvent(request, publicUrl, jwt)) : null;
     const chatFailures = await chat;
     if (failure && !mailer) throw unsent(failure);
-    return [...(failure ? [failure] : []), ...chatFailures];
+    // Told only once the request reached its reviewers: a request that was not sent does not exist.
+    const watcherFailures = await this.tellWatchers(context, 'RequestActivation', [targetOf(request)], { kind: 'requested', request }, publicUrl);
+    return [...(failure ? [failure] : []), ...chatFailures, ...watcherFailures];
   }
 
   /** Tells the requester (reviewers in copy) that their request was approved; returns what failed. */
@@ -102,7 +109,8 @@ export class NotificationService {
         : null,
       this.channels.pubsub ? this.publish(context, activationApprovedEvent(request, approver, publicUrl)) : null,
     ]);
-    return [...failures.filter((f): f is string => f !== null), ...(await chat)];
+    const watcherFailures = await this.tellWatchers(context, 'ActivationApproved', [targetOf(request)], { kind: 'approved', request, actor: approver }, publicUrl);
+    return [...failures.filter((f): f is string => f !== null), ...(await chat), ...watcherFailures];
   }
 
   /** An approval towards the required count, a denial or a cancellation, by email and Pub/Sub; returns what failed. */
@@ -136,25 +144,30 @@ export class NotificationService {
         : null,
       pubsub ? this.publish(context, requestDecisionEvent(request, type, { actor: actor.toLowerCase(), approvals, reason }, publicUrl)) : null,
     ]);
-    return [...failures.filter((f): f is string => f !== null), ...(await chat)];
+    const watched: WatchedEvent =
+      decision === 'approval-recorded'
+        ? { kind: decision, request, actor: actor.toLowerCase(), approvals }
+        : decision === 'denied'
+          ? { kind: decision, request, actor: actor.toLowerCase(), reason }
+          : { kind: decision, request };
+    const watcherFailures = await this.tellWatchers(context, type, [targetOf(request)], watched, publicUrl);
+    return [...failures.filter((f): f is string => f !== null), ...(await chat), ...watcherFailures];
   }
 
-  /** Self-activations go to Pub/Sub, as in jit-access 1.x, and to chat; returns what failed. */
-  async sendSelfActivated(activation: SelfActivation, activationId: string, user: AuditUser): Promise<string[]> {
+  /**
+   * Self-activations go to Pub/Sub, as in jit-access 1.x, to chat, and by email to the extra recipients the
+   * roles' rules name; `grants` are the roles with their bindings' resource conditions. Returns what failed.
+   */
+  async sendSelfActivated(activation: SelfActivation, activationId: string, user: AuditUser, grants: readonly RoleGrant[]): Promise<string[]> {
     const context = { user, project: activation.projectId, activationId };
-    const { chat } = this.channels;
-    const [failure, chatFailures] = await Promise.all([
+    const { chat, watchers } = this.channels;
+    const targets = grants.map((g) => ({ projectId: activation.projectId, role: g.role, resourceCondition: g.resourceCondition, type: 'self' as const }));
+    const [failure, chatFailures, watcherFailures] = await Promise.all([
       this.channels.pubsub ? this.publish(context, selfApprovedEvent(activation)) : null,
-      chat?.publicUrl
-        ? this.postChat(
-            context,
-            'ActivationSelfApproved',
-            activation.roles.map((role) => ({ projectId: activation.projectId, role, resourceCondition: null, type: 'self' as const })),
-            selfActivationNotice(activation, activationId, chat.publicUrl, this.timeZone),
-          )
-        : [],
+      chat?.publicUrl ? this.postChat(context, 'ActivationSelfApproved', targets, selfActivationNotice(activation, activationId, chat.publicUrl, this.timeZone)) : [],
+      this.tellWatchers(context, 'ActivationSelfApproved', targets, { kind: 'self-activated', activation, grants }, watchers?.publicUrl),
     ]);
-    return [...(failure ? [failure] : []), ...chatFailures];
+    return [...(failure ? [failure] : []), ...chatFailures, ...watcherFailures];
   }
 
   /** Tells a user an admin revoked their grant (the admin in copy); returns what failed. */
@@ -186,13 +199,34 @@ export class NotificationService {
   }
 
   private chatRequest(context: Context, request: ApprovalRequest, event: RequestChatEvent, type: MailType, publicUrl: string): Promise<string[]> {
-    const { projectId, role, resourceCondition } = request.entitlement;
-    const target: ChatTarget = { projectId, role, resourceCondition: resourceCondition ?? null, type: 'peer' };
-    return this.postChat(context, type, [target], requestNotice(request, event, publicUrl, this.timeZone));
+    return this.postChat(context, type, [targetOf(request)], requestNotice(request, event, publicUrl, this.timeZone));
+  }
+
+  /**
+   * Emails the extra recipients the roles' rules name (`notify.emails`), one notice to all of them; returns
+   * the failure, audited. Their notice never decides whether a request was sent or access granted.
+   */
+  private async tellWatchers(context: Context, type: MailType, targets: RuleTarget[], event: WatchedEvent, publicUrl: string | undefined): Promise<string[]> {
+    const { mailer, watchers } = this.channels;
+    if (!mailer || !watchers) return [];
+    let recipients: string[];
+    try {
+      recipients = [...new Set((await Promise.all(targets.map((t) => watchers.emailsFor(t)))).flat().map((e) => e.toLowerCase()))];
+    } catch (e) {
+      return [this.failed(context, 'email', type, `The extra recipients of the access policy could not be read: ${(e as Error).message}`)];
+    }
+    if (recipients.length === 0) return [];
+    const key = 'request' in event ? event.request.id : context.activationId;
+    const failure = await this.mail(context, type, `The notice to ${recipients.join(', ')}`, {
+      ...watcherMail({ event, recipients, publicUrl, timeZone: this.timeZone }),
+      messageId: mailer.messageIdFor(`${key}/notify/${event.kind}${event.kind === 'approval-recorded' ? `/${event.approvals}` : ''}`),
+      ...(event.kind !== 'requested' && event.kind !== 'self-activated' ? { inReplyTo: mailer.messageIdFor(`${key}/notify/requested`) } : {}),
+    });
+    return failure ? [failure] : [];
   }
 
   /** Posts to the default channel and those the roles' rules name; returns the failures, audited. */
-  private async postChat(context: Context, type: MailType, targets: ChatTarget[], notice: ChatNotice): Promise<string[]> {
+  private async postChat(context: Context, type: MailType, targets: RuleTarget[], notice: ChatNotice): Promise<string[]> {
     const { chat } = this.channels;
     if (!chat) return [];
     let named: string[];
@@ -209,6 +243,12 @@ export class NotificationService {
     this.audit.record({ ...context, event: 'notification.failed', severity: 'ERROR', outcome: 'failure', message, channel, notification: type });
     return message;
   }
+}
+
+/** The rule a request's role is governed by is matched on this. */
+function targetOf(request: ApprovalRequest): RuleTarget {
+  const { projectId, role, resourceCondition } = request.entitlement;
+  return { projectId, role, resourceCondition: resourceCondition ?? null, type: 'peer' };
 }
 
 function unsent(failure: string): AppError {
