@@ -2,6 +2,8 @@
 // configured against it (started exactly as `npm start` starts it), and the IAP proxy users open.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startEmulator, type RunningEmulator } from '../emulator/server';
 import { loadWorld, WorldError } from '../emulator/world';
@@ -56,7 +58,7 @@ async function main(): Promise<void> {
     PUBLIC_URL: publicUrl,
     JUSTIFICATION_HINT: process.env.JUSTIFICATION_HINT ?? 'A ticket number such as INC-1234, then why',
     JUSTIFICATION_PATTERN: process.env.JUSTIFICATION_PATTERN ?? '[A-Z]+-[0-9]+.*',
-    ACCESS_POLICY: process.env.ACCESS_POLICY ?? path.join(ROOT, 'examples', 'access-policy.yaml'),
+    ACCESS_POLICY: process.env.ACCESS_POLICY ?? examplePolicyFor(emulator.url),
   });
   emulator.setUpstream(service.url);
 
@@ -67,6 +69,7 @@ JIT Access demo is running.
   Open:      ${publicUrl}/   (sign in as any user of the demo world)
   Mailbox:   ${emulator.url}/_emulator/mail   (approval emails; links are clickable)
   Chat:      ${emulator.url}/_emulator/chat   (Google Chat and Slack posts of the demo's channels)
+  ITSM:      ${emulator.url}/_emulator/itsm   (the change tickets the policy checks, and the questions asked)
   Emulator:  ${emulator.url}/_emulator/info   (state, calls, faults)
 
   Users:
@@ -85,6 +88,21 @@ Ctrl-C stops everything.`);
   console.error(`The service stopped (exit code ${code}); stopping the demo.`);
   await emulator.close();
   process.exit(1);
+}
+
+/** Where the example policy expects the emulator's fake ITSM: the emulator's default address. */
+const EXAMPLE_EMULATOR_URL = 'http://127.0.0.1:8085';
+
+/**
+ * examples/access-policy.yaml, whose ticket validation names the fake ITSM at the emulator's default port;
+ * with --emulator-port, a copy that names the emulator's actual address.
+ */
+function examplePolicyFor(emulatorUrl: string): string {
+  const example = path.join(ROOT, 'examples', 'access-policy.yaml');
+  if (emulatorUrl === EXAMPLE_EMULATOR_URL) return example;
+  const copy = path.join(mkdtempSync(path.join(tmpdir(), 'jit-demo-')), 'access-policy.yaml');
+  writeFileSync(copy, readFileSync(example, 'utf8').split(`${EXAMPLE_EMULATOR_URL}/`).join(`${emulatorUrl}/`));
+  return copy;
 }
 
 /** The emulator and its IAP proxy on the chosen ports; a port that is taken is explained, not thrown. */
