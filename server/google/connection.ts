@@ -84,9 +84,9 @@ const READ_RETRIES = 2;
 const FIRST_RETRY_DELAY_MS = 250;
 
 /**
- * Per-call options. Reads are idempotent and retried on 5xx, and on 429 (quota) unless `retryQuota` is
- * false (a per-day quota does not come back within a request), with exponential backoff or Google's
- * Retry-After, as long as the wait ends before the read timeout, the request's deadline. Writes are not
+ * Per-call options. Reads are idempotent and retried on 5xx, on a connection dropped before any answer,
+ * and on 429 (quota) unless `retryQuota` is false (a per-day quota does not come back within a request),
+ * with exponential backoff or Google's Retry-After, as long as the wait ends before the read timeout, the request's deadline. Writes are not
  * retried here (an IAM write is retried only as a whole read-modify-write, by the policy writer).
  */
 export function readOptions(timeouts: Timeouts, retryQuota = true) {
@@ -105,8 +105,8 @@ export function readOptions(timeouts: Timeouts, retryQuota = true) {
       noResponseRetries: 0,
       shouldRetry: (err: RetryableError) => {
         const status = err.response?.status;
-        if (status === undefined || (err.config?.retryConfig?.currentRetryAttempt ?? 0) >= READ_RETRIES) return false;
-        if (status < 500 && !(status === 429 && retryQuota)) return false;
+        if ((err.config?.retryConfig?.currentRetryAttempt ?? 0) >= READ_RETRIES) return false;
+        if (status === undefined ? !isDroppedConnection(err) : status < 500 && !(status === 429 && retryQuota)) return false;
         return Date.now() + delayOf(err) < deadline;
       },
       retryBackoff: (err: RetryableError) => new Promise<void>((resolve) => setTimeout(resolve, delayOf(err))),
@@ -117,6 +117,21 @@ export function readOptions(timeouts: Timeouts, retryQuota = true) {
 interface RetryableError {
   config?: { retryConfig?: { currentRetryAttempt?: number } };
   response?: { status?: number; headers?: unknown };
+}
+
+/** Codes of a connection lost before any answer (Node's fetch reports `UND_ERR_SOCKET`), somewhere in an error's causes. */
+const DROPPED_CONNECTION_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+
+/**
+ * Whether a call failed because its connection was dropped before an answer — a kept-alive connection
+ * the other side closed as it was reused, say. A read is sent again; a timeout is not such a failure.
+ */
+function isDroppedConnection(err: unknown): boolean {
+  let cause = err as { code?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; cause && depth < 5; depth++, cause = cause.cause as typeof cause) {
+    if (typeof cause.code === 'string' && DROPPED_CONNECTION_CODES.has(cause.code)) return true;
+  }
+  return false;
 }
 
 /** Google's Retry-After (seconds), when it sends one. */
