@@ -243,6 +243,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
       decisions: new RequestDecisions(writer, resourceManager),
       approvalDemand: policy ? (role) => approvalDemandOf(policy, role) : undefined,
       usersOf: (principals) => usersOf(groupMemberships, principals),
+      autoApproval: policy ? (requester, role, request) => policy.autoApproval(requester, role, request) : undefined,
       tokens: serviceAccount
         ? new ApprovalTokens(new IamCredentials(auth, endpoints, config.timeouts), serviceAccount, endpoints.serviceAccountJwksUrl(serviceAccount))
         : undefined,

@@ -315,7 +315,12 @@ export const approvalRequestCreatedResponse = z.object({
   request: approvalRequestSchema,
   /** For the SPA's page `/approve/{token}`, where the requester can follow the request. */
   token: z.string(),
-  status: z.literal('pending'),
+  /** `approved` when the role's rule approved the request itself (autoApprove) and the grant was written at once. */
+  status: z.enum(['pending', 'approved']),
+  /** The rule that approved it (`rule:NAME`); null while pending. */
+  approvedBy: z.string().nullable(),
+  /** The grant written when the rule approved the request itself; null while pending. */
+  grant: grantSchema.nullable(),
   /** Notifications besides the email to the reviewers that could not be sent. */
   notificationFailures: z.array(z.string()),
 });

@@ -50,8 +50,22 @@ export interface Demands {
   readonly maxActiveGrantsPerUser: number | null;
   readonly breakGlass: { readonly principals: readonly string[] | null; readonly maxDurationMinutes: number; readonly reviewers: readonly string[] } | null;
   readonly notify: { readonly emails: readonly string[]; readonly chat: readonly string[] };
+  /**
+   * The conditions under which the rule approves a request itself; null without them, where no approval is
+   * needed, and for a peer-approval binding (whose approval by people no rule waives).
+   */
+  readonly autoApprove: AutoApproval | null;
   /** Where the policy asked for less than the binding or the schedule demands, and was overruled. */
   readonly notes: readonly string[];
+}
+
+/** An auto-approval's conditions; every one that is set must hold. */
+export interface AutoApproval {
+  readonly maxDurationMinutes: number | null;
+  readonly insideSchedule: boolean;
+  readonly ticketValid: boolean;
+  /** `user:` and `group:` principals; null for anyone eligible. */
+  readonly requesters: readonly string[] | null;
 }
 
 /** `*` matches any text, `?` one character; everything else literally. */
@@ -158,6 +172,19 @@ export function demandsOf(policy: AccessPolicyDocument | undefined, target: Poli
     }
   }
 
+  const auto = pick('autoApprove');
+  let autoApprove: AutoApproval | null = null;
+  if (auto && target.type === 'peer') {
+    notes.push('The rule approves some requests itself, but the eligible binding requires peer approval, which a policy cannot waive.');
+  } else if (auto && approval.kind !== 'self') {
+    autoApprove = {
+      maxDurationMinutes: auto.maxDuration !== undefined ? durationMinutes(auto.maxDuration) : null,
+      insideSchedule: auto.insideSchedule === true,
+      ticketValid: auto.ticketValid === true,
+      requesters: auto.requesters ?? null,
+    };
+  }
+
   const maxDuration = pick('maxDuration');
   const defaultDuration = pick('defaultDuration');
   const justification = pick('justification');
@@ -186,6 +213,7 @@ export function demandsOf(policy: AccessPolicyDocument | undefined, target: Poli
     maxActiveGrantsPerUser: pick('maxActiveGrantsPerUser') ?? null,
     breakGlass: breakGlass ? { principals: breakGlass.principals ?? null, maxDurationMinutes: durationMinutes(breakGlass.maxDuration), reviewers: breakGlass.reviewers } : null,
     notify: { emails: notify?.emails ?? [], chat: notify?.chat ?? [] },
+    autoApprove,
     notes,
   };
 }
@@ -227,6 +255,29 @@ export function scheduleProblem(demands: Demands, now: Date): string | null {
   return `${ruleLabel(demands)} allows activation only ${s.windows.join(', ')} (${s.timeZone}); it is ${WEEKDAYS[local.day]} ${clock} there now`;
 }
 
+/**
+ * The conditions of the rule's auto-approval that a request does not meet, in words: empty when the rule
+ * approves it itself; null when the rule approves nothing itself. `requester` is the requester's principals
+ * (`user:EMAIL` and a `group:EMAIL` per group). The request has passed the rule's checks already (its ticket
+ * matched and, where the rule validates tickets, was validated).
+ */
+export function unmetAutoApproval(
+  demands: Demands,
+  request: { justification: string; durationMinutes: number },
+  requester: ReadonlySet<string>,
+): string[] | null {
+  const auto = demands.autoApprove;
+  if (!auto) return null;
+  const unmet: string[] = [];
+  if (auto.maxDurationMinutes !== null && request.durationMinutes > auto.maxDurationMinutes) {
+    unmet.push(`${formatMinutes(request.durationMinutes)} is longer than ${formatMinutes(auto.maxDurationMinutes)}`);
+  }
+  if (auto.insideSchedule && !demands.schedule?.insideNow) unmet.push('it is outside the schedule\'s windows');
+  if (auto.ticketValid && ticketIn(demands, request.justification) === null) unmet.push('the justification names no ticket');
+  if (auto.requesters && !auto.requesters.some((p) => requester.has(p.toLowerCase()))) unmet.push(`the requester is none of ${auto.requesters.join(', ')}`);
+  return unmet;
+}
+
 /** The demands in words, as the roles list and `policy explain` show them. */
 export function describeDemands(demands: Demands): string {
   const parts: string[] = [];
@@ -238,6 +289,10 @@ export function describeDemands(demands: Demands): string {
   if (demands.schedule) parts.push(`${demands.schedule.windows.join(', ')} ${demands.schedule.timeZone}${demands.schedule.outside === 'requireApproval' ? ' (approval needed outside)' : ''}`);
   if (demands.ticket) parts.push('ticket required');
   if (demands.maxActiveGrantsPerUser !== null) parts.push(`at most ${demands.maxActiveGrantsPerUser} active at once`);
+  if (demands.autoApprove) {
+    const max = demands.autoApprove.maxDurationMinutes;
+    parts.push(`approved by the rule${max !== null ? ` up to ${formatMinutes(max)}` : ''}${demands.autoApprove.requesters || demands.autoApprove.insideSchedule || demands.autoApprove.ticketValid ? ' (conditions apply)' : ''}`);
+  }
   if (demands.breakGlass) parts.push(`break-glass up to ${formatMinutes(demands.breakGlass.maxDurationMinutes)}`);
   return parts.join(' · ');
 }

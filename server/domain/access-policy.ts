@@ -154,8 +154,21 @@ const notifySchema = z
   })
   .strict();
 
+const autoApproveSchema = z
+  .object({
+    maxDuration: duration.optional().describe('Only requests for at most this long.'),
+    insideSchedule: z.literal(true).optional().describe('Only inside the windows of the rule\'s schedule (which the rule must set).'),
+    ticketValid: z.literal(true).optional().describe('Only requests naming a ticket the rule\'s ticket settings accept (which the rule must set).'),
+    requesters: z.array(principal).min(1).optional().describe('Only requests by these principals (user:, or members of group:).'),
+  })
+  .strict()
+  .describe(
+    'Requests meeting every condition given are approved by the rule itself at once, counting as every required approval. Only for approval the rule adds to a self-approval binding: a peer-approval binding always needs people.',
+  );
+
 const settings = {
   approval: approvalSchema.optional(),
+  autoApprove: autoApproveSchema.optional(),
   maxDuration: duration.optional(),
   defaultDuration: duration.optional(),
   justification: justificationSchema.optional(),
@@ -214,13 +227,22 @@ export function accessPolicyJsonSchema(): Record<string, unknown> {
 /** Checks that need several fields: unique names, durations that fit, rules that can ever apply. */
 function checkConsistency(policy: { defaults?: PolicySettings; rules: PolicyRule[] }, ctx: z.RefinementCtx): void {
   const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
-  const checkSettings = (s: PolicySettings, at: (string | number)[], fallbackMax?: number | string) => {
-    const max = s.maxDuration ?? fallbackMax;
+  const checkSettings = (s: PolicySettings, at: (string | number)[], fallback?: PolicySettings) => {
+    const max = s.maxDuration ?? fallback?.maxDuration;
     if (s.defaultDuration !== undefined && max !== undefined && durationMinutes(s.defaultDuration) > durationMinutes(max)) {
       issue([...at, 'defaultDuration'], `defaultDuration (${s.defaultDuration}) exceeds maxDuration (${max})`);
     }
     if (s.breakGlass && max !== undefined && durationMinutes(s.breakGlass.maxDuration) > durationMinutes(max)) {
       issue([...at, 'breakGlass', 'maxDuration'], `break-glass maxDuration (${s.breakGlass.maxDuration}) exceeds maxDuration (${max}); break-glass must be shorter`);
+    }
+    const auto = s.autoApprove;
+    if (auto) {
+      if (Object.keys(auto).length === 0) issue([...at, 'autoApprove'], 'autoApprove needs at least one condition (maxDuration, insideSchedule, ticketValid or requesters); to need no approval at all, say approval: self');
+      if (auto.insideSchedule && !(s.schedule ?? fallback?.schedule)) issue([...at, 'autoApprove', 'insideSchedule'], 'insideSchedule needs a schedule in the rule (or the defaults)');
+      if (auto.ticketValid && !(s.ticket ?? fallback?.ticket)) issue([...at, 'autoApprove', 'ticketValid'], 'ticketValid needs ticket settings in the rule (or the defaults)');
+      if (auto.maxDuration !== undefined && max !== undefined && durationMinutes(auto.maxDuration) > durationMinutes(max)) {
+        issue([...at, 'autoApprove', 'maxDuration'], `autoApprove maxDuration (${auto.maxDuration}) exceeds maxDuration (${max})`);
+      }
     }
     const a = s.approval;
     if (a && typeof a === 'object') {
@@ -233,6 +255,8 @@ function checkConsistency(policy: { defaults?: PolicySettings; rules: PolicyRule
     }
   };
   if (policy.defaults) checkSettings(policy.defaults, ['defaults']);
+  // An approval by a rule is recorded and audited under the rule's name.
+  if (policy.defaults?.autoApprove) issue(['defaults', 'autoApprove'], 'autoApprove belongs on a rule, which approves under its name; it cannot be a default');
   const seen = new Map<string, number>();
   let catchAll: string | undefined;
   policy.rules.forEach((rule, i) => {
@@ -241,7 +265,7 @@ function checkConsistency(policy: { defaults?: PolicySettings; rules: PolicyRule
     seen.set(rule.name, i);
     if (catchAll) issue(['rules', i], `rule '${rule.name}' can never apply: rule '${catchAll}' before it matches every role (first match wins)`);
     if (!rule.match || Object.keys(rule.match).length === 0) catchAll ??= rule.name;
-    checkSettings(rule, ['rules', i], policy.defaults?.maxDuration);
+    checkSettings(rule, ['rules', i], policy.defaults);
   });
 }
 

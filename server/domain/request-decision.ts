@@ -44,8 +44,10 @@ export type DecisionKind = 'approved' | 'granted' | 'denied' | 'cancelled';
 export interface Decision {
   readonly kind: DecisionKind;
   readonly requestId: string;
-  /** The user who decided: a reviewer, or the requester who cancelled. */
+  /** The user who decided (a reviewer, or the requester who cancelled), or `rule:NAME` for a rule's auto-approval. */
   readonly actor: string;
+  /** The user the record is on, when not the actor: a rule is no IAM principal, so its approval is put on the requester. */
+  readonly holder?: string;
   readonly at: Date;
   /** The request's expiry: the record must be kept until then, and can be swept after. */
   readonly until: Date;
@@ -56,6 +58,12 @@ export interface Decision {
 const ISO_SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 const DESCRIPTION = /^(approved|granted|denied|cancelled) (mpa-[A-Za-z0-9+/=_-]{1,64}) at (\S+) until (\S+?)(?:: (.*))?$/s;
 const CONTROL_CHARACTERS = /[\p{Cc}\p{Zl}\p{Zp}]/gu;
+
+/** The actor of a rule's auto-approval: `rule:NAME`. */
+export const RULE_ACTOR_PREFIX = 'rule:';
+const BY_RULE = /^by (rule:[a-z0-9][-a-z0-9]{0,62})$/;
+
+export const isRuleActor = (actor: string) => actor.startsWith(RULE_ACTOR_PREFIX);
 
 const isoSeconds = (instant: Date) => instant.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -74,11 +82,13 @@ export function decisionDescription(decision: Omit<Decision, 'actor'>): string {
   return `${head}: ${reason.length <= room ? reason : `${reason.slice(0, room - 1)}…`}`;
 }
 
+/** A rule's approval says so after the window: `granted mpa-… at … until …: by rule:NAME`. */
 export function decisionBindingOf(decision: Decision): Binding {
+  const byRule = isRuleActor(decision.actor);
   return {
     role: DECISION_ROLE,
-    members: [principalMember(decision.actor)],
-    condition: { title: DECISION_TITLE, description: decisionDescription(decision), expression: NEVER_TRUE },
+    members: [principalMember(decision.holder ?? decision.actor)],
+    condition: { title: DECISION_TITLE, description: decisionDescription(byRule ? { ...decision, reason: `by ${decision.actor}` } : decision), expression: NEVER_TRUE },
   };
 }
 
@@ -94,9 +104,14 @@ export function parseDecisionBinding(binding: Binding): Decision[] {
   const at = instantOf(m[3]);
   const until = instantOf(m[4]);
   if (!at || !until) return [];
+  const kind = m[1] as DecisionKind;
+  const rule = kind === 'approved' || kind === 'granted' ? BY_RULE.exec(m[5] ?? '')?.[1] : undefined;
   return (binding.members ?? [])
     .filter((member) => member.toLowerCase().startsWith('user:'))
-    .map((member) => ({ kind: m[1] as DecisionKind, requestId: m[2], actor: member.slice('user:'.length).toLowerCase(), at, until, reason: m[5] ?? null }));
+    .map((member) => {
+      const user = member.slice('user:'.length).toLowerCase();
+      return rule ? { kind, requestId: m[2], actor: rule, holder: user, at, until, reason: null } : { kind, requestId: m[2], actor: user, at, until, reason: m[5] ?? null };
+    });
 }
 
 export function isDecisionBinding(binding: Binding): boolean {
@@ -148,6 +163,7 @@ export function requestStateOf(request: DecidedRequest, decisions: readonly Deci
 }
 
 export type DecisionAction =
+  /** By a reviewer, or by a rule (actor `rule:NAME`), whose approval counts as every required one. */
   | { readonly kind: 'approve'; readonly actor: string }
   | { readonly kind: 'deny'; readonly actor: string; readonly reason: string }
   | { readonly kind: 'cancel'; readonly actor: string };
@@ -197,11 +213,13 @@ export function decide<P extends Policy>(policy: P, request: DecidedRequest, act
   }
   if (action.kind === 'approve' && state.approvals.some((a) => a.approver === actor)) return unchanged('unchanged');
 
+  const byRule = isRuleActor(actor);
   const kind: DecisionKind =
-    action.kind === 'deny' ? 'denied' : action.kind === 'cancel' ? 'cancelled' : state.approvals.length + 1 >= request.requiredApprovals ? 'granted' : 'approved';
-  const decision: Decision = { kind, requestId: request.id, actor, at, until: request.expiresAt, reason: action.kind === 'deny' ? action.reason : null };
+    action.kind === 'deny' ? 'denied' : action.kind === 'cancel' ? 'cancelled' : byRule || state.approvals.length + 1 >= request.requiredApprovals ? 'granted' : 'approved';
+  const holder = byRule ? request.beneficiary.toLowerCase() : actor;
+  const decision: Decision = { kind, requestId: request.id, actor, ...(byRule ? { holder } : {}), at, until: request.expiresAt, reason: action.kind === 'deny' ? action.reason : null };
 
-  const full = capacityProblem(decisions, actor, now);
+  const full = capacityProblem(decisions, holder, now);
   if (full) return { policy, outcome: { type: 'full', state, ...full } };
 
   const edited = { ...structuredClone(policy), version: 3, bindings: [...structuredClone(live), decisionBindingOf(decision)] } as P;
@@ -215,10 +233,10 @@ export function decide<P extends Policy>(policy: P, request: DecidedRequest, act
   return { policy: edited, outcome };
 }
 
-/** Null when one more decision by `actor` fits Google's limits, else who is full and when a record frees up. */
-function capacityProblem(decisions: readonly Decision[], actor: string, now: Date): { scope: 'actor' | 'project'; retryAfter: Date } | null {
+/** Null when one more decision held by `holder` fits Google's limits, else who is full and when a record frees up. */
+function capacityProblem(decisions: readonly Decision[], holder: string, now: Date): { scope: 'actor' | 'project'; retryAfter: Date } | null {
   const earliest = (ds: readonly Decision[]) => new Date(Math.max(now.getTime(), Math.min(...ds.map((d) => d.until.getTime())) + 1000));
-  const byActor = decisions.filter((d) => d.actor === actor);
+  const byActor = decisions.filter((d) => (d.holder ?? d.actor) === holder);
   if (byActor.length >= MAX_DECISIONS_PER_ACTOR) return { scope: 'actor', retryAfter: earliest(byActor) };
   if (decisions.length >= MAX_DECISIONS_PER_PROJECT) return { scope: 'project', retryAfter: earliest(decisions) };
   return null;

@@ -107,7 +107,9 @@ export function approvalRoutes(deps: ApprovalServices): Router {
     reply(res, 201, api.approvalRequestCreatedResponse, {
       request: requestBody(created.request),
       token: created.token,
-      status: 'pending',
+      status: created.approvedByRule ? 'approved' : 'pending',
+      approvedBy: created.approvedByRule?.approver ?? null,
+      grant: created.approvedByRule ? grantResultBody(created.approvedByRule.grant) : null,
       notificationFailures: created.notificationFailures,
     });
   });

@@ -1,7 +1,7 @@
 // The access policy applied to a user's eligible roles: what each one demands, and the checks every way of
 // getting or keeping access runs (self-activation, peer request, approval, extension). Without a policy the
 // service keeps the environment's rules, checked where they always were, and none of this runs.
-import { demandsOf, applyingRule, needsProjectFacts, problemWithRequest, ruleLabel, scheduleProblem, ticketIn, type BaseRules, type Demands, type PolicyTarget } from '../domain/access-policy-demands';
+import { demandsOf, applyingRule, needsProjectFacts, problemWithRequest, ruleLabel, scheduleProblem, ticketIn, unmetAutoApproval, type BaseRules, type Demands, type PolicyTarget } from '../domain/access-policy-demands';
 import { endpointLabel, type TicketQuestion, type TicketVerdict } from '../domain/ticket-validation';
 import type { EligibleRole } from '../domain/eligible-roles';
 import type { ActiveGrant } from '../domain/grant';
@@ -139,6 +139,19 @@ export class AccessRules {
       throw policyRefusal('TICKET_REFUSED', `${refusal}.`);
     }
     return all;
+  }
+
+  /**
+   * Whether the role's rule approves this request itself: the rule's name and the conditions not met (none
+   * when it does); null when the rule approves nothing itself. Groups are read fresh only when the rule names any.
+   */
+  async autoApproval(userEmail: string, role: EligibleRole, request: { justification: string; durationMinutes: number }): Promise<{ rule: string; unmet: string[] } | null> {
+    const demands = (await this.demandsFor(role.projectId, [role])).get(role.id)!;
+    const auto = demands.autoApprove;
+    if (!auto || !demands.rule) return null;
+    const groups = auto.requesters?.some((p) => p.startsWith('group:')) ? await this.sources.groupsOf(userEmail) : [];
+    const principals = new Set([`user:${userEmail.toLowerCase()}`, ...groups.map((g) => `group:${g.toLowerCase()}`)]);
+    return { rule: demands.rule, unmet: unmetAutoApproval(demands, request, principals) ?? [] };
   }
 
   /** The user's grants in force that the same rule governs, read fresh; the role being activated is not counted twice. */

@@ -54,6 +54,8 @@ export interface ApprovalDependencies {
   approvalDemand?: (role: EligibleRole) => Promise<ApprovalDemand | null>;
   /** The users among principals (`user:` and, resolved, `group:`), for designated approvers. */
   usersOf?: (principals: readonly string[]) => Promise<string[]>;
+  /** Whether the role's rule approves this request itself (see AccessRules.autoApproval); absent without a policy. */
+  autoApproval?: (requester: string, role: EligibleRole, request: { justification: string; durationMinutes: number }) => Promise<{ rule: string; unmet: string[] } | null>;
 }
 
 /** Who approves a role's requests, and how many of them must. */
@@ -85,6 +87,8 @@ export interface CreatedRequest {
   request: ApprovalRequest;
   /** The token as it appears in links (see domain/approval-link). */
   token: string;
+  /** The grant written at once when the rule approved the request itself (actor `rule:NAME`); else null. */
+  approvedByRule: { approver: string; grant: GrantResult } | null;
   notificationFailures: string[];
 }
 
@@ -174,6 +178,7 @@ export class ApprovalService {
           : `${outsiders.join(', ')} ${outsiders.length === 1 ? 'is' : 'are'} not allowed to approve '${id}': a reviewer must hold the same ${bindingWords(role.type)} eligible role. Choose reviewers among the eligible ones.`,
       );
       await checks.requirePolicy(user.email, projectId, [role], input, 'request');
+      const auto = (await this.deps.autoApproval?.(user.email, role, input)) ?? null;
       const start = startOfActivation(this.now());
       const end = endOfActivation(start, input.durationMinutes);
       // The grant starts when the last approval lands and lasts the requested duration.
@@ -191,19 +196,32 @@ export class ApprovalService {
         expiresAt: requestExpiry(start, end, this.rules.requestTimeoutMinutes, true),
       };
       const jwt = await tokens.sign(request);
-      const notificationFailures = await notifications.sendRequest(request, jwt, publicUrl, user);
+      const byRule = auto && auto.unmet.length === 0 ? `rule:${auto.rule}` : null;
+      // A request the rule approves itself asks nobody: its reviewers learn of the approval instead.
+      const notificationFailures = byRule ? [] : await notifications.sendRequest(request, jwt, publicUrl, user);
       audit.record({
         ...context,
         ...windowOf(request),
         event: 'request.created',
         severity: 'NOTICE',
         outcome: 'success',
-        message: `User ${user.email} requested '${describeEntitlement(entitlement)}' for ${input.durationMinutes} minutes from ${reviewers.join(', ')}`,
+        message:
+          `User ${user.email} requested '${describeEntitlement(entitlement)}' for ${input.durationMinutes} minutes from ${reviewers.join(', ')}` +
+          (auto ? (byRule ? `; rule '${auto.rule}' approves it itself` : `; rule '${auto.rule}' does not approve it itself: ${auto.unmet.join('; ')}`) : ''),
         roles: [{ role: entitlement.role, resourceCondition: entitlement.resourceCondition }],
         expiresAt: request.expiresAt.toISOString(),
+        ...(auto ? { autoApproval: { rule: auto.rule, unmet: auto.unmet } } : {}),
         notificationFailures,
       });
-      return { request, token: obfuscateToken(jwt), notificationFailures };
+      const approvedByRule = byRule ? await this.approveByRule(request, byRule, demand, user, publicUrl) : null;
+      // Should the rule's approval not land (the project holds as many decisions as Google allows), people decide.
+      const asked = byRule && !approvedByRule ? await notifications.sendRequest(request, jwt, publicUrl, user) : [];
+      return {
+        request,
+        token: obfuscateToken(jwt),
+        approvedByRule: approvedByRule && { approver: byRule!, grant: approvedByRule.grant },
+        notificationFailures: [...notificationFailures, ...asked, ...(approvedByRule?.notificationFailures ?? [])],
+      };
     } catch (e) {
       const error = asAppError(e);
       audit.record({
@@ -215,6 +233,36 @@ export class ApprovalService {
       });
       throw error;
     }
+  }
+
+  /**
+   * The rule's own approval of a request just made, through the same decision path as a reviewer's: recorded
+   * in the project's policy with the grant, as every approval the request needs; audited as approval.succeeded
+   * with the rule as approver, and notified like any approval. Null when the request was decided otherwise
+   * meanwhile (a cancellation racing it), which the decision path refuses.
+   */
+  private async approveByRule(request: ApprovalRequest, approver: string, demand: ApprovalDemand, user: AuditUser, publicUrl: string): Promise<{ grant: GrantResult; notificationFailures: string[] } | null> {
+    const { outcome, grant: written } = await this.deps.decisions.apply(request, { kind: 'approve', actor: approver }, demand.requiredApprovals);
+    if (outcome.type !== 'granted') return null;
+    const { entitlement, beneficiary } = request;
+    const grant = grantResultOf({ id: entitlementId(entitlement), ...entitlement }, written!, written!.outcome);
+    this.deps.catalog.invalidate(beneficiary, entitlement.projectId);
+    this.deps.audit.record({
+      ...contextOf(request),
+      user,
+      event: 'approval.succeeded',
+      severity: 'NOTICE',
+      outcome: 'success',
+      alreadyApproved: false,
+      approvedBy: approver,
+      requiredApprovals: outcome.state.requiredApprovals,
+      approvals: [approver],
+      start: grant.start.toISOString(),
+      end: grant.end.toISOString(),
+      message: `The access policy's ${approver} approved '${describeEntitlement(entitlement)}' for ${beneficiary} itself; granted until ${grant.end.toISOString()}`,
+    });
+    const notificationFailures = await this.deps.notifications.sendApproved({ ...request, start: grant.start, end: grant.end }, approver, publicUrl, user, [approver]);
+    return { grant, notificationFailures };
   }
 
   /** The request behind a link, for the requester and the reviewers only, and its state read fresh from IAM. */

@@ -78,6 +78,7 @@ describe('demandsOf', () => {
       maxActiveGrantsPerUser: null,
       breakGlass: null,
       notify: { emails: [], chat: [] },
+      autoApprove: null,
       notes: [],
     });
     expect(demandsOf(undefined, target(), base, MONDAY_NOON_UTC).approval).toEqual({ kind: 'self', principals: [], requiredApprovals: 0 });

@@ -18,7 +18,26 @@ export function ApprovalRequestedPage() {
 
 function ApprovalRequested({ result }: { result: ApprovalRequestCreatedResponse }) {
   const now = useNow();
-  const { request } = result;
+  const { request, grant } = result;
+  if (grant) {
+    return (
+      <section>
+        <PageHeading title="Approved by the access policy" />
+        <Notice kind="success" title={`The access policy's ${result.approvedBy ?? 'rule'} approved your request itself`}>
+          <p>
+            You have the role until <strong>{formatTime(grant.end)}</strong> ({formatRelative(grant.end, now)}). {request.reviewers.join(', ')} were told.
+          </p>
+        </Notice>
+        <NotificationFailures failures={result.notificationFailures} consequence="You have the role all the same." />
+        <ApprovalRequestDetails request={request} showExpiry={false} />
+        <div className="actions">
+          <Link className="button button-primary" href={projectHref(request.projectId)}>
+            Back to roles
+          </Link>
+        </div>
+      </section>
+    );
+  }
   return (
     <section>
       <PageHeading title="Approval requested" />
