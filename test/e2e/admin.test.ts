@@ -119,6 +119,14 @@ test('the history lists what happened, filters by user and event, and downloads 
     expect(rows.slice(1).every((r) => r.includes('activation.succeeded') && r.includes(ALICE))).toBe(true);
     expect(rows.slice(1)).toHaveLength(2);
 
+    // The period in days of the reader's calendar (UTC here): today alone still holds both.
+    const day = new Date().toISOString().slice(0, 10);
+    await filters.getByLabel('From').fill(day);
+    await filters.getByLabel('To (included)').fill(day);
+    await filters.getByRole('button', { name: 'Apply filters' }).click();
+    await page.waitForURL(/from=\d{4}-\d\d-\d\d&to=/);
+    await page.getByText(/^From 12:00 AM UTC to .*: 2 events\.$/).waitFor();
+
     const [download] = await Promise.all([page.waitForEvent('download'), filters.getByRole('button', { name: 'Download CSV' }).click()]);
     expect(download.suggestedFilename()).toMatch(/^jit-access-history-\d{4}-\d\d-\d\d-\d{4}-\d\d-\d\d\.csv$/);
     const lines = readFileSync((await download.path())!, 'utf8').trim().split('\r\n');

@@ -2,12 +2,12 @@
 // change windows or not reviewed in time, and activation bindings written outside this service.
 import type { AlertKind } from '../../../server/api/schemas';
 import { api, type AlertView } from '../api';
+import { Freshness } from '../components/Freshness';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
 import { formatDuration, formatTime } from '../format';
 import { navigate } from '../router';
 import { useResource } from '../use-resource';
-import { Freshness } from './AdminArea';
 
 const PERIODS = [7, 14, 30];
 

@@ -37,15 +37,3 @@ export function AdminArea({ path, query, role }: { path: string; query: URLSearc
     </>
   );
 }
-
-/** When the data was read, and from where, as the server says it; with a way to read again. */
-export function Freshness({ text, onReload }: { text: string; onReload: () => void }) {
-  return (
-    <p className="freshness">
-      <span>{text}</span>{' '}
-      <button type="button" className="button button-small" onClick={onReload}>
-        Reload
-      </button>
-    </p>
-  );
-}

@@ -2,11 +2,11 @@
 // approvals took, over the last days. Each chart has its numbers as a table too.
 import { api, type AdminChartsResponse } from '../api';
 import { DailyChart, formatDay, type ChartSeries } from '../components/DailyChart';
+import { Freshness } from '../components/Freshness';
 import { ErrorNotice, Loading } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
 import { navigate } from '../router';
 import { useResource } from '../use-resource';
-import { Freshness } from './AdminArea';
 
 const PERIODS = [7, 14, 30];
 

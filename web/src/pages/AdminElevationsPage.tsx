@@ -2,13 +2,13 @@
 // role; admins revoke one with a reason, auditors only read.
 import { useEffect, useRef, useState } from 'react';
 import { api, queryOf, type AdminElevation, type RevokeGrantResponse } from '../api';
+import { Freshness } from '../components/Freshness';
 import { ErrorNotice, Loading, Notice, NotificationFailures } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
 import { RoleName } from '../components/RoleName';
 import { formatTime } from '../format';
 import { navigate } from '../router';
 import { useResource } from '../use-resource';
-import { Freshness } from './AdminArea';
 import { FilterForm } from './FilterForm';
 import { RevokeDialog } from './RevokeDialog';
 

@@ -2,20 +2,13 @@
 // The period is chosen in whole days of the reader's own calendar; the server takes exact instants.
 import { useState } from 'react';
 import { api, queryOf, type HistoryRowView } from '../api';
+import { Freshness } from '../components/Freshness';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
-import { formatTime } from '../format';
+import { formatTime, localDayStart } from '../format';
 import { navigate } from '../router';
 import { useResource } from '../use-resource';
-import { Freshness } from './AdminArea';
 import { FilterForm, type FilterField } from './FilterForm';
-
-/** A day as the date input gives it (`YYYY-MM-DD`), from its local midnight; `next` from the following one. */
-export function localDayStart(day: string | undefined, next = false): string | undefined {
-  const match = day ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(day) : null;
-  if (!match) return undefined;
-  return new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]) + (next ? 1 : 0)).toISOString();
-}
 
 export function AdminHistoryPage({ query }: { query: URLSearchParams }) {
   const values = Object.fromEntries(['from', 'to', 'user', 'projectId', 'role', 'event'].map((k) => [k, query.get(k) ?? undefined]));

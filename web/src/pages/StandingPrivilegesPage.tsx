@@ -1,10 +1,10 @@
 // Standing privileges: permanent bindings that JIT was meant to replace, and privileged roles held
 // permanently. Every row says where the binding sits and through which principal, so it can be removed there.
 import { api, type HeldBindingView } from '../api';
+import { Freshness } from '../components/Freshness';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
 import { useResource } from '../use-resource';
-import { Freshness } from './AdminArea';
 
 export function StandingPrivilegesPage() {
   const report = useResource(() => api.standingPrivileges(), []);
