@@ -27,7 +27,7 @@ export interface AccessCharts {
   /** Hours during which activated roles were in force, per project, up to `now`. */
   hoursByProject: DailySeries[];
   approvals: {
-    /** Median minutes from request to the approval that granted it, per day of approval (null: none that day). */
+    /** Median minutes from request to the approval by people that granted it, per day of approval (null: none that day). */
     medianMinutesByDay: (number | null)[];
     countByDay: number[];
     medianMinutes: number | null;
@@ -156,7 +156,9 @@ export function accessChartsOf(entries: readonly AuditEntry[], period: ChartPeri
     }
     const requestId = text(payload.activationId);
     if (payload.event === 'request.created' && payload.outcome === 'success' && requestId) requestedAt.set(requestId, t);
-    if (payload.event === 'approval.succeeded' && payload.outcome === 'success' && payload.alreadyApproved !== true && requestId && requestedAt.has(requestId) && inPeriod(t)) {
+    // A rule's own approval (approvedBy `rule:NAME`) takes no time a person spent: it would pull the median to 0.
+    const byRule = typeof payload.approvedBy === 'string' && payload.approvedBy.startsWith('rule:');
+    if (payload.event === 'approval.succeeded' && payload.outcome === 'success' && payload.alreadyApproved !== true && !byRule && requestId && requestedAt.has(requestId) && inPeriod(t)) {
       approvalMinutes[dayIndexOf(t)].push((t - requestedAt.get(requestId)!) / 60_000);
     }
   }

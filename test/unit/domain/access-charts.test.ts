@@ -99,6 +99,9 @@ describe('accessChartsOf', () => {
         approved('2040-01-03T12:00:00Z', 'r3'),
         // An approval whose request is not in the log read is not measured.
         approved('2040-01-03T12:00:00Z', 'unknown'),
+        // Nor is a rule's own approval (auto-approval): it is an elevation, but nobody took time over it.
+        request('2040-01-03T11:00:00Z', 'r4'),
+        { ...approved('2040-01-03T11:00:01Z', 'r4'), payload: { ...approved('2040-01-03T11:00:01Z', 'r4').payload, approvedBy: 'rule:oncall' } },
       ],
       period,
       now,
@@ -107,6 +110,7 @@ describe('accessChartsOf', () => {
     expect(charts.approvals.countByDay).toEqual([3, 0, 1]);
     expect(charts.approvals.medianMinutes).toBe(25);
     expect(charts.approvals.count).toBe(4);
+    expect(charts.elevationsByProject).toEqual([{ key: 'p-one', values: [3, 0, 3] }]);
   });
 
   test(`more than ${MAX_SERIES} projects: the smallest are summed as "${OTHER_SERIES}"`, () => {
