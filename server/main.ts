@@ -41,6 +41,7 @@ import { AdminElevations } from './services/admin-elevations';
 import { AdminHistory, HISTORY_MAX_DAYS } from './services/admin-history';
 import { AdminCharts } from './services/admin-charts';
 import { AuditFeed } from './services/audit-feed';
+import { BreakGlassService } from './services/break-glass';
 import { StandingPrivilegeReport } from './services/admin-standing';
 import { AdminAlerts } from './services/admin-alerts';
 import { AlertNotifications } from './services/alert-notifications';
@@ -270,6 +271,18 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
   });
   const history = new AdminHistory(auditFeed);
   const charts = new AdminCharts(auditFeed);
+  const breakGlass = new BreakGlassService({
+    catalog,
+    checks: new EntitlementChecks(catalog, activationRules),
+    writer,
+    audit,
+    notifications,
+    policy,
+    feed: auditFeed,
+    feedMaxAgeMs: HISTORY_MAX_DAYS * 86_400_000,
+    groupsOf: async (email, fresh) => (await groupMemberships.groupsOf(email, fresh)).emails,
+    reasonMaxLength: config.justification.maxLength,
+  });
   const standing = new StandingPrivilegeReport(asset, async (group) => (await groupMemberships.usersOf(group)).emails);
   const alerts = new AdminAlerts(auditFeed, elevations, config.alerts.frequentActivations);
   const alertDestinations = config.alerts;
@@ -296,6 +309,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     approval,
     grants,
     cleanup,
+    breakGlass,
     adminAccess,
     elevations,
     history,

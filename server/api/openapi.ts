@@ -50,6 +50,10 @@ const COMPONENTS: Record<string, z.ZodType> = {
   StandingPrivileges: api.standingPrivilegesResponse,
   AdminAlerts: api.adminAlertsResponse,
   AdminCharts: api.adminChartsResponse,
+  BreakGlass: api.breakGlassResponse,
+  BreakGlassCase: api.breakGlassCaseResponse,
+  BreakGlassReview: api.breakGlassReviewResponse,
+  MyBreakGlassReviews: api.myBreakGlassReviewsResponse,
   Alive: api.aliveResponse,
   Readiness: api.readinessResponse,
 };
@@ -57,6 +61,7 @@ const COMPONENTS: Record<string, z.ZodType> = {
 const projectId = { projectId: api.projectIdParam };
 const grantId = { grantId: api.grantIdParam };
 const token = { token: api.approvalTokenParam };
+const breakGlassId = { activationId: api.breakGlassIdParam };
 
 export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/api/openapi.json', operationId: 'getOpenApiDocument', summary: 'This document', responses: { 200: 'OpenApiDocument' }, caller: 'iap-read-only' },
@@ -86,6 +91,26 @@ export const OPERATIONS: Operation[] = [
   { method: 'post', path: '/api/v1/approval-requests/{token}/approve', operationId: 'approve', summary: 'Approve a request: the grant is written once the required approvals are in', pathParams: token, responses: { 200: 'Approval' } },
   { method: 'post', path: '/api/v1/approval-requests/{token}/deny', operationId: 'deny', summary: 'Deny a request, with a reason (reviewers)', pathParams: token, body: api.denyBody, responses: { 200: 'RequestDecision' } },
   { method: 'post', path: '/api/v1/approval-requests/{token}/cancel', operationId: 'cancel', summary: 'Withdraw a pending request (the requester)', pathParams: token, responses: { 200: 'RequestDecision' } },
+  {
+    method: 'post',
+    path: '/api/v1/projects/{projectId}/break-glass',
+    operationId: 'breakGlass',
+    summary: 'Activate a role that needs approval at once, where its rule allows break-glass: with a reason, for at most the break-glass duration; reviewed afterwards',
+    pathParams: projectId,
+    body: api.breakGlassBody,
+    responses: { 201: 'BreakGlass' },
+  },
+  { method: 'get', path: '/api/v1/break-glass/{activationId}', operationId: 'getBreakGlass', summary: 'A break-glass activation and its review (its user and reviewers)', pathParams: breakGlassId, responses: { 200: 'BreakGlassCase' } },
+  {
+    method: 'post',
+    path: '/api/v1/break-glass/{activationId}/review',
+    operationId: 'reviewBreakGlass',
+    summary: 'Acknowledge or flag a break-glass activation, once (its reviewers)',
+    pathParams: breakGlassId,
+    body: api.breakGlassReviewBody,
+    responses: { 200: 'BreakGlassReview' },
+  },
+  { method: 'get', path: '/api/v1/me/break-glass-reviews', operationId: 'listMyBreakGlassReviews', summary: 'Break-glass activations waiting for my review', responses: { 200: 'MyBreakGlassReviews' } },
   { method: 'get', path: '/api/v1/me/grants', operationId: 'listMyGrants', summary: "The caller's grants in force", responses: { 200: 'MyGrants' } },
   { method: 'delete', path: '/api/v1/me/grants/{grantId}', operationId: 'endGrant', summary: 'End a grant now', pathParams: grantId, body: api.endGrantBody, responses: { 200: 'EndedGrant' } },
   { method: 'post', path: '/api/v1/me/grants/{grantId}/extend', operationId: 'extendGrant', summary: 'Extend a self-approved grant', pathParams: grantId, body: api.extendGrantBody, responses: { 200: 'ExtendedGrant' } },

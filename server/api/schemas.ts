@@ -141,6 +141,8 @@ export const grantIdParam = z
 export const grantApprovalSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('self'), justification: z.string() }),
   z.object({ type: z.literal('peer'), approver: z.string(), justification: z.string() }),
+  /** Activated through break-glass, without the approval the rule requires; reviewed afterwards. */
+  z.object({ type: z.literal('break-glass'), justification: z.string() }),
   z.object({ type: z.literal('unknown'), description: z.string().nullable() }),
 ]);
 
@@ -227,6 +229,12 @@ export const cleanupResponse = z.object({
       failures: z.array(z.string()),
     })
     .nullable(),
+  /** Break-glass activations past their review deadline, unreviewed: whose reviewers this run reminded (once), and those left for the next run. */
+  breakGlassReminders: z.object({
+    reminded: z.array(z.string()),
+    pending: z.array(z.string()),
+    failures: z.array(z.object({ activationId: z.string(), message: z.string() })),
+  }),
 });
 
 // --- Peer approval (reviewers, approval requests) ---
@@ -575,3 +583,88 @@ export const adminChartsResponse = z.object({
 export type AdminChartsQuery = z.input<typeof adminChartsQuery>;
 export type AdminChartsResponse = z.infer<typeof adminChartsResponse>;
 export type DailySeriesView = z.infer<typeof dailySeriesSchema>;
+
+// --- Break-glass (/api/v1/projects/{projectId}/break-glass, /api/v1/break-glass/…) ---------------------
+
+export const breakGlassBody = z
+  .object({
+    /** The id of one eligible role, as GET /projects/{projectId}/roles lists it. */
+    role: z.string().min(1, 'must name a role').max(2000),
+    /** Why the glass is broken: required, one line; the reviewers read it. */
+    reason: z.string().max(10_000),
+    durationMinutes: z.number().int('must be a whole number of minutes'),
+  })
+  .strict();
+
+export const breakGlassIdParam = z.string().regex(/^bg-[A-Za-z0-9_-]{16}$/, 'is not a break-glass activation id (bg-…, as the email or the list names it)');
+
+export const breakGlassReviewBody = z
+  .object({
+    decision: z.enum(['acknowledge', 'flag'], 'must be acknowledge or flag'),
+    /** Required to flag; optional to acknowledge. */
+    note: singleLine(500).optional(),
+  })
+  .strict()
+  .refine((b) => b.decision !== 'flag' || (b.note !== undefined && b.note !== ''), { message: 'a note is required to flag an activation: say what is wrong', path: ['note'] });
+
+export const breakGlassActivationSchema = z.object({
+  activationId: z.string(),
+  user: z.string(),
+  projectId: z.string(),
+  role: z.string(),
+  resourceCondition: z.string().nullable(),
+  durationMinutes: z.number().int(),
+  start: instant,
+  end: instant,
+  reason: z.string(),
+  /** The rule's reviewers (`user:`/`group:`), notified at once. */
+  reviewers: z.array(z.string()),
+  /** Reviewers are reminded once if the activation is still unreviewed then. */
+  reviewBy: instant,
+  /** The activation happened outside the rule's schedule windows (where the rule then requires approval). */
+  outsideSchedule: z.boolean(),
+  rule: z.string().nullable(),
+});
+
+export const breakGlassReviewSchema = z.object({
+  outcome: z.enum(['acknowledged', 'flagged']),
+  note: z.string().nullable(),
+  reviewer: z.string(),
+  at: instant,
+});
+
+export const breakGlassResponse = z.object({
+  activation: breakGlassActivationSchema,
+  grant: grantSchema,
+  /** Notifications that could not be sent; the grant stands regardless. */
+  notificationFailures: z.array(z.string()),
+});
+
+export const breakGlassCaseResponse = z.object({
+  activation: breakGlassActivationSchema,
+  review: breakGlassReviewSchema.nullable(),
+  /** When the reviewers were reminded of an overdue review; null if they were not. */
+  remindedAt: instant.nullable(),
+  overdue: z.boolean(),
+  viewer: z.object({ email: z.string(), isActivator: z.boolean(), isReviewer: z.boolean(), canReview: z.boolean() }),
+  /** When the audit log was last read for this answer. */
+  readAt: instant,
+});
+
+export const breakGlassReviewResponse = z.object({ activation: breakGlassActivationSchema, review: breakGlassReviewSchema });
+
+export const myBreakGlassReviewsResponse = z.object({
+  /** Break-glass activations waiting for your review, the earliest review deadline first. */
+  breakGlass: z.array(z.object({ activation: breakGlassActivationSchema, overdue: z.boolean() })),
+  readAt: instant,
+  /** In words: where the list comes from and how far behind it may be. */
+  freshness: z.string(),
+});
+
+export type BreakGlassBody = z.infer<typeof breakGlassBody>;
+export type BreakGlassReviewBody = z.input<typeof breakGlassReviewBody>;
+export type BreakGlassActivationView = z.infer<typeof breakGlassActivationSchema>;
+export type BreakGlassResponse = z.infer<typeof breakGlassResponse>;
+export type BreakGlassCaseResponse = z.infer<typeof breakGlassCaseResponse>;
+export type BreakGlassReviewResponse = z.infer<typeof breakGlassReviewResponse>;
+export type MyBreakGlassReviewsResponse = z.infer<typeof myBreakGlassReviewsResponse>;

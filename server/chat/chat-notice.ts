@@ -3,6 +3,7 @@
 // each platform's module escapes them for its format.
 import type { ApprovalRequest } from '../domain/approval-request';
 import type { SelfActivation } from '../domain/notification-event';
+import type { BreakGlassActivation } from '../domain/break-glass';
 import { formatMailTime } from '../mail/mail-time';
 import { alertTitle, ALERTS_PER_MESSAGE } from '../mail/messages';
 import type { Alert } from '../domain/admin-alerts';
@@ -107,5 +108,25 @@ export function alertsNotice(alerts: readonly Alert[], publicUrl: string, timeZo
       ...(more > 0 ? [{ label: 'More', value: `${more} more alerts in the Admin area` }] : []),
     ],
     button: { text: 'Open the Admin area', url: `${publicUrl.replace(/\/+$/, '')}/admin` },
+  };
+}
+
+/** A message about a break-glass activation: at once, and once more when its review is overdue. */
+export function breakGlassNotice(activation: BreakGlassActivation, kind: 'activated' | 'overdue', link: string, timeZone: string): ChatNotice {
+  const title = kind === 'activated' ? 'Break-glass used' : 'Break-glass review overdue';
+  return {
+    threadKey: activation.activationId,
+    title,
+    summary: `${title}: ${activation.user} – ${activation.role} on ${activation.projectId}`,
+    facts: [
+      { label: 'User', value: activation.user },
+      ...entitlementFacts(activation.projectId, [activation.role], activation.resourceCondition),
+      { label: 'Window', value: windowText(activation.start, activation.end, timeZone) },
+      { label: 'Rule', value: `${activation.rule ?? '(none)'}${activation.outsideSchedule ? ' (outside its schedule)' : ''}` },
+      { label: 'Reviewers', value: activation.reviewers.join(', ') },
+      { label: 'Review by', value: formatMailTime(activation.reviewBy, timeZone) },
+    ],
+    justification: activation.reason,
+    button: { text: 'Review the activation', url: link },
   };
 }

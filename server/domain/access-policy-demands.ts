@@ -5,7 +5,7 @@
 // - The policy is asked only about roles IAM already made eligible (an EligibleRole); it cannot add one.
 // - It never weakens the binding: a peer-approval binding stays peer-approved even if a rule says `self`.
 //   Break-glass is the one exception, explicit in the rule and available only through its own flow.
-import { durationMinutes, type AccessPolicyDocument, type PolicyApproval, type PolicyMatch, type PolicyRule, type PolicySettings } from './access-policy';
+import { DEFAULT_REVIEW_WITHIN_MINUTES, durationMinutes, type AccessPolicyDocument, type PolicyApproval, type PolicyMatch, type PolicyRule, type PolicySettings } from './access-policy';
 import { isInsideWindows, localTime, parseWindow, WEEKDAYS } from './access-policy-schedule';
 import type { ActivationType } from './eligibility';
 import { checkDurationMinutes } from './activation-request';
@@ -48,7 +48,13 @@ export interface Demands {
   readonly ticket: { readonly pattern: string; readonly hint: string | null; readonly validation: { readonly url: string; readonly secret: string; readonly timeoutSeconds: number } | null } | null;
   readonly schedule: { readonly timeZone: string; readonly windows: readonly string[]; readonly outside: 'deny' | 'requireApproval'; readonly insideNow: boolean } | null;
   readonly maxActiveGrantsPerUser: number | null;
-  readonly breakGlass: { readonly principals: readonly string[] | null; readonly maxDurationMinutes: number; readonly reviewers: readonly string[] } | null;
+  readonly breakGlass: {
+    readonly principals: readonly string[] | null;
+    readonly maxDurationMinutes: number;
+    readonly reviewers: readonly string[];
+    /** Reviewers are reminded of an activation still unreviewed this long after it. */
+    readonly reviewWithinMinutes: number;
+  } | null;
   readonly notify: { readonly emails: readonly string[]; readonly chat: readonly string[] };
   /**
    * The conditions under which the rule approves a request itself; null without them, where no approval is
@@ -211,7 +217,14 @@ export function demandsOf(policy: AccessPolicyDocument | undefined, target: Poli
       : null,
     schedule,
     maxActiveGrantsPerUser: pick('maxActiveGrantsPerUser') ?? null,
-    breakGlass: breakGlass ? { principals: breakGlass.principals ?? null, maxDurationMinutes: durationMinutes(breakGlass.maxDuration), reviewers: breakGlass.reviewers } : null,
+    breakGlass: breakGlass
+      ? {
+          principals: breakGlass.principals ?? null,
+          maxDurationMinutes: durationMinutes(breakGlass.maxDuration),
+          reviewers: breakGlass.reviewers,
+          reviewWithinMinutes: breakGlass.reviewWithin !== undefined ? durationMinutes(breakGlass.reviewWithin) : DEFAULT_REVIEW_WITHIN_MINUTES,
+        }
+      : null,
     notify: { emails: notify?.emails ?? [], chat: notify?.chat ?? [] },
     autoApprove,
     notes,

@@ -30,6 +30,21 @@ const duration = z
   ], { error: DURATION_RANGE })
   .describe('A duration: minutes as a number, or text such as 30m, 4h, 1h30m; at most 24h.');
 
+/** How long reviewers have to review a break-glass activation: at most a week, 24 hours when not said. */
+export const MAX_REVIEW_WITHIN_MINUTES = 7 * 24 * 60;
+export const DEFAULT_REVIEW_WITHIN_MINUTES = 24 * 60;
+const REVIEW_RANGE = `must be a duration from 1 minute to ${MAX_REVIEW_WITHIN_MINUTES / 60} hours, such as 4h or 72h (a bare number counts minutes)`;
+
+const reviewWithin = z
+  .union([
+    z.number().int(REVIEW_RANGE).min(1, REVIEW_RANGE).max(MAX_REVIEW_WITHIN_MINUTES, REVIEW_RANGE),
+    z
+      .string()
+      .regex(/^(?:[0-9]+h)?\s*(?:[0-9]+m)?$/, { error: REVIEW_RANGE, abort: true })
+      .refine((v) => durationMinutes(v) >= 1 && durationMinutes(v) <= MAX_REVIEW_WITHIN_MINUTES, REVIEW_RANGE),
+  ], { error: REVIEW_RANGE })
+  .describe('How long reviewers have to review a break-glass activation (minutes, or text such as 4h, 72h); at most 168h, default 24h.');
+
 const regex = (what: string) =>
   z
     .string()
@@ -144,6 +159,7 @@ const breakGlassSchema = z
     principals: z.array(principal).min(1).optional().describe('Who may break the glass (among the eligible); absent = every eligible user.'),
     maxDuration: duration.describe('The longest break-glass activation; shorter than the rule allows otherwise.'),
     reviewers: z.array(principal).min(1).describe('Notified at once, to review the activation afterwards.'),
+    reviewWithin: reviewWithin.optional(),
   })
   .strict();
 

@@ -50,10 +50,17 @@ export function activationBindingOf(grant: ActivationGrant): Binding {
   };
 }
 
-/** Who approved an activation, and why it was requested. */
+/**
+ * Who approved an activation, and why it was requested. `break-glass`: nobody approved; the user activated a
+ * role that needs approval at once, as the access policy's rule allowed, and its reviewers review it afterwards.
+ */
 export type Approval =
   | { readonly type: 'self'; readonly justification: string }
-  | { readonly type: 'peer'; readonly approver: string; readonly justification: string };
+  | { readonly type: 'peer'; readonly approver: string; readonly justification: string }
+  | { readonly type: 'break-glass'; readonly justification: string };
+
+/** How a break-glass activation's description begins: the mark that tells it from any other grant. */
+export const BREAK_GLASS_MARK = 'Break-glass, reason: ';
 
 /** Control characters and line/paragraph separators, which must not reach a header or a description. */
 const CONTROL_CHARACTERS = /[\p{Cc}\p{Zl}\p{Zp}]/gu;
@@ -67,6 +74,13 @@ export function activationDescription(approval: Approval): string {
   const text =
     approval.type === 'self'
       ? `Self-approved, justification: ${approval.justification}`
-      : `Approved by ${approval.approver.toLowerCase()}, justification: ${approval.justification}`;
+      : approval.type === 'break-glass'
+        ? `${BREAK_GLASS_MARK}${approval.justification}`
+        : `Approved by ${approval.approver.toLowerCase()}, justification: ${approval.justification}`;
   return text.replace(CONTROL_CHARACTERS, ' ');
+}
+
+/** Whether an activation binding's description marks it as break-glass (see {@link activationDescription}). */
+export function isBreakGlassDescription(description: string | null | undefined): boolean {
+  return description?.startsWith(BREAK_GLASS_MARK) ?? false;
 }

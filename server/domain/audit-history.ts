@@ -1,9 +1,11 @@
 // The admin history: audit entries of what people did with access, as rows an auditor filters and exports.
 // Failures of reads and the service's own housekeeping are not history of access and are left out.
 
-/** The events the history shows (break-glass and its reviews join when they are audited). */
+/** The events the history shows. */
 export const HISTORY_EVENTS = new Set([
   'activation.succeeded',
+  'breakglass.activated',
+  'breakglass.reviewed',
   'request.created',
   'approval.recorded',
   'approval.succeeded',

@@ -1,7 +1,7 @@
 // A user's grant in force: one activation binding on a project's policy, named by an id that the same
 // binding always gets, and read back with how it was approved.
 import { z } from 'zod';
-import { parseActivationBinding, type Approval } from './activation-binding';
+import { BREAK_GLASS_MARK, isBreakGlassDescription, parseActivationBinding, type Approval } from './activation-binding';
 import { canonicalCondition, InvalidConditionError } from './condition';
 import { isProjectId, isRole } from './entitlement';
 import { hasMember, principalMember, type Binding } from './iam-policy';
@@ -84,6 +84,7 @@ export function parseApproval(description: string | null | undefined): GrantAppr
   if (self) return { type: 'self', justification: self[1] };
   const peer = PEER_APPROVED.exec(description ?? '');
   if (peer) return { type: 'peer', approver: peer[1], justification: peer[2] };
+  if (isBreakGlassDescription(description)) return { type: 'break-glass', justification: description!.slice(BREAK_GLASS_MARK.length) };
   return { type: 'unknown', description: description ?? null };
 }
 

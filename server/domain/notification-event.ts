@@ -3,12 +3,21 @@
 // are ISO-8601 UTC, lists are arrays of strings and everything else is a string.
 import { baseUrlOf, legacyApprovalLink } from './approval-link';
 import type { ApprovalRequest } from './approval-request';
+import type { BreakGlassActivation } from './break-glass';
 
 /**
  * jit-access 1.x's three types keep their names and attributes; the others are this service's own (docs/api.md):
  * an approval towards the required count, a denial, a cancellation.
  */
-export type NotificationType = 'RequestActivation' | 'ActivationApproved' | 'ActivationSelfApproved' | 'ApprovalRecorded' | 'RequestDenied' | 'RequestCancelled';
+export type NotificationType =
+  | 'RequestActivation'
+  | 'ActivationApproved'
+  | 'ActivationSelfApproved'
+  | 'ApprovalRecorded'
+  | 'RequestDenied'
+  | 'RequestCancelled'
+  | 'BreakGlassActivated'
+  | 'BreakGlassReviewOverdue';
 
 export interface NotificationEvent {
   type: NotificationType;
@@ -93,6 +102,31 @@ export function selfApprovedEvent(activation: SelfActivation): NotificationEvent
       start_time: isoInstant(activation.start),
       end_time: isoInstant(activation.end),
       justification: activation.justification,
+    },
+  };
+}
+
+/**
+ * A break-glass activation (`BreakGlassActivated`, at once) or its review overdue (`BreakGlassReviewOverdue`,
+ * once); `review_url` is the page where its reviewers acknowledge or flag it.
+ */
+export function breakGlassEvent(type: 'BreakGlassActivated' | 'BreakGlassReviewOverdue', activation: BreakGlassActivation, reviewUrl: string): NotificationEvent {
+  return {
+    type,
+    attributes: {
+      activation_id: activation.activationId,
+      beneficiary: activation.user,
+      project_id: activation.projectId,
+      role: activation.role,
+      resource_condition: activation.resourceCondition ?? '',
+      start_time: isoInstant(activation.start),
+      end_time: isoInstant(activation.end),
+      justification: activation.reason,
+      reviewers: [...activation.reviewers],
+      review_by: isoInstant(activation.reviewBy),
+      outside_schedule: String(activation.outsideSchedule),
+      rule: activation.rule ?? '',
+      review_url: reviewUrl,
     },
   };
 }

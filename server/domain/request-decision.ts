@@ -39,7 +39,11 @@ export const MAX_DECISIONS_PER_PROJECT = 100;
 /** Google's condition descriptions are not documented; the emulator allows 256 characters, and so do we. */
 export const MAX_DESCRIPTION_LENGTH = 256;
 
-export type DecisionKind = 'approved' | 'granted' | 'denied' | 'cancelled';
+/**
+ * The decisions of peer requests (`mpa-` ids), and the marks of break-glass activations (`bg-` ids, see
+ * domain/break-glass): a review (acknowledged or flagged) and the reminder of an overdue review.
+ */
+export type DecisionKind = 'approved' | 'granted' | 'denied' | 'cancelled' | 'acknowledged' | 'flagged' | 'reminded';
 
 export interface Decision {
   readonly kind: DecisionKind;
@@ -51,12 +55,12 @@ export interface Decision {
   readonly at: Date;
   /** The request's expiry: the record must be kept until then, and can be swept after. */
   readonly until: Date;
-  /** A denial's reason as far as the description holds it (see MAX_DESCRIPTION_LENGTH). */
+  /** A denial's reason, or a review's note, as far as the description holds it (see MAX_DESCRIPTION_LENGTH). */
   readonly reason: string | null;
 }
 
 const ISO_SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
-const DESCRIPTION = /^(approved|granted|denied|cancelled) (mpa-[A-Za-z0-9+/=_-]{1,64}) at (\S+) until (\S+?)(?:: (.*))?$/s;
+const DESCRIPTION = /^(approved|granted|denied|cancelled|acknowledged|flagged|reminded) ((?:mpa|bg)-[A-Za-z0-9+/=_-]{1,64}) at (\S+) until (\S+?)(?:: (.*))?$/s;
 const CONTROL_CHARACTERS = /[\p{Cc}\p{Zl}\p{Zp}]/gu;
 
 /** The actor of a rule's auto-approval: `rule:NAME`. */
@@ -234,7 +238,7 @@ export function decide<P extends Policy>(policy: P, request: DecidedRequest, act
 }
 
 /** Null when one more decision held by `holder` fits Google's limits, else who is full and when a record frees up. */
-function capacityProblem(decisions: readonly Decision[], holder: string, now: Date): { scope: 'actor' | 'project'; retryAfter: Date } | null {
+export function capacityProblem(decisions: readonly Decision[], holder: string, now: Date): { scope: 'actor' | 'project'; retryAfter: Date } | null {
   const earliest = (ds: readonly Decision[]) => new Date(Math.max(now.getTime(), Math.min(...ds.map((d) => d.until.getTime())) + 1000));
   const byActor = decisions.filter((d) => (d.holder ?? d.actor) === holder);
   if (byActor.length >= MAX_DECISIONS_PER_ACTOR) return { scope: 'actor', retryAfter: earliest(byActor) };

@@ -11,13 +11,14 @@ import { grantsRoutes, type GrantServices } from './grants-api';
 import { approvalRoutes, type ApprovalServices } from './approval-api';
 import { taskRoutes, type TaskServices } from './tasks';
 import { adminRoutes, type AdminServices } from './admin-api';
+import { breakGlassRoutes, type BreakGlassServices } from './break-glass-api';
 import { spaFiles } from './static-files';
 import type { WarmUp } from '../warm-up';
 import { openApiDocument } from '../api/openapi';
 import type { HealthCheck } from './health';
 import type { AuditLog } from '../services/audit';
 
-export interface AppDependencies extends ApiServices, GrantServices, TaskServices, ApprovalServices, AdminServices {
+export interface AppDependencies extends ApiServices, GrantServices, TaskServices, ApprovalServices, AdminServices, BreakGlassServices {
   iap: IapVerifier;
   health: HealthCheck;
   audit: AuditLog;
@@ -78,6 +79,7 @@ export function createApp(deps: AppDependencies): express.Express {
   api.use('/v1', grantsRoutes(deps));
   api.use('/v1', approvalRoutes(deps));
   api.use('/v1', adminRoutes(deps));
+  api.use('/v1', breakGlassRoutes(deps));
   api.use((req, res) => sendError(res, 404, 'NOT_FOUND', `There is no API route ${req.method} ${req.baseUrl}${req.path}.`));
   app.use('/api', api);
   app.use('/tasks', taskRoutes(deps));

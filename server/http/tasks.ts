@@ -7,6 +7,8 @@ import type { Config } from '../config';
 import { AppError, forbidden, unauthenticated } from '../errors';
 import type { CleanupService, CleanupReport } from '../services/cleanup';
 import type { AlertNotifications, AlertNotificationReport } from '../services/alert-notifications';
+import type { BreakGlassService, ReminderReport } from '../services/break-glass';
+import { publicUrlOf } from './approval-api';
 import type { AuditLog } from '../services/audit';
 import type { GoogleIdTokenVerifier } from './google-id-token';
 import { parse, reply } from './exchange';
@@ -15,6 +17,8 @@ import { sendError } from './errors';
 export interface TaskServices {
   config: Config;
   cleanup: CleanupService;
+  /** Its reminders of overdue break-glass reviews run with the sweeper. */
+  breakGlass: BreakGlassService;
   audit: AuditLog;
   idTokens: GoogleIdTokenVerifier;
   /** Sends new alerts where ALERT_EMAILS / ALERT_CHAT_CHANNELS say; absent when neither is set. */
@@ -54,7 +58,7 @@ async function taskCallerOf(req: Request, config: Config, idTokens: GoogleIdToke
 }
 
 export function taskRoutes(deps: TaskServices): Router {
-  const { config, cleanup, audit, idTokens, alertNotifications } = deps;
+  const { config, cleanup, breakGlass, audit, idTokens, alertNotifications } = deps;
   const router = Router();
 
   router.use(async (req: Request, res: Response, next: NextFunction) => {
@@ -74,10 +78,11 @@ export function taskRoutes(deps: TaskServices): Router {
     const dryRun = query.dryRun === 'true';
     const invoker = res.locals.taskCaller as string;
     const report = await cleanup.run({ dryRun, invoker });
-    // Alerts ride on the sweeper's schedule; a dry run sends nothing. Their failures never fail the sweep:
-    // unsent alerts are sent by the next run.
+    // Alerts and reminders of overdue break-glass reviews ride on the sweeper's schedule; a dry run sends
+    // nothing. Their failures never fail the sweep: what is unsent is sent by the next run.
     const alerts = alertNotifications && !dryRun ? await alertNotifications.run(invoker) : null;
-    const body = cleanupBody(report, alerts);
+    const reminders = await remindersOf(() => breakGlass.remindOverdue({ dryRun, invoker }, publicUrlOf(req, config)));
+    const body = cleanupBody(report, alerts, reminders);
     if (report.failures.length > 0) {
       // 503 makes App Engine cron and Cloud Scheduler retry; the projects that were cleaned stay cleaned.
       const names = report.failures.map((f) => `${f.projectId} (${f.message})`).join('; ');
@@ -92,10 +97,20 @@ export function taskRoutes(deps: TaskServices): Router {
   return router;
 }
 
-function cleanupBody(report: CleanupReport, alerts: AlertNotificationReport | null): api.CleanupResponse {
+/** A failure to read what is overdue (the audit log) is reported, and leaves the sweep's own outcome alone. */
+async function remindersOf(remind: () => Promise<ReminderReport>): Promise<ReminderReport> {
+  try {
+    return await remind();
+  } catch (e) {
+    return { reminded: [], pending: [], failures: [{ activationId: '*', message: `Overdue break-glass reviews could not be read: ${(e as Error).message}` }] };
+  }
+}
+
+function cleanupBody(report: CleanupReport, alerts: AlertNotificationReport | null, reminders: ReminderReport): api.CleanupResponse {
   return {
     ...report,
     alerts,
+    breakGlassReminders: reminders,
     projects: report.projects.map((p) => ({
       projectId: p.projectId,
       removed: p.removed.map((r) => ({ ...r, start: r.start.toISOString(), end: r.end.toISOString() })),

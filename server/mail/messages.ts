@@ -2,6 +2,7 @@
 // approval to the requester. Every value from a user goes through `html` (escaped) or plain text.
 import type { ApprovalRequest } from '../domain/approval-request';
 import type { SelfActivation } from '../domain/notification-event';
+import { reviewerAddresses, type BreakGlassActivation } from '../domain/break-glass';
 import { html, httpUrl, type Markup } from './html';
 import { formatMailTime } from './mail-time';
 import type { OutgoingMail } from './mailer';
@@ -272,7 +273,8 @@ export type WatchedEvent =
   | { kind: 'approved'; request: ApprovalRequest; actor: string }
   | { kind: 'approval-recorded'; request: ApprovalRequest; actor: string; approvals: number }
   | { kind: 'denied'; request: ApprovalRequest; actor: string; reason?: string }
-  | { kind: 'cancelled'; request: ApprovalRequest };
+  | { kind: 'cancelled'; request: ApprovalRequest }
+  | { kind: 'break-glass'; activation: BreakGlassActivation };
 
 export interface WatcherMailInput {
   event: WatchedEvent;
@@ -316,6 +318,22 @@ function describeWatched(event: WatchedEvent, timeZone: string): { title: string
       subject: `${a.beneficiary} activated access to project ${a.projectId}`,
     };
   }
+  if (event.kind === 'break-glass') {
+    const a = event.activation;
+    return {
+      title: 'Break-glass used',
+      sentence: `${a.user} broke the glass: they activated ${a.role} on the Google Cloud project ${a.projectId} without the approval it normally needs; ${a.reviewers.join(', ')} review it.`,
+      details: [
+        ['User', a.user],
+        ['Project', a.projectId],
+        ['Role', a.resourceCondition ? `${a.role} (${a.resourceCondition})` : a.role],
+        ['Start time', formatMailTime(a.start, timeZone)],
+        ['End time', formatMailTime(a.end, timeZone)],
+        ['Reason', a.reason],
+      ],
+      subject: breakGlassSubject(a),
+    };
+  }
   const { request } = event;
   const who = request.beneficiary;
   const { projectId, role } = request.entitlement;
@@ -348,4 +366,53 @@ function describeWatched(event: WatchedEvent, timeZone: string): { title: string
     case 'cancelled':
       return { title: 'The request was cancelled', sentence: `${who} cancelled their request for ${role} on the Google Cloud project ${projectId}.`, details, subject };
   }
+}
+
+export interface BreakGlassMailInput {
+  activation: BreakGlassActivation;
+  /** The page where reviewers acknowledge or flag the activation. */
+  link: string;
+  publicUrl: string;
+  timeZone: string;
+  /** `activated`: at once; `overdue`: the one reminder once the review is late. */
+  kind: 'activated' | 'overdue';
+}
+
+export function breakGlassSubject(activation: BreakGlassActivation): string {
+  return `Break-glass: ${activation.user} activated ${activation.role} on project ${activation.projectId}`;
+}
+
+/** To the rule's reviewers (group addresses reach their members), the user in copy: review this break-glass activation. */
+export function breakGlassMail({ activation, link, publicUrl, timeZone, kind }: BreakGlassMailInput): Omit<OutgoingMail, 'messageId' | 'inReplyTo'> {
+  const details: Detail[] = [
+    ['User', activation.user],
+    ['Project', activation.projectId],
+    ['Role', activation.role],
+    ['Resource condition', activation.resourceCondition ?? '(none: the whole project)'],
+    ['Start time', formatMailTime(activation.start, timeZone)],
+    ['End time', formatMailTime(activation.end, timeZone)],
+    ['Reason', activation.reason],
+    ['Rule', activation.rule ?? '(none)'],
+    ['Outside the rule\'s schedule', activation.outsideSchedule ? 'yes' : 'no'],
+    ['Review by', formatMailTime(activation.reviewBy, timeZone)],
+  ];
+  const title = kind === 'activated' ? 'Break-glass used' : 'Break-glass review overdue';
+  const sentence =
+    kind === 'activated'
+      ? `${activation.user} broke the glass: they activated ${activation.role} on the Google Cloud project ${activation.projectId} without the approval it normally needs. The access is in force now.`
+      : `Nobody has reviewed the break-glass activation of ${activation.role} on ${activation.projectId} by ${activation.user}, which was due by ${formatMailTime(activation.reviewBy, timeZone)}.`;
+  const body = html`<h1 style="font-size:22px;font-weight:400;margin:0 0 16px">${title}</h1>
+<p>${sentence}</p>
+${detailsTable(details)}
+<p style="margin:24px 0"><a href="${httpUrl(link)}" style="display:inline-block;background:#c5221f;color:#ffffff;text-decoration:none;padding:10px 24px;border-radius:4px;font-weight:500">Review the activation</a></p>
+<h2 style="font-size:14px;font-weight:500;margin:24px 0 0">Why am I seeing this?</h2>
+<p style="font-size:14px;color:#5f6368">The access policy names you as a reviewer of break-glass activations under this rule. Acknowledge the activation if the reason holds, or flag it for follow-up.</p>`;
+  const text = [sentence, '', textDetails(details), '', `Review the activation: ${link}`, '', 'The access policy names you as a reviewer of break-glass activations under this rule.'].join('\n');
+  return {
+    to: reviewerAddresses(activation.reviewers),
+    cc: [activation.user],
+    subject: kind === 'activated' ? breakGlassSubject(activation) : `Review overdue: ${breakGlassSubject(activation)}`,
+    html: page(title, body, publicUrl),
+    text,
+  };
 }

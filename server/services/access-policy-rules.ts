@@ -5,6 +5,7 @@ import { demandsOf, applyingRule, needsProjectFacts, problemWithRequest, ruleLab
 import { endpointLabel, type TicketQuestion, type TicketVerdict } from '../domain/ticket-validation';
 import type { EligibleRole } from '../domain/eligible-roles';
 import type { ActiveGrant } from '../domain/grant';
+import { breakGlassRefusal } from '../domain/break-glass';
 import { AppError, invalidInput } from '../errors';
 import type { AccessPolicyStore } from './access-policy';
 import type { ProjectResource } from '../google/cloud-asset';
@@ -105,15 +106,7 @@ export class AccessRules {
       if (problem) throw invalidInput(problem);
       const schedule = scheduleProblem(demands, now);
       if (schedule) throw policyRefusal('OUTSIDE_SCHEDULE', `${schedule}.`);
-      if (demands.maxActiveGrantsPerUser !== null && step !== 'extension' && demands.rule) {
-        const held = await this.grantsUnderRule(userEmail, demands.rule, role);
-        if (held >= demands.maxActiveGrantsPerUser) {
-          throw policyRefusal(
-            'TOO_MANY_GRANTS',
-            `${who} allows at most ${demands.maxActiveGrantsPerUser} grant${demands.maxActiveGrantsPerUser === 1 ? '' : 's'} in force at once under it, and ${userEmail} holds ${held}. End one first.`,
-          );
-        }
-      }
+      if (step !== 'extension') await this.requireRoomUnderRule(userEmail, demands, role);
     }
     // The ITSM is asked last, once every check that costs no call has passed, for all roles at once.
     const validations = roles.flatMap((role) => {
@@ -152,6 +145,30 @@ export class AccessRules {
     const groups = auto.requesters?.some((p) => p.startsWith('group:')) ? await this.sources.groupsOf(userEmail) : [];
     const principals = new Set([`user:${userEmail.toLowerCase()}`, ...groups.map((g) => `group:${g.toLowerCase()}`)]);
     return { rule: demands.rule, unmet: unmetAutoApproval(demands, request, principals) ?? [] };
+  }
+
+  /**
+   * Refuses, naming the rule and the requirement not met, unless the user may break the glass on the role now
+   * for this long (see breakGlassRefusal); the rule's limit of simultaneous grants still applies. Returns what
+   * the rule demands.
+   */
+  async enforceBreakGlass(userEmail: string, projectId: string, role: EligibleRole, durationMinutes: number): Promise<Demands> {
+    const { demands, breakGlassAvailable } = (await this.describe(userEmail, projectId, [role])).get(role.id)!;
+    const refusal = breakGlassRefusal(demands, role.id, breakGlassAvailable, durationMinutes, this.now());
+    if (refusal) throw new AppError(refusal.status, refusal.code, refusal.message);
+    await this.requireRoomUnderRule(userEmail, demands, role);
+    return demands;
+  }
+
+  private async requireRoomUnderRule(userEmail: string, demands: Demands, role: EligibleRole): Promise<void> {
+    if (demands.maxActiveGrantsPerUser === null || !demands.rule) return;
+    const held = await this.grantsUnderRule(userEmail, demands.rule, role);
+    if (held >= demands.maxActiveGrantsPerUser) {
+      throw policyRefusal(
+        'TOO_MANY_GRANTS',
+        `${ruleLabel(demands)} allows at most ${demands.maxActiveGrantsPerUser} grant${demands.maxActiveGrantsPerUser === 1 ? '' : 's'} in force at once under it, and ${userEmail} holds ${held}. End one first.`,
+      );
+    }
   }
 
   /** The user's grants in force that the same rule governs, read fresh; the role being activated is not counted twice. */

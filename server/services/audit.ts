@@ -40,7 +40,12 @@ export type AuditEventName =
   | 'cleanup.project'
   | 'cleanup.failed'
   | 'policy.loaded'
-  | 'policy.refused';
+  | 'policy.refused'
+  | 'breakglass.activated'
+  | 'breakglass.failed'
+  | 'breakglass.reviewed'
+  | 'breakglass.review.failed'
+  | 'breakglass.reminded';
 
 export type Severity = 'INFO' | 'NOTICE' | 'WARNING' | 'ERROR';
 
@@ -55,7 +60,8 @@ export interface AuditEvent {
   event: AuditEventName;
   severity: Severity;
   message: string;
-  outcome: 'success' | 'failure' | 'denied';
+  /** What came of it; a break-glass review (`breakglass.reviewed`) records its own outcome here. */
+  outcome: 'success' | 'failure' | 'denied' | 'acknowledged' | 'flagged';
   user?: AuditUser;
   project?: string;
   roles?: { role: string; resourceCondition: string | null }[];

@@ -6,19 +6,21 @@ import { approvalLink } from '../domain/approval-link';
 import {
   activationApprovedEvent,
   requestActivationEvent,
+  breakGlassEvent,
   requestDecisionEvent,
   selfApprovedEvent,
   type NotificationEvent,
   type SelfActivation,
 } from '../domain/notification-event';
 import type { Mailer, OutgoingMail } from '../mail/mailer';
-import { approvedMail, decisionMail, requestMail, revokedMail, watcherMail, type RevokedMailInput, type RoleGrant, type WatchedEvent } from '../mail/messages';
+import { approvedMail, breakGlassMail, decisionMail, requestMail, revokedMail, watcherMail, type RevokedMailInput, type RoleGrant, type WatchedEvent } from '../mail/messages';
+import { breakGlassLink, type BreakGlassActivation } from '../domain/break-glass';
 import type { RequestState } from '../domain/request-decision';
 import type { PubSub } from '../google/pubsub';
 import { AppError } from '../errors';
 import type { AuditLog, AuditUser } from './audit';
 import type { ChatNotifier } from './chat';
-import { requestNotice, selfActivationNotice, type ChatNotice, type RequestChatEvent } from '../chat/chat-notice';
+import { breakGlassNotice, requestNotice, selfActivationNotice, type ChatNotice, type RequestChatEvent } from '../chat/chat-notice';
 import type { ActivationType } from '../domain/eligibility';
 
 /** What the access policy's rule for a role is matched on, to find the chat channels and extra recipients it names. */
@@ -50,7 +52,8 @@ type MailType = NotificationEvent['type'] | 'GrantRevoked';
 
 /** Who triggered a notification and what it is about, for the audit entry of a failure. */
 interface Context {
-  user: AuditUser;
+  /** Absent for what the service does on its own (a reminder from the sweeper). */
+  user?: AuditUser;
   project: string;
   activationId: string;
 }
@@ -170,6 +173,33 @@ export class NotificationService {
     return [...(failure ? [failure] : []), ...chatFailures, ...watcherFailures];
   }
 
+  /**
+   * Tells the rule's reviewers of a break-glass activation (`activated`, at once) or that its review is overdue
+   * (`overdue`): email (the user in copy; the rule's `notify.emails` get a notice of the activation), Pub/Sub and
+   * chat. Never throws: the grant stands; returns what failed.
+   */
+  async sendBreakGlass(activation: BreakGlassActivation, kind: 'activated' | 'overdue', bindingType: ActivationType, publicUrl: string, user?: AuditUser): Promise<string[]> {
+    const context = { user, project: activation.projectId, activationId: activation.activationId };
+    const type = kind === 'activated' ? 'BreakGlassActivated' : 'BreakGlassReviewOverdue';
+    const link = breakGlassLink(publicUrl, activation.activationId);
+    const { mailer, pubsub } = this.channels;
+    const target: RuleTarget = { projectId: activation.projectId, role: activation.role, resourceCondition: activation.resourceCondition, type: bindingType };
+    const failures = await Promise.all([
+      mailer
+        ? this.mail(context, type, `The break-glass ${kind === 'activated' ? 'notice' : 'reminder'} email to ${activation.reviewers.join(', ')}`, {
+            ...breakGlassMail({ activation, link, publicUrl, timeZone: this.timeZone, kind }),
+            messageId: mailer.messageIdFor(kind === 'activated' ? activation.activationId : `${activation.activationId}/overdue`),
+            ...(kind === 'overdue' ? { inReplyTo: mailer.messageIdFor(activation.activationId) } : {}),
+          })
+        : null,
+      pubsub ? this.publish(context, breakGlassEvent(type, activation, link)) : null,
+    ]);
+    const chatFailures = await this.postChat(context, type, [target], breakGlassNotice(activation, kind, link, this.timeZone));
+    // The rule's extra recipients hear of the activation, not of the reminder (which is the reviewers' business).
+    const watcherFailures = kind === 'activated' ? await this.tellWatchers(context, type, [target], { kind: 'break-glass', activation }, publicUrl) : [];
+    return [...failures.filter((f): f is string => f !== null), ...chatFailures, ...watcherFailures];
+  }
+
   /** Tells a user an admin revoked their grant (the admin in copy); returns what failed. */
   async sendRevoked(revocation: Omit<RevokedMailInput, 'timeZone'>, admin: AuditUser): Promise<string[]> {
     const { mailer } = this.channels;
@@ -220,7 +250,7 @@ export class NotificationService {
     const failure = await this.mail(context, type, `The notice to ${recipients.join(', ')}`, {
       ...watcherMail({ event, recipients, publicUrl, timeZone: this.timeZone }),
       messageId: mailer.messageIdFor(`${key}/notify/${event.kind}${event.kind === 'approval-recorded' ? `/${event.approvals}` : ''}`),
-      ...(event.kind !== 'requested' && event.kind !== 'self-activated' ? { inReplyTo: mailer.messageIdFor(`${key}/notify/requested`) } : {}),
+      ...(event.kind !== 'requested' && event.kind !== 'self-activated' && event.kind !== 'break-glass' ? { inReplyTo: mailer.messageIdFor(`${key}/notify/requested`) } : {}),
     });
     return failure ? [failure] : [];
   }

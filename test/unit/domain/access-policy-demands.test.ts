@@ -136,9 +136,16 @@ rules:
 `);
     const d = demandsOf(p, target(), base, MONDAY_NOON_UTC);
     expect(d.ticket).toEqual({ pattern: 'CHG-[0-9]+', hint: 'a change ticket', validation: { url: 'https://itsm.example.com/validate', secret: 'projects/p/secrets/itsm/versions/latest', timeoutSeconds: 5 } });
-    expect(d.breakGlass).toEqual({ principals: ['group:oncall@example.com'], maxDurationMinutes: 30, reviewers: ['user:sec@example.com'] });
+    expect(d.breakGlass).toEqual({ principals: ['group:oncall@example.com'], maxDurationMinutes: 30, reviewers: ['user:sec@example.com'], reviewWithinMinutes: 24 * 60 });
     expect(d.notify).toEqual({ emails: ['sec@example.com'], chat: ['sre'] });
     expect(describeDemands(d)).toBe('no approval · up to 2 h · ticket required · break-glass up to 30 min');
+  });
+
+  it('carries how long reviewers have to review a break-glass activation', () => {
+    const p = policy(`  - name: db
+    breakGlass: { maxDuration: 30m, reviewers: [user:sec@example.com], reviewWithin: 72h }
+`);
+    expect(demandsOf(p, target(), base, MONDAY_NOON_UTC).breakGlass?.reviewWithinMinutes).toBe(72 * 60);
   });
 });
 

@@ -75,6 +75,7 @@ describe('parseAccessPolicy', () => {
     ['a time of day out of range', 'schedule: { timeZone: UTC, windows: ["Mon 08:00-25:00"] }', 'rules.0.schedule.windows.0', 'not a time of day'],
     ['a default duration over the maximum', 'maxDuration: 1h\n    defaultDuration: 2h', 'rules.0.defaultDuration', 'exceeds maxDuration'],
     ['a break-glass longer than the rule', 'maxDuration: 1h\n    breakGlass: { maxDuration: 2h, reviewers: [user:a@example.com] }', 'rules.0.breakGlass.maxDuration', 'must be shorter'],
+    ['a break-glass review deadline over a week', 'breakGlass: { maxDuration: 30m, reviewers: [user:a@example.com], reviewWithin: 169h }', 'rules.0.breakGlass.reviewWithin', 'from 1 minute to 168 hours'],
     ['principals for peers', 'approval: { kind: peers, principals: [user:a@example.com] }', 'rules.0.approval.principals', 'only for kind approvers'],
     ['approvals for self', 'approval: { kind: self, requiredApprovals: 2 }', 'rules.0.approval.requiredApprovals', 'self-approval takes no approvals'],
     ['more approvals than listed users', 'approval: { kind: approvers, principals: [user:a@example.com], requiredApprovals: 2 }', 'rules.0.approval.requiredApprovals', 'only 1 approver'],
