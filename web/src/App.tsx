@@ -7,6 +7,8 @@ import { ActivationResultPage } from './pages/ActivationResult';
 import { AdminArea } from './pages/AdminArea';
 import { ApprovalRequestedPage } from './pages/ApprovalRequested';
 import { ApprovePage } from './pages/ApprovePage';
+import { BreakGlassResultPage } from './pages/BreakGlassResult';
+import { BreakGlassReviewPage } from './pages/BreakGlassReviewPage';
 import { MyAccessPage } from './pages/MyAccessPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { RolesPage } from './pages/RolesPage';
@@ -83,6 +85,9 @@ function Page({ path, query, legacyApproval, me }: PageProps) {
   if (path === '/my-access') return <MyAccessPage settings={me.settings} />;
   if (path === '/activated') return <ActivationResultPage />;
   if (path === '/requested') return <ApprovalRequestedPage />;
+  if (path === '/break-glass-activated') return <BreakGlassResultPage />;
+  const breakGlass = /^\/break-glass\/(bg-[A-Za-z0-9_-]+)\/?$/.exec(path);
+  if (breakGlass) return <BreakGlassReviewPage activationId={breakGlass[1]} />;
   if (approval) return <ApprovePage token={approval[1]} />;
   if (isAdminPath(path)) return <AdminArea path={path} query={query} role={me.adminRole} />;
   return <NotFoundPage />;

@@ -18,6 +18,12 @@ import type {
   ApprovalRequestStatusResponse,
   ApprovalRequestView,
   ApprovalResponse,
+  BreakGlassBody,
+  BreakGlassCaseResponse,
+  BreakGlassResponse,
+  BreakGlassReviewBody,
+  BreakGlassReviewResponse,
+  MyBreakGlassReviewsResponse,
   RequestDecisionResponse,
   EndGrantBody,
   EndGrantResponse,
@@ -33,6 +39,7 @@ import type {
 export type { AdminAlertsResponse, AlertView } from '../../server/api/schemas';
 export type { AdminChartsResponse, AdminElevation, AdminElevationsResponse, AdminHistoryResponse, HeldBindingView, HistoryRowView, RevokeGrantResponse, StandingPrivilegesResponse };
 export type { ActivationResponse, ActiveGrant, ApprovalRequestCreatedResponse, ApprovalRequestStatusResponse, ApprovalRequestView, ApprovalResponse, RequestDecisionResponse };
+export type { BreakGlassCaseResponse, BreakGlassResponse, BreakGlassReviewResponse, MyBreakGlassReviewsResponse };
 
 /** A failed call, with the server's own explanation when there is one. */
 export class ApiError extends Error {
@@ -99,6 +106,7 @@ function errorOf(response: Response, body: unknown): ApiError {
 const project = (projectId: string) => `/projects/${encodeURIComponent(projectId)}`;
 const approvalRequest = (token: string) => `/approval-requests/${encodeURIComponent(token)}`;
 const grant = (id: string) => `/me/grants/${encodeURIComponent(id)}`;
+const breakGlass = (id: string) => `/break-glass/${encodeURIComponent(id)}`;
 
 /** Filters as a query string, leaving out the empty ones. */
 export function queryOf(filter: Record<string, string | undefined>): string {
@@ -129,4 +137,8 @@ export const api = {
   standingPrivileges: () => call<StandingPrivilegesResponse>('GET', '/admin/standing-privileges'),
   adminAlerts: (days: number) => call<AdminAlertsResponse>('GET', `/admin/alerts?days=${days}`),
   adminCharts: (period: { from?: string; to?: string }) => call<AdminChartsResponse>('GET', `/admin/charts${queryOf(period)}`),
+  breakGlass: (projectId: string, body: BreakGlassBody) => call<BreakGlassResponse>('POST', `${project(projectId)}/break-glass`, body),
+  breakGlassCase: (id: string) => call<BreakGlassCaseResponse>('GET', breakGlass(id)),
+  reviewBreakGlass: (id: string, body: BreakGlassReviewBody) => call<BreakGlassReviewResponse>('POST', `${breakGlass(id)}/review`, body),
+  myBreakGlassReviews: () => call<MyBreakGlassReviewsResponse>('GET', '/me/break-glass-reviews'),
 };

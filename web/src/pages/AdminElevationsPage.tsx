@@ -136,5 +136,6 @@ function ElevationTable({ elevations, canRevoke, onRevoke }: { elevations: Admin
 function approvalText(approval: AdminElevation['approval']): string {
   if (approval.type === 'self') return `Self-approved: ${approval.justification}`;
   if (approval.type === 'peer') return `Approved by ${approval.approver}: ${approval.justification}`;
+  if (approval.type === 'break-glass') return `Break-glass: ${approval.justification}`;
   return approval.description ?? 'Unknown (written outside this service)';
 }

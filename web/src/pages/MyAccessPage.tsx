@@ -118,8 +118,8 @@ function GrantTable({ grants, maxDurationMinutes, onAction }: GrantTableProps) {
               <Countdown until={grant.end} />
             </td>
             <td className="row-actions">
-              {grant.approval.type === 'peer' ? (
-                // A peer-approved grant cannot be extended by its holder: a peer approves a new request.
+              {grant.approval.type === 'peer' || grant.approval.type === 'break-glass' ? (
+                // A peer-approved or break-glass grant cannot be extended by its holder: it takes a new request.
                 <Link href={projectHref(grant.projectId)} className="button">
                   Request again<span className="visually-hidden"> {grant.role} on {grant.projectId}</span>
                 </Link>
@@ -156,5 +156,6 @@ function canExtend(grant: ActiveGrant, now: number, maxDurationMinutes: number):
 function approvalText(approval: ActiveGrant['approval']): string {
   if (approval.type === 'self') return `Self-approved: ${approval.justification}`;
   if (approval.type === 'peer') return `Approved by ${approval.approver}: ${approval.justification}`;
+  if (approval.type === 'break-glass') return `Break-glass: ${approval.justification}`;
   return approval.description ?? '';
 }

@@ -1,15 +1,19 @@
 // One project's roles: select, then activate them yourself or ask a peer.
 import { useState } from 'react';
 import type { MeResponse, Role } from '../../../server/api/schemas';
-import { api, type ActivationResponse, type ApprovalRequestCreatedResponse } from '../api';
+import { api, type ActivationResponse, type ApprovalRequestCreatedResponse, type BreakGlassResponse } from '../api';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { needsApproval } from '../role-rules';
 import { useResource } from '../use-resource';
 import { ActivateDialog } from './ActivateDialog';
+import { BreakGlassDialog } from './BreakGlassDialog';
 import { RequestApprovalDialog } from './RequestApprovalDialog';
 import { RoleTable } from './RoleTable';
 
-export type Outcome = { kind: 'activated'; result: ActivationResponse } | { kind: 'requested'; result: ApprovalRequestCreatedResponse };
+export type Outcome =
+  | { kind: 'activated'; result: ActivationResponse }
+  | { kind: 'requested'; result: ApprovalRequestCreatedResponse }
+  | { kind: 'break-glass'; result: BreakGlassResponse };
 
 interface ProjectRolesProps {
   projectId: string;
@@ -21,6 +25,7 @@ export function ProjectRoles({ projectId, settings, onOutcome }: ProjectRolesPro
   const roles = useResource(() => api.roles(projectId), [projectId]);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [dialogOpen, setDialogOpen] = useState(false);
+  const [breakingGlass, setBreakingGlass] = useState<Role | null>(null);
 
   if (roles.state === 'loading') return <Loading>Loading your roles on {projectId}…</Loading>;
   if (roles.state === 'failed') return <ErrorNotice context="load" title={`Your roles on ${projectId} could not be loaded`} error={roles.error} onRetry={roles.reload} />;
@@ -62,7 +67,7 @@ export function ProjectRoles({ projectId, settings, onOutcome }: ProjectRolesPro
         </Notice>
       ) : (
         <>
-          <RoleTable projectId={projectId} roles={sorted} selected={selected} onToggle={toggle} />
+          <RoleTable projectId={projectId} roles={sorted} selected={selected} onToggle={toggle} onBreakGlass={setBreakingGlass} />
           <div className="actions">
             <button type="button" className="button button-primary" disabled={chosen.length === 0 || problem !== null} aria-describedby="selection-status" onClick={() => setDialogOpen(true)}>
               {needsPeer ? 'Request approval…' : chosen.length > 1 ? `Activate ${chosen.length} roles…` : 'Activate…'}
@@ -75,6 +80,18 @@ export function ProjectRoles({ projectId, settings, onOutcome }: ProjectRolesPro
       )}
       {dialogOpen && !needsPeer && (
         <ActivateDialog projectId={projectId} roles={chosen} settings={settings} onClose={() => setDialogOpen(false)} onActivated={(result) => finish({ kind: 'activated', result })} />
+      )}
+      {breakingGlass && (
+        <BreakGlassDialog
+          projectId={projectId}
+          role={breakingGlass}
+          reasonMaxLength={settings.justificationMaxLength}
+          onClose={() => setBreakingGlass(null)}
+          onActivated={(result) => {
+            setBreakingGlass(null);
+            onOutcome({ kind: 'break-glass', result });
+          }}
+        />
       )}
       {dialogOpen && needsPeer && (
         <RequestApprovalDialog projectId={projectId} role={chosen[0]} settings={settings} onClose={() => setDialogOpen(false)} onRequested={(result) => finish({ kind: 'requested', result })} />

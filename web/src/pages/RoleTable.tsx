@@ -8,12 +8,14 @@ interface RoleTableProps {
   roles: Role[];
   selected: Set<string>;
   onToggle: (roleId: string) => void;
+  /** Opens the break-glass dialog for a role whose rule allows it to the user. */
+  onBreakGlass: (role: Role) => void;
 }
 
 /** Role ids are unique and free of spaces (`project:role[:condition in base64]`), so they make element ids. */
 const checkboxId = (role: Role) => `select-${role.id}`;
 
-export function RoleTable({ projectId, roles, selected, onToggle }: RoleTableProps) {
+export function RoleTable({ projectId, roles, selected, onToggle, onBreakGlass }: RoleTableProps) {
   return (
     <table className="table roles">
       <caption>Your eligible roles on {projectId}</caption>
@@ -45,6 +47,11 @@ export function RoleTable({ projectId, roles, selected, onToggle }: RoleTablePro
                 <span className="badge badge-peer">Peer approval</span>
               )}
               {role.policy && <RolePolicyLine policy={role.policy} />}
+              {role.policy && breakGlassOffered(role.policy) && (
+                <button type="button" className="button button-small button-danger role-break-glass" onClick={() => onBreakGlass(role)}>
+                  Break glass…
+                </button>
+              )}
             </td>
             <td data-label="Status">
               {role.status === 'active' && role.activeUntil ? (
@@ -72,4 +79,10 @@ function RolePolicyLine({ policy }: { policy: RolePolicy }) {
       {outside && (policy.schedule!.outside === 'deny' ? ' · outside the schedule now: not available' : ' · outside the schedule now: needs approval')}
     </div>
   );
+}
+
+/** Break-glass is offered where the rule allows it to the user and the role needs approval now (and is not refused outright). */
+function breakGlassOffered(policy: RolePolicy): boolean {
+  const refusedNow = policy.schedule !== null && !policy.schedule.insideNow && policy.schedule.outside === 'deny';
+  return policy.breakGlass?.available === true && policy.approval.kind !== 'self' && !refusedNow;
 }
