@@ -58,7 +58,7 @@ describe('npm run policy -- explain', () => {
       'role roles/compute.admin matches roles/compute.*',
       'the eligible binding is peer-approval',
     ]);
-    expect(e.summary).toBe('1 approval from peers · up to 4 h');
+    expect(e.summary).toBe('1 approval from peers · up to 4 h · break-glass up to 30 min');
   });
 
   it('resolves groups to say who may break the glass', async () => {
