@@ -33,7 +33,7 @@ rules:
       maxDuration: 30m
       reviewers: [ user:dave@example.com, group:data-eng@example.com ]
       reviewWithin: 4h
-    notify: { chat: [ sre ] }
+    notify: { chat: [ sre ], emails: [ security@example.com ] }
   - name: prod-sql
     match: { projects: [ prod-app ], roles: [ roles/cloudsql.* ] }
     approval: self
@@ -164,13 +164,18 @@ test('the reviewers are told at once: email with the review link, Pub/Sub, and c
   expect(res.body.notificationFailures).toEqual([]);
   const id = res.body.activation.activationId;
 
-  const [mail] = stack.emulator.state.mail;
-  expect(mail.to).toBe('dave@example.com, data-eng@example.com');
+  const mail = stack.emulator.state.mail.find((m) => m.to === 'dave@example.com, data-eng@example.com')!;
+  expect(mail).toBeDefined();
   expect(mail.cc).toBe('carol@example.com');
   expect(mail.subject).toBe('Break-glass: carol@example.com activated roles/compute.admin on project prod-app');
   expect(mail.text).toContain(`${PUBLIC_URL}/break-glass/${id}`);
   expect(mail.html).not.toContain('<script>');
   expect(mail.html).toContain('&lt;script&gt;');
+
+  // The rule's extra recipients get a notice, without the review link (they are not reviewers).
+  const notice = stack.emulator.state.mail.find((m) => m.to === 'security@example.com')!;
+  expect(notice.subject).toBe('Break-glass: carol@example.com activated roles/compute.admin on project prod-app');
+  expect(notice.text).not.toContain('/break-glass/');
 
   const [event] = events(stack.emulator);
   expect(event).toMatchObject({ type: 'BreakGlassActivated', attributes: { activation_id: id, beneficiary: 'carol@example.com', project_id: 'prod-app', role: 'roles/compute.admin', rule: 'prod-compute', review_url: `${PUBLIC_URL}/break-glass/${id}` } });
