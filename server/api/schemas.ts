@@ -413,10 +413,12 @@ export const adminElevationsQuery = z
     user: singleLine(254).optional(),
     projectId: singleLine(30).optional(),
     role: singleLine(200).optional(),
+    breakGlass: z.enum(['true', 'false'], 'must be true or false').optional().describe('true: only break-glass grants; false: only the others.'),
   })
   .strict();
 
-export const adminElevationSchema = activeGrantSchema.extend({ user: z.string() });
+/** `breakGlass`: activated through break-glass, without the approval the rule requires (`approval.type` says so too). */
+export const adminElevationSchema = activeGrantSchema.extend({ user: z.string(), breakGlass: z.boolean() });
 
 export const adminElevationsResponse = z.object({
   elevations: z.array(adminElevationSchema),

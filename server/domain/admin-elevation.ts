@@ -1,12 +1,14 @@
 // Active elevations as the Admin area shows them: every user's activation binding in force on a project,
 // read from Asset search results, and the filters an admin narrows them with.
-import { parseActivationBinding } from './activation-binding';
+import { isBreakGlassDescription, parseActivationBinding } from './activation-binding';
 import { grantId, parseApproval, type ActiveGrant } from './grant';
 import type { Binding } from './iam-policy';
 
 /** One user's grant in force; `id` is the grant id of GET /api/v1/me/grants (it carries no user). */
 export interface Elevation extends ActiveGrant {
   readonly user: string;
+  /** Activated through break-glass (its binding's description carries the break-glass mark). */
+  readonly breakGlass: boolean;
 }
 
 export interface ElevationFilter {
@@ -14,6 +16,7 @@ export interface ElevationFilter {
   projectId?: string;
   /** A substring of the role, e.g. `storage` or `roles/owner`. */
   role?: string;
+  breakGlass?: boolean;
 }
 
 /**
@@ -29,10 +32,11 @@ export function elevationsOf(projectId: string, bindings: readonly Binding[], no
     if (!activation || activation.start.getTime() > now.getTime() || activation.end.getTime() <= now.getTime()) continue;
     const key = { projectId, role: activation.role, resourceCondition: activation.resourceCondition, start: activation.start, end: activation.end };
     const approval = parseApproval(binding.condition?.description);
+    const breakGlass = isBreakGlassDescription(binding.condition?.description);
     for (const member of activation.members) {
       const principal = /^(user|serviceaccount):(.+)$/i.exec(member);
       if (!principal) continue;
-      found.push({ ...key, id: grantId(key), user: principal[2].toLowerCase(), approval });
+      found.push({ ...key, id: grantId(key), user: principal[2].toLowerCase(), approval, breakGlass });
     }
   }
   return found;
@@ -42,6 +46,7 @@ export function matchesFilter(elevation: Elevation, filter: ElevationFilter): bo
   if (filter.user && elevation.user !== filter.user.toLowerCase()) return false;
   if (filter.projectId && elevation.projectId !== filter.projectId) return false;
   if (filter.role && !elevation.role.toLowerCase().includes(filter.role.toLowerCase())) return false;
+  if (filter.breakGlass !== undefined && elevation.breakGlass !== filter.breakGlass) return false;
   return true;
 }
 

@@ -61,8 +61,8 @@ export function adminRoutes(deps: AdminServices): Router {
   });
 
   router.get('/admin/elevations', async (req, res) => {
-    const filter = parse(api.adminElevationsQuery, { ...req.query }, 'query');
-    const list = await elevations.list(filter);
+    const { breakGlass, ...filter } = parse(api.adminElevationsQuery, { ...req.query }, 'query');
+    const list = await elevations.list({ ...filter, breakGlass: breakGlass === undefined ? undefined : breakGlass === 'true' });
     reply(res, 200, api.adminElevationsResponse, {
       elevations: list.elevations.map(elevationBody),
       searchedAt: list.searchedAt.toISOString(),

@@ -121,7 +121,7 @@ export class AdminElevations {
     );
     this.cache.invalidate('admin');
     const revokedAt = this.now();
-    const revoked: Elevation = { ...grant, user };
+    const revoked: Elevation = { ...grant, user, breakGlass: grant.approval.type === 'break-glass' };
     this.audit.record({
       event: 'grant.revoked',
       severity: 'NOTICE',

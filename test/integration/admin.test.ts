@@ -136,6 +136,25 @@ describe('admin: active elevations', () => {
     expect(bad.status).toBe(400);
   });
 
+  test('each row says whether it is break-glass (its binding carries the break-glass mark), and can be filtered on it', async () => {
+    await plantActivation(stack, 'staging-app', 'roles/compute.admin', ['carol@example.com']);
+    await plantActivation(stack, 'prod-app', 'roles/cloudsql.admin', ['erin@example.com']);
+    const policy = await policyOf(stack.emulator, 'prod-app');
+    policy.bindings.at(-1)!.condition.description = 'Break-glass, reason: database down';
+    const all = (await stack.as(AUDITOR).get('/api/v1/admin/elevations')).body.elevations;
+    expect(all.map((e: any) => [e.user, e.breakGlass, e.approval.type])).toEqual([
+      ['erin@example.com', true, 'break-glass'],
+      ['carol@example.com', false, 'self'],
+    ]);
+    const onlyBreakGlass = await stack.as(AUDITOR).get('/api/v1/admin/elevations?breakGlass=true');
+    expect(onlyBreakGlass.body.elevations.map((e: any) => e.user)).toEqual(['erin@example.com']);
+    const others = await stack.as(AUDITOR).get('/api/v1/admin/elevations?breakGlass=false');
+    expect(others.body.elevations.map((e: any) => e.user)).toEqual(['carol@example.com']);
+    expect((await stack.as(AUDITOR).get('/api/v1/admin/elevations?breakGlass=yes')).status).toBe(400);
+    const revoked = await stack.as(ADMIN).post('/api/v1/admin/revocations', { user: 'erin@example.com', grantId: onlyBreakGlass.body.elevations[0].id, reason: 'Incident over' });
+    expect(revoked.body.revoked.breakGlass).toBe(true);
+  });
+
   test('a pipeline activates as its service account: its grant is an elevation too, and revocable; a group is not', async () => {
     const pipeline = 'deployer@jit-host.iam.gserviceaccount.com';
     await plantActivation(stack, 'staging-app', 'roles/compute.admin', ['carol@example.com']);

@@ -138,7 +138,7 @@ describe('break-glass not reviewed in time', () => {
 describe('activations written outside the service', () => {
   const elevation = (start: Date, end: Date, user = 'alice@example.com', role = 'roles/cloudsql.admin'): Elevation => {
     const key = { projectId: 'prod-app', role, resourceCondition: null, start, end };
-    return { ...key, id: grantId(key), user, approval: { type: 'self', justification: 'x' } };
+    return { ...key, id: grantId(key), user, approval: { type: 'self', justification: 'x' }, breakGlass: false };
   };
   const check = { readAt: at('12:00'), graceMs: 5 * 60_000 };
 
