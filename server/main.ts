@@ -42,6 +42,7 @@ import { AdminHistory, HISTORY_MAX_DAYS } from './services/admin-history';
 import { AdminCharts } from './services/admin-charts';
 import { AuditFeed } from './services/audit-feed';
 import { BreakGlassService } from './services/break-glass';
+import { RequestInbox } from './services/request-inbox';
 import { StandingPrivilegeReport } from './services/admin-standing';
 import { AdminAlerts } from './services/admin-alerts';
 import { AlertNotifications } from './services/alert-notifications';
@@ -153,6 +154,15 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
   const resourceManager = new ResourceManager(auth, endpoints, config.timeouts, (projectId, policy) => recentGrants.remember(projectId, policy));
   const asset = new CloudAsset(auth, endpoints, config.timeouts, config.scope, config.effectivePolicyReadsPerMinute);
 
+  // The one reader of the audit log: every view that lists from it reads this feed, which also hears at once
+  // of the entries this instance writes.
+  const auditFeed = new AuditFeed(new CloudLogging(auth, endpoints, config.timeouts), {
+    projectId: identity.projectId,
+    logName: config.audit.logName,
+    pollIntervalMs: config.audit.pollSeconds * 1000,
+    maxAgeMs: HISTORY_MAX_DAYS * 86_400_000,
+  });
+  const inbox = new RequestInbox(auditFeed);
   const emulatorUrl = config.emulatorEndpoint ? new URL(config.emulatorEndpoint) : undefined;
   const audit = createAuditLog({
     destination: config.audit.destination,
@@ -160,7 +170,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     projectId: identity.projectId,
     emulator: emulatorUrl ? { host: emulatorUrl.hostname, port: Number(emulatorUrl.port) } : undefined,
     auth,
-  });
+  }, (entry) => auditFeed.written(entry));
 
   const activeProjects = activeProjectsOf(asset, config.projectsRefreshSeconds, (e) =>
     audit.record({ event: 'catalog.refresh.failed', severity: 'WARNING', outcome: 'failure', message: `Refreshing the list of active projects failed; the previous list is still used: ${(e as Error).message}` }),
@@ -245,6 +255,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
       approvalDemand: policy ? (role) => approvalDemandOf(policy, role) : undefined,
       usersOf: (principals) => usersOf(groupMemberships, principals),
       autoApproval: policy ? (requester, role, request) => policy.autoApproval(requester, role, request) : undefined,
+      inbox,
       tokens: serviceAccount
         ? new ApprovalTokens(new IamCredentials(auth, endpoints, config.timeouts), serviceAccount, endpoints.serviceAccountJwksUrl(serviceAccount))
         : undefined,
@@ -262,13 +273,6 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     async (email) => (await groupMemberships.groupsOf(email)).emails,
   );
   const elevations = new AdminElevations(asset, resourceManager, writer, audit, notifications);
-  // The one reader of the audit log: every view that lists from it reads this feed.
-  const auditFeed = new AuditFeed(new CloudLogging(auth, endpoints, config.timeouts), {
-    projectId: identity.projectId,
-    logName: config.audit.logName,
-    pollIntervalMs: config.audit.pollSeconds * 1000,
-    maxAgeMs: HISTORY_MAX_DAYS * 86_400_000,
-  });
   const history = new AdminHistory(auditFeed);
   const charts = new AdminCharts(auditFeed);
   const breakGlass = new BreakGlassService({
@@ -313,6 +317,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     adminAccess,
     elevations,
     history,
+    inbox,
     standing,
     alerts,
     alertNotifications,

@@ -85,8 +85,18 @@ export const roleSchema = z.object({
   /** The role's title and description in IAM (predefined or custom), when IAM gives them. */
   title: z.string().optional(),
   description: z.string().optional(),
-  status: z.enum(['eligible', 'active']),
+  /** `pending` while a request of the caller for the role waits for its reviewers (and the role is not active). */
+  status: z.enum(['eligible', 'active', 'pending']),
   activeUntil: instant.nullable(),
+  /** The caller's pending request for the role, as the audit log tells it (see GET /me/requests); null when none. */
+  pendingRequest: z
+    .object({
+      id: z.string(),
+      approvals: z.array(z.object({ approver: z.string(), at: instant })),
+      requiredApprovals: z.number().int(),
+      expiresAt: instant,
+    })
+    .nullable(),
   /** Present when the service runs with an access policy (ACCESS_POLICY). */
   policy: rolePolicySchema.optional(),
 });
@@ -368,6 +378,62 @@ export const requestDecisionResponse = requestStateSchema.extend({
   alreadyDecided: z.boolean(),
   notificationFailures: z.array(z.string()),
 });
+
+// --- Inbox and my requests (/api/v1/me/reviews, /api/v1/me/requests), read from the audit log ---
+
+/** A request as the audit log tells it; a request's own page reads its state fresh from IAM instead. */
+export const loggedRequestSchema = requestStateSchema.extend({
+  request: approvalRequestSchema,
+  createdAt: instant,
+  /** When it was granted, denied or cancelled; null while pending or once expired undecided. */
+  decidedAt: instant.nullable(),
+});
+
+export const reviewItemSchema = loggedRequestSchema.extend({
+  /** What the caller decided, and when; null while the request waits for them. */
+  myDecision: z.object({ decision: z.enum(['approved', 'denied']), at: instant }).nullable(),
+});
+
+const logFreshness = {
+  /** When the shared feed last read the audit log: entries written since on other instances may be missing. */
+  readAt: instant,
+  freshness: z.string(),
+};
+
+/** Named lists, so that other kinds of review (break-glass grants) can join without changing these. */
+export const myReviewsResponse = z.object({
+  /** Pending requests naming the caller as a reviewer who has not approved yet, oldest first. */
+  waiting: z.array(reviewItemSchema),
+  /** Requests the caller approved or denied in the last 7 days, newest decision first. */
+  decided: z.array(reviewItemSchema),
+  ...logFreshness,
+});
+
+export const myRequestsResponse = z.object({
+  /** The caller's requests of the last 7 days, and any still pending, newest first. */
+  requests: z.array(loggedRequestSchema),
+  ...logFreshness,
+});
+
+export const requestTokenBody = z
+  .object({
+    requestId: z
+      .string('must name the request (its id, as GET /me/reviews or /me/requests lists it)')
+      .regex(/^mpa-[A-Za-z0-9+/=_-]{1,64}$/, 'is not a request id (mpa-…, as GET /me/reviews or /me/requests lists it)'),
+  })
+  .strict();
+
+export const requestTokenResponse = z.object({
+  requestId: z.string(),
+  /** The request's token, as the email's link carries it: use it with /approval-requests/{token}. */
+  token: z.string(),
+});
+
+export type LoggedRequestView = z.infer<typeof loggedRequestSchema>;
+export type ReviewItem = z.infer<typeof reviewItemSchema>;
+export type MyReviewsResponse = z.infer<typeof myReviewsResponse>;
+export type MyRequestsResponse = z.infer<typeof myRequestsResponse>;
+export type RequestTokenResponse = z.infer<typeof requestTokenResponse>;
 
 export { email as emailSchema };
 

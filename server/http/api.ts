@@ -9,6 +9,7 @@ import type { AuditLog } from '../services/audit';
 import type { AccessRules, RoleDemands } from '../services/access-policy-rules';
 import { describeDemands } from '../domain/access-policy-demands';
 import type { AdminAccess } from '../services/admin-access';
+import type { RequestInbox } from '../services/request-inbox';
 import { parse, principalOf, reply } from './exchange';
 
 export interface ApiServices {
@@ -20,6 +21,8 @@ export interface ApiServices {
   /** The access policy, when ACCESS_POLICY is set. */
   policy?: AccessRules;
   adminAccess: AdminAccess;
+  /** The caller's pending requests, from the audit log. */
+  inbox: RequestInbox;
 }
 
 function projectIdOf(req: Request): string {
@@ -85,9 +88,11 @@ export function apiRoutes(deps: ApiServices): Router {
       const { roles, warnings } = await catalog.listRoles(user.email, projectId);
       // A project that exists but offers the caller nothing answers as one that does not exist.
       if (roles.length === 0 && warnings.length === 0) throw projectNotOffered(user.email, projectId);
-      const policies = deps.policy ? await deps.policy.describe(user.email, projectId, roles) : undefined;
+      const [policies, pending] = await Promise.all([deps.policy?.describe(user.email, projectId, roles), deps.inbox.pendingOf(user.email, projectId)]);
       reply(res, 200, api.rolesResponse, {
-        roles: roles.map((r) => ({
+        roles: roles.map((r) => {
+          const request = pending.get(r.id);
+          return {
           id: r.id,
           projectId: r.projectId,
           role: r.role,
@@ -95,10 +100,19 @@ export function apiRoutes(deps: ApiServices): Router {
           activationType: r.type,
           ...(r.title ? { title: r.title } : {}),
           ...(r.description ? { description: r.description } : {}),
-          status: r.active ? ('active' as const) : ('eligible' as const),
+          status: r.active ? ('active' as const) : request ? ('pending' as const) : ('eligible' as const),
           activeUntil: r.active ? r.active.end.toISOString() : null,
+          pendingRequest: request
+            ? {
+                id: request.request.id,
+                approvals: request.approvals.map((a) => ({ approver: a.approver, at: a.at.toISOString() })),
+                requiredApprovals: request.request.requiredApprovals,
+                expiresAt: request.request.expiresAt.toISOString(),
+              }
+            : null,
           ...(policies ? { policy: rolePolicyOf(policies.get(r.id)!) } : {}),
-        })),
+          };
+        }),
         warnings,
       });
     } catch (e) {

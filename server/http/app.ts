@@ -12,13 +12,14 @@ import { approvalRoutes, type ApprovalServices } from './approval-api';
 import { taskRoutes, type TaskServices } from './tasks';
 import { adminRoutes, type AdminServices } from './admin-api';
 import { breakGlassRoutes, type BreakGlassServices } from './break-glass-api';
+import { inboxRoutes, type InboxServices } from './inbox-api';
 import { spaFiles } from './static-files';
 import type { WarmUp } from '../warm-up';
 import { openApiDocument } from '../api/openapi';
 import type { HealthCheck } from './health';
 import type { AuditLog } from '../services/audit';
 
-export interface AppDependencies extends ApiServices, GrantServices, TaskServices, ApprovalServices, AdminServices, BreakGlassServices {
+export interface AppDependencies extends ApiServices, GrantServices, TaskServices, ApprovalServices, AdminServices, BreakGlassServices, InboxServices {
   iap: IapVerifier;
   health: HealthCheck;
   audit: AuditLog;
@@ -78,6 +79,7 @@ export function createApp(deps: AppDependencies): express.Express {
   api.use('/v1', apiRoutes(deps));
   api.use('/v1', grantsRoutes(deps));
   api.use('/v1', approvalRoutes(deps));
+  api.use('/v1', inboxRoutes(deps));
   api.use('/v1', adminRoutes(deps));
   api.use('/v1', breakGlassRoutes(deps));
   api.use((req, res) => sendError(res, 404, 'NOT_FOUND', `There is no API route ${req.method} ${req.baseUrl}${req.path}.`));

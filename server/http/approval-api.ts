@@ -35,7 +35,7 @@ export function publicUrlOf(req: Request, config: Config): string {
   return `${scheme}://${host}`;
 }
 
-function requestBody(request: ApprovalRequest): api.ApprovalRequestView {
+export function requestBody(request: ApprovalRequest): api.ApprovalRequestView {
   const { entitlement } = request;
   return {
     id: request.id,
@@ -55,7 +55,7 @@ function requestBody(request: ApprovalRequest): api.ApprovalRequestView {
   };
 }
 
-function stateBody(state: RequestState): api.RequestState {
+export function stateBody(state: RequestState): api.RequestState {
   return {
     status: state.status,
     approvals: state.approvals.map((a) => ({ approver: a.approver, at: a.at.toISOString() })),

@@ -1,6 +1,7 @@
 // Approval requests as signed tokens: signed through IAM Credentials as the service's own account, and
 // accepted only when that account's published key verifies them (RS256, our issuer and audience, not
 // expired). Whoever holds a token can read it, but only the people named in it can act on it.
+import { createHash } from 'node:crypto';
 import type { JWTPayload, JWTVerifyGetKey } from 'jose';
 import { jose, remoteKeys } from '../jose';
 import { approvalClaims, approvalRequestOf, type ApprovalRequest } from '../domain/approval-request';
@@ -88,6 +89,14 @@ export class ApprovalTokens {
     if (e instanceof errors.JWSSignatureVerificationFailed) return invalidToken('its signature does not match its content');
     return invalidToken((e as Error).message);
   }
+}
+
+/**
+ * SHA-256 of a signed token, base64url: what the audit log may carry instead of the token. It tells whether a
+ * token signed again is the very one issued, and gives nobody the token (docs/security.md).
+ */
+export function tokenDigest(jwt: string): string {
+  return createHash('sha256').update(jwt, 'utf8').digest('base64url');
 }
 
 function requestOf(payload: JWTPayload): ApprovalRequest {

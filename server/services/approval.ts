@@ -31,6 +31,9 @@ import type { NotificationService } from './notification';
 import type { PolicyWriter } from './policy-writer';
 import type { ApprovalTokens } from './approval-tokens';
 import type { RequestDecisions } from './request-decisions';
+import type { RequestInbox } from './request-inbox';
+import type { LoggedRequest } from '../domain/request-log';
+import { tokenDigest } from './approval-tokens';
 
 export interface ApprovalRules {
   reviewers: { min: number; max: number; serviceAccountsMayApprove: boolean };
@@ -56,6 +59,8 @@ export interface ApprovalDependencies {
   usersOf?: (principals: readonly string[]) => Promise<string[]>;
   /** Whether the role's rule approves this request itself (see AccessRules.autoApproval); absent without a policy. */
   autoApproval?: (requester: string, role: EligibleRole, request: { justification: string; durationMinutes: number }) => Promise<{ rule: string; unmet: string[] } | null>;
+  /** Requests as the audit log tells them: a second request for a pending role, and re-establishing a request. */
+  inbox?: RequestInbox;
 }
 
 /** Who approves a role's requests, and how many of them must. */
@@ -117,6 +122,13 @@ export interface DecisionOutcome {
   notificationFailures: string[];
 }
 
+/** A request re-established from the audit log for one of its participants. */
+export interface ReissuedRequest {
+  request: ApprovalRequest;
+  /** The token as it appears in links: the very token the reviewers were sent. */
+  token: string;
+}
+
 /** A denial's reason: required, one line, at most this long. */
 export const MAX_DENIAL_REASON_LENGTH = 500;
 
@@ -168,6 +180,7 @@ export class ApprovalService {
       }
       // Before the checks that run side by side read anything about the project.
       await this.deps.catalog.requireOffered(user.email, projectId);
+      await this.refuseSecondRequest(user.email, projectId, id);
       const { role, demand, candidates } = await this.approvalTarget(user.email, { id, ...entitlement }, `You (${user.email}) are`, true, 'request');
       if (reviewers.length < demand.requiredApprovals) {
         throw invalidInput(`'${id}' needs ${demand.requiredApprovals} approvals from different reviewers: select at least ${demand.requiredApprovals} reviewers (you selected ${reviewers.length}).`);
@@ -209,8 +222,14 @@ export class ApprovalService {
           `User ${user.email} requested '${describeEntitlement(entitlement)}' for ${input.durationMinutes} minutes from ${reviewers.join(', ')}` +
           (auto ? (byRule ? `; rule '${auto.rule}' approves it itself` : `; rule '${auto.rule}' does not approve it itself: ${auto.unmet.join('; ')}`) : ''),
         roles: [{ role: entitlement.role, resourceCondition: entitlement.resourceCondition }],
+        // What the token carries, so that the inbox can list the request and re-establish it (see reissue).
+        roleId: id,
+        windowFromApproval: request.windowFromApproval,
+        requiredApprovals: request.requiredApprovals,
+        issuedAt: request.issuedAt.toISOString(),
         expiresAt: request.expiresAt.toISOString(),
         ...(auto ? { autoApproval: { rule: auto.rule, unmet: auto.unmet } } : {}),
+        tokenDigest: tokenDigest(jwt),
         notificationFailures,
       });
       const approvedByRule = byRule ? await this.approveByRule(request, byRule, demand, user, publicUrl) : null;
@@ -358,6 +377,86 @@ export class ApprovalService {
     }
   }
 
+  /**
+   * The token of a pending request, for one of its participants, without the email: rebuilt from the
+   * request's `request.created` audit entry and signed again. RS256 signatures are deterministic, so signing
+   * the same claims with the same key gives back the very token that was sent; its digest, which the entry
+   * carries, must match, or nothing is handed out. An entry someone else wrote or altered (anyone allowed to
+   * write the log could) therefore never yields a token the service did not issue (docs/security.md). The
+   * token then goes through every check of an emailed one.
+   */
+  async reissue(user: AuditUser, requestId: string): Promise<ReissuedRequest> {
+    let request: ApprovalRequest | undefined;
+    try {
+      this.tokensOrUnavailable();
+      if (!this.deps.inbox) throw unavailable('the service does not read its audit log.');
+      const { logged, readAt } = await this.deps.inbox.find(requestId);
+      if (!logged) {
+        throw new AppError(
+          404,
+          'REQUEST_NOT_FOUND',
+          `The audit log as read at ${readAt.toISOString()} holds no request ${requestId}: it is older than the inbox reaches, or so recent that Cloud Logging does not serve it yet (try again in a minute), or the id is wrong. The link in the email opens it too.`,
+        );
+      }
+      if (!isParticipant(logged.request, user.email)) {
+        throw forbidden('NOT_A_PARTICIPANT', `You (${user.email}) are neither the requester nor a reviewer of the request ${requestId}, so you cannot open it.`);
+      }
+      request = logged.request;
+      if (this.now().getTime() >= request.expiresAt.getTime()) {
+        throw new AppError(410, 'REQUEST_EXPIRED', `The request ${requestId} expired at ${request.expiresAt.toISOString()} and can no longer be decided or cancelled.`);
+      }
+      await this.deps.catalog.requireOffered(user.email, request.entitlement.projectId);
+      const state = await this.deps.decisions.state(request);
+      if (state.status !== 'pending') {
+        const closed = closedRequest('refused', state, 'approve');
+        const by = state.status === 'denied' ? ` by ${state.deniedBy}` : '';
+        throw new AppError(closed.httpStatus, closed.code, `The request ${requestId} was ${state.status}${by}; nothing is left to decide or cancel.`);
+      }
+      const jwt = await this.issuedToken(logged);
+      if (!jwt) {
+        throw new AppError(
+          409,
+          'REQUEST_NOT_REESTABLISHED',
+          `The audit entry of the request ${requestId} does not describe a request the service signed (it carries no digest of its token, or was altered, or Google rotated the signing key since), so it cannot be opened from the list; open the link from the email instead.`,
+        );
+      }
+      this.deps.audit.record({
+        ...contextOf(request),
+        user,
+        event: 'request.reissued',
+        severity: 'INFO',
+        outcome: 'success',
+        message: `User ${user.email} opened the request ${request.id} of ${request.beneficiary} for '${describeEntitlement(request.entitlement)}' from the list`,
+      });
+      return { request, token: obfuscateToken(jwt) };
+    } catch (e) {
+      throw this.failed(e, request, user, 'reissue', `open the request ${requestId} from the list`);
+    }
+  }
+
+  /** The token the service issued for a logged request, signed again; null when the entry does not describe one it issued. */
+  private async issuedToken(logged: LoggedRequest): Promise<string | null> {
+    if (!logged.tokenDigest) return null;
+    const jwt = await this.tokensOrUnavailable().sign(logged.request);
+    return tokenDigest(jwt) === logged.tokenDigest ? jwt : null;
+  }
+
+  /**
+   * A requester has at most one pending request per role: a second one is refused with a pointer to the first.
+   * The log only suggests one; it counts once the service signed it and IAM still has it pending, so that an
+   * entry someone else wrote, or a decision the log does not show yet, never blocks a request.
+   */
+  private async refuseSecondRequest(requester: string, projectId: string, roleId: string): Promise<void> {
+    const pending = (await this.deps.inbox?.pendingOf(requester, projectId))?.get(roleId);
+    if (!pending || !(await this.issuedToken(pending)) || (await this.deps.decisions.state(pending.request)).status !== 'pending') return;
+    throw new AppError(
+      409,
+      'REQUEST_PENDING',
+      `You already have a pending request ${pending.request.id} for '${roleId}' (${pending.approvals.length} of ${pending.request.requiredApprovals} approvals, until ${pending.request.expiresAt.toISOString()}). Wait for its reviewers, or cancel it on the My requests page before requesting again.`,
+      { pendingRequestId: pending.request.id, pendingRequestPage: `/requests#${pending.request.id}` },
+    );
+  }
+
   /** A reviewer denies the request, with a reason the requester is told; it ends for every reviewer. */
   async deny(user: AuditUser, link: string, reason: string, publicUrl: string): Promise<DecisionOutcome> {
     let request: ApprovalRequest | undefined;
@@ -479,7 +578,7 @@ export class ApprovalService {
   }
 
   /** Audits a failed step (never the token) and returns the error to throw. */
-  private failed(e: unknown, request: ApprovalRequest | undefined, user: AuditUser, step: 'view' | 'approve' | 'deny' | 'cancel', what: string): Error {
+  private failed(e: unknown, request: ApprovalRequest | undefined, user: AuditUser, step: 'view' | 'approve' | 'deny' | 'cancel' | 'reissue', what: string): Error {
     const error = asAppError(e);
     this.deps.audit.record({
       ...(request ? contextOf(request) : {}),

@@ -47,6 +47,17 @@ export class AuditFeed {
     return run;
   }
 
+  /**
+   * An entry this instance has just written, listed at once: Cloud Logging serves it back only after its
+   * ingestion delay and the next poll, and the read that does is recognised by the insertId and skipped.
+   */
+  written(record: AuditRecord): void {
+    if (this.seen.has(record.insertId)) return;
+    this.seen.add(record.insertId);
+    this.records.push(record);
+    this.records.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
+  }
+
   private async catchUp(requested: Date): Promise<{ records: AuditRecord[]; readAt: Date }> {
     const now = this.now().getTime();
     const oldest = now - this.settings.maxAgeMs;

@@ -26,6 +26,7 @@ export type AuditEventName =
   | 'approval.recorded'
   | 'request.denied'
   | 'request.cancelled'
+  | 'request.reissued'
   | 'approval.failed'
   | 'notification.failed'
   | 'grants.list.failed'
@@ -108,13 +109,21 @@ function labelsOf(event: AuditEvent): Record<string, string> {
 
 /** Unique per process and increasing, as Cloud Logging's `insertId` de-duplication wants. */
 const insertIds = { prefix: randomBytes(6).toString('base64url'), next: 0 };
+const nextInsertId = () => `${insertIds.prefix}-${(insertIds.next++).toString(36).padStart(8, '0')}`;
+
+/** An entry as it is written: its id and time are chosen here, so that the writer can tell the audit feed at once. */
+interface WrittenEntry {
+  insertId: string;
+  timestamp: Date;
+  event: AuditEvent;
+}
 
 /**
  * An event as one line of Cloud Logging's structured logging format (the fields `LogSync` of
  * @google-cloud/logging writes): severity, labels and insertId are read by the logging agent, the rest
  * becomes the entry's jsonPayload.
  */
-export function structuredLogLine(event: AuditEvent, logName: string, projectId: string, now: Date = new Date()): string {
+export function structuredLogLine(event: AuditEvent, logName: string, projectId: string, now: Date = new Date(), insertId: string = nextInsertId()): string {
   const { severity, ...payload } = event;
   const millis = now.getTime();
   return JSON.stringify({
@@ -122,22 +131,27 @@ export function structuredLogLine(event: AuditEvent, logName: string, projectId:
     severity,
     resource: { type: 'global' },
     'logging.googleapis.com/labels': labelsOf(event),
-    'logging.googleapis.com/insertId': `${insertIds.prefix}-${(insertIds.next++).toString(36).padStart(8, '0')}`,
+    'logging.googleapis.com/insertId': insertId,
     ...payload,
     logName: `projects/${projectId}/logs/${encodeURIComponent(logName)}`,
   });
 }
 
-function stdoutLog(options: AuditDestination): AuditLog {
+interface EntryWriter {
+  write(entry: WrittenEntry): void;
+  flush(): Promise<void>;
+}
+
+function stdoutLog(options: AuditDestination): EntryWriter {
   return {
-    record(event) {
-      process.stdout.write(`${structuredLogLine(event, options.logName, options.projectId)}\n`);
+    write({ event, timestamp, insertId }) {
+      process.stdout.write(`${structuredLogLine(event, options.logName, options.projectId, timestamp, insertId)}\n`);
     },
     async flush() {},
   };
 }
 
-function loggingApiLog(options: AuditDestination): AuditLog {
+function loggingApiLog(options: AuditDestination): EntryWriter {
   let log: Log | undefined;
   const logOf = (): Log => {
     if (log) return log;
@@ -154,12 +168,12 @@ function loggingApiLog(options: AuditDestination): AuditLog {
   const pending = new Set<Promise<unknown>>();
 
   return {
-    record(event) {
+    write({ event, timestamp, insertId }) {
       const { severity, ...payload } = event;
       const write = Promise.resolve()
         .then(() => {
           const sink = logOf();
-          const entry: Entry = sink.entry({ severity, labels: labelsOf(event), resource: { type: 'global' } }, payload);
+          const entry: Entry = sink.entry({ severity, labels: labelsOf(event), resource: { type: 'global' }, timestamp, insertId }, payload);
           return sink.write(entry);
         })
         .catch((e: Error) => {
@@ -175,11 +189,23 @@ function loggingApiLog(options: AuditDestination): AuditLog {
   };
 }
 
-/** Every entry is scrubbed of tokens (see redaction) before it is written, wherever it goes. */
-export function createAuditLog(options: AuditDestination): AuditLog {
+/**
+ * Every entry is scrubbed of tokens (see redaction) before it is written, wherever it goes. `written` hears of
+ * each entry as it is written (the audit feed, so that this instance's own entries are listed before Cloud
+ * Logging serves them back; the insertId lets the feed tell them apart from the same entries read later).
+ */
+export function createAuditLog(options: AuditDestination, written?: (entry: { insertId: string; timestamp: Date; payload: Record<string, unknown> }) => void): AuditLog {
   const log = options.destination === 'stdout' ? stdoutLog(options) : loggingApiLog(options);
   return {
-    record: (event) => log.record(redactTokensIn(event)),
+    record: (given) => {
+      const event = redactTokensIn(given);
+      const entry = { event, timestamp: new Date(), insertId: nextInsertId() };
+      log.write(entry);
+      if (written) {
+        const { severity: _severity, ...payload } = event;
+        written({ insertId: entry.insertId, timestamp: entry.timestamp, payload: structuredClone(payload) });
+      }
+    },
     flush: () => log.flush(),
   };
 }

@@ -35,7 +35,7 @@ test('the command is the first argument that is neither an option nor its value'
 });
 
 describe('naming a role', () => {
-  const role = (r: string, condition: string | null = null): Role => ({ id: `p:${r}${condition ? ':c' : ''}`, projectId: 'p', role: r, resourceCondition: condition, activationType: 'self', status: 'eligible', activeUntil: null });
+  const role = (r: string, condition: string | null = null): Role => ({ id: `p:${r}${condition ? ':c' : ''}`, projectId: 'p', role: r, resourceCondition: condition, activationType: 'self', status: 'eligible', activeUntil: null, pendingRequest: null });
   const roles = [role('roles/compute.admin'), role('roles/storage.objectAdmin'), role('roles/storage.objectAdmin', 'resource.name.startsWith("x")')];
 
   test('by IAM role, without roles/, or by id', () => {
