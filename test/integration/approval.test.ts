@@ -1,7 +1,7 @@
 // Peer approval against the emulator, through the real client libraries: reviewers, requests signed with
 // IAM Credentials and sent by email, approval, Pub/Sub events, and every refusal (none changes IAM).
 import { createSign, generateKeyPairSync } from 'node:crypto';
-import { startStack, policyOf, type Stack } from '../support/stack';
+import { startStack, policyOf, withdrawPendingRequests, type Stack } from '../support/stack';
 import { googleClients } from '../support/emulator';
 import type { MailMessage } from '../../emulator/state';
 
@@ -87,6 +87,10 @@ describe('peer approval (demo world, default settings)', () => {
   afterAll(() => stack.close());
   beforeEach(async () => {
     await stack.service.audit.flush();
+    // One pending request per role: what earlier tests left pending is withdrawn (after a first reset, which
+    // wipes decisions this instance's log may not show yet), then the world is reset again.
+    stack.emulator.state.reset();
+    await withdrawPendingRequests(stack.as('alice@example.com'));
     stack.emulator.state.reset();
   });
 

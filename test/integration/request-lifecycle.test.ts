@@ -3,12 +3,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { policyOf, startSecondInstance, startStack, type ApiClient, type Stack } from '../support/stack';
-import { demoWorld } from '../support/emulator';
+import { policyOf, startSecondInstance, startStack, withdrawPendingRequests, type ApiClient, type Stack } from '../support/stack';
+import { demoWorld, googleClients } from '../support/emulator';
 import type { MailMessage } from '../../emulator/state';
 
 const ROLE = 'prod-app:roles/compute.admin';
 const TOPIC = 'projects/jit-host/topics/jit-access-events';
+const SERVICE_ACCOUNT = 'jitaccess@jit-host.iam.gserviceaccount.com';
 
 function tokenIn(mail: MailMessage): string {
   const m = /\/approve\/([A-Za-z0-9_~-]+)/.exec(mail.text);
@@ -36,6 +37,10 @@ describe('request lifecycle, two service instances on one emulator', () => {
   });
   beforeEach(async () => {
     await stack.service.audit.flush();
+    // One pending request per role: what earlier tests left pending is withdrawn (after a first reset, which
+    // wipes decisions this instance's log may not show yet), then the world is reset again.
+    stack.emulator.state.reset();
+    await withdrawPendingRequests(stack.as('alice@example.com'));
     stack.emulator.state.reset();
   });
 
@@ -117,7 +122,12 @@ describe('request lifecycle, two service instances on one emulator', () => {
   });
 
   test('approving an old, short request never cuts a newer, longer grant short', async () => {
-    const short = await request(['bob@example.com'], 5);
+    // A user has one pending request per role as far as the audit log tells, which two instances may not yet
+    // share: the short request is one the service signed as well, just not through this instance.
+    const now = Math.floor(Date.now() / 1000);
+    const claims = { jti: 'mpa-shortrequest1', beneficiary: 'alice@example.com', reviewers: ['bob@example.com'], entitlement: ROLE, justification: 'INC-77 disk full', start: now, end: now + 300, iss: SERVICE_ACCOUNT, aud: SERVICE_ACCOUNT, iat: now, exp: now + 3600, windowFromApproval: true };
+    const signed = await googleClients(stack.emulator).iamcredentials.projects.serviceAccounts.signJwt({ name: `projects/-/serviceAccounts/${SERVICE_ACCOUNT}`, requestBody: { payload: JSON.stringify(claims) } });
+    const short = signed.data.signedJwt!.slice(2).replaceAll('.ey', '~~').replaceAll('.', '~');
     const long = await request(['bob@example.com'], 120);
     const first = await stack.as('bob@example.com').post(`/api/v1/approval-requests/${long}/approve`);
     expect(first.body.grant.outcome).toBe('granted');
@@ -236,6 +246,10 @@ rules:
   });
   beforeEach(async () => {
     await stack.service.audit.flush();
+    // One pending request per role: what earlier tests left pending is withdrawn (after a first reset, which
+    // wipes decisions this instance's log may not show yet), then the world is reset again.
+    stack.emulator.state.reset();
+    await withdrawPendingRequests(stack.as('dave@example.com'));
     stack.emulator.state.reset();
   });
 

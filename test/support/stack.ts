@@ -144,6 +144,18 @@ export function worldWithPipeline(): World {
   return world;
 }
 
+/**
+ * Cancels the user's pending requests, as "My requests" does (their tokens re-established from the audit log):
+ * a user has one pending request per role, so tests that request the same role again withdraw the last one.
+ */
+export async function withdrawPendingRequests(client: ApiClient): Promise<void> {
+  const { body } = await client.get('/api/v1/me/requests');
+  for (const pending of body.requests.filter((r: any) => r.status === 'pending')) {
+    const reissued = await client.post('/api/v1/approval-request-tokens', { requestId: pending.request.id });
+    if (reissued.status === 200) await client.post(`/api/v1/approval-requests/${reissued.body.token}/cancel`);
+  }
+}
+
 /** The project's IAM policy as the emulator holds it now. */
 export async function policyOf(emulator: RunningEmulator, projectId: string): Promise<{ bindings: any[]; etag: string }> {
   return emulator.state.policyOf(`projects/${projectId}`) as any;
