@@ -91,6 +91,7 @@ export class JitClient {
 function adviceFor(status: number, code: string, credentials: Credentials): string {
   if (status === 401) return ` ${credentials.authAdvice}`;
   if (code === 'INTERNAL') return '';
+  if (code === 'REQUEST_PENDING') return ' `jit requests` shows it; `jit cancel ID` withdraws it.';
   if (status === 409) return ' Nothing was changed; try again.';
   if (status === 429 || status === 503 || status === 504) return ' Try again in a minute.';
   return '';

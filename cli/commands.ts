@@ -10,7 +10,11 @@ import type {
   ExtendGrantResponse,
   MeResponse,
   MyGrantsResponse,
+  MyRequestsResponse,
+  MyReviewsResponse,
+  LoggedRequestView,
   ProjectsResponse,
+  RequestTokenResponse,
   ReviewersResponse,
   Role,
   RolesResponse,
@@ -134,7 +138,11 @@ const roles: Command = {
     const rows = body.roles.map((r) => [
       r.role,
       r.activationType === 'self' ? 'self-approval' : 'peer approval',
-      r.status === 'active' && r.activeUntil ? `active until ${localTime(r.activeUntil)}` : 'eligible',
+      r.status === 'active' && r.activeUntil
+        ? `active until ${localTime(r.activeUntil)}`
+        : r.pendingRequest
+          ? `pending (${r.pendingRequest.approvals.length} of ${r.pendingRequest.requiredApprovals} approvals)`
+          : 'eligible',
       r.resourceCondition ? r.id : '',
     ]);
     ctx.print(table(['ROLE', 'APPROVAL', 'STATUS', 'ID (roles with a resource condition)'], rows));
@@ -209,10 +217,10 @@ const request: Command = {
 const approve: Command = {
   name: 'approve',
   synopsis: 'REQUEST',
-  summary: "approve a request (REQUEST: its token, or the approval link's URL)",
+  summary: "approve a request (REQUEST: its id from `jit reviews`, its token, or the approval link's URL)",
   options: {},
   async run(ctx, args) {
-    const [token] = positionals(args, ['REQUEST']).map(tokenOf);
+    const token = await requestToken(ctx, positionals(args, ['REQUEST'])[0]);
     const body = await ctx.client.post<ApprovalResponse>(`/api/v1/approval-requests/${seg(token)}/approve`);
     if (ctx.json) return (printJson(ctx, body), EXIT.ok);
     const r = body.request;
@@ -231,7 +239,7 @@ const deny: Command = {
   options: { reason: { type: 'string' } },
   details: '  --reason R   why, one line of at most 500 characters',
   async run(ctx, args) {
-    const [token] = positionals(args, ['REQUEST']).map(tokenOf);
+    const token = await requestToken(ctx, positionals(args, ['REQUEST'])[0]);
     const reason = required(args, 'reason', 'say why you deny it; the requester reads it');
     const body = await ctx.client.post<RequestDecisionResponse>(`/api/v1/approval-requests/${seg(token)}/deny`, { reason });
     if (ctx.json) return (printJson(ctx, body), EXIT.ok);
@@ -246,7 +254,7 @@ const cancel: Command = {
   summary: 'withdraw your pending request (the reviewers are told)',
   options: {},
   async run(ctx, args) {
-    const [token] = positionals(args, ['REQUEST']).map(tokenOf);
+    const token = await requestToken(ctx, positionals(args, ['REQUEST'])[0]);
     const body = await ctx.client.post<RequestDecisionResponse>(`/api/v1/approval-requests/${seg(token)}/cancel`);
     if (ctx.json) return (printJson(ctx, body), EXIT.ok);
     ctx.print(`${body.alreadyDecided ? 'Already cancelled' : 'Cancelled'}: your request for ${body.request.role} on ${body.request.projectId}.`);
@@ -309,12 +317,84 @@ function describeDecision(s: ApprovalRequestStatusResponse): string {
   }
 }
 
+/**
+ * The token of a request named on the command line: its id (`mpa-…`, as `jit reviews` and `jit requests` show
+ * it), whose token the service re-establishes for its requester and reviewers, or a token or approval link.
+ */
+async function requestToken(ctx: Context, text: string): Promise<string> {
+  if (!text.startsWith('mpa-')) return tokenOf(text);
+  return (await ctx.client.post<RequestTokenResponse>('/api/v1/approval-request-tokens', { requestId: text })).token;
+}
+
 /** The token, also from an approval link (`…/approve/TOKEN` or `…?activation=TOKEN` as jit-access 1.x wrote them). */
 export function tokenOf(text: string): string {
   if (!/^https?:\/\//.test(text)) return text;
   const url = new URL(text);
   return url.searchParams.get('activation') ?? decodeURIComponent(url.pathname.split('/').filter(Boolean).pop() ?? '');
 }
+
+/** A request's status in words: `pending (1 of 2 approvals)`, `denied by bob: reason`. */
+function statusText(r: LoggedRequestView): string {
+  switch (r.status) {
+    case 'pending':
+      return `pending (${r.approvals.length} of ${r.requiredApprovals} approvals)`;
+    case 'approved':
+      return `approved by ${r.approvals.map((a) => a.approver).join(', ')}`;
+    case 'denied':
+      return `denied by ${r.deniedBy}${r.reason ? `: ${r.reason}` : ''}`;
+    default:
+      return r.status;
+  }
+}
+
+/** The lists come from the audit log: say how fresh they are, on stderr. */
+function noteFreshness(ctx: Context, readAt: string): void {
+  ctx.note(`From the audit log as read at ${localTime(readAt)}; decisions made elsewhere since may take a minute to show.`);
+}
+
+const requests: Command = {
+  name: 'requests',
+  synopsis: '',
+  summary: 'your approval requests of the last 7 days and their status',
+  options: {},
+  details: 'Cancel a pending one with `jit cancel ID`.',
+  async run(ctx, args) {
+    positionals(args, []);
+    const body = await ctx.client.get<MyRequestsResponse>('/api/v1/me/requests');
+    if (ctx.json) return (printJson(ctx, body), EXIT.ok);
+    if (body.requests.length === 0) ctx.print('You made no approval request in the last 7 days.');
+    else {
+      const rows = body.requests.map((r) => [localTime(r.createdAt), r.request.projectId, r.request.role, durationText(r.request.durationMinutes), statusText(r), r.request.id]);
+      ctx.print(table(['REQUESTED', 'PROJECT', 'ROLE', 'FOR', 'STATUS', 'ID'], rows));
+    }
+    noteFreshness(ctx, body.readAt);
+    return EXIT.ok;
+  },
+};
+
+const reviews: Command = {
+  name: 'reviews',
+  synopsis: '',
+  summary: 'requests waiting for your decision, and those you decided in the last 7 days',
+  options: {},
+  details: 'Decide one with `jit approve ID` or `jit deny ID --reason R`.',
+  async run(ctx, args) {
+    positionals(args, []);
+    const body = await ctx.client.get<MyReviewsResponse>('/api/v1/me/reviews');
+    if (ctx.json) return (printJson(ctx, body), EXIT.ok);
+    if (body.waiting.length === 0) ctx.print('No request is waiting for your decision.');
+    else {
+      const rows = body.waiting.map((r) => [localTime(r.createdAt), r.request.beneficiary, r.request.projectId, r.request.role, durationText(r.request.durationMinutes), `${r.approvals.length} of ${r.requiredApprovals}`, localTime(r.request.expiresAt), r.request.id]);
+      ctx.print(`Waiting for you:\n${table(['REQUESTED', 'BY', 'PROJECT', 'ROLE', 'FOR', 'APPROVALS', 'EXPIRES', 'ID'], rows)}`);
+    }
+    if (body.decided.length > 0) {
+      const rows = body.decided.map((r) => [localTime(r.myDecision!.at), r.myDecision!.decision, r.request.beneficiary, r.request.projectId, r.request.role, statusText(r)]);
+      ctx.print(`\nDecided by you in the last 7 days:\n${table(['DECIDED', 'YOU', 'BY', 'PROJECT', 'ROLE', 'STATUS'], rows)}`);
+    }
+    noteFreshness(ctx, body.readAt);
+    return EXIT.ok;
+  },
+};
 
 const grants: Command = {
   name: 'grants',
@@ -379,4 +459,4 @@ const extend: Command = {
   },
 };
 
-export const COMMANDS: Command[] = [whoami, projects, roles, activate, reviewers, request, approve, deny, cancel, wait, grants, end, extend];
+export const COMMANDS: Command[] = [whoami, projects, roles, activate, reviewers, request, requests, reviews, approve, deny, cancel, wait, grants, end, extend];

@@ -10,6 +10,7 @@ import type { AccessRules, RoleDemands } from '../services/access-policy-rules';
 import { describeDemands } from '../domain/access-policy-demands';
 import type { AdminAccess } from '../services/admin-access';
 import type { RequestInbox } from '../services/request-inbox';
+import type { LoggedRequest } from '../domain/request-log';
 import { parse, principalOf, reply } from './exchange';
 
 export interface ApiServices {
@@ -88,10 +89,10 @@ export function apiRoutes(deps: ApiServices): Router {
       const { roles, warnings } = await catalog.listRoles(user.email, projectId);
       // A project that exists but offers the caller nothing answers as one that does not exist.
       if (roles.length === 0 && warnings.length === 0) throw projectNotOffered(user.email, projectId);
-      const [policies, pending] = await Promise.all([deps.policy?.describe(user.email, projectId, roles), deps.inbox.pendingOf(user.email, projectId)]);
+      const [policies, pending] = await Promise.all([deps.policy?.describe(user.email, projectId, roles), pendingRequestsOf(deps.inbox, user.email, projectId)]);
       reply(res, 200, api.rolesResponse, {
         roles: roles.map((r) => {
-          const request = pending.get(r.id);
+          const request = pending.requests.get(r.id);
           return {
           id: r.id,
           projectId: r.projectId,
@@ -113,7 +114,7 @@ export function apiRoutes(deps: ApiServices): Router {
           ...(policies ? { policy: rolePolicyOf(policies.get(r.id)!) } : {}),
           };
         }),
-        warnings,
+        warnings: pending.warning ? [...warnings, pending.warning] : warnings,
       });
     } catch (e) {
       audit.record({ event: 'roles.list.failed', severity: 'ERROR', outcome: 'failure', user: { ...user }, project: projectId, message: `Listing roles on ${projectId} for ${user.email} failed: ${(e as Error).message}` });
@@ -130,6 +131,15 @@ export function apiRoutes(deps: ApiServices): Router {
   });
 
   return router;
+}
+
+/** The caller's pending requests on a project; the roles list answers without them, saying so, when the audit log cannot be read. */
+async function pendingRequestsOf(inbox: RequestInbox, email: string, projectId: string): Promise<{ requests: Map<string, LoggedRequest>; warning: string | null }> {
+  try {
+    return { requests: await inbox.pendingOf(email, projectId), warning: null };
+  } catch (e) {
+    return { requests: new Map(), warning: `Your pending requests could not be read from the audit log, so none is shown: ${(e as Error).message}` };
+  }
 }
 
 /** A role's rule as the roles list carries it: structured for the SPA, and in words. */

@@ -447,7 +447,8 @@ export class ApprovalService {
    * entry someone else wrote, or a decision the log does not show yet, never blocks a request.
    */
   private async refuseSecondRequest(requester: string, projectId: string, roleId: string): Promise<void> {
-    const pending = (await this.deps.inbox?.pendingOf(requester, projectId))?.get(roleId);
+    // A log that cannot be read (the service account lacks roles/logging.viewer) never blocks a request.
+    const pending = (await this.deps.inbox?.pendingOf(requester, projectId).catch(() => undefined))?.get(roleId);
     if (!pending || !(await this.issuedToken(pending)) || (await this.deps.decisions.state(pending.request)).status !== 'pending') return;
     throw new AppError(
       409,

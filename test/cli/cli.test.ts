@@ -2,6 +2,7 @@
 // through the emulator's IAP proxy in front of the service (--emulator URL --user EMAIL).
 import { run } from '../../cli/main';
 import { EXIT } from '../../cli/commands';
+import { localTime } from '../../cli/output';
 import { openApiDocument } from '../../server/api/openapi';
 import { DEPLOYER, policyOf, startStack, worldWithPipeline, type Stack } from '../support/stack';
 
@@ -51,7 +52,8 @@ describe('help and usage', () => {
   test('--help lists every command; COMMAND --help shows its arguments; neither needs a service', async () => {
     const main = await jitWith({}, ['--help']);
     expect(main.code).toBe(EXIT.ok);
-    for (const c of ['projects', 'roles', 'activate', 'request', 'approve', 'wait', 'grants', 'end', 'extend']) expect(main.stdout).toContain(`  ${c} `);
+    for (const c of ['projects', 'roles', 'activate', 'request', 'requests', 'reviews', 'approve', 'wait', 'grants', 'end', 'extend']) expect(main.stdout).toContain(`  ${c} `);
+    expect((await jitWith({}, ['reviews', '--help'])).stdout).toContain('jit approve ID');
     const wait = await jitWith({}, ['wait', '--help']);
     expect(wait.code).toBe(EXIT.ok);
     expect(wait.stdout).toContain('Usage: jit wait REQUEST');
@@ -170,6 +172,39 @@ describe('peer approval', () => {
     const waited = await jit('dave@example.com', 'wait', token, '--timeout', '2s', '--interval', '1s');
     expect(waited.code).toBe(EXIT.timeout);
     expect(waited.stdout).toContain('still pending');
+    await jit('dave@example.com', 'cancel', token);
+  });
+
+  test('requests and reviews list from the audit log, in local time; a request is decided and cancelled by its id', async () => {
+    const { request } = await jitJson('dave@example.com', 'request', 'data-warehouse', 'bigquery.admin', '--reviewer', 'erin@example.com', '-j', 'INC-9 inbox', '-d', '45m');
+    const mine = await jitJson('dave@example.com', 'requests');
+    expect(mine.requests[0]).toMatchObject({ request: { id: request.id, role: 'roles/bigquery.admin' }, status: 'pending', approvals: [], requiredApprovals: 1 });
+    const human = await jit('dave@example.com', 'requests');
+    expect(human.code).toBe(EXIT.ok);
+    expect(human.stdout).toMatch(/^REQUESTED\s+PROJECT\s+ROLE\s+FOR\s+STATUS\s+ID/);
+    expect(human.stdout).toContain(`data-warehouse  roles/bigquery.admin  45m  pending (0 of 1 approvals)  ${request.id}`);
+    expect(human.stdout).toContain(localTime(mine.requests[0].createdAt));
+    expect(human.stderr).toContain('From the audit log as read at');
+    expect((await jit('dave@example.com', 'roles', 'data-warehouse')).stdout).toContain('pending (0 of 1 approvals)');
+
+    const inbox = await jit('erin@example.com', 'reviews');
+    expect(inbox.stdout).toContain('Waiting for you:');
+    expect(inbox.stdout).toContain(`dave@example.com  data-warehouse  roles/bigquery.admin  45m  0 of 1`);
+    expect(inbox.stdout).toContain(request.id);
+    expect((await jitJson('erin@example.com', 'reviews')).waiting.map((r: any) => r.request.id)).toContain(request.id);
+
+    // A second request for the role is refused, pointing at the pending one; cancelled by its id, the role is free again.
+    const second = await jit('dave@example.com', 'request', 'data-warehouse', 'bigquery.admin', '--reviewer', 'erin@example.com', '-j', 'INC-10', '-d', '30m');
+    expect(second).toMatchObject({ code: EXIT.error, stderr: expect.stringContaining(`pending request ${request.id}`) });
+    expect(second.stderr).toContain('`jit cancel ID` withdraws it');
+    expect(await jit('dave@example.com', 'cancel', request.id)).toMatchObject({ code: EXIT.ok, stdout: expect.stringContaining('Cancelled: your request for roles/bigquery.admin') });
+    expect((await jitJson('dave@example.com', 'requests')).requests.find((r: any) => r.request.id === request.id).status).toBe('cancelled');
+
+    const again = await jitJson('dave@example.com', 'request', 'data-warehouse', 'bigquery.admin', '--reviewer', 'erin@example.com', '-j', 'INC-11', '-d', '30m');
+    expect(await jit('erin@example.com', 'approve', again.request.id)).toMatchObject({ code: EXIT.ok, stdout: expect.stringContaining('Approved. dave@example.com holds roles/bigquery.admin') });
+    const decided = await jit('erin@example.com', 'reviews');
+    expect(decided.stdout).toContain('Decided by you in the last 7 days:');
+    expect(decided.stdout).toMatch(/approved\s+dave@example.com\s+data-warehouse\s+roles\/bigquery.admin\s+approved by erin@example.com/);
   });
 
   test('a request needs reviewers', async () => {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Server } from 'node:http';
 import { loadConfig } from '../../server/config';
 import { startServer } from '../../server/main';
-import { apiClient, mintAssertion, stackEnv, type ApiClient } from '../support/stack';
+import { apiClient, mintAssertion, stackEnv, withdrawPendingRequests, type ApiClient } from '../support/stack';
 import { demoWorld, startTestEmulator } from '../support/emulator';
 import type { RunningEmulator } from '../../emulator/server';
 import { chatEnvironment } from '../../emulator/service-env';
@@ -60,6 +60,9 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   await stack.service.audit.flush();
+  // One pending request per role: what earlier tests left pending is withdrawn, then the world is reset again.
+  stack.emulator.state.reset();
+  await withdrawPendingRequests(stack.as('alice@example.com'));
   stack.emulator.state.reset();
 });
 

@@ -216,6 +216,18 @@ const PROBES: Record<string, Probe> = {
       return stderr;
     },
   },
+  'roles/logging.viewer': {
+    names: /logging\.logEntries\.list/,
+    async run(stack) {
+      // The roles list still answers, without the pending state, and says why; the inbox itself fails and says so.
+      const roles = await stack.as('alice@example.com').get('/api/v1/projects/prod-app/roles');
+      expect(roles.status).toBe(200);
+      expect(roles.body.warnings.join(' ')).toContain('could not be read from the audit log');
+      const res = await stack.as('alice@example.com').get('/api/v1/me/requests');
+      expect([res.status, res.body.error?.code]).toEqual([502, 'BACKEND_PERMISSION_DENIED']);
+      return res.body.error.message;
+    },
+  },
   'roles/pubsub.publisher': {
     names: /pubsub\.topics\.publish/,
     async run(stack) {
