@@ -9,9 +9,12 @@ import { ApprovalRequestedPage } from './pages/ApprovalRequested';
 import { ApprovePage } from './pages/ApprovePage';
 import { BreakGlassResultPage } from './pages/BreakGlassResult';
 import { BreakGlassReviewPage } from './pages/BreakGlassReviewPage';
+import { InboxPage } from './pages/InboxPage';
 import { MyAccessPage } from './pages/MyAccessPage';
+import { MyRequestsPage } from './pages/MyRequestsPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { RolesPage } from './pages/RolesPage';
+import { onRequestsChanged } from './request-status';
 import { Link, useLocation } from './router';
 import { useResource } from './use-resource';
 
@@ -22,6 +25,7 @@ export function App() {
   // jit-access 1.x's approval links: /?activation=<token>&projectId=<project>.
   const legacyApproval = path === '/' ? location.searchParams.get('activation') : null;
   useFocusOnNavigation(legacyApproval ? 'approval' : path);
+  const counts = useCounts(path);
 
   return (
     <>
@@ -40,6 +44,14 @@ export function App() {
             </Link>
             <Link href="/my-access" aria-current={path === '/my-access' ? 'page' : undefined}>
               My access
+            </Link>
+            <Link href="/requests" aria-current={path === '/requests' ? 'page' : undefined}>
+              My requests
+              <Count value={counts.pending} label="pending" />
+            </Link>
+            <Link href="/inbox" aria-current={path === '/inbox' ? 'page' : undefined}>
+              Inbox
+              <Count value={counts.waiting} label="waiting for you" />
             </Link>
             {/* Only for admins and auditors; the Admin routes themselves answer 403 to anyone else. */}
             {me.state === 'ready' && me.data.adminRole && (
@@ -71,6 +83,40 @@ export function App() {
   );
 }
 
+/**
+ * How many requests wait for my decision, and how many of mine are pending, read again on every page change and
+ * after every decision made here (from memory on the server between its reads of the audit log); nothing is
+ * shown while unknown.
+ */
+function useCounts(path: string): { waiting: number | null; pending: number | null } {
+  const reviews = useResource(() => api.myReviews(), [path]);
+  const requests = useResource(() => api.myRequests(), [path]);
+  const { reload: reloadReviews } = reviews;
+  const { reload: reloadRequests } = requests;
+  useEffect(
+    () =>
+      onRequestsChanged(() => {
+        reloadReviews();
+        reloadRequests();
+      }),
+    [reloadReviews, reloadRequests],
+  );
+  return {
+    waiting: reviews.state === 'ready' ? reviews.data.waiting.length : null,
+    pending: requests.state === 'ready' ? requests.data.requests.filter((r) => r.status === 'pending').length : null,
+  };
+}
+
+function Count({ value, label }: { value: number | null; label: string }) {
+  if (!value) return null;
+  return (
+    <span className="nav-count">
+      {value}
+      <span className="visually-hidden"> {label}</span>
+    </span>
+  );
+}
+
 interface PageProps {
   path: string;
   query: URLSearchParams;
@@ -83,6 +129,8 @@ function Page({ path, query, legacyApproval, me }: PageProps) {
   if (legacyApproval) return <ApprovePage token={legacyApproval} />;
   if (path === '/') return <RolesPage settings={me.settings} projectId={query.get('projectId')} />;
   if (path === '/my-access') return <MyAccessPage settings={me.settings} />;
+  if (path === '/inbox') return <InboxPage />;
+  if (path === '/requests') return <MyRequestsPage />;
   if (path === '/activated') return <ActivationResultPage />;
   if (path === '/requested') return <ApprovalRequestedPage />;
   if (path === '/break-glass-activated') return <BreakGlassResultPage />;

@@ -31,6 +31,11 @@ import type {
   ExtendGrantResponse,
   MeResponse,
   MyGrantsResponse,
+  MyRequestsResponse,
+  MyReviewsResponse,
+  LoggedRequestView,
+  ReviewItem,
+  RequestTokenResponse,
   ProjectsResponse,
   ReviewersResponse,
   RolesResponse,
@@ -38,6 +43,7 @@ import type {
 
 export type { AdminAlertsResponse, AlertView } from '../../server/api/schemas';
 export type { AdminChartsResponse, AdminElevation, AdminElevationsResponse, AdminHistoryResponse, HeldBindingView, HistoryRowView, RevokeGrantResponse, StandingPrivilegesResponse };
+export type { LoggedRequestView, MyRequestsResponse, MyReviewsResponse, ReviewItem };
 export type { ActivationResponse, ActiveGrant, ApprovalRequestCreatedResponse, ApprovalRequestStatusResponse, ApprovalRequestView, ApprovalResponse, RequestDecisionResponse };
 export type { BreakGlassCaseResponse, BreakGlassResponse, BreakGlassReviewResponse, MyBreakGlassReviewsResponse };
 
@@ -128,6 +134,10 @@ export const api = {
   deny: (token: string, reason: string) => call<RequestDecisionResponse>('POST', `${approvalRequest(token)}/deny`, { reason }),
   cancel: (token: string) => call<RequestDecisionResponse>('POST', `${approvalRequest(token)}/cancel`, {}),
   myGrants: () => call<MyGrantsResponse>('GET', '/me/grants'),
+  myReviews: () => call<MyReviewsResponse>('GET', '/me/reviews'),
+  myRequests: () => call<MyRequestsResponse>('GET', '/me/requests'),
+  /** The token of a pending request, for its requester or a reviewer, without the email. */
+  requestToken: (requestId: string) => call<RequestTokenResponse>('POST', '/approval-request-tokens', { requestId }),
   endGrant: (id: string, body: EndGrantBody) => call<EndGrantResponse>('DELETE', grant(id), body),
   extendGrant: (id: string, body: ExtendGrantBody) => call<ExtendGrantResponse>('POST', `${grant(id)}/extend`, body),
   adminElevations: (filter: Record<string, string | undefined>) => call<AdminElevationsResponse>('GET', `/admin/elevations${queryOf(filter)}`),

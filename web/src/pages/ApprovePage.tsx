@@ -7,6 +7,7 @@ import { ErrorNotice, Loading, Notice, NotificationFailures } from '../component
 import { PageHeading } from '../components/PageHeading';
 import { formatRelative, formatTime } from '../format';
 import { Link, projectHref } from '../router';
+import { requestsChanged } from '../request-status';
 import { useNow } from '../use-now';
 import { useResource } from '../use-resource';
 
@@ -80,15 +81,21 @@ function Review({ status, token, recorded, onApproved, onDecided }: ReviewProps)
     }
     setBusy(false);
   }
-  const approve = () => act('The request was not approved', async () => onApproved(await api.approve(token)));
+  const approve = () =>
+    act('The request was not approved', async () => {
+      onApproved(await api.approve(token));
+      requestsChanged();
+    });
   const cancel = () => act('The request was not cancelled', async () => {
     await api.cancel(token);
+    requestsChanged();
     onDecided();
   });
   function deny(event: FormEvent) {
     event.preventDefault();
     void act('The request was not denied', async () => {
       await api.deny(token, reason.trim());
+      requestsChanged();
       onDecided();
     });
   }

@@ -1,7 +1,9 @@
-// The eligible roles of one project, each with how it is activated and whether it is active now.
+// The eligible roles of one project, each with how it is activated and whether it is active, or requested and
+// waiting for its reviewers, now.
 import type { Role, RolePolicy } from '../../../server/api/schemas';
 import { Countdown } from '../components/Countdown';
 import { RoleName } from '../components/RoleName';
+import { Link } from '../router';
 
 interface RoleTableProps {
   projectId: string;
@@ -58,6 +60,10 @@ export function RoleTable({ projectId, roles, selected, onToggle, onBreakGlass }
                 <span className="status-active">
                   Active · <Countdown until={role.activeUntil} />
                 </span>
+              ) : role.pendingRequest ? (
+                <Link href={`/requests#${role.pendingRequest.id}`} className="status-pending">
+                  Pending · {role.pendingRequest.approvals.length} of {role.pendingRequest.requiredApprovals} approval{role.pendingRequest.requiredApprovals === 1 ? '' : 's'}
+                </Link>
               ) : (
                 <span className="status-available">Available</span>
               )}

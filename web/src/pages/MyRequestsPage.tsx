@@ -1,0 +1,118 @@
+// My approval requests of the last 7 days and where each stands; a pending one can be opened or withdrawn.
+import { useEffect, useRef, useState } from 'react';
+import { api, type LoggedRequestView } from '../api';
+import { LogFreshness } from '../components/LogFreshness';
+import { ErrorNotice, Loading, Notice } from '../components/Notice';
+import { PageHeading } from '../components/PageHeading';
+import { RoleName } from '../components/RoleName';
+import { formatDuration, formatTime } from '../format';
+import { Link } from '../router';
+import { openRequest, requestStatusText, requestsChanged } from '../request-status';
+import { useResource } from '../use-resource';
+
+export function MyRequestsPage() {
+  const requests = useResource(() => api.myRequests(), []);
+  const [busy, setBusy] = useState<{ id: string; action: 'open' | 'cancel' } | null>(null);
+  const [failed, setFailed] = useState<{ title: string; error: Error } | null>(null);
+  // Numbered, so that the same message twice is still news to focus.
+  const [done, setDone] = useState<{ message: string; count: number } | null>(null);
+  const doneNotice = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    if (done) doneNotice.current?.focus();
+  }, [done]);
+
+  async function act(item: LoggedRequestView, kind: 'open' | 'cancel', title: string, action: () => Promise<void>) {
+    setBusy({ id: item.request.id, action: kind });
+    setFailed(null);
+    try {
+      await action();
+    } catch (e) {
+      setFailed({ title, error: e as Error });
+    }
+    setBusy(null);
+  }
+  const open = (item: LoggedRequestView) => act(item, 'open', 'The request could not be opened', () => openRequest(item.request.id));
+  const cancel = (item: LoggedRequestView) =>
+    act(item, 'cancel', 'The request was not cancelled', async () => {
+      const { token } = await api.requestToken(item.request.id);
+      await api.cancel(token);
+      requestsChanged();
+      setDone((previous) => ({ message: `Your request for ${item.request.role} on ${item.request.projectId} was cancelled; its reviewers are told.`, count: (previous?.count ?? 0) + 1 }));
+      requests.reload();
+    });
+
+  return (
+    <>
+      <PageHeading title="My requests" />
+      <p className="lead">Your approval requests of the last 7 days, and where each stands.</p>
+      {done && (
+        <div ref={doneNotice} tabIndex={-1} className="focus-target">
+          <Notice kind="success">
+            <p>{done.message}</p>
+          </Notice>
+        </div>
+      )}
+      {failed && <ErrorNotice context="approval" title={failed.title} error={failed.error} />}
+      {requests.state === 'loading' && <Loading>Loading your requests…</Loading>}
+      {requests.state === 'failed' && <ErrorNotice context="load" title="Your requests could not be loaded" error={requests.error} onRetry={requests.reload} />}
+      {requests.state === 'ready' && (
+        <>
+          <LogFreshness readAt={requests.data.readAt} />
+          {requests.data.requests.length === 0 ? (
+            <Notice kind="info" title="You made no approval request in the last 7 days">
+              <p>
+                <Link href="/">Request access</Link> to a peer-approval role when you need it.
+              </p>
+            </Notice>
+          ) : (
+            <table className="table my-requests">
+              <caption>Your requests</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Requested</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">For</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {requests.data.requests.map((item) => (
+                  <tr key={item.request.id} id={item.request.id} className={`request-${item.status}`}>
+                    <td data-label="Requested" className="nowrap">
+                      {formatTime(item.createdAt)}
+                    </td>
+                    <td data-label="Role">
+                      <RoleName entry={item.request} /> on {item.request.projectId}
+                      <span className="muted request-reviewers">Reviewers: {item.request.reviewers.join(', ')}</span>
+                    </td>
+                    <td data-label="For" className="nowrap">
+                      {formatDuration(item.request.durationMinutes)}
+                    </td>
+                    <td data-label="Status">{requestStatusText(item)}</td>
+                    <td className="row-actions">
+                      {item.status === 'pending' && (
+                        <>
+                          <button type="button" className="button" disabled={busy !== null} onClick={() => void open(item)}>
+                            Open<span className="visually-hidden"> your request for {item.request.role} on {item.request.projectId}</span>
+                          </button>
+                          <button type="button" className="button button-danger" disabled={busy !== null} onClick={() => void cancel(item)}>
+                            {busy?.id === item.request.id && busy.action === 'cancel' ? 'Cancelling…' : 'Cancel request'}
+                            <span className="visually-hidden"> for {item.request.role} on {item.request.projectId}</span>
+                          </button>
+                        </>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </>
+      )}
+    </>
+  );
+}
