@@ -32,6 +32,26 @@ describe('audit feed', () => {
   });
 });
 
+test("an entry this instance wrote is listed at once, and the read that later returns it adds no second copy", async () => {
+  const now = new Date('2040-01-10T00:00:00Z').getTime();
+  const entries: { insertId: string; timestamp: string; payload: Record<string, unknown> }[] = [];
+  let reads = 0;
+  const logging = {
+    async listEntries() {
+      reads++;
+      return { entries: [...entries] };
+    },
+  };
+  const feed = new AuditFeed(logging, { projectId: 'p', logName: 'jitaccess', pollIntervalMs: 0, maxAgeMs: 86_400_000 }, () => new Date(now));
+  await feed.since(new Date(now - 3_600_000));
+  const written = { insertId: 'own-1', timestamp: new Date(now - 1000), payload: { event: 'request.created' } };
+  feed.written(written);
+  expect((await feed.since(new Date(now - 3_600_000))).records.map((r) => r.insertId)).toEqual(['own-1']);
+  entries.push({ insertId: 'own-1', timestamp: written.timestamp.toISOString(), payload: written.payload });
+  expect((await feed.since(new Date(now - 3_600_000))).records.map((r) => r.insertId)).toEqual(['own-1']);
+  expect(reads).toBe(3);
+});
+
 describe('history CSV', () => {
   test('quotes what needs quoting and defuses cells a spreadsheet would run as formulas', () => {
     const row = historyRowOf(new Date('2040-01-01T00:00:00Z'), { event: 'grant.revoked', outcome: 'success', user: { email: 'A@x.com' }, beneficiary: 'b@x.com', project: 'p-1', roles: [{ role: 'roles/owner' }], message: '=cmd, "quoted"' });

@@ -1,0 +1,98 @@
+import { decisionBy, requestsInLog, waitsFor } from '../../../server/domain/request-log';
+
+const T0 = new Date('2040-01-01T10:00:00Z').getTime();
+const at = (minutes: number) => new Date(T0 + minutes * 60_000);
+const user = (email: string) => ({ email, userId: 'x', deviceId: 'x', accessLevels: [] });
+
+function created(id: string, overrides: Record<string, unknown> = {}) {
+  return {
+    timestamp: at(0),
+    payload: {
+      event: 'request.created',
+      outcome: 'success',
+      user: user('alice@example.com'),
+      project: 'prod-app',
+      activationId: id,
+      roleId: 'prod-app:roles/compute.admin',
+      roles: [{ role: 'roles/compute.admin', resourceCondition: null }],
+      reviewers: ['bob@example.com', 'carol@example.com'],
+      justification: 'INC-1',
+      start: at(0).toISOString(),
+      end: at(30).toISOString(),
+      issuedAt: at(0).toISOString(),
+      expiresAt: at(60).toISOString(),
+      windowFromApproval: true,
+      requiredApprovals: 2,
+      tokenDigest: 'digest',
+      ...overrides,
+    },
+  };
+}
+
+const decision = (minutes: number, event: string, actor: string, id: string, extra: Record<string, unknown> = {}) => ({
+  timestamp: at(minutes),
+  payload: { event, outcome: 'success', user: user(actor), activationId: id, ...extra },
+});
+
+describe('requests in the audit log', () => {
+  test('approvals towards N, then granted; repeats and decisions after the end change nothing', () => {
+    const [r] = requestsInLog(
+      [
+        created('mpa-1'),
+        decision(1, 'approval.recorded', 'bob@example.com', 'mpa-1', { alreadyApproved: false }),
+        decision(2, 'approval.succeeded', 'bob@example.com', 'mpa-1', { alreadyApproved: true }),
+        decision(3, 'approval.succeeded', 'carol@example.com', 'mpa-1', { alreadyApproved: false }),
+        decision(4, 'request.denied', 'bob@example.com', 'mpa-1', { alreadyDecided: false, reason: 'late' }),
+      ],
+      at(5),
+    );
+    expect(r).toMatchObject({ status: 'approved', deniedBy: null, decidedAt: at(3), tokenDigest: 'digest', roleId: 'prod-app:roles/compute.admin' });
+    expect(r.approvals).toEqual([
+      { approver: 'bob@example.com', at: at(1) },
+      { approver: 'carol@example.com', at: at(3) },
+    ]);
+    expect(r.request).toMatchObject({ id: 'mpa-1', beneficiary: 'alice@example.com', requiredApprovals: 2, entitlement: { projectId: 'prod-app', role: 'roles/compute.admin', resourceCondition: null } });
+    expect(decisionBy(r, 'carol@example.com')).toEqual({ decision: 'approved', at: at(3) });
+    expect(decisionBy(r, 'dave@example.com')).toBeNull();
+  });
+
+  test('denied with its reason; cancelled; expired once undecided past its expiry; waiting only for reviewers who have not approved', () => {
+    const requests = requestsInLog(
+      [
+        created('mpa-d'),
+        created('mpa-c'),
+        created('mpa-e'),
+        created('mpa-p'),
+        decision(1, 'request.denied', 'carol@example.com', 'mpa-d', { alreadyDecided: false, reason: 'no' }),
+        decision(1, 'request.cancelled', 'alice@example.com', 'mpa-c', { alreadyDecided: false }),
+        decision(1, 'approval.recorded', 'bob@example.com', 'mpa-p', { alreadyApproved: false }),
+      ],
+      at(59),
+    );
+    const byId = new Map(requests.map((r) => [r.request.id, r]));
+    expect(byId.get('mpa-d')).toMatchObject({ status: 'denied', deniedBy: 'carol@example.com', reason: 'no' });
+    expect(decisionBy(byId.get('mpa-d')!, 'carol@example.com')).toEqual({ decision: 'denied', at: at(1) });
+    expect(byId.get('mpa-c')).toMatchObject({ status: 'cancelled', cancelledAt: at(1) });
+    expect(waitsFor(byId.get('mpa-p')!, 'bob@example.com')).toBe(false);
+    expect(waitsFor(byId.get('mpa-p')!, 'carol@example.com')).toBe(true);
+    expect(waitsFor(byId.get('mpa-p')!, 'dave@example.com')).toBe(false);
+    expect(requestsInLog([created('mpa-e')], at(60))[0].status).toBe('expired');
+  });
+
+  test('entries that do not describe a request are skipped: failures, missing claims, bad role ids, decisions without their request; the first entry of an id counts', () => {
+    const requests = requestsInLog(
+      [
+        created('mpa-f', { outcome: 'denied' }),
+        created('mpa-m', { requiredApprovals: undefined }),
+        created('mpa-r', { roleId: 'not a role' }),
+        created('mpa-x', { reviewers: ['mallory@example.com'] }),
+        created('mpa-x', { reviewers: ['dave@example.com'] }),
+        decision(1, 'approval.succeeded', 'bob@example.com', 'mpa-unknown', { alreadyApproved: false }),
+        created('not-an-id'),
+      ],
+      at(1),
+    );
+    expect(requests.map((r) => r.request.id)).toEqual(['mpa-x']);
+    expect(requests[0].request.reviewers).toEqual(['mallory@example.com']);
+  });
+});
