@@ -35,7 +35,7 @@ function policy(overrides: Partial<RolePolicy>): RolePolicy {
 }
 
 function role(id: string, activationType: 'self' | 'peer', rolePolicy?: RolePolicy): Role {
-  return { id, projectId: 'p', role: id, resourceCondition: null, activationType, status: 'eligible', activeUntil: null, ...(rolePolicy ? { policy: rolePolicy } : {}) };
+  return { id, projectId: 'p', role: id, resourceCondition: null, activationType, status: 'eligible', activeUntil: null, pendingRequest: null, ...(rolePolicy ? { policy: rolePolicy } : {}) };
 }
 
 describe('without an access policy', () => {
