@@ -79,6 +79,12 @@ describe('requests in the audit log', () => {
     expect(requestsInLog([created('mpa-e')], at(60))[0].status).toBe('expired');
   });
 
+  test("a rule that approves a request itself is its approver, not the requester the entry names as user", () => {
+    const [r] = requestsInLog([created('mpa-a', { requiredApprovals: 1 }), decision(0, 'approval.succeeded', 'alice@example.com', 'mpa-a', { alreadyApproved: false, approvedBy: 'rule:auto' })], at(1));
+    expect(r).toMatchObject({ status: 'approved', approvals: [{ approver: 'rule:auto', at: at(0) }] });
+    expect(decisionBy(r, 'alice@example.com')).toBeNull();
+  });
+
   test('entries that do not describe a request are skipped: failures, missing claims, bad role ids, decisions without their request; the first entry of an id counts', () => {
     const requests = requestsInLog(
       [
