@@ -206,8 +206,13 @@ const request: Command = {
     });
     if (ctx.json) return (printJson(ctx, body), EXIT.ok);
     const r = body.request;
-    ctx.note(`Requested ${r.role} on ${r.projectId} for ${durationText(r.durationMinutes)} from ${r.reviewers.join(', ')}; it expires unless approved by ${localTime(r.expiresAt)}.`);
-    ctx.note('Wait for the decision with `jit wait TOKEN`; the token:');
+    if (body.status === 'approved' && body.grant) {
+      ctx.note(`Approved at once by the access policy (${body.approvedBy}): ${r.role} on ${r.projectId} is granted until ${localTime(body.grant.end)}.`);
+      ctx.note('`jit wait TOKEN` answers approved at once; the token:');
+    } else {
+      ctx.note(`Requested ${r.role} on ${r.projectId} for ${durationText(r.durationMinutes)} from ${r.reviewers.join(', ')}; it expires unless approved by ${localTime(r.expiresAt)}.`);
+      ctx.note('Wait for the decision with `jit wait TOKEN`; the token:');
+    }
     for (const f of body.notificationFailures) ctx.note(`warning: ${f}`);
     ctx.print(body.token);
     return EXIT.ok;

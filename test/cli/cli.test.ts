@@ -1,5 +1,8 @@
 // The `jit` command line end to end: its main function with argv, as the shell calls it, signing in
 // through the emulator's IAP proxy in front of the service (--emulator URL --user EMAIL).
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { run } from '../../cli/main';
 import { EXIT } from '../../cli/commands';
 import { localTime } from '../../cli/output';
@@ -253,4 +256,40 @@ test('the service publishes its OpenAPI document behind IAP', async () => {
   const res = await stack.as('alice@example.com').get('/api/openapi.json');
   expect(res.status).toBe(200);
   expect(res.body).toEqual(openApiDocument());
+});
+
+describe('a request the access policy approves itself', () => {
+  let ruled: Stack;
+
+  beforeAll(async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'cli-auto-approval-')), 'policy.yaml');
+    // dave holds bigquery.dataViewer on data-warehouse through a self-approval binding (demo world).
+    writeFileSync(
+      file,
+      `version: 1
+rules:
+  - name: short-reads
+    match: { projects: [data-warehouse], roles: [roles/bigquery.dataViewer] }
+    approval: peers
+    autoApprove: { maxDuration: 15m }
+`,
+    );
+    ruled = await startStack({ world: worldWithPipeline(), iapProxy: true, env: { ACCESS_POLICY: file } });
+  }, 60_000);
+  afterAll(() => ruled?.close());
+
+  test('`jit request` says it was granted at once, by which rule and until when, and `jit wait` agrees', async () => {
+    const as = (...args: string[]) => jitWith({}, ['--emulator', ruled.iapUrl!, '--user', 'dave@example.com', ...args]);
+    const out = await as('request', 'data-warehouse', 'bigquery.dataViewer', '--reviewer', 'erin@example.com', '-j', 'read the logs', '-d', '10m');
+    expect(out.code).toBe(EXIT.ok);
+    const [binding] = (await policyOf(ruled.emulator, 'data-warehouse')).bindings.filter(
+      (b) => b.condition?.title === 'JIT access activation' && b.members.includes('user:dave@example.com'),
+    );
+    expect(binding).toBeDefined();
+    const end = /timestamp\("([^"]+)"\)\)?\s*$/.exec(binding.condition!.expression)?.[1];
+    expect(out.stderr).toContain(`Approved at once by the access policy (rule:short-reads): roles/bigquery.dataViewer on data-warehouse is granted until ${localTime(end!)}.`);
+    expect(out.stderr).not.toContain('expires unless approved');
+    const token = out.stdout.trim();
+    expect(await as('wait', token)).toMatchObject({ code: EXIT.ok, stdout: expect.stringContaining('Approved by rule:short-reads') });
+  });
 });
