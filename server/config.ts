@@ -214,6 +214,8 @@ export interface Config {
   alerts: { frequentActivations: FrequencyThreshold | null; emails: string[]; chatChannels: string[] };
   port: number;
   platform: 'appengine' | 'cloudrun' | 'local';
+  /** The App Engine service (GAE_SERVICE) or Cloud Run service (K_SERVICE) this runs as; the platform files stdout under it. */
+  serviceName?: string;
   /** Settings accepted as jit-access 1.x accepted them, though they are questionable: said at start. */
   warnings: string[];
 }
@@ -359,6 +361,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     alerts: { frequentActivations: e.ALERT_FREQUENT_ACTIVATIONS, emails: e.ALERT_EMAILS, chatChannels: e.ALERT_CHAT_CHANNELS },
     port: e.PORT,
     platform,
+    serviceName: e.GAE_SERVICE ?? e.K_SERVICE,
     warnings,
   };
 }

@@ -41,6 +41,7 @@ import { AdminElevations } from './services/admin-elevations';
 import { AdminHistory, HISTORY_MAX_DAYS } from './services/admin-history';
 import { AdminCharts } from './services/admin-charts';
 import { AuditFeed } from './services/audit-feed';
+import { auditLogSource } from './domain/audit-log-source';
 import { BreakGlassService } from './services/break-glass';
 import { RequestInbox } from './services/request-inbox';
 import { StandingPrivilegeReport } from './services/admin-standing';
@@ -158,7 +159,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
   // of the entries this instance writes.
   const auditFeed = new AuditFeed(new CloudLogging(auth, endpoints, config.timeouts), {
     projectId: identity.projectId,
-    logName: config.audit.logName,
+    source: auditLogSource({ ...config.audit, platform: config.platform, serviceName: config.serviceName, projectId: identity.projectId }),
     pollIntervalMs: config.audit.pollSeconds * 1000,
     maxAgeMs: HISTORY_MAX_DAYS * 86_400_000,
   });

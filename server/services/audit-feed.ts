@@ -4,6 +4,8 @@
 // a view asks the feed for entries since a time, and the feed reads only what it has not read yet, at most
 // once per interval, with concurrent callers sharing one read.
 import type { CloudLogging } from '../google/cloud-logging';
+import type { AuditLogSource } from '../domain/audit-log-source';
+import { AppError } from '../errors';
 
 /** An audit entry as the views read it: the structured payload `AuditLog.record` wrote. */
 export interface AuditRecord {
@@ -13,9 +15,9 @@ export interface AuditRecord {
 }
 
 export interface AuditFeedSettings {
-  /** The project whose log holds the audit entries, and the log id (AUDIT_LOG_NAME). */
+  /** The project whose logs hold the audit entries, and how to select them there (see auditLogSource). */
   projectId: string;
-  logName: string;
+  source: AuditLogSource;
   /** A caller waits for a new read only when the last one is older than this. */
   pollIntervalMs: number;
   /** How far back the feed keeps (and may be asked for) entries. */
@@ -83,8 +85,9 @@ export class AuditFeed {
   }
 
   private async read(from: number, until: number | undefined): Promise<void> {
-    const logName = `projects/${this.settings.projectId}/logs/${encodeURIComponent(this.settings.logName)}`;
-    const clauses = [`logName="${logName}"`, `timestamp>="${new Date(from).toISOString()}"`];
+    const { source } = this.settings;
+    if (!source.readable) throw new AppError(503, 'AUDIT_LOG_UNREADABLE', source.reason);
+    const clauses = [source.filter, `timestamp>="${new Date(from).toISOString()}"`];
     if (until !== undefined) clauses.push(`timestamp<"${new Date(until).toISOString()}"`);
     let pageToken: string | undefined;
     do {

@@ -1,7 +1,7 @@
 // The whole stack for integration tests: the emulator, and the service configured against it over HTTP
 // exactly as in the demo. Users call the API with IAP assertions minted by the emulator's IAP key.
 import type { Server } from 'node:http';
-import { loadConfig } from '../../server/config';
+import { loadConfig, type Config } from '../../server/config';
 import { startServer, type Service } from '../../server/main';
 import type { RunningEmulator } from '../../emulator/server';
 import type { World } from '../../emulator/world';
@@ -39,13 +39,17 @@ export function stackEnv(emulator: RunningEmulator, world: World, overrides: Rec
   };
 }
 
-export async function startStack(options: { world?: World; env?: Record<string, string>; iapProxy?: boolean } = {}): Promise<Stack> {
+/**
+ * `platform` sets what GAE_SERVICE / K_SERVICE would: the configuration refuses the emulator's endpoint when
+ * they are set, so a test of the service as it runs on App Engine or Cloud Run sets the platform afterwards.
+ */
+export async function startStack(options: { world?: World; env?: Record<string, string>; iapProxy?: boolean; platform?: Pick<Config, 'platform' | 'serviceName'> } = {}): Promise<Stack> {
   process.env.METADATA_SERVER_DETECTION = 'none';
   const world = options.world ?? demoWorld();
   const emulator = await startTestEmulator(world, options.iapProxy ? { iapPort: 0 } : {});
   let server: Server | undefined;
   try {
-    const started = await startServer(loadConfig(stackEnv(emulator, world, options.env)));
+    const started = await startServer({ ...loadConfig(stackEnv(emulator, world, options.env)), ...options.platform });
     server = started.server;
     const url = started.url;
     if (options.iapProxy) emulator.setUpstream(url);

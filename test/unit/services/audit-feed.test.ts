@@ -12,7 +12,7 @@ describe('audit feed', () => {
         return { entries: [...entries] };
       },
     };
-    const feed = new AuditFeed(logging, { projectId: 'p', logName: 'jitaccess', pollIntervalMs: 15_000, maxAgeMs: 30 * 86_400_000 }, () => new Date(now));
+    const feed = new AuditFeed(logging, { projectId: 'p', source: { readable: true, filter: 'logName="projects/p/logs/jitaccess"' }, pollIntervalMs: 15_000, maxAgeMs: 30 * 86_400_000 }, () => new Date(now));
     const day = (d: string) => new Date(`2040-01-${d}T00:00:00Z`);
     const [one, two] = await Promise.all([feed.since(day('09')), feed.since(day('09'))]);
     expect(one.records.map((r) => r.insertId)).toEqual(['a']);
@@ -42,7 +42,7 @@ test("an entry this instance wrote is listed at once, and the read that later re
       return { entries: [...entries] };
     },
   };
-  const feed = new AuditFeed(logging, { projectId: 'p', logName: 'jitaccess', pollIntervalMs: 0, maxAgeMs: 86_400_000 }, () => new Date(now));
+  const feed = new AuditFeed(logging, { projectId: 'p', source: { readable: true, filter: 'logName="projects/p/logs/jitaccess"' }, pollIntervalMs: 0, maxAgeMs: 86_400_000 }, () => new Date(now));
   await feed.since(new Date(now - 3_600_000));
   const written = { insertId: 'own-1', timestamp: new Date(now - 1000), payload: { event: 'request.created' } };
   feed.written(written);
@@ -58,4 +58,18 @@ describe('history CSV', () => {
     expect(historyRowOf(new Date(), { event: 'roles.list.failed' })).toBeNull();
     expect(historyCsv([row!])).toBe('time,event,outcome,actor,beneficiary,project,roles,message\r\n2040-01-01T00:00:00.000Z,grant.revoked,success,a@x.com,b@x.com,p-1,roles/owner,"\'=cmd, ""quoted"""\r\n');
   });
+});
+
+test('a log that cannot be read back fails every read with the reason, without calling Cloud Logging', async () => {
+  let reads = 0;
+  const logging = {
+    async listEntries() {
+      reads++;
+      return { entries: [] };
+    },
+  };
+  const feed = new AuditFeed(logging, { projectId: 'p', source: { readable: false, reason: 'nothing ships stdout here' }, pollIntervalMs: 0, maxAgeMs: 86_400_000 });
+  await expect(feed.since(new Date(Date.now() - 60_000))).rejects.toMatchObject({ httpStatus: 503, code: 'AUDIT_LOG_UNREADABLE', message: 'nothing ships stdout here' });
+  await expect(feed.since(new Date(Date.now() - 60_000))).rejects.toMatchObject({ code: 'AUDIT_LOG_UNREADABLE' });
+  expect(reads).toBe(0);
 });
