@@ -2,6 +2,7 @@
 // as the claims of a signed JWT (jit-access 1.8.1's claim layout), so the server keeps no state for it.
 import { z } from 'zod';
 import { parseActivationBinding } from './activation-binding';
+import type { ActivationType } from './eligibility';
 import { entitlementId, parseEntitlementId, type Entitlement } from './entitlement';
 import { hasMember, principalMember, type Policy } from './iam-policy';
 import { InvalidInputError } from './invalid-input-error';
@@ -24,6 +25,12 @@ export interface ApprovalRequest {
   readonly windowFromApproval: boolean;
   /** How many distinct reviewers must approve (the requester never counts); 1 for 1.x requests. */
   readonly requiredApprovals: number;
+  /**
+   * The eligible binding the requester holds the role through: `self` when an access-policy rule puts a
+   * self-approval binding under approval, so that the rule of the request is matched on the right activation
+   * type; `peer` for 1.x requests.
+   */
+  readonly bindingType: ActivationType;
   readonly issuedAt: Date;
   /** After this instant nobody can approve the request any more. */
   readonly expiresAt: Date;
@@ -65,6 +72,7 @@ export function approvalClaims(request: ApprovalRequest, issuer: string): Record
     // Claims jit-access 1.x does not know; left out for 1.x-style requests so those stay byte-compatible.
     ...(request.windowFromApproval ? { windowFromApproval: true } : {}),
     ...(request.requiredApprovals !== 1 ? { requiredApprovals: request.requiredApprovals } : {}),
+    ...(request.bindingType !== 'peer' ? { bindingType: request.bindingType } : {}),
   };
 }
 
@@ -82,6 +90,7 @@ const claimsSchema = z.object({
   exp: epochSeconds,
   windowFromApproval: z.boolean().optional(),
   requiredApprovals: z.number().int().min(1).max(10).optional(),
+  bindingType: z.enum(['self', 'peer']).optional(),
 });
 
 /**
@@ -106,6 +115,7 @@ export function approvalRequestOf(claims: unknown): ApprovalRequest {
     end: instantOf(c.end),
     windowFromApproval: c.windowFromApproval ?? false,
     requiredApprovals: c.requiredApprovals ?? 1,
+    bindingType: c.bindingType ?? 'peer',
     issuedAt: instantOf(c.iat),
     expiresAt: instantOf(c.exp),
   };

@@ -43,6 +43,8 @@ const createdSchema = z.object({
   expiresAt: isoInstant,
   windowFromApproval: z.boolean(),
   requiredApprovals: z.number().int().min(1).max(10),
+  // Absent in entries written before requests carried it, as in the tokens of then: a peer-approval binding.
+  bindingType: z.enum(['self', 'peer']).optional(),
   tokenDigest: z.string().optional(),
 });
 
@@ -69,6 +71,7 @@ function createdOf(time: Date, payload: Record<string, unknown>): Draft | null {
       end: c.end,
       windowFromApproval: c.windowFromApproval,
       requiredApprovals: c.requiredApprovals,
+      bindingType: c.bindingType ?? 'peer',
       issuedAt: c.issuedAt,
       expiresAt: c.expiresAt,
     },

@@ -205,6 +205,7 @@ export class ApprovalService {
         end,
         windowFromApproval: true,
         requiredApprovals: demand.requiredApprovals,
+        bindingType: role.type,
         issuedAt: start,
         expiresAt: requestExpiry(start, end, this.rules.requestTimeoutMinutes, true),
       };
@@ -226,6 +227,7 @@ export class ApprovalService {
         roleId: id,
         windowFromApproval: request.windowFromApproval,
         requiredApprovals: request.requiredApprovals,
+        bindingType: request.bindingType,
         issuedAt: request.issuedAt.toISOString(),
         expiresAt: request.expiresAt.toISOString(),
         ...(auto ? { autoApproval: { rule: auto.rule, unmet: auto.unmet } } : {}),

@@ -275,10 +275,10 @@ export class NotificationService {
   }
 }
 
-/** The rule a request's role is governed by is matched on this. */
+/** The rule a request's role is governed by is matched on this: the binding the requester held it through. */
 function targetOf(request: ApprovalRequest): RuleTarget {
   const { projectId, role, resourceCondition } = request.entitlement;
-  return { projectId, role, resourceCondition: resourceCondition ?? null, type: 'peer' };
+  return { projectId, role, resourceCondition: resourceCondition ?? null, type: request.bindingType };
 }
 
 function unsent(failure: string): AppError {

@@ -155,6 +155,25 @@ describe('approval of self-approval bindings under the access policy', () => {
     expect((await request('alice@example.com', STAGING, ['bob@example.com'])).body.error.message).toContain('needs no approval. Activate it yourself.');
   });
 
+  test("a request's notices follow the rule of the binding it was made through: rules differing only by activation type", async () => {
+    // The peer rule comes first: a request taken for a peer-approval one would follow it.
+    const rules = (type: string, watcher: string) =>
+      `  - name: readers-${type}\n    match: { projects: [data-warehouse], roles: [roles/bigquery.dataViewer], activationType: ${type} }\n    approval: peers\n    notify: { emails: [${watcher}] }\n`;
+    writeFileSync(file, POLICY.replace('rules:\n', `rules:\n${rules('peer', 'peer-watch@example.com')}${rules('self', 'self-watch@example.com')}`));
+    await stack.service.accessPolicy!.refresh();
+    const mailTo = (address: string) => stack.emulator.state.mail.filter((m) => m.envelope.to.includes(address));
+    const before = stack.emulator.state.mail.length;
+
+    expect((await request('dave@example.com', READER, ['erin@example.com'])).status).toBe(201);
+    const token = /\/approve\/([A-Za-z0-9_~-]+)/.exec(mailTo('erin@example.com').at(-1)!.text)![1];
+    const approved = await stack.as('erin@example.com').post(`/api/v1/approval-requests/${token}/approve`);
+    expect(approved.body).toMatchObject({ status: 'approved', approvedBy: 'erin@example.com' });
+    const notices = stack.emulator.state.mail.slice(before).filter((m) => m.envelope.to.includes('self-watch@example.com'));
+    // The request's notice, then the approval's in the same thread.
+    expect(notices.map((m) => m.subject)).toEqual(['dave@example.com requests access to project data-warehouse', 'Re: dave@example.com requests access to project data-warehouse']);
+    expect(mailTo('peer-watch@example.com')).toEqual([]);
+  });
+
   test('a request reads the project\'s effective policy once: eligibility and peers share the read', async () => {
     stack.emulator.state.calls.clear();
     expect((await request('dave@example.com', READER, ['erin@example.com'])).status).toBe(201);

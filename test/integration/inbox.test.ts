@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startStack, type Stack } from '../support/stack';
 import { googleClients } from '../support/emulator';
+import { tokenFromLink } from '../../server/domain/approval-link';
 import type { MailMessage } from '../../emulator/state';
 
 const ROLE = 'prod-app:roles/compute.admin';
@@ -38,6 +39,10 @@ rules:
   - name: warehouse-admin
     match: { projects: [data-warehouse], roles: [roles/bigquery.admin] }
     approval: { kind: approvers, principals: [user:admin@example.com, user:carol@example.com, user:erin@example.com], requiredApprovals: 2 }
+  # dave and erin hold bigquery.dataViewer through a self-approval binding, here under their peers' approval.
+  - name: warehouse-readers
+    match: { projects: [data-warehouse], roles: [roles/bigquery.dataViewer] }
+    approval: peers
 `,
     );
     stack = await startStack({ env: { ACCESS_POLICY: file, AUDIT_POLL_SECONDS: '1' } });
@@ -175,6 +180,18 @@ rules:
       expect(logged).toContain('request.reissued');
       const ended = (await stack.as(ALICE).get('/api/v1/me/grants')).body.grants.find((g: any) => g.role === 'roles/compute.admin');
       await stack.as(ALICE).del(`/api/v1/me/grants/${encodeURIComponent(ended.id)}`, { reason: 'done' });
+    });
+
+    test('a request for a self-approval binding is re-established with its binding type: the very token the email carried', async () => {
+      const res = await stack.as(DAVE).post('/api/v1/projects/data-warehouse/approval-requests', { role: 'data-warehouse:roles/bigquery.dataViewer', justification: 'INC-78 report', durationMinutes: 30, reviewers: ['erin@example.com'] });
+      expect(res.status).toBe(201);
+      const token = tokenIn(stack.emulator.state.mail.at(-1)!);
+      const claims = JSON.parse(Buffer.from(tokenFromLink(token).split('.')[1], 'base64url').toString());
+      expect(claims.bindingType).toBe('self');
+      const reopened = await stack.as('erin@example.com').post('/api/v1/approval-request-tokens', { requestId: res.body.request.id });
+      expect(reopened.status).toBe(200);
+      expect(reopened.body.token).toBe(token);
+      expect((await stack.as(DAVE).post(`/api/v1/approval-requests/${token}/cancel`)).status).toBe(200);
     });
 
     test('someone outside the request, an unknown id and a malformed id are refused', async () => {

@@ -28,6 +28,7 @@ const request: ApprovalRequest = {
   end: new Date('2040-01-01T10:30:00Z'),
   windowFromApproval: false,
   requiredApprovals: 1,
+  bindingType: 'peer',
   issuedAt: new Date('2040-01-01T10:00:00Z'),
   expiresAt: new Date('2040-01-01T10:30:00Z'),
 };
@@ -59,6 +60,20 @@ describe('approval request claims (jit-access 1.8.1 layout)', () => {
     expect(approvalRequestOf(approvalClaims(ours, SA))).toEqual(ours);
     // 1.x's layout stays byte for byte for 1.x-style requests.
     expect(Object.keys(approvalClaims(request, SA))).not.toContain('windowFromApproval');
+  });
+
+  test('a request for a self-approval binding carries the binding type, and reads back; a peer one leaves the claim out', () => {
+    const self = { ...request, windowFromApproval: true, bindingType: 'self' as const };
+    expect(approvalClaims(self, SA)).toMatchObject({ bindingType: 'self' });
+    expect(approvalRequestOf(approvalClaims(self, SA))).toEqual(self);
+    expect(Object.keys(approvalClaims({ ...request, windowFromApproval: true }, SA))).not.toContain('bindingType');
+  });
+
+  test('a token without the binding-type claim (jit-access 1.x, or older requests of ours) is for a peer-approval binding', () => {
+    // The claims jit-access 1.8.1 signs, and nothing else.
+    const claims = { jti: 'mpa-x1', beneficiary: 'alice@example.com', reviewers: ['bob@example.com'], entitlement: 'prod-app:roles/storage.admin', justification: 'INC-1', start: 2209024800, end: 2209026600, iss: SA, aud: SA, iat: 2209024800, exp: 2209026600 };
+    expect(approvalRequestOf(claims).bindingType).toBe('peer');
+    expect(() => approvalRequestOf({ ...claims, bindingType: 'group' })).toThrow('claim "bindingType"');
   });
 
   test("the grant window: the token's for 1.x requests, from the approval for ours", () => {

@@ -11,6 +11,7 @@ const request: ApprovalRequest = {
   end: new Date('2023-11-28T22:43:44Z'),
   windowFromApproval: false,
   requiredApprovals: 1,
+  bindingType: 'peer',
   issuedAt: new Date('2023-11-28T22:13:44Z'),
   expiresAt: new Date('2023-11-28T22:43:44.500Z'),
 };

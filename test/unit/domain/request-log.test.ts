@@ -56,6 +56,12 @@ describe('requests in the audit log', () => {
     expect(decisionBy(r, 'dave@example.com')).toBeNull();
   });
 
+  test("a request's binding type as its entry logs it; an entry without one (written before) is for a peer-approval binding", () => {
+    const [self, older] = requestsInLog([created('mpa-s', { bindingType: 'self' }), created('mpa-o')], at(1));
+    expect(self.request.bindingType).toBe('self');
+    expect(older.request.bindingType).toBe('peer');
+  });
+
   test('denied with its reason; cancelled; expired once undecided past its expiry; waiting only for reviewers who have not approved', () => {
     const requests = requestsInLog(
       [

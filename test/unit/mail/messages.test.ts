@@ -19,6 +19,7 @@ const request: ApprovalRequest = {
   end: new Date('1970-01-02T00:30:00Z'),
   windowFromApproval: false,
   requiredApprovals: 1,
+  bindingType: 'peer',
   issuedAt: new Date('1970-01-02T00:00:00Z'),
   expiresAt: new Date('1970-01-02T00:30:00Z'),
 };
