@@ -523,9 +523,16 @@ async function startRows(emulator: Emulator, progress: (text: string) => void): 
   return rows;
 }
 
+/**
+ * This section runs hundreds of activations back to back on one instance (45 timed alone, then bursts): at the
+ * default pace of effective-policy reads (80 a minute, a burst of 16) most would wait for the quota, and the
+ * rows would time the pacing. The pacing is measured where it matters, by the crowd rows; here it is set aside.
+ */
+const UNPACED = { EFFECTIVE_POLICY_READS_PER_MINUTE: '100000' };
+
 async function activationRows(emulator: Emulator, progress: (text: string) => void): Promise<Row[]> {
   const rows: Row[] = [];
-  const ours = await startService(emulator);
+  const ours = await startService(emulator, UNPACED);
   const reference = await startProcess(REFERENCE_MAIN, [], serviceEnv(emulator, 0), /listening on (http:\/\/[^\s]+)/);
   try {
     progress(`overhead ×${OVERHEAD_PAIRS} at ${LATENCY_MS} ms per call, at per-API latencies, and at 0 ms`);
@@ -533,7 +540,7 @@ async function activationRows(emulator: Emulator, progress: (text: string) => vo
     const perApi = await overhead(emulator, ours, PER_API_LATENCY_MS);
     const fast = await overhead(emulator, ours, {});
     rows.push([
-      `overhead: one self-activation vs bare getIamPolicy+setIamPolicy, ${LATENCY_MS} ms added to every Google call [${OVERHEAD_PAIRS}]`,
+      `overhead: one self-activation vs bare getIamPolicy+setIamPolicy, ${LATENCY_MS} ms added to every Google call (reads unpaced) [${OVERHEAD_PAIRS}]`,
       `${(slow.activationMs / slow.pairMs).toFixed(2)}× (${ms(slow.activationMs)} vs ${ms(slow.pairMs)})`,
       '≤ 1.15×',
       slow.activationMs / slow.pairMs <= 1.15,
