@@ -56,7 +56,6 @@ const COMPONENTS: Record<string, z.ZodType> = {
   BreakGlass: api.breakGlassResponse,
   BreakGlassCase: api.breakGlassCaseResponse,
   BreakGlassReview: api.breakGlassReviewResponse,
-  MyBreakGlassReviews: api.myBreakGlassReviewsResponse,
   Alive: api.aliveResponse,
   Readiness: api.readinessResponse,
 };
@@ -113,8 +112,7 @@ export const OPERATIONS: Operation[] = [
     body: api.breakGlassReviewBody,
     responses: { 200: 'BreakGlassReview' },
   },
-  { method: 'get', path: '/api/v1/me/break-glass-reviews', operationId: 'listMyBreakGlassReviews', summary: 'Break-glass activations waiting for my review', responses: { 200: 'MyBreakGlassReviews' } },
-  { method: 'get', path: '/api/v1/me/reviews', operationId: 'listMyReviews', summary: 'Requests waiting for my decision, and those I decided in the last 7 days (from the audit log)', responses: { 200: 'MyReviews' } },
+  { method: 'get', path: '/api/v1/me/reviews', operationId: 'listMyReviews', summary: 'Requests waiting for my decision, those I decided in the last 7 days, and break-glass activations waiting for my review (from the audit log)', responses: { 200: 'MyReviews' } },
   { method: 'get', path: '/api/v1/me/requests', operationId: 'listMyRequests', summary: 'My requests of the last 7 days and their status (from the audit log)', responses: { 200: 'MyRequests' } },
   {
     method: 'post',

@@ -400,15 +400,6 @@ const logFreshness = {
   freshness: z.string(),
 };
 
-/** Named lists, so that other kinds of review (break-glass grants) can join without changing these. */
-export const myReviewsResponse = z.object({
-  /** Pending requests naming the caller as a reviewer who has not approved yet, oldest first. */
-  waiting: z.array(reviewItemSchema),
-  /** Requests the caller approved or denied in the last 7 days, newest decision first. */
-  decided: z.array(reviewItemSchema),
-  ...logFreshness,
-});
-
 export const myRequestsResponse = z.object({
   /** The caller's requests of the last 7 days, and any still pending, newest first. */
   requests: z.array(loggedRequestSchema),
@@ -431,7 +422,6 @@ export const requestTokenResponse = z.object({
 
 export type LoggedRequestView = z.infer<typeof loggedRequestSchema>;
 export type ReviewItem = z.infer<typeof reviewItemSchema>;
-export type MyReviewsResponse = z.infer<typeof myReviewsResponse>;
 export type MyRequestsResponse = z.infer<typeof myRequestsResponse>;
 export type RequestTokenResponse = z.infer<typeof requestTokenResponse>;
 
@@ -721,12 +711,23 @@ export const breakGlassCaseResponse = z.object({
 
 export const breakGlassReviewResponse = z.object({ activation: breakGlassActivationSchema, review: breakGlassReviewSchema });
 
-export const myBreakGlassReviewsResponse = z.object({
-  /** Break-glass activations waiting for your review, the earliest review deadline first. */
-  breakGlass: z.array(z.object({ activation: breakGlassActivationSchema, overdue: z.boolean() })),
-  readAt: instant,
-  /** In words: where the list comes from and how far behind it may be. */
-  freshness: z.string(),
+export const breakGlassReviewItemSchema = z.object({
+  activation: breakGlassActivationSchema,
+  /** Its review deadline (`activation.reviewBy`) has passed. */
+  overdue: z.boolean(),
+});
+
+// --- The approver inbox (/api/v1/me/reviews): every kind of review, in named lists ----------------------
+
+/** Named lists, so that other kinds of review can join without changing these. */
+export const myReviewsResponse = z.object({
+  /** Pending requests naming the caller as a reviewer who has not approved yet, oldest first. */
+  waiting: z.array(reviewItemSchema),
+  /** Requests the caller approved or denied in the last 7 days, newest decision first. */
+  decided: z.array(reviewItemSchema),
+  /** Break-glass activations the caller reviews and nobody reviewed yet, the earliest review deadline first. */
+  breakGlass: z.array(breakGlassReviewItemSchema),
+  ...logFreshness,
 });
 
 export type BreakGlassBody = z.infer<typeof breakGlassBody>;
@@ -735,4 +736,5 @@ export type BreakGlassActivationView = z.infer<typeof breakGlassActivationSchema
 export type BreakGlassResponse = z.infer<typeof breakGlassResponse>;
 export type BreakGlassCaseResponse = z.infer<typeof breakGlassCaseResponse>;
 export type BreakGlassReviewResponse = z.infer<typeof breakGlassReviewResponse>;
-export type MyBreakGlassReviewsResponse = z.infer<typeof myBreakGlassReviewsResponse>;
+export type BreakGlassReviewItem = z.infer<typeof breakGlassReviewItemSchema>;
+export type MyReviewsResponse = z.infer<typeof myReviewsResponse>;

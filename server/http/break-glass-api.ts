@@ -1,5 +1,5 @@
-// The /api/v1 routes of break-glass: activating at once where the rule allows it, opening an activation,
-// reviewing it, and the activations waiting for my review.
+// The /api/v1 routes of break-glass: activating at once where the rule allows it, opening an activation and
+// reviewing it. The activations waiting for my review are listed by the inbox (inbox-api).
 import { Router } from 'express';
 import * as api from '../api/schemas';
 import type { Config } from '../config';
@@ -12,10 +12,9 @@ import { parse, principalOf, reply } from './exchange';
 export interface BreakGlassServices {
   config: Config;
   breakGlass: BreakGlassService;
-  auditPollSeconds: number;
 }
 
-function activationBody(a: BreakGlassActivation): api.BreakGlassActivationView {
+export function activationBody(a: BreakGlassActivation): api.BreakGlassActivationView {
   return {
     activationId: a.activationId,
     user: a.user,
@@ -70,17 +69,6 @@ export function breakGlassRoutes(deps: BreakGlassServices): Router {
     const body = parse(api.breakGlassReviewBody, req.body, 'body');
     const reviewed = await breakGlass.review(user, id, body.decision === 'flag' ? 'flagged' : 'acknowledged', body.note || null);
     reply(res, 200, api.breakGlassReviewResponse, { activation: activationBody(reviewed.activation), review: reviewBody(reviewed.review!) });
-  });
-
-  router.get('/me/break-glass-reviews', async (_req, res) => {
-    const user = { ...principalOf(res) };
-    const { cases, readAt } = await breakGlass.waitingFor(user);
-    const now = Date.now();
-    reply(res, 200, api.myBreakGlassReviewsResponse, {
-      breakGlass: cases.map((c) => ({ activation: activationBody(c.activation), overdue: c.activation.reviewBy.getTime() <= now })),
-      readAt: readAt.toISOString(),
-      freshness: `Read from the audit log in Cloud Logging at most every ${deps.auditPollSeconds} seconds; an activation or review of the last minute may be missing.`,
-    });
   });
 
   return router;

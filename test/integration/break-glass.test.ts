@@ -198,14 +198,28 @@ describe('review afterwards', () => {
     return res.body.activation.activationId;
   }
 
-  test('listed for its reviewers (directly and through a group), not for others; a reviewer acknowledges it once', async () => {
+  const inboxOf = async (email: string) => {
+    const res = await stack.as(email).get('/api/v1/me/reviews');
+    expect(res.status).toBe(200);
+    return res.body;
+  };
+  const breakGlassIn = async (email: string) => (await inboxOf(email)).breakGlass.map((b: any) => b.activation.activationId);
+
+  test('listed in the inbox of its reviewers (directly and through a group), not of others; a reviewer acknowledges it once', async () => {
     const id = await broken();
-    const forDave = await stack.as('dave@example.com').get('/api/v1/me/break-glass-reviews');
-    expect(forDave.body.breakGlass.map((b: any) => b.activation.activationId)).toContain(id);
-    const forErin = await stack.as('erin@example.com').get('/api/v1/me/break-glass-reviews');
-    expect(forErin.body.breakGlass.map((b: any) => b.activation.activationId)).toContain(id);
-    const forAlice = await stack.as('alice@example.com').get('/api/v1/me/break-glass-reviews');
-    expect(forAlice.body.breakGlass).toEqual([]);
+    const forDave = await inboxOf('dave@example.com');
+    const item = forDave.breakGlass.find((b: any) => b.activation.activationId === id);
+    expect(item).toEqual({
+      activation: expect.objectContaining({ user: 'bob@example.com', projectId: 'prod-app', role: 'roles/compute.admin', reason: 'INC-10 outage', durationMinutes: 10, rule: 'prod-compute', reviewers: ['user:dave@example.com', 'group:data-eng@example.com'] }),
+      overdue: false,
+    });
+    const { start, end, reviewBy } = item.activation;
+    expect(Date.parse(end) - Date.parse(start)).toBe(10 * 60_000);
+    expect(Date.parse(reviewBy) - Date.parse(start)).toBe(4 * 3_600_000);
+    // A review is not a request to decide: the request lists do not hold it.
+    expect(forDave.waiting.map((r: any) => r.request.id)).not.toContain(id);
+    expect(await breakGlassIn('erin@example.com')).toContain(id);
+    expect(await breakGlassIn('alice@example.com')).toEqual([]);
 
     const view = await stack.as('dave@example.com').get(`/api/v1/break-glass/${id}`);
     expect(view.body).toMatchObject({ review: null, overdue: false, viewer: { isReviewer: true, canReview: true, isActivator: false } });
@@ -224,7 +238,8 @@ describe('review afterwards', () => {
     await auditWritten();
     const reviewed = stack.emulator.state.logEntries.map((e: any) => e.jsonPayload).filter((p: any) => p?.event === 'breakglass.reviewed');
     expect(reviewed).toEqual([expect.objectContaining({ activationId: id, outcome: 'acknowledged', note: 'checked with bob', reviewer: 'dave@example.com' })]);
-    expect((await stack.as('erin@example.com').get('/api/v1/me/break-glass-reviews')).body.breakGlass.map((b: any) => b.activation.activationId)).not.toContain(id);
+    expect(await breakGlassIn('erin@example.com')).not.toContain(id);
+    expect(await breakGlassIn('dave@example.com')).not.toContain(id);
     expect((await stack.as('erin@example.com').post(`/api/v1/break-glass/${id}/review`, { decision: 'acknowledge' })).body.error.code).toBe('ALREADY_REVIEWED');
   });
 
@@ -284,10 +299,13 @@ test('an unreviewed activation past its review deadline is reminded by the sweep
   expect(later.breakGlassReminders.reminded).toEqual([]);
   expect(stack.emulator.state.mail).toHaveLength(1);
 
-  // A reviewed activation is not reminded, and the reminded one is still open to review.
+  // A reviewed activation is not reminded, and the reminded one is still open to review: first in the inbox, overdue.
   const view = await stack.as('dave@example.com').get(`/api/v1/break-glass/${overdueId}`);
   expect(view.body).toMatchObject({ overdue: true, review: null });
   expect(view.body.remindedAt).not.toBeNull();
+  const inbox = (await stack.as('dave@example.com').get('/api/v1/me/reviews')).body;
+  expect(inbox.breakGlass[0]).toMatchObject({ activation: { activationId: overdueId }, overdue: true });
+  expect(inbox.breakGlass.find((b: any) => b.activation.activationId === res.body.activation.activationId)).toMatchObject({ overdue: false });
 });
 
 /** A Google-signed OIDC token of the scheduler's service account, as Cloud Scheduler presents it. */

@@ -22,8 +22,8 @@ import type {
   BreakGlassCaseResponse,
   BreakGlassResponse,
   BreakGlassReviewBody,
+  BreakGlassReviewItem,
   BreakGlassReviewResponse,
-  MyBreakGlassReviewsResponse,
   RequestDecisionResponse,
   EndGrantBody,
   EndGrantResponse,
@@ -45,7 +45,7 @@ export type { AdminAlertsResponse, AlertView } from '../../server/api/schemas';
 export type { AdminChartsResponse, AdminElevation, AdminElevationsResponse, AdminHistoryResponse, HeldBindingView, HistoryRowView, RevokeGrantResponse, StandingPrivilegesResponse };
 export type { LoggedRequestView, MyRequestsResponse, MyReviewsResponse, ReviewItem };
 export type { ActivationResponse, ActiveGrant, ApprovalRequestCreatedResponse, ApprovalRequestStatusResponse, ApprovalRequestView, ApprovalResponse, RequestDecisionResponse };
-export type { BreakGlassCaseResponse, BreakGlassResponse, BreakGlassReviewResponse, MyBreakGlassReviewsResponse };
+export type { BreakGlassCaseResponse, BreakGlassResponse, BreakGlassReviewItem, BreakGlassReviewResponse };
 
 /** A failed call, with the server's own explanation when there is one. */
 export class ApiError extends Error {
@@ -150,5 +150,4 @@ export const api = {
   breakGlass: (projectId: string, body: BreakGlassBody) => call<BreakGlassResponse>('POST', `${project(projectId)}/break-glass`, body),
   breakGlassCase: (id: string) => call<BreakGlassCaseResponse>('GET', breakGlass(id)),
   reviewBreakGlass: (id: string, body: BreakGlassReviewBody) => call<BreakGlassReviewResponse>('POST', `${breakGlass(id)}/review`, body),
-  myBreakGlassReviews: () => call<MyBreakGlassReviewsResponse>('GET', '/me/break-glass-reviews'),
 };
