@@ -1,6 +1,7 @@
 // In the browser: an on-call engineer breaks the glass from the roles list — a warning, a reason, a duration
-// no longer than the rule's break-glass maximum — and the result page says it is break-glass; a reviewer opens
-// the emailed link and acknowledges it, after which nobody can review it again.
+// no longer than the rule's break-glass maximum — and the result page says it is break-glass; the reviewer finds
+// it in the inbox (counted in the navigation), opens its review page (the emailed link's) and acknowledges it,
+// after which it leaves the inbox and nobody can review it again.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -31,7 +32,7 @@ async function audited(event: string): Promise<void> {
   await new Promise((r) => setTimeout(r, 1100));
 }
 
-test('break glass from the roles list; the reviewer acknowledges it from the emailed link', async () => {
+test('break glass from the roles list; the reviewer acknowledges it from the inbox', async () => {
   const bob = await newPage(session.browser, { timezoneId: 'UTC', locale: 'en-US' });
   await screenshotOnFailure(bob, 'break-glass', async () => {
     await signIn(bob, session.stack.url, 'bob@example.com');
@@ -63,7 +64,17 @@ test('break glass from the roles list; the reviewer acknowledges it from the ema
 
   const dave = await newPage(session.browser, { timezoneId: 'UTC', locale: 'en-US' });
   await screenshotOnFailure(dave, 'break-glass-review', async () => {
-    await signIn(dave, session.stack.url, 'dave@example.com', link);
+    await signIn(dave, session.stack.url, 'dave@example.com');
+    const inbox = dave.getByRole('link', { name: 'Inbox 1 waiting for you' });
+    await inbox.waitFor();
+    await inbox.click();
+    expect(await dave.getByRole('table', { name: 'Waiting for your decision' }).count()).toBe(0);
+    const toReview = dave.getByRole('table', { name: 'Break-glass activations waiting for your review' });
+    expect(await toReview.getByRole('row').count()).toBe(2);
+    expect(await toReview.textContent()).toContain('bob@example.com');
+    expect(await toReview.textContent()).toContain('INC-77 checkout is down');
+    await toReview.getByRole('link', { name: 'Review the break-glass activation of bob@example.com for roles/compute.admin on prod-app' }).click();
+    await dave.waitForURL((url) => url.pathname === link);
     await dave.getByText('Waiting for review').waitFor();
     expect(await dave.locator('dl').textContent()).toContain('INC-77 checkout is down');
     // A flag needs a note; an acknowledgement takes one if given.
@@ -73,6 +84,11 @@ test('break glass from the roles list; the reviewer acknowledges it from the ema
     await dave.getByRole('button', { name: 'Acknowledge' }).click();
     await dave.getByText('Acknowledged by dave@example.com').waitFor();
     expect(await dave.getByRole('button', { name: 'Acknowledge' }).count()).toBe(0);
+
+    // Reviewed: no longer counted nor listed.
+    await dave.getByRole('link', { name: 'Inbox', exact: true }).click();
+    await dave.getByText('Nothing is waiting for your decision or review').waitFor();
+    expect(await dave.getByRole('table', { name: 'Break-glass activations waiting for your review' }).count()).toBe(0);
   });
 
   await audited('breakglass.reviewed');

@@ -84,9 +84,9 @@ export function App() {
 }
 
 /**
- * How many requests wait for my decision, and how many of mine are pending, read again on every page change and
- * after every decision made here (from memory on the server between its reads of the audit log); nothing is
- * shown while unknown.
+ * How many requests and break-glass activations wait for my decision or review, and how many of mine are pending,
+ * read again on every page change and after every decision or review made here (from memory on the server between
+ * its reads of the audit log); nothing is shown while unknown.
  */
 function useCounts(path: string): { waiting: number | null; pending: number | null } {
   const reviews = useResource(() => api.myReviews(), [path]);
@@ -102,7 +102,7 @@ function useCounts(path: string): { waiting: number | null; pending: number | nu
     [reloadReviews, reloadRequests],
   );
   return {
-    waiting: reviews.state === 'ready' ? reviews.data.waiting.length : null,
+    waiting: reviews.state === 'ready' ? reviews.data.waiting.length + reviews.data.breakGlass.length : null,
     pending: requests.state === 'ready' ? requests.data.requests.filter((r) => r.status === 'pending').length : null,
   };
 }

@@ -20,12 +20,12 @@ export function requestStatusText(item: LoggedRequestView): string {
 
 const REQUESTS_CHANGED = 'jitaccess:requests-changed';
 
-/** A request was decided or withdrawn here: the counts in the navigation are read again. */
+/** A request was decided or withdrawn here, or a break-glass activation reviewed: the counts in the navigation are read again. */
 export function requestsChanged(): void {
   window.dispatchEvent(new Event(REQUESTS_CHANGED));
 }
 
-/** Calls `onChange` whenever a request was decided or withdrawn on this page; returns how to stop. */
+/** Calls `onChange` whenever a request was decided or withdrawn, or an activation reviewed, on this page; returns how to stop. */
 export function onRequestsChanged(onChange: () => void): () => void {
   window.addEventListener(REQUESTS_CHANGED, onChange);
   return () => window.removeEventListener(REQUESTS_CHANGED, onChange);

@@ -1,11 +1,13 @@
-// A break-glass activation as its reviewers open it from the email or chat link (/break-glass/{id}): what was
-// done and why, and a form to acknowledge it or flag it with a note. Its user sees it too, and its review.
+// A break-glass activation as its reviewers open it from the email or chat link, or from the inbox
+// (/break-glass/{id}): what was done and why, and a form to acknowledge it or flag it with a note. Its user sees
+// it too, and its review.
 import { useId, useState, type FormEvent } from 'react';
 import { api, type BreakGlassCaseResponse, type BreakGlassReviewResponse } from '../api';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
 import { RoleName } from '../components/RoleName';
 import { formatTime } from '../format';
+import { requestsChanged } from '../request-status';
 import { useResource } from '../use-resource';
 
 export function BreakGlassReviewPage({ activationId }: { activationId: string }) {
@@ -84,6 +86,7 @@ function ReviewForm({ activationId, onReviewed }: { activationId: string; onRevi
     setError(null);
     try {
       onReviewed(await api.reviewBreakGlass(activationId, { decision, ...(note.trim() ? { note: note.trim() } : {}) }));
+      requestsChanged();
     } catch (e) {
       setError(e as Error);
       setBusy(false);

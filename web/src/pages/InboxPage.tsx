@@ -1,13 +1,15 @@
 // The approver inbox: requests waiting for my decision, each opened and decided on its own page without the
-// email, and the requests I decided in the last 7 days.
+// email; break-glass activations waiting for my review, each reviewed on its own page; and the requests I
+// decided in the last 7 days.
 import { useState } from 'react';
-import { api, type ReviewItem } from '../api';
+import { api, type BreakGlassReviewItem, type ReviewItem } from '../api';
 import { LogFreshness } from '../components/LogFreshness';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
 import { RoleName } from '../components/RoleName';
 import { formatDuration, formatTime } from '../format';
 import { openRequest, requestStatusText } from '../request-status';
+import { Link } from '../router';
 import { useResource } from '../use-resource';
 
 export function InboxPage() {
@@ -30,16 +32,15 @@ export function InboxPage() {
   return (
     <>
       <PageHeading title="Inbox" />
-      <p className="lead">Requests waiting for your decision, and the ones you decided in the last 7 days.</p>
+      <p className="lead">Requests waiting for your decision, break-glass activations waiting for your review, and the requests you decided in the last 7 days.</p>
       {reviews.state === 'loading' && <Loading>Loading your inbox…</Loading>}
       {reviews.state === 'failed' && <ErrorNotice context="load" title="Your inbox could not be loaded" error={reviews.error} onRetry={reviews.reload} />}
       {failed && <ErrorNotice context="approval" title="The request could not be opened" error={failed} />}
       {reviews.state === 'ready' && (
         <>
           <LogFreshness readAt={reviews.data.readAt} />
-          {reviews.data.waiting.length === 0 ? (
-            <Notice kind="info" title="Nothing is waiting for your decision" />
-          ) : (
+          {reviews.data.waiting.length === 0 && reviews.data.breakGlass.length === 0 && <Notice kind="info" title="Nothing is waiting for your decision or review" />}
+          {reviews.data.waiting.length > 0 && (
             <table className="table inbox">
               <caption>Waiting for your decision</caption>
               <thead>
@@ -88,10 +89,60 @@ export function InboxPage() {
               </tbody>
             </table>
           )}
+          {reviews.data.breakGlass.length > 0 && <BreakGlassTable items={reviews.data.breakGlass} />}
           {reviews.data.decided.length > 0 && <DecidedTable items={reviews.data.decided} />}
         </>
       )}
     </>
+  );
+}
+
+/** Access already granted without approval: each is reviewed (acknowledged or flagged) on its own page. */
+function BreakGlassTable({ items }: { items: BreakGlassReviewItem[] }) {
+  return (
+    <table className="table inbox-break-glass">
+      <caption>Break-glass activations waiting for your review</caption>
+      <thead>
+        <tr>
+          <th scope="col">Activated by</th>
+          <th scope="col">Role</th>
+          <th scope="col">Until</th>
+          <th scope="col">Review by</th>
+          <th scope="col">
+            <span className="visually-hidden">Actions</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {items.map(({ activation, overdue }) => (
+          <tr key={activation.activationId}>
+            <td data-label="Activated by">
+              {activation.user}
+              <span className="muted request-time">{formatTime(activation.start)}</span>
+            </td>
+            <td data-label="Role">
+              <RoleName entry={activation} /> on {activation.projectId}
+              <span className="request-justification">{activation.reason}</span>
+            </td>
+            <td data-label="Until" className="nowrap">
+              {formatTime(activation.end)}
+            </td>
+            <td data-label="Review by" className="nowrap">
+              {formatTime(activation.reviewBy)} {overdue && <span className="badge badge-high">Overdue</span>}
+            </td>
+            <td className="row-actions">
+              <Link className="button button-primary" href={`/break-glass/${activation.activationId}`}>
+                Review
+                <span className="visually-hidden">
+                  {' '}
+                  the break-glass activation of {activation.user} for {activation.role} on {activation.projectId}
+                </span>
+              </Link>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
