@@ -380,9 +380,9 @@ const requests: Command = {
 const reviews: Command = {
   name: 'reviews',
   synopsis: '',
-  summary: 'requests waiting for your decision, and those you decided in the last 7 days',
+  summary: 'requests waiting for your decision, break-glass activations waiting for your review, and the requests you decided in the last 7 days',
   options: {},
-  details: 'Decide one with `jit approve ID` or `jit deny ID --reason R`.',
+  details: 'Decide one with `jit approve ID` or `jit deny ID --reason R`; review a break-glass activation at its link.',
   async run(ctx, args) {
     positionals(args, []);
     const body = await ctx.client.get<MyReviewsResponse>('/api/v1/me/reviews');
@@ -391,6 +391,11 @@ const reviews: Command = {
     else {
       const rows = body.waiting.map((r) => [localTime(r.createdAt), r.request.beneficiary, r.request.projectId, r.request.role, durationText(r.request.durationMinutes), `${r.approvals.length} of ${r.requiredApprovals}`, localTime(r.request.expiresAt), r.request.id]);
       ctx.print(`Waiting for you:\n${table(['REQUESTED', 'BY', 'PROJECT', 'ROLE', 'FOR', 'APPROVALS', 'EXPIRES', 'ID'], rows)}`);
+    }
+    if (body.breakGlass.length > 0) {
+      // Reviewed in the browser, where the reviewer reads the whole activation before acknowledging or flagging it.
+      const rows = body.breakGlass.map(({ activation: a, overdue }) => [localTime(a.start), a.user, a.projectId, a.role, `${localTime(a.reviewBy)}${overdue ? ' (overdue)' : ''}`, `${ctx.client.baseUrl}/break-glass/${a.activationId}`]);
+      ctx.print(`\nBreak-glass activations waiting for your review (acknowledge or flag each at its link):\n${table(['ACTIVATED', 'BY', 'PROJECT', 'ROLE', 'REVIEW BY', 'LINK'], rows)}`);
     }
     if (body.decided.length > 0) {
       const rows = body.decided.map((r) => [localTime(r.myDecision!.at), r.myDecision!.decision, r.request.beneficiary, r.request.projectId, r.request.role, statusText(r)]);

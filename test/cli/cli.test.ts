@@ -258,7 +258,7 @@ test('the service publishes its OpenAPI document behind IAP', async () => {
   expect(res.body).toEqual(openApiDocument());
 });
 
-describe('a request the access policy approves itself', () => {
+describe('with an access policy: a request it approves itself, break-glass', () => {
   let ruled: Stack;
 
   beforeAll(async () => {
@@ -272,6 +272,10 @@ rules:
     match: { projects: [data-warehouse], roles: [roles/bigquery.dataViewer] }
     approval: peers
     autoApprove: { maxDuration: 15m }
+  - name: prod-compute
+    match: { projects: [prod-app], roles: [roles/compute.admin] }
+    approval: peers
+    breakGlass: { principals: [group:oncall@example.com], maxDuration: 30m, reviewers: [user:dave@example.com] }
 `,
     );
     ruled = await startStack({ world: worldWithPipeline(), iapProxy: true, env: { ACCESS_POLICY: file } });
@@ -291,5 +295,20 @@ rules:
     expect(out.stderr).not.toContain('expires unless approved');
     const token = out.stdout.trim();
     expect(await as('wait', token)).toMatchObject({ code: EXIT.ok, stdout: expect.stringContaining('Approved by rule:short-reads') });
+  });
+
+  test('`jit reviews` lists the break-glass activations waiting for your review, with the link to review each', async () => {
+    const broken = await ruled.as('bob@example.com').post('/api/v1/projects/prod-app/break-glass', { role: 'prod-app:roles/compute.admin', reason: 'INC-12 outage', durationMinutes: 10 });
+    expect(broken.status).toBe(201);
+    const { activationId, start, reviewBy } = broken.body.activation;
+    const out = await jitWith({}, ['--emulator', ruled.iapUrl!, '--user', 'dave@example.com', 'reviews']);
+    expect(out.code).toBe(EXIT.ok);
+    expect(out.stdout).toContain('Break-glass activations waiting for your review');
+    expect(out.stdout).toMatch(/ACTIVATED\s+BY\s+PROJECT\s+ROLE\s+REVIEW BY\s+LINK/);
+    expect(out.stdout).toContain(`${localTime(start)}  bob@example.com  prod-app  roles/compute.admin  ${localTime(reviewBy)}  ${ruled.iapUrl}/break-glass/${activationId}`);
+    const json = await jitWith({}, ['--emulator', ruled.iapUrl!, '--user', 'dave@example.com', 'reviews', '--json']);
+    expect(JSON.parse(json.stdout).breakGlass).toEqual([expect.objectContaining({ activation: expect.objectContaining({ activationId }), overdue: false })]);
+    // Not a reviewer: nothing listed.
+    expect((await jitWith({}, ['--emulator', ruled.iapUrl!, '--user', 'erin@example.com', 'reviews'])).stdout).not.toContain('Break-glass');
   });
 });
