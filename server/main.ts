@@ -44,6 +44,7 @@ import { AuditFeed } from './services/audit-feed';
 import { auditLogSource } from './domain/audit-log-source';
 import { BreakGlassService } from './services/break-glass';
 import { RequestInbox } from './services/request-inbox';
+import { RequestExpiryNotices } from './services/request-expiry';
 import { StandingPrivilegeReport } from './services/admin-standing';
 import { AdminAlerts } from './services/admin-alerts';
 import { AlertNotifications } from './services/alert-notifications';
@@ -315,6 +316,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     grants,
     cleanup,
     breakGlass,
+    requestExpiry: new RequestExpiryNotices(auditFeed, notifications, audit),
     adminAccess,
     elevations,
     history,

@@ -245,6 +245,17 @@ export const cleanupResponse = z.object({
     pending: z.array(z.string()),
     failures: z.array(z.object({ activationId: z.string(), message: z.string() })),
   }),
+  /**
+   * Notices of pending approval requests: ids of those whose reviewers this run told that they expire within
+   * the hour, of those whose requester it told that they expired undecided, those due but not sent (a dry run),
+   * and what failed.
+   */
+  requestExpiryNotices: z.object({
+    expiringSoon: z.array(z.string()),
+    expired: z.array(z.string()),
+    pending: z.array(z.string()),
+    failures: z.array(z.object({ activationId: z.string(), message: z.string() })),
+  }),
 });
 
 // --- Peer approval (reviewers, approval requests) ---

@@ -31,7 +31,9 @@ export type RequestChatEvent =
   | { kind: 'approval-recorded'; actor: string; approvals: readonly string[] }
   | { kind: 'approved'; actor: string; approvals: readonly string[] }
   | { kind: 'denied'; actor: string; reason: string | null }
-  | { kind: 'cancelled'; actor: string };
+  | { kind: 'cancelled'; actor: string }
+  | { kind: 'expiring'; approvals: readonly string[] }
+  | { kind: 'expired'; approvals: readonly string[] };
 
 function windowText(start: Date, end: Date, timeZone: string): string {
   return `${formatMailTime(start, timeZone)} – ${formatMailTime(end, timeZone)}`;
@@ -51,6 +53,8 @@ const TITLES: Record<RequestChatEvent['kind'], string> = {
   approved: 'Access approved and granted',
   denied: 'Request denied',
   cancelled: 'Request cancelled',
+  expiring: 'Request expires soon',
+  expired: 'Request expired undecided',
 };
 
 /** A message about a peer-approval request; `publicUrl` is where the SPA runs. */
@@ -66,6 +70,7 @@ export function requestNotice(request: ApprovalRequest, event: RequestChatEvent,
   if (event.kind === 'requested') facts.push({ label: 'Reviewers', value: request.reviewers.join(', ') });
   if (event.kind === 'denied') facts.push({ label: 'Denied by', value: event.actor }, ...(event.reason ? [{ label: 'Reason', value: event.reason }] : []));
   if (event.kind === 'cancelled') facts.push({ label: 'Cancelled by', value: event.actor });
+  if (event.kind === 'expiring' || event.kind === 'expired') facts.push({ label: 'Reviewers', value: request.reviewers.join(', ') }, { label: 'Expires', value: formatMailTime(request.expiresAt, timeZone) });
   const base = publicUrl.replace(/\/+$/, '');
   return {
     threadKey: request.id,

@@ -16,6 +16,8 @@ export type NotificationType =
   | 'ApprovalRecorded'
   | 'RequestDenied'
   | 'RequestCancelled'
+  | 'RequestExpiringSoon'
+  | 'RequestExpired'
   | 'BreakGlassActivated'
   | 'BreakGlassReviewOverdue';
 
@@ -81,6 +83,11 @@ export function requestDecisionEvent(
       base_url: baseUrlOf(publicUrl),
     },
   };
+}
+
+/** A pending request about to expire undecided (to its reviewers), or that expired undecided (to its requester). */
+export function requestExpiryEvent(request: ApprovalRequest, type: 'RequestExpiringSoon' | 'RequestExpired', publicUrl: string): NotificationEvent {
+  return { type, attributes: { ...requestAttributes(request), request_id: request.id, required_approvals: String(request.requiredApprovals), base_url: baseUrlOf(publicUrl) } };
 }
 
 export interface SelfActivation {

@@ -8,6 +8,7 @@ import { AppError, forbidden, unauthenticated } from '../errors';
 import type { CleanupService, CleanupReport } from '../services/cleanup';
 import type { AlertNotifications, AlertNotificationReport } from '../services/alert-notifications';
 import type { BreakGlassService, ReminderReport } from '../services/break-glass';
+import type { RequestExpiryNotices, ExpiryNoticeReport } from '../services/request-expiry';
 import { publicUrlOf } from './approval-api';
 import type { AuditLog } from '../services/audit';
 import type { GoogleIdTokenVerifier } from './google-id-token';
@@ -19,6 +20,8 @@ export interface TaskServices {
   cleanup: CleanupService;
   /** Its reminders of overdue break-glass reviews run with the sweeper. */
   breakGlass: BreakGlassService;
+  /** Its notices of pending requests that expire soon or expired run with the sweeper. */
+  requestExpiry: RequestExpiryNotices;
   audit: AuditLog;
   idTokens: GoogleIdTokenVerifier;
   /** Sends new alerts where ALERT_EMAILS / ALERT_CHAT_CHANNELS say; absent when neither is set. */
@@ -58,7 +61,7 @@ async function taskCallerOf(req: Request, config: Config, idTokens: GoogleIdToke
 }
 
 export function taskRoutes(deps: TaskServices): Router {
-  const { config, cleanup, breakGlass, audit, idTokens, alertNotifications } = deps;
+  const { config, cleanup, breakGlass, requestExpiry, audit, idTokens, alertNotifications } = deps;
   const router = Router();
 
   router.use(async (req: Request, res: Response, next: NextFunction) => {
@@ -78,11 +81,12 @@ export function taskRoutes(deps: TaskServices): Router {
     const dryRun = query.dryRun === 'true';
     const invoker = res.locals.taskCaller as string;
     const report = await cleanup.run({ dryRun, invoker });
-    // Alerts and reminders of overdue break-glass reviews ride on the sweeper's schedule; a dry run sends
+    // Alerts, reminders of overdue break-glass reviews and notices of expiring requests ride on the sweeper's schedule; a dry run sends
     // nothing. Their failures never fail the sweep: what is unsent is sent by the next run.
     const alerts = alertNotifications && !dryRun ? await alertNotifications.run(invoker) : null;
     const reminders = await remindersOf(() => breakGlass.remindOverdue({ dryRun, invoker }, publicUrlOf(req, config)));
-    const body = cleanupBody(report, alerts, reminders);
+    const expiry = await requestExpiry.run({ dryRun, invoker }, publicUrlOf(req, config));
+    const body = cleanupBody(report, alerts, reminders, expiry);
     if (report.failures.length > 0) {
       // 503 makes App Engine cron and Cloud Scheduler retry; the projects that were cleaned stay cleaned.
       const names = report.failures.map((f) => `${f.projectId} (${f.message})`).join('; ');
@@ -106,11 +110,12 @@ async function remindersOf(remind: () => Promise<ReminderReport>): Promise<Remin
   }
 }
 
-function cleanupBody(report: CleanupReport, alerts: AlertNotificationReport | null, reminders: ReminderReport): api.CleanupResponse {
+function cleanupBody(report: CleanupReport, alerts: AlertNotificationReport | null, reminders: ReminderReport, expiry: ExpiryNoticeReport): api.CleanupResponse {
   return {
     ...report,
     alerts,
     breakGlassReminders: reminders,
+    requestExpiryNotices: expiry,
     projects: report.projects.map((p) => ({
       projectId: p.projectId,
       removed: p.removed.map((r) => ({ ...r, start: r.start.toISOString(), end: r.end.toISOString() })),

@@ -212,6 +212,39 @@ ${detailsTable([...reasonDetails, ...details])}`;
   };
 }
 
+export interface ExpiryMailInput {
+  request: ApprovalRequest;
+  /** `expiring`: to the reviewers who have not approved yet, before it expires; `expired`: to the requester. */
+  kind: 'expiring' | 'expired';
+  /** The reviewers still to decide, for `expiring`. */
+  to: readonly string[];
+  publicUrl: string;
+  timeZone: string;
+}
+
+/** A pending request's end without a decision, threaded under the request's email. */
+export function expiryMail({ request, kind, to, publicUrl, timeZone }: ExpiryMailInput): Omit<OutgoingMail, 'messageId' | 'inReplyTo'> {
+  const details = detailsOf(request, timeZone, true);
+  const { projectId } = request.entitlement;
+  const expires = formatMailTime(request.expiresAt, timeZone);
+  const title = kind === 'expiring' ? 'The request expires soon' : 'The request expired';
+  const sentence =
+    kind === 'expiring'
+      ? `The request of ${request.beneficiary} to access the Google Cloud project ${projectId} expires on ${expires} unless it is approved; open JIT Access to review it.`
+      : `Your request to access the Google Cloud project ${projectId} expired on ${expires} without enough approvals. Nothing was granted; request it again if you still need it.`;
+  const body = html`<h1 style="font-size:22px;font-weight:400;margin:0 0 16px">${title}</h1>
+<p>${sentence}</p>
+${detailsTable(details)}`;
+  const text = [sentence, '', textDetails(details), '', `JIT Access: ${publicUrl}`].join('\n');
+  return {
+    to: kind === 'expiring' ? to : [request.beneficiary],
+    cc: [],
+    subject: `Re: ${requestSubject(request)}`,
+    html: page(title, body, publicUrl),
+    text,
+  };
+}
+
 /** The most alerts one message lists; the rest are counted, and the Admin area shows them all. */
 export const ALERTS_PER_MESSAGE = 50;
 

@@ -28,6 +28,7 @@ export type AuditEventName =
   | 'request.denied'
   | 'request.cancelled'
   | 'request.reissued'
+  | 'request.expiry.notified'
   | 'approval.failed'
   | 'notification.failed'
   | 'grants.list.failed'
