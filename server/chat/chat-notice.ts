@@ -78,8 +78,16 @@ export function requestNotice(request: ApprovalRequest, event: RequestChatEvent,
     summary: `${TITLES[event.kind]}: ${request.beneficiary} – ${role} on ${projectId}`,
     facts,
     justification: request.justification,
-    button: event.kind === 'requested' ? { text: 'Open the request', url: event.link } : { text: 'Open JIT Access', url: `${base}/` },
+    button: buttonOf(event, request, base),
   };
+}
+
+/** Where a request message leads: the request itself, the reviewers' inbox, the requester's list, or the app. */
+function buttonOf(event: RequestChatEvent, request: ApprovalRequest, base: string): ChatNotice['button'] {
+  if (event.kind === 'requested') return { text: 'Open the request', url: event.link };
+  if (event.kind === 'expiring') return { text: 'Open the inbox', url: `${base}/inbox` };
+  if (event.kind === 'expired') return { text: 'Open my requests', url: `${base}/requests#${encodeURIComponent(request.id)}` };
+  return { text: 'Open JIT Access', url: `${base}/` };
 }
 
 /** A message about a self-activation (nobody approves it; the channel sees it happen). */

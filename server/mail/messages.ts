@@ -230,12 +230,16 @@ export function expiryMail({ request, kind, to, publicUrl, timeZone }: ExpiryMai
   const title = kind === 'expiring' ? 'The request expires soon' : 'The request expired';
   const sentence =
     kind === 'expiring'
-      ? `The request of ${request.beneficiary} to access the Google Cloud project ${projectId} expires on ${expires} unless it is approved; open JIT Access to review it.`
+      ? `The request of ${request.beneficiary} to access the Google Cloud project ${projectId} expires on ${expires} unless it is approved; review it in your inbox.`
       : `Your request to access the Google Cloud project ${projectId} expired on ${expires} without enough approvals. Nothing was granted; request it again if you still need it.`;
+  // Reviewers decide from their inbox (the sweeper holds no signed link); the requester sees it in their list.
+  const base = publicUrl.replace(/\/+$/, '');
+  const destination = kind === 'expiring' ? { label: 'Your inbox', url: `${base}/inbox` } : { label: 'Your requests', url: `${base}/requests#${encodeURIComponent(request.id)}` };
   const body = html`<h1 style="font-size:22px;font-weight:400;margin:0 0 16px">${title}</h1>
 <p>${sentence}</p>
-${detailsTable(details)}`;
-  const text = [sentence, '', textDetails(details), '', `JIT Access: ${publicUrl}`].join('\n');
+${detailsTable(details)}
+<p><a href="${httpUrl(destination.url)}" style="color:#1a73e8">${destination.label}</a></p>`;
+  const text = [sentence, '', textDetails(details), '', `${destination.label}: ${destination.url}`].join('\n');
   return {
     to: kind === 'expiring' ? to : [request.beneficiary],
     cc: [],

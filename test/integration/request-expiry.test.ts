@@ -102,6 +102,10 @@ test('a request close to expiry tells its reviewers once, an expired one its req
     ]),
   );
   expect(stack.emulator.state.mail).toHaveLength(2);
+  // The sweeper holds no signed link: reviewers are sent to their inbox, the requester to their requests.
+  const mailTo = (to: string) => stack.emulator.state.mail.find((m) => m.to === to)!.text;
+  expect(mailTo('bob@example.com, carol@example.com')).toMatch(/\nYour inbox: https?:\/\/[^\s]+\/inbox$/);
+  expect(mailTo('alice@example.com')).toMatch(new RegExp(`\\nYour requests: https?://[^\\s]+/requests#${EXPIRED}$`));
   expect(events(stack.emulator).map((e) => [e.type, e.attributes.request_id])).toEqual(
     expect.arrayContaining([
       ['RequestExpiringSoon', EXPIRING],
@@ -112,6 +116,8 @@ test('a request close to expiry tells its reviewers once, an expired one its req
   const chat = stack.emulator.state.chat.map((p) => JSON.stringify(p.body));
   expect(chat).toEqual(expect.arrayContaining([expect.stringContaining('Request expires soon'), expect.stringContaining('Request expired undecided')]));
   expect(chat).toHaveLength(2);
+  expect(chat.find((c) => c.includes('Request expires soon'))).toMatch(/\/inbox"/);
+  expect(chat.find((c) => c.includes('Request expired undecided'))).toContain(`/requests#${EXPIRED}"`);
 
   // At once (this instance's own audit entries) and once the log serves them back: no second notice.
   expect((await sweep()).requestExpiryNotices).toEqual({ expiringSoon: [], expired: [], pending: [], failures: [] });
