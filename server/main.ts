@@ -316,7 +316,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     grants,
     cleanup,
     breakGlass,
-    requestExpiry: new RequestExpiryNotices(auditFeed, notifications, audit),
+    requestExpiry: new RequestExpiryNotices(auditFeed, notifications, approval, audit),
     adminAccess,
     elevations,
     history,

@@ -246,13 +246,11 @@ export const cleanupResponse = z.object({
     failures: z.array(z.object({ activationId: z.string(), message: z.string() })),
   }),
   /**
-   * Notices of pending approval requests: ids of those whose reviewers this run told that they expire within
-   * the hour, of those whose requester it told that they expired undecided, those due but not sent (a dry run),
-   * and what failed.
+   * Notices of pending approval requests: ids of those whose reviewers this run told that they expire soon,
+   * those due but not sent (a dry run), and what failed or was refused (an entry the service did not sign).
    */
   requestExpiryNotices: z.object({
     expiringSoon: z.array(z.string()),
-    expired: z.array(z.string()),
     pending: z.array(z.string()),
     failures: z.array(z.object({ activationId: z.string(), message: z.string() })),
   }),

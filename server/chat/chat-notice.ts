@@ -32,8 +32,7 @@ export type RequestChatEvent =
   | { kind: 'approved'; actor: string; approvals: readonly string[] }
   | { kind: 'denied'; actor: string; reason: string | null }
   | { kind: 'cancelled'; actor: string }
-  | { kind: 'expiring'; approvals: readonly string[] }
-  | { kind: 'expired'; approvals: readonly string[] };
+  | { kind: 'expiring'; approvals: readonly string[] };
 
 function windowText(start: Date, end: Date, timeZone: string): string {
   return `${formatMailTime(start, timeZone)} – ${formatMailTime(end, timeZone)}`;
@@ -54,7 +53,6 @@ const TITLES: Record<RequestChatEvent['kind'], string> = {
   denied: 'Request denied',
   cancelled: 'Request cancelled',
   expiring: 'Request expires soon',
-  expired: 'Request expired undecided',
 };
 
 /** A message about a peer-approval request; `publicUrl` is where the SPA runs. */
@@ -70,7 +68,7 @@ export function requestNotice(request: ApprovalRequest, event: RequestChatEvent,
   if (event.kind === 'requested') facts.push({ label: 'Reviewers', value: request.reviewers.join(', ') });
   if (event.kind === 'denied') facts.push({ label: 'Denied by', value: event.actor }, ...(event.reason ? [{ label: 'Reason', value: event.reason }] : []));
   if (event.kind === 'cancelled') facts.push({ label: 'Cancelled by', value: event.actor });
-  if (event.kind === 'expiring' || event.kind === 'expired') facts.push({ label: 'Reviewers', value: request.reviewers.join(', ') }, { label: 'Expires', value: formatMailTime(request.expiresAt, timeZone) });
+  if (event.kind === 'expiring') facts.push({ label: 'Reviewers', value: request.reviewers.join(', ') }, { label: 'Expires', value: formatMailTime(request.expiresAt, timeZone) });
   const base = publicUrl.replace(/\/+$/, '');
   return {
     threadKey: request.id,
@@ -78,15 +76,14 @@ export function requestNotice(request: ApprovalRequest, event: RequestChatEvent,
     summary: `${TITLES[event.kind]}: ${request.beneficiary} – ${role} on ${projectId}`,
     facts,
     justification: request.justification,
-    button: buttonOf(event, request, base),
+    button: buttonOf(event, base),
   };
 }
 
-/** Where a request message leads: the request itself, the reviewers' inbox, the requester's list, or the app. */
-function buttonOf(event: RequestChatEvent, request: ApprovalRequest, base: string): ChatNotice['button'] {
+/** Where a request message leads: the request itself, the reviewers' inbox, or the app. */
+function buttonOf(event: RequestChatEvent, base: string): ChatNotice['button'] {
   if (event.kind === 'requested') return { text: 'Open the request', url: event.link };
   if (event.kind === 'expiring') return { text: 'Open the inbox', url: `${base}/inbox` };
-  if (event.kind === 'expired') return { text: 'Open my requests', url: `${base}/requests#${encodeURIComponent(request.id)}` };
   return { text: 'Open JIT Access', url: `${base}/` };
 }
 

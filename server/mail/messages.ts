@@ -212,36 +212,29 @@ ${detailsTable([...reasonDetails, ...details])}`;
   };
 }
 
-export interface ExpiryMailInput {
+export interface ExpiringMailInput {
   request: ApprovalRequest;
-  /** `expiring`: to the reviewers who have not approved yet, before it expires; `expired`: to the requester. */
-  kind: 'expiring' | 'expired';
-  /** The reviewers still to decide, for `expiring`. */
+  /** The reviewers who have not approved yet. */
   to: readonly string[];
   publicUrl: string;
   timeZone: string;
 }
 
-/** A pending request's end without a decision, threaded under the request's email. */
-export function expiryMail({ request, kind, to, publicUrl, timeZone }: ExpiryMailInput): Omit<OutgoingMail, 'messageId' | 'inReplyTo'> {
+/** A pending request about to expire undecided, to its reviewers, threaded under the request's email. */
+export function expiringMail({ request, to, publicUrl, timeZone }: ExpiringMailInput): Omit<OutgoingMail, 'messageId' | 'inReplyTo'> {
   const details = detailsOf(request, timeZone, true);
-  const { projectId } = request.entitlement;
   const expires = formatMailTime(request.expiresAt, timeZone);
-  const title = kind === 'expiring' ? 'The request expires soon' : 'The request expired';
-  const sentence =
-    kind === 'expiring'
-      ? `The request of ${request.beneficiary} to access the Google Cloud project ${projectId} expires on ${expires} unless it is approved; review it in your inbox.`
-      : `Your request to access the Google Cloud project ${projectId} expired on ${expires} without enough approvals. Nothing was granted; request it again if you still need it.`;
-  // Reviewers decide from their inbox (the sweeper holds no signed link); the requester sees it in their list.
-  const base = publicUrl.replace(/\/+$/, '');
-  const destination = kind === 'expiring' ? { label: 'Your inbox', url: `${base}/inbox` } : { label: 'Your requests', url: `${base}/requests#${encodeURIComponent(request.id)}` };
+  const title = 'The request expires soon';
+  const sentence = `The request of ${request.beneficiary} to access the Google Cloud project ${request.entitlement.projectId} expires on ${expires} unless it is approved; review it in your inbox.`;
+  // Reviewers decide from their inbox: the sweeper holds no signed link.
+  const inbox = `${publicUrl.replace(/\/+$/, '')}/inbox`;
   const body = html`<h1 style="font-size:22px;font-weight:400;margin:0 0 16px">${title}</h1>
 <p>${sentence}</p>
 ${detailsTable(details)}
-<p><a href="${httpUrl(destination.url)}" style="color:#1a73e8">${destination.label}</a></p>`;
-  const text = [sentence, '', textDetails(details), '', `${destination.label}: ${destination.url}`].join('\n');
+<p><a href="${httpUrl(inbox)}" style="color:#1a73e8">Your inbox</a></p>`;
+  const text = [sentence, '', textDetails(details), '', `Your inbox: ${inbox}`].join('\n');
   return {
-    to: kind === 'expiring' ? to : [request.beneficiary],
+    to,
     cc: [],
     subject: `Re: ${requestSubject(request)}`,
     html: page(title, body, publicUrl),

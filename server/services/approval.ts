@@ -436,6 +436,11 @@ export class ApprovalService {
     }
   }
 
+  /** Whether a logged request is one this service signed: an entry anyone else wrote is never acted on. */
+  async issued(logged: LoggedRequest): Promise<boolean> {
+    return (await this.issuedToken(logged)) !== null;
+  }
+
   /** The token the service issued for a logged request, signed again; null when the entry does not describe one it issued. */
   private async issuedToken(logged: LoggedRequest): Promise<string | null> {
     if (!logged.tokenDigest) return null;

@@ -1,8 +1,11 @@
 // Notices of a pending request's end, sent by the scheduled sweeper: once a pending request is within the hour of
-// its expiry its reviewers hear ONCE that it expires soon, and once it expired undecided its requester hears ONCE;
-// decided requests get nothing, and a dry run sends nothing. Requests are planted as their audit entries would
-// read later, as the break-glass reminder test does.
+// its expiry its reviewers hear ONCE that it expires soon; expired and decided requests get nothing, a dry run
+// sends nothing, and an entry the service did not sign never makes it send anything. Requests are planted as
+// their audit entries would read later (signed as the service signs them), as the break-glass reminder test does.
 import { loadConfig } from '../../server/config';
+import { approvalClaims } from '../../server/domain/approval-request';
+import { requestsInLog } from '../../server/domain/request-log';
+import { tokenDigest } from '../../server/services/approval-tokens';
 import { startServer } from '../../server/main';
 import { apiClient, mintAssertion, stackEnv, type Stack } from '../support/stack';
 import { demoWorld, googleClients, startTestEmulator } from '../support/emulator';
@@ -17,6 +20,9 @@ const SCHEDULER = 'deployer@jit-host.iam.gserviceaccount.com';
 const EXPIRING = 'mpa-ExpiringSoon0001';
 const EXPIRED = 'mpa-ExpiredAlready01';
 const DENIED_SOON = 'mpa-DeniedExpiring01';
+const FORGED = 'mpa-ForgedExpiring01';
+const SERVICE_ACCOUNT = 'jitaccess@jit-host.iam.gserviceaccount.com';
+const NOT_SIGNED = { activationId: FORGED, message: 'Its audit entry does not describe a request this service signed, so no notice was sent.' };
 
 const world: World = { ...demoWorld(), chatWebhooks: [{ platform: 'googleChat', space: 'approvers', key: 'chat-key', token: 'chat-token' }] };
 const events = (emulator: RunningEmulator) => emulator.state.messages.filter((m) => m.topic === TOPIC).map((m) => JSON.parse(Buffer.from(m.data!, 'base64').toString('utf8')));
@@ -60,11 +66,26 @@ async function sweep(dryRun = false): Promise<any> {
 }
 
 /** Plants a copy of a logged entry for another request, as the log would hold it. */
-function plant(entry: any, activationId: string, payload: Record<string, unknown> = {}): void {
-  stack.emulator.state.logEntries.push({ ...structuredClone(entry), insertId: `${entry.insertId}-${activationId}`, jsonPayload: { ...entry.jsonPayload, activationId, ...payload } });
+function plant(entry: any, activationId: string, payload: Record<string, unknown> = {}): any {
+  const planted = { ...structuredClone(entry), insertId: `${entry.insertId}-${activationId}`, jsonPayload: { ...entry.jsonPayload, activationId, ...payload } };
+  stack.emulator.state.logEntries.push(planted);
+  return planted;
 }
 
-test('a request close to expiry tells its reviewers once, an expired one its requester once; decided ones and dry runs send nothing', async () => {
+/**
+ * Makes a planted `request.created` entry describe a request the service signed: its claims signed as the
+ * service's account, and the digest of that token logged, as the service logs it when it makes a request.
+ */
+async function signAsTheService(planted: any): Promise<void> {
+  const [logged] = requestsInLog([{ timestamp: new Date(planted.timestamp), payload: planted.jsonPayload }], new Date());
+  const signed = await googleClients(stack.emulator).iamcredentials.projects.serviceAccounts.signJwt({
+    name: `projects/-/serviceAccounts/${SERVICE_ACCOUNT}`,
+    requestBody: { payload: JSON.stringify(approvalClaims(logged.request, SERVICE_ACCOUNT)) },
+  });
+  planted.jsonPayload.tokenDigest = tokenDigest(signed.data.signedJwt!);
+}
+
+test('a request close to expiry tells its reviewers once; expired, decided and forged ones and dry runs send nothing', async () => {
   // A denied request, and a pending one of 60 minutes just made (its notice is due in its last half): neither is due a notice.
   const first = await stack.as('alice@example.com').post('/api/v1/projects/prod-app/approval-requests', { role: ROLE, justification: 'INC-5 disk full', durationMinutes: 30, reviewers: ['bob@example.com', 'carol@example.com'] });
   expect(first.status).toBe(201);
@@ -77,61 +98,43 @@ test('a request close to expiry tells its reviewers once, an expired one its req
   const created = logged('request.created');
   // Requests of four hours, made three and a half hours ago: within the hour of their expiry.
   const soon = { issuedAt: new Date(Date.now() - 210 * 60_000).toISOString(), expiresAt: new Date(Date.now() + 30 * 60_000).toISOString() };
-  plant(created, EXPIRING, soon);
+  await signAsTheService(plant(created, EXPIRING, soon));
   plant(created, EXPIRED, { expiresAt: new Date(Date.now() - 10 * 60_000).toISOString() });
-  plant(created, DENIED_SOON, soon);
+  await signAsTheService(plant(created, DENIED_SOON, soon));
   plant(logged('request.denied'), DENIED_SOON);
+  // Written by someone else: the digest of a genuine request on other claims (reviewers and text of their choice).
+  plant(created, FORGED, { ...soon, reviewers: ['victim@example.com'], justification: 'Urgent: sign in at https://evil.example' });
   await sleep(1100);
   stack.emulator.state.mail = [];
   stack.emulator.state.chat = [];
   stack.emulator.state.messages = [];
 
   const dry = await sweep(true);
-  expect(dry.requestExpiryNotices).toEqual({ expiringSoon: [], expired: [], pending: expect.arrayContaining([EXPIRING, EXPIRED]), failures: [] });
-  expect(dry.requestExpiryNotices.pending).toHaveLength(2);
+  expect(dry.requestExpiryNotices).toEqual({ expiringSoon: [], pending: [EXPIRING], failures: [NOT_SIGNED] });
   expect(stack.emulator.state.mail).toEqual([]);
   expect(events(stack.emulator)).toEqual([]);
 
   const run = await sweep();
-  expect(run.requestExpiryNotices).toEqual({ expiringSoon: [EXPIRING], expired: [EXPIRED], pending: [], failures: [] });
-  const subject = 'Re: alice@example.com requests access to project prod-app';
-  expect(stack.emulator.state.mail.map((m) => [m.to, m.subject, m.text.split('\n')[0]])).toEqual(
-    expect.arrayContaining([
-      ['bob@example.com, carol@example.com', subject, expect.stringMatching(/^The request of alice@example.com .* expires on .* unless it is approved/)],
-      ['alice@example.com', subject, expect.stringMatching(/^Your request .* expired on .* without enough approvals/)],
-    ]),
-  );
-  expect(stack.emulator.state.mail).toHaveLength(2);
-  // The sweeper holds no signed link: reviewers are sent to their inbox, the requester to their requests.
-  const mailTo = (to: string) => stack.emulator.state.mail.find((m) => m.to === to)!.text;
-  expect(mailTo('bob@example.com, carol@example.com')).toMatch(/\nYour inbox: https?:\/\/[^\s]+\/inbox$/);
-  expect(mailTo('alice@example.com')).toMatch(new RegExp(`\\nYour requests: https?://[^\\s]+/requests#${EXPIRED}$`));
-  expect(events(stack.emulator).map((e) => [e.type, e.attributes.request_id])).toEqual(
-    expect.arrayContaining([
-      ['RequestExpiringSoon', EXPIRING],
-      ['RequestExpired', EXPIRED],
-    ]),
-  );
-  expect(events(stack.emulator)).toHaveLength(2);
+  expect(run.requestExpiryNotices).toEqual({ expiringSoon: [EXPIRING], pending: [], failures: [NOT_SIGNED] });
+  expect(stack.emulator.state.mail.map((m) => [m.to, m.subject, m.text.split('\n')[0]])).toEqual([
+    ['bob@example.com, carol@example.com', 'Re: alice@example.com requests access to project prod-app', expect.stringMatching(/^The request of alice@example.com .* expires on .* unless it is approved/)],
+  ]);
+  // The sweeper holds no signed link: reviewers are sent to their inbox.
+  expect(stack.emulator.state.mail[0].text).toMatch(/\nYour inbox: https?:\/\/[^\s]+\/inbox$/);
+  expect(events(stack.emulator).map((e) => [e.type, e.attributes.request_id])).toEqual([['RequestExpiringSoon', EXPIRING]]);
   const chat = stack.emulator.state.chat.map((p) => JSON.stringify(p.body));
-  expect(chat).toEqual(expect.arrayContaining([expect.stringContaining('Request expires soon'), expect.stringContaining('Request expired undecided')]));
-  expect(chat).toHaveLength(2);
-  expect(chat.find((c) => c.includes('Request expires soon'))).toMatch(/\/inbox"/);
-  expect(chat.find((c) => c.includes('Request expired undecided'))).toContain(`/requests#${EXPIRED}"`);
+  expect(chat).toHaveLength(1);
+  expect(chat[0]).toContain('Request expires soon');
+  expect(chat[0]).toMatch(/\/inbox"/);
+  expect(JSON.stringify(stack.emulator.state.mail)).not.toContain('victim@example.com');
 
   // At once (this instance's own audit entries) and once the log serves them back: no second notice.
-  expect((await sweep()).requestExpiryNotices).toEqual({ expiringSoon: [], expired: [], pending: [], failures: [] });
+  expect((await sweep()).requestExpiryNotices).toEqual({ expiringSoon: [], pending: [], failures: [NOT_SIGNED] });
   await stack.service.audit.flush();
   await sleep(1100);
-  expect((await sweep()).requestExpiryNotices).toEqual({ expiringSoon: [], expired: [], pending: [], failures: [] });
-  expect(stack.emulator.state.mail).toHaveLength(2);
-  expect(events(stack.emulator)).toHaveLength(2);
+  expect((await sweep()).requestExpiryNotices).toEqual({ expiringSoon: [], pending: [], failures: [NOT_SIGNED] });
+  expect(stack.emulator.state.mail).toHaveLength(1);
+  expect(events(stack.emulator)).toHaveLength(1);
   const audited = stack.emulator.state.logEntries.map((e: any) => e.jsonPayload).filter((p: any) => p?.event === 'request.expiry.notified');
-  expect(audited.map((p: any) => [p.activationId, p.notice])).toEqual(
-    expect.arrayContaining([
-      [EXPIRING, 'expiring'],
-      [EXPIRED, 'expired'],
-    ]),
-  );
-  expect(audited).toHaveLength(2);
+  expect(audited.map((p: any) => [p.activationId, p.notice])).toEqual([[EXPIRING, 'expiring']]);
 });
