@@ -15,7 +15,7 @@ import {
   type BreakGlassMark,
   type ReviewOutcome,
 } from '../domain/break-glass';
-import { describeEntitlement } from '../domain/entitlement';
+import { describeEntitlement, entitlementId } from '../domain/entitlement';
 import { InvalidInputError } from '../domain/invalid-input-error';
 import { JustificationPolicy, normalizeJustification } from '../domain/justification';
 import { addActivations, type GrantOutcome } from '../domain/policy-edit';
@@ -262,6 +262,11 @@ export class BreakGlassService {
     for (const { activation } of due) {
       const { activationId } = activation;
       try {
+        const refusal = await this.reviewersProblem(activation);
+        if (refusal) {
+          report.failures.push({ activationId, message: refusal });
+          continue;
+        }
         const existing = await this.mark(activation.projectId, { kind: 'reminded', activationId, actor: activation.user, note: null }, `Reminder of the break-glass review of ${activationId}`);
         if (existing) continue;
         const notificationFailures = await this.deps.notifications.sendBreakGlass(activation, 'overdue', activation.bindingType, publicUrl);
@@ -284,6 +289,21 @@ export class BreakGlassService {
       }
     }
     return report;
+  }
+
+  /**
+   * Why a reminder may not go to the reviewers an audit entry names, or null. Anyone who may write to the log
+   * could plant an activation entry, so reminders go only to the break-glass reviewers the access policy names
+   * for that role now: never to addresses someone else chose.
+   */
+  private async reviewersProblem(activation: BreakGlassActivation): Promise<string | null> {
+    const { projectId, role, resourceCondition, bindingType } = activation;
+    const entitlement = { projectId, role, resourceCondition };
+    const demands = this.deps.policy ? (await this.deps.policy.demandsFor(projectId, [{ ...entitlement, id: entitlementId(entitlement), type: bindingType }])).values().next().value : undefined;
+    const configured = new Set((demands?.breakGlass?.reviewers ?? []).map((r) => r.toLowerCase()));
+    const named = activation.reviewers.map((r) => r.toLowerCase());
+    if (named.length > 0 && named.every((r) => configured.has(r))) return null;
+    return `Its reviewers (${named.join(', ')}) are not break-glass reviewers the access policy names for ${describeEntitlement(entitlement)} now, so no reminder was sent; the Admin area's alerts still list it.`;
   }
 
   /** Records a mark once; returns the mark found already recorded instead, if any. */

@@ -275,6 +275,13 @@ test('an unreviewed activation past its review deadline is reminded by the sweep
   const entry = stack.emulator.state.logEntries.find((e: any) => e.jsonPayload?.event === 'breakglass.activated')! as any;
   const overdueId = 'bg-OverdueOverdue01';
   stack.emulator.state.logEntries.push({ ...structuredClone(entry), insertId: `${entry.insertId}-overdue`, jsonPayload: { ...entry.jsonPayload, activationId: overdueId, reviewBy: new Date(Date.now() - 60_000).toISOString() } });
+  // Written by someone else, naming reviewers of their choice: the service must not mail them.
+  const forgedId = 'bg-ForgedForged0001';
+  stack.emulator.state.logEntries.push({
+    ...structuredClone(entry),
+    insertId: `${entry.insertId}-forged`,
+    jsonPayload: { ...entry.jsonPayload, activationId: forgedId, reviewers: ['user:victim@example.com'], reviewBy: new Date(Date.now() - 60_000).toISOString() },
+  });
   await sleep(1100);
   stack.emulator.state.mail = [];
   stack.emulator.state.chat = [];
@@ -285,7 +292,11 @@ test('an unreviewed activation past its review deadline is reminded by the sweep
     return (await r.json()) as any;
   };
   const first = await sweep();
-  expect(first.breakGlassReminders).toEqual({ reminded: [overdueId], pending: [], failures: [] });
+  expect(first.breakGlassReminders).toEqual({
+    reminded: [overdueId],
+    pending: [],
+    failures: [{ activationId: forgedId, message: expect.stringContaining('are not break-glass reviewers the access policy names') }],
+  });
   expect(stack.emulator.state.mail.map((m) => m.subject)).toEqual(['Review overdue: Break-glass: bob@example.com activated roles/compute.admin on project prod-app']);
   expect(stack.emulator.state.mail[0].to).toBe('dave@example.com, data-eng@example.com');
   expect(stack.emulator.state.chat.map((p) => JSON.stringify(p.body))).toEqual(expect.arrayContaining([expect.stringContaining('Break-glass review overdue')]));
