@@ -4,10 +4,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../../server/config';
-import { startServer } from '../../server/main';
-import { apiClient, mintAssertion, policyOf, stackEnv, type Stack } from '../support/stack';
-import { demoWorld, googleClients, startTestEmulator } from '../support/emulator';
+import { policyOf, startStack, type Stack } from '../support/stack';
+import { demoWorld, googleClients } from '../support/emulator';
 import { chatEnvironment } from '../../emulator/service-env';
 import type { World } from '../../emulator/world';
 import type { RunningEmulator } from '../../emulator/server';
@@ -58,26 +56,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // The chat channels' URLs name the emulator, so the service starts once the emulator listens (as in chat.test.ts).
 let stack: Stack;
 beforeAll(async () => {
-  process.env.METADATA_SERVER_DETECTION = 'none';
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'break-glass-')), 'policy.yaml');
   writeFileSync(file, POLICY);
-  const emulator = await startTestEmulator(world);
-  const env = { ACCESS_POLICY: file, PUBLIC_URL, AUDIT_POLL_SECONDS: '1', CLEANUP_INVOKER_SERVICE_ACCOUNT: SCHEDULER, CLEANUP_READS_PER_MINUTE: '100000', CLEANUP_WRITES_PER_MINUTE: '100000', ...chatEnvironment(emulator, world), CHAT_DEFAULT_CHANNEL: 'approvers' };
-  const started = await startServer(loadConfig(stackEnv(emulator, world, env)));
-  stack = {
-    emulator,
-    service: started.service,
-    url: started.url,
-    as: (email) => apiClient(started.url, () => mintAssertion(emulator, { email })),
-    close: async () => {
-      await started.service.audit.flush();
-      await new Promise<void>((resolve) => {
-        started.server.close(() => resolve());
-        started.server.closeAllConnections();
-      });
-      await emulator.close();
-    },
-  };
+  stack = await startStack({
+    world,
+    env: (emulator) => ({ ACCESS_POLICY: file, PUBLIC_URL, AUDIT_POLL_SECONDS: '1', CLEANUP_INVOKER_SERVICE_ACCOUNT: SCHEDULER, CLEANUP_READS_PER_MINUTE: '100000', CLEANUP_WRITES_PER_MINUTE: '100000', ...chatEnvironment(emulator, world), CHAT_DEFAULT_CHANNEL: 'approvers' }),
+  });
 });
 afterAll(() => stack.close());
 beforeEach(async () => {

@@ -2,13 +2,11 @@
 // its expiry its reviewers hear ONCE that it expires soon; expired and decided requests get nothing, a dry run
 // sends nothing, and an entry the service did not sign never makes it send anything. Requests are planted as
 // their audit entries would read later (signed as the service signs them), as the break-glass reminder test does.
-import { loadConfig } from '../../server/config';
 import { approvalClaims } from '../../server/domain/approval-request';
 import { requestsInLog } from '../../server/domain/request-log';
 import { tokenDigest } from '../../server/services/approval-tokens';
-import { startServer } from '../../server/main';
-import { apiClient, mintAssertion, stackEnv, type Stack } from '../support/stack';
-import { demoWorld, googleClients, startTestEmulator } from '../support/emulator';
+import { startStack, type Stack } from '../support/stack';
+import { demoWorld, googleClients } from '../support/emulator';
 import { chatEnvironment } from '../../emulator/service-env';
 import type { World } from '../../emulator/world';
 import type { RunningEmulator } from '../../emulator/server';
@@ -30,24 +28,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let stack: Stack;
 beforeAll(async () => {
-  process.env.METADATA_SERVER_DETECTION = 'none';
-  const emulator = await startTestEmulator(world);
-  const env = { PUBLIC_URL, AUDIT_POLL_SECONDS: '1', CLEANUP_INVOKER_SERVICE_ACCOUNT: SCHEDULER, CLEANUP_READS_PER_MINUTE: '100000', CLEANUP_WRITES_PER_MINUTE: '100000', ...chatEnvironment(emulator, world) };
-  const started = await startServer(loadConfig(stackEnv(emulator, world, env)));
-  stack = {
-    emulator,
-    service: started.service,
-    url: started.url,
-    as: (email) => apiClient(started.url, () => mintAssertion(emulator, { email })),
-    close: async () => {
-      await started.service.audit.flush();
-      await new Promise<void>((resolve) => {
-        started.server.close(() => resolve());
-        started.server.closeAllConnections();
-      });
-      await emulator.close();
-    },
-  };
+  stack = await startStack({
+    world,
+    env: (emulator) => ({ PUBLIC_URL, AUDIT_POLL_SECONDS: '1', CLEANUP_INVOKER_SERVICE_ACCOUNT: SCHEDULER, CLEANUP_READS_PER_MINUTE: '100000', CLEANUP_WRITES_PER_MINUTE: '100000', ...chatEnvironment(emulator, world) }),
+  });
 });
 afterAll(() => stack.close());
 

@@ -42,14 +42,18 @@ export function stackEnv(emulator: RunningEmulator, world: World, overrides: Rec
 /**
  * `platform` sets what GAE_SERVICE / K_SERVICE would: the configuration refuses the emulator's endpoint when
  * they are set, so a test of the service as it runs on App Engine or Cloud Run sets the platform afterwards.
+ * `env` may be computed from the running emulator, for settings that name its address (chat webhooks).
  */
-export async function startStack(options: { world?: World; env?: Record<string, string>; iapProxy?: boolean; platform?: Pick<Config, 'platform' | 'serviceName'> } = {}): Promise<Stack> {
+export async function startStack(
+  options: { world?: World; env?: Record<string, string> | ((emulator: RunningEmulator) => Record<string, string>); iapProxy?: boolean; platform?: Pick<Config, 'platform' | 'serviceName'> } = {},
+): Promise<Stack> {
   process.env.METADATA_SERVER_DETECTION = 'none';
   const world = options.world ?? demoWorld();
   const emulator = await startTestEmulator(world, options.iapProxy ? { iapPort: 0 } : {});
   let server: Server | undefined;
   try {
-    const started = await startServer({ ...loadConfig(stackEnv(emulator, world, options.env)), ...options.platform });
+    const env = typeof options.env === 'function' ? options.env(emulator) : options.env;
+    const started = await startServer({ ...loadConfig(stackEnv(emulator, world, env)), ...options.platform });
     server = started.server;
     const url = started.url;
     if (options.iapProxy) emulator.setUpstream(url);
