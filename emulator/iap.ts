@@ -59,7 +59,8 @@ export function iapClaims(env: EmulatorEnv, email: string, o: ClaimOptions): JWT
   };
 }
 
-const nowSeconds = () => Math.floor(Date.now() / 1000);
+/** Google's clock, which tests move with /_emulator/clock (and move the service's with it). */
+const nowSeconds = (env: EmulatorEnv) => Math.floor(env.state.now().getTime() / 1000);
 const TEN_YEARS = 10 * 365 * 24 * 3600;
 
 const assertionRequestSchema = z
@@ -114,7 +115,7 @@ export function iapKeyRoutes(env: EmulatorEnv): Route[] {
       public: true,
       handler: async (req) => {
         const body = strictBody(req, assertionRequestSchema);
-        const now = nowSeconds();
+        const now = nowSeconds(env);
         const claims = iapClaims(env, body.email, {
           audience: body.audience ?? env.iapAudience,
           issuer: body.issuer,
@@ -323,8 +324,7 @@ export async function startIapProxy(env: EmulatorEnv, host: string, port: number
   async function forward(req: IncomingMessage, res: ServerResponse, email: string): Promise<void> {
     const to = target;
     if (to === undefined) throw new ProxyProblem(502, 'The service is not reachable: the IAP proxy has no upstream yet (start the emulator with --upstream URL).');
-    // Real time, not the emulator's adjustable clock: the service checks iat/exp against its own clock.
-    const now = nowSeconds();
+    const now = nowSeconds(env);
     const assertion = await env.iapSigner.sign(iapClaims(env, email, { audience: env.iapAudience, issuedAt: now, expiresAt: now + IAP_ASSERTION_LIFETIME_SECONDS }));
     const headers = forwardedHeaders(req);
     headers['x-goog-iap-jwt-assertion'] = assertion;

@@ -55,6 +55,7 @@ import { GoogleIdTokenVerifier } from './http/google-id-token';
 import { HealthCheck, urlProbe } from './http/health';
 import { createApp } from './http/app';
 import { WarmUp } from './warm-up';
+import { systemClock, type Clock } from './clock';
 import packageJson from '../package.json';
 
 export const VERSION: string = packageJson.version;
@@ -146,15 +147,16 @@ const WARM_UP_WITHOUT_REQUEST_MS = 1_000;
 /** The built SPA: dist/web beside dist/server. Tests that run the TypeScript sources pass dist/web themselves. */
 const WEB_ROOT = path.join(__dirname, '..', 'web');
 
-export async function buildService(config: Config, writes?: WriteStrategy, webRoot = WEB_ROOT): Promise<Service> {
+/** `clock` is the service's "now" (server/clock.ts): only tests replace it, to move it with the emulator's. */
+export async function buildService(config: Config, writes?: WriteStrategy, webRoot = WEB_ROOT, clock: Clock = systemClock): Promise<Service> {
   const endpoints: GoogleEndpoints = googleEndpoints(config.emulatorEndpoint);
   const auth = googleCredentials(config.emulatorEndpoint);
   const identity = await identityOf(config);
 
   // Grants this process writes are remembered until they end: "My access" must not wait for Asset Inventory.
-  const recentGrants = new RecentGrants();
+  const recentGrants = new RecentGrants(clock);
   const resourceManager = new ResourceManager(auth, endpoints, config.timeouts, (projectId, policy) => recentGrants.remember(projectId, policy));
-  const asset = new CloudAsset(auth, endpoints, config.timeouts, config.scope, config.effectivePolicyReadsPerMinute);
+  const asset = new CloudAsset(auth, endpoints, config.timeouts, config.scope, config.effectivePolicyReadsPerMinute, clock);
 
   // The one reader of the audit log: every view that lists from it reads this feed, which also hears at once
   // of the entries this instance writes.
@@ -163,8 +165,8 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     source: auditLogSource({ ...config.audit, platform: config.platform, serviceName: config.serviceName, projectId: identity.projectId }),
     pollIntervalMs: config.audit.pollSeconds * 1000,
     maxAgeMs: HISTORY_MAX_DAYS * 86_400_000,
-  });
-  const inbox = new RequestInbox(auditFeed);
+  }, clock);
+  const inbox = new RequestInbox(auditFeed, clock);
   const emulatorUrl = config.emulatorEndpoint ? new URL(config.emulatorEndpoint) : undefined;
   const audit = createAuditLog({
     destination: config.audit.destination,
@@ -172,7 +174,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     projectId: identity.projectId,
     emulator: emulatorUrl ? { host: emulatorUrl.hostname, port: Number(emulatorUrl.port) } : undefined,
     auth,
-  }, (entry) => auditFeed.written(entry));
+  }, (entry) => auditFeed.written(entry), clock);
 
   const activeProjects = activeProjectsOf(asset, config.projectsRefreshSeconds, (e) =>
     audit.record({ event: 'catalog.refresh.failed', severity: 'WARNING', outcome: 'failure', message: `Refreshing the list of active projects failed; the previous list is still used: ${(e as Error).message}` }),
@@ -194,6 +196,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     activeProjects,
     new IamRoles(auth, endpoints, config.timeouts),
     config.availableProjectsQuery ? projectsMatching(resourceManager, config.availableProjectsQuery, config.cacheSeconds) : undefined,
+    clock,
   );
 
   // One writer for every use case, so that their edits of one project coalesce into one write.
@@ -203,12 +206,12 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
   const justification = new JustificationPolicy(config.justification);
   const secrets = new SecretManager(auth, endpoints, config.timeouts);
   const policyStore = config.accessPolicy
-    ? new AccessPolicyStore(policyText(config.accessPolicy.source, secrets), audit, config.accessPolicy.refreshSeconds * 1000, undefined, {
+    ? new AccessPolicyStore(policyText(config.accessPolicy.source, secrets), audit, config.accessPolicy.refreshSeconds * 1000, clock, {
         // Where GOOGLE_API_ENDPOINT may name the emulator, an ITSM endpoint may be plain http too; never on App Engine or Cloud Run.
         plainHttpEndpoints: config.platform === 'local',
       })
     : undefined;
-  const tickets = new TicketValidator(secrets);
+  const tickets = new TicketValidator(secrets, clock);
   await policyStore?.load();
   const policy: AccessRules | undefined = policyStore
     ? new AccessRules(
@@ -222,6 +225,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
         },
         { maxDurationMinutes: config.activationTimeoutMinutes, justification: config.justification },
         config.cacheSeconds,
+        clock,
       )
     : undefined;
   const activationRules: ActivationRules = {
@@ -243,7 +247,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     audit,
     timezone,
   );
-  const activation = new ActivationService(catalog, writer, audit, activationRules, notifications);
+  const activation = new ActivationService(catalog, writer, audit, activationRules, notifications, clock);
   const serviceAccount = identity.serviceAccount;
   const approval = new ApprovalService(
     {
@@ -253,20 +257,21 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
       resourceManager,
       notifications,
       audit,
-      decisions: new RequestDecisions(writer, resourceManager),
+      decisions: new RequestDecisions(writer, resourceManager, clock),
       approvalDemand: policy ? (role) => approvalDemandOf(policy, role) : undefined,
       usersOf: (principals) => usersOf(groupMemberships, principals),
       autoApproval: policy ? (requester, role, request) => policy.autoApproval(requester, role, request) : undefined,
       inbox,
       tokens: serviceAccount
-        ? new ApprovalTokens(new IamCredentials(auth, endpoints, config.timeouts), serviceAccount, endpoints.serviceAccountJwksUrl(serviceAccount))
+        ? new ApprovalTokens(new IamCredentials(auth, endpoints, config.timeouts), serviceAccount, endpoints.serviceAccountJwksUrl(serviceAccount), clock)
         : undefined,
     },
     { reviewers: config.reviewers, requestTimeoutMinutes: config.activationRequestTimeoutMinutes },
+    clock,
   );
 
-  const grants = new GrantService(catalog, asset, recentGrants, resourceManager, writer, audit, { justification, maxDurationMinutes: config.activationTimeoutMinutes, policy });
-  const cleanup = new CleanupService(asset, resourceManager, writer, audit, config.cleanup);
+  const grants = new GrantService(catalog, asset, recentGrants, resourceManager, writer, audit, { justification, maxDurationMinutes: config.activationTimeoutMinutes, policy }, clock);
+  const cleanup = new CleanupService(asset, resourceManager, writer, audit, config.cleanup, clock);
 
   // The access policy's admins and auditors (as reloaded); without a policy, ADMIN_GROUPS and AUDITOR_GROUPS.
   const adminAccess = new AdminAccess(
@@ -274,9 +279,9 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     async (email) => (await groupMemberships.groupsOf(email, true)).emails,
     async (email) => (await groupMemberships.groupsOf(email)).emails,
   );
-  const elevations = new AdminElevations(asset, resourceManager, writer, audit, notifications);
-  const history = new AdminHistory(auditFeed);
-  const charts = new AdminCharts(auditFeed);
+  const elevations = new AdminElevations(asset, resourceManager, writer, audit, notifications, clock);
+  const history = new AdminHistory(auditFeed, clock);
+  const charts = new AdminCharts(auditFeed, clock);
   const breakGlass = new BreakGlassService({
     catalog,
     checks: new EntitlementChecks(catalog, activationRules),
@@ -288,9 +293,9 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     feedMaxAgeMs: HISTORY_MAX_DAYS * 86_400_000,
     groupsOf: async (email, fresh) => (await groupMemberships.groupsOf(email, fresh)).emails,
     reasonMaxLength: config.justification.maxLength,
-  });
-  const standing = new StandingPrivilegeReport(asset, async (group) => (await groupMemberships.usersOf(group)).emails);
-  const alerts = new AdminAlerts(auditFeed, elevations, config.alerts.frequentActivations);
+  }, clock);
+  const standing = new StandingPrivilegeReport(asset, async (group) => (await groupMemberships.usersOf(group)).emails, clock);
+  const alerts = new AdminAlerts(auditFeed, elevations, config.alerts.frequentActivations, clock);
   const alertDestinations = config.alerts;
   // PUBLIC_URL is required with alert destinations (config.ts): the task runs outside any user's request.
   const alertNotifications =
@@ -307,7 +312,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
 
   const warmUp = new WarmUp();
   const health = new HealthCheck(config, [urlProbe('iap-keys', endpoints.iapJwksUrl, config.timeouts.connectMs)], undefined, () => policyStore?.status() ?? null);
-  const iap = new IapVerifier(endpoints.iapJwksUrl, iapAudienceOf(config, identity.projectId, identity.projectNumber));
+  const iap = new IapVerifier(endpoints.iapJwksUrl, iapAudienceOf(config, identity.projectId, identity.projectNumber), clock);
   const app = createApp({
     config,
     catalog,
@@ -316,7 +321,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     grants,
     cleanup,
     breakGlass,
-    requestExpiry: new RequestExpiryNotices(auditFeed, notifications, approval, audit),
+    requestExpiry: new RequestExpiryNotices(auditFeed, notifications, approval, audit, clock),
     adminAccess,
     elevations,
     history,
@@ -326,7 +331,8 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     alertNotifications,
     charts,
     auditPollSeconds: config.audit.pollSeconds,
-    idTokens: new GoogleIdTokenVerifier(endpoints.googleIdTokenJwksUrl),
+    clock,
+    idTokens: new GoogleIdTokenVerifier(endpoints.googleIdTokenJwksUrl, clock),
     audit,
     iap,
     health,
@@ -338,8 +344,8 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
   return { app, warmUp, audit, catalog, config, accessPolicy: policyStore };
 }
 
-export async function startServer(config: Config, writes?: WriteStrategy, webRoot?: string): Promise<{ server: Server; url: string; service: Service }> {
-  const service = await buildService(config, writes, webRoot);
+export async function startServer(config: Config, writes?: WriteStrategy, webRoot?: string, clock?: Clock): Promise<{ server: Server; url: string; service: Service }> {
+  const service = await buildService(config, writes, webRoot, clock);
   const server: Server = await new Promise((resolve, reject) => {
     const s = service.app.listen(config.port, (error?: Error) => (error ? reject(error) : resolve(s)));
   });

@@ -1,5 +1,6 @@
 // Cloud Asset API: effective IAM policies, IAM policy search, resource search and the Policy Analyzer.
 import type { cloudasset_v1 } from 'googleapis/build/src/apis/cloudasset/v1';
+import { systemClock, type Clock } from '../clock';
 import type { Binding } from '../domain/iam-policy';
 import { AppError, notFound } from '../errors';
 import { BatchedReads, CallBudget } from './batched-reads';
@@ -93,6 +94,7 @@ export class CloudAsset {
     private readonly timeouts: Timeouts,
     private readonly scope: string,
     effectiveReadsPerMinute = DEFAULT_EFFECTIVE_POLICY_READS_PER_MINUTE,
+    private readonly now: Clock = systemClock,
   ) {
     this.api = lazyClient(auth, endpoints, (options) => {
       const { cloudasset_v1 } = require('googleapis/build/src/apis/cloudasset/v1') as typeof import('googleapis/build/src/apis/cloudasset/v1');
@@ -226,7 +228,7 @@ export class CloudAsset {
           'analysisQuery.accessSelector.permissions': query.permissions,
           'analysisQuery.options.expandGroups': query.expandGroups,
           'analysisQuery.options.expandResources': query.expandResources,
-          'analysisQuery.conditionContext.accessTime': new Date().toISOString(),
+          'analysisQuery.conditionContext.accessTime': this.now().toISOString(),
           executionTimeout: `${Math.max(1, Math.floor(this.timeouts.readMs / 1000))}s`,
         },
         // Its quota is per day without Security Command Center: waiting does not bring it back.

@@ -2,6 +2,7 @@
 // reviewing it. The activations waiting for my review are listed by the inbox (inbox-api).
 import { Router } from 'express';
 import * as api from '../api/schemas';
+import type { Clock } from '../clock';
 import type { Config } from '../config';
 import type { BreakGlassActivation, BreakGlassReview } from '../domain/break-glass';
 import type { BreakGlassService } from '../services/break-glass';
@@ -12,6 +13,8 @@ import { parse, principalOf, reply } from './exchange';
 export interface BreakGlassServices {
   config: Config;
   breakGlass: BreakGlassService;
+  /** The service's clock, for what is overdue now. */
+  clock: Clock;
 }
 
 export function activationBody(a: BreakGlassActivation): api.BreakGlassActivationView {
@@ -57,7 +60,7 @@ export function breakGlassRoutes(deps: BreakGlassServices): Router {
       activation: activationBody(activation),
       review: review ? reviewBody(review) : null,
       remindedAt: remindedAt?.toISOString() ?? null,
-      overdue: review === null && activation.reviewBy.getTime() <= Date.now(),
+      overdue: review === null && activation.reviewBy.getTime() <= deps.clock().getTime(),
       viewer: view.viewer,
       readAt: view.readAt.toISOString(),
     });

@@ -2,6 +2,7 @@
 // set up with an OIDC token for a service account: RS256, issuer accounts.google.com, our audience.
 import type { JWTPayload, JWTVerifyGetKey } from 'jose';
 import { jose, remoteKeys } from '../jose';
+import { systemClock, type Clock } from '../clock';
 import { AppError, unauthenticated } from '../errors';
 
 /** Google issues ID tokens under both spellings. */
@@ -16,7 +17,10 @@ export interface GoogleIdentity {
 export class GoogleIdTokenVerifier {
   private readonly keys: JWTVerifyGetKey;
 
-  constructor(jwksUrl: string) {
+  constructor(
+    jwksUrl: string,
+    private readonly now: Clock = systemClock,
+  ) {
     this.keys = remoteKeys(jwksUrl);
   }
 
@@ -29,6 +33,7 @@ export class GoogleIdTokenVerifier {
         algorithms: ['RS256'],
         clockTolerance: 30,
         requiredClaims: ['exp', 'iat', 'sub'],
+        currentDate: this.now(),
       }));
     } catch (e) {
       const { errors } = jose();

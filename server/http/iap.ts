@@ -2,6 +2,7 @@
 // x-goog-iap-jwt-assertion header. The assertion is the only identity the service trusts.
 import type { JWTPayload, JWTVerifyGetKey } from 'jose';
 import { jose, remoteKeys } from '../jose';
+import { systemClock, type Clock } from '../clock';
 import { AppError, unauthenticated } from '../errors';
 
 export const IAP_ISSUER = 'https://cloud.google.com/iap';
@@ -22,6 +23,7 @@ export class IapVerifier {
   constructor(
     jwksUrl: string,
     readonly audience: string | undefined,
+    private readonly now: Clock = systemClock,
   ) {
     this.keys = remoteKeys(jwksUrl);
   }
@@ -41,6 +43,7 @@ export class IapVerifier {
         clockTolerance: 30,
         maxTokenAge: '10m',
         requiredClaims: ['exp', 'iat', 'email', 'sub'],
+        currentDate: this.now(),
       }));
     } catch (e) {
       const { errors } = jose();

@@ -3,6 +3,7 @@
 // participants without the email.
 import { Router } from 'express';
 import * as api from '../api/schemas';
+import type { Clock } from '../clock';
 import type { LoggedRequest } from '../domain/request-log';
 import type { ApprovalService } from '../services/approval';
 import type { AuditLog } from '../services/audit';
@@ -18,6 +19,8 @@ export interface InboxServices {
   breakGlass: BreakGlassService;
   audit: AuditLog;
   auditPollSeconds: number;
+  /** The service's clock, for what is overdue now. */
+  clock: Clock;
 }
 
 function loggedRequestBody(logged: LoggedRequest): api.LoggedRequestView {
@@ -42,7 +45,7 @@ export function inboxRoutes(deps: InboxServices): Router {
   router.get('/me/reviews', async (_req, res) => {
     const user = principalOf(res);
     const [{ waiting, decided, readAt }, toReview] = await Promise.all([inbox.reviews(user.email), breakGlass.waitingFor(user)]);
-    const now = Date.now();
+    const now = deps.clock().getTime();
     // Both lists come from the same feed; the older read is the one the answer can vouch for.
     const readFrom = new Date(Math.min(readAt.getTime(), toReview.readAt.getTime()));
     reply(res, 200, api.myReviewsResponse, {

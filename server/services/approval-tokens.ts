@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { JWTPayload, JWTVerifyGetKey } from 'jose';
 import { jose, remoteKeys } from '../jose';
+import { systemClock, type Clock } from '../clock';
 import { approvalClaims, approvalRequestOf, type ApprovalRequest } from '../domain/approval-request';
 import { InvalidInputError } from '../domain/invalid-input-error';
 import type { IamCredentials } from '../google/iam-credentials';
@@ -17,6 +18,7 @@ export class ApprovalTokens {
     /** The service account that signs, and the issuer and audience of every token. */
     private readonly serviceAccount: string,
     jwksUrl: string,
+    private readonly now: Clock = systemClock,
   ) {
     this.keys = remoteKeys(jwksUrl);
   }
@@ -58,7 +60,7 @@ export class ApprovalTokens {
     return { request: requestOf(payload), expired };
   }
 
-  private verified(jwt: string, currentDate?: Date) {
+  private verified(jwt: string, currentDate: Date = this.now()) {
     return jose().jwtVerify(jwt, this.keys, {
       algorithms: ['RS256'],
       issuer: this.serviceAccount,

@@ -3,6 +3,7 @@
 // Logging API with @google-cloud/logging. That library is loaded only for the Logging API: it takes
 // longer to load than the rest of the service together, and stdout, the default, does not need it.
 import { randomBytes } from 'node:crypto';
+import { systemClock, type Clock } from '../clock';
 import type { Entry, Log, LoggingOptions } from '@google-cloud/logging';
 import type { GoogleCredentials } from '../google/connection';
 import { redactTokens, redactTokensIn } from '../domain/redaction';
@@ -197,12 +198,16 @@ function loggingApiLog(options: AuditDestination): EntryWriter {
  * each entry as it is written (the audit feed, so that this instance's own entries are listed before Cloud
  * Logging serves them back; the insertId lets the feed tell them apart from the same entries read later).
  */
-export function createAuditLog(options: AuditDestination, written?: (entry: { insertId: string; timestamp: Date; payload: Record<string, unknown> }) => void): AuditLog {
+export function createAuditLog(
+  options: AuditDestination,
+  written?: (entry: { insertId: string; timestamp: Date; payload: Record<string, unknown> }) => void,
+  now: Clock = systemClock,
+): AuditLog {
   const log = options.destination === 'stdout' ? stdoutLog(options) : loggingApiLog(options);
   return {
     record: (given) => {
       const event = redactTokensIn(given);
-      const entry = { event, timestamp: new Date(), insertId: nextInsertId() };
+      const entry = { event, timestamp: now(), insertId: nextInsertId() };
       log.write(entry);
       if (written) {
         const { severity: _severity, ...payload } = event;

@@ -3,6 +3,7 @@
 import type { Server } from 'node:http';
 import { loadConfig, type Config } from '../../server/config';
 import { startServer, type Service } from '../../server/main';
+import { systemClock, type Clock } from '../../server/clock';
 import type { RunningEmulator } from '../../emulator/server';
 import type { World } from '../../emulator/world';
 import { serviceEnvironment } from '../../emulator/service-env';
@@ -17,7 +18,24 @@ export interface Stack {
   iapUrl?: string;
   /** An API client that signs in as this user. */
   as(email: string): ApiClient;
+  /**
+   * With `clock: true`: moves the service's clock and the emulator's forward together, as time passing would
+   * (every instance of the stack shares the service's clock). Without it: throws, so no test moves one alone.
+   */
+  advance(seconds: number): Promise<void>;
+  /** The service's clock, shared by every instance of the stack; the system's without `clock: true`. */
+  clock: Clock;
   close(): Promise<void>;
+}
+
+/** A clock that runs with the system's, ahead by what tests advanced it. */
+class MovableClock {
+  private offsetMs = 0;
+  readonly now: Clock = () => new Date(Date.now() + this.offsetMs);
+
+  advance(seconds: number): void {
+    this.offsetMs += seconds * 1000;
+  }
 }
 
 export interface ApiResponse<T = any> {
@@ -45,7 +63,14 @@ export function stackEnv(emulator: RunningEmulator, world: World, overrides: Rec
  * `env` may be computed from the running emulator, for settings that name its address (chat webhooks).
  */
 export async function startStack(
-  options: { world?: World; env?: Record<string, string> | ((emulator: RunningEmulator) => Record<string, string>); iapProxy?: boolean; platform?: Pick<Config, 'platform' | 'serviceName'> } = {},
+  options: {
+    world?: World;
+    env?: Record<string, string> | ((emulator: RunningEmulator) => Record<string, string>);
+    iapProxy?: boolean;
+    platform?: Pick<Config, 'platform' | 'serviceName'>;
+    /** A service clock that `stack.advance(seconds)` moves together with the emulator's. */
+    clock?: boolean;
+  } = {},
 ): Promise<Stack> {
   process.env.METADATA_SERVER_DETECTION = 'none';
   const world = options.world ?? demoWorld();
@@ -53,7 +78,9 @@ export async function startStack(
   let server: Server | undefined;
   try {
     const env = typeof options.env === 'function' ? options.env(emulator) : options.env;
-    const started = await startServer({ ...loadConfig(stackEnv(emulator, world, env)), ...options.platform });
+    const movable = options.clock ? new MovableClock() : undefined;
+    const clock = movable?.now ?? systemClock;
+    const started = await startServer({ ...loadConfig(stackEnv(emulator, world, env)), ...options.platform }, undefined, undefined, clock);
     server = started.server;
     const url = started.url;
     if (options.iapProxy) emulator.setUpstream(url);
@@ -63,6 +90,13 @@ export async function startStack(
       url,
       iapUrl: emulator.iapUrl,
       as: (email) => apiClient(url, () => mintAssertion(emulator, { email })),
+      clock,
+      advance: async (seconds) => {
+        if (!movable) throw new Error('stack.advance needs startStack({ clock: true })');
+        const res = await fetch(`${emulator.url}/_emulator/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advanceSeconds: seconds }) });
+        if (!res.ok) throw new Error(`advancing the emulator's clock failed: HTTP ${res.status} ${await res.text()}`);
+        movable.advance(seconds);
+      },
       close: async () => {
         await started.service.audit.flush();
         await new Promise<void>((resolve) => {
@@ -80,7 +114,7 @@ export async function startStack(
 
 /** A second instance of the service on the stack's emulator, as another App Engine or Cloud Run instance would be. */
 export async function startSecondInstance(stack: Stack, world: World, env: Record<string, string> = {}): Promise<{ url: string; service: Service; as(email: string): ApiClient; close(): Promise<void> }> {
-  const started = await startServer(loadConfig(stackEnv(stack.emulator, world, env)));
+  const started = await startServer(loadConfig(stackEnv(stack.emulator, world, env)), undefined, undefined, stack.clock);
   return {
     url: started.url,
     service: started.service,
