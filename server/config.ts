@@ -102,6 +102,17 @@ const envSchema = z.object({
   CLEANUP_READS_PER_MINUTE: integer(1, 100_000).default(200),
   CLEANUP_WRITES_PER_MINUTE: integer(1, 100_000).default(60),
   CLEANUP_RUN_SECONDS: integer(1, 3600).default(240),
+  WORKFLOW_TASK_INTERVAL_MINUTES: integer(1, 60).default(5),
+  GRANT_END_REMINDER_MINUTES: z
+    .string()
+    .default('15')
+    .transform((v, ctx) => {
+      if (v.toLowerCase() === 'off') return null;
+      const minutes = /^[0-9]+$/.test(v) ? Number(v) : NaN;
+      if (Number.isInteger(minutes) && minutes >= 1 && minutes <= 24 * 60) return minutes;
+      ctx.issues.push({ code: 'custom', message: 'must be a whole number of minutes from 1 to 1440, or off', input: v });
+      return z.NEVER;
+    }),
   AUDIT_POLL_SECONDS: integer(1, 3600).default(15),
   ADMIN_GROUPS: emailList,
   AUDITOR_GROUPS: emailList,
@@ -192,12 +203,11 @@ export interface Config {
   serviceAccount?: string;
   publicUrl?: string;
   /**
-   * Who may call POST /tasks/cleanup with a Google-signed OIDC token (Cloud Scheduler), and the audience
-   * that token must carry: PUBLIC_URL + /tasks/cleanup. App Engine cron needs neither.
+   * Who may call the tasks (/tasks/cleanup, /tasks/workflows) with a Google-signed OIDC token (Cloud
+   * Scheduler); the token's audience must be PUBLIC_URL + the task's path. App Engine cron needs neither.
    */
   cleanup: {
     invokerServiceAccount?: string;
-    audience?: string;
     /** How the sweeper spreads its work (services/cleanup.ts, SweepLimits). */
     intervalMinutes: number;
     projectsPerRun: number;
@@ -205,6 +215,11 @@ export interface Config {
     writesPerMinute: number;
     runSeconds: number;
   };
+  /**
+   * The workflow task (/tasks/workflows): the schedule's interval, which its lead times add so that nothing due
+   * falls between two runs, and how long before a grant ends its holder is reminded (null: never).
+   */
+  workflows: { intervalMinutes: number; grantEndReminderMinutes: number | null };
   /** Groups whose members use the Admin area when there is no access policy (docs/admin.md). */
   admin: { adminGroups: string[]; auditorGroups: string[] };
   /**
@@ -293,7 +308,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push('IAP_AUDIENCE: required outside App Engine and Cloud Run to verify the IAP audience (or IAP_VERIFY_AUDIENCE=false)');
   }
   if (e.CLEANUP_INVOKER_SERVICE_ACCOUNT && !e.PUBLIC_URL) {
-    problems.push('PUBLIC_URL: required with CLEANUP_INVOKER_SERVICE_ACCOUNT, because the scheduler\'s OIDC token must be issued for PUBLIC_URL/tasks/cleanup');
+    problems.push('PUBLIC_URL: required with CLEANUP_INVOKER_SERVICE_ACCOUNT, because the scheduler\'s OIDC token must be issued for PUBLIC_URL/tasks/cleanup (or /tasks/workflows)');
   }
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
 
@@ -350,13 +365,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     cleanup: {
       invokerServiceAccount: e.CLEANUP_INVOKER_SERVICE_ACCOUNT?.toLowerCase(),
-      audience: e.PUBLIC_URL ? `${e.PUBLIC_URL.replace(/\/+$/, '')}/tasks/cleanup` : undefined,
       intervalMinutes: e.CLEANUP_INTERVAL_MINUTES,
       projectsPerRun: e.CLEANUP_PROJECTS_PER_RUN,
       readsPerMinute: e.CLEANUP_READS_PER_MINUTE,
       writesPerMinute: e.CLEANUP_WRITES_PER_MINUTE,
       runSeconds: e.CLEANUP_RUN_SECONDS,
     },
+    workflows: { intervalMinutes: e.WORKFLOW_TASK_INTERVAL_MINUTES, grantEndReminderMinutes: e.GRANT_END_REMINDER_MINUTES },
     admin: { adminGroups: e.ADMIN_GROUPS, auditorGroups: e.AUDITOR_GROUPS },
     alerts: { frequentActivations: e.ALERT_FREQUENT_ACTIVATIONS, emails: e.ALERT_EMAILS, chatChannels: e.ALERT_CHAT_CHANNELS },
     port: e.PORT,

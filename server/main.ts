@@ -45,6 +45,7 @@ import { auditLogSource } from './domain/audit-log-source';
 import { BreakGlassService } from './services/break-glass';
 import { RequestInbox } from './services/request-inbox';
 import { RequestExpiryNotices } from './services/request-expiry';
+import { WorkflowTask } from './services/workflow-task';
 import { StandingPrivilegeReport } from './services/admin-standing';
 import { AdminAlerts } from './services/admin-alerts';
 import { AlertNotifications } from './services/alert-notifications';
@@ -310,6 +311,9 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
         )
       : undefined;
 
+  // The passes of /tasks/workflows, run in this order every few minutes; a new workflow adds its pass here.
+  const workflows = new WorkflowTask([], audit);
+
   const warmUp = new WarmUp();
   const health = new HealthCheck(config, [urlProbe('iap-keys', endpoints.iapJwksUrl, config.timeouts.connectMs)], undefined, () => policyStore?.status() ?? null);
   const iap = new IapVerifier(endpoints.iapJwksUrl, iapAudienceOf(config, identity.projectId, identity.projectNumber), clock);
@@ -329,6 +333,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     standing,
     alerts,
     alertNotifications,
+    workflows,
     charts,
     auditPollSeconds: config.audit.pollSeconds,
     clock,

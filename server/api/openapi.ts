@@ -46,6 +46,7 @@ const COMPONENTS: Record<string, z.ZodType> = {
   MyRequests: api.myRequestsResponse,
   RequestToken: api.requestTokenResponse,
   Cleanup: api.cleanupResponse,
+  Workflows: api.workflowsResponse,
   AdminMe: api.adminMeResponse,
   AdminElevations: api.adminElevationsResponse,
   Revocation: api.revokeGrantResponse,
@@ -137,6 +138,8 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/health/ready', operationId: 'ready', summary: 'Readiness: the settings in force and whether the Google endpoints answer (503 when one does not)', responses: { 200: 'Readiness', 503: 'Readiness' }, caller: 'anyone' },
   { method: 'get', path: '/tasks/cleanup', operationId: 'runCleanupFromCron', summary: 'Remove expired activations (App Engine cron)', query: api.cleanupQuery, responses: { 200: 'Cleanup' }, caller: 'scheduler' },
   { method: 'post', path: '/tasks/cleanup', operationId: 'runCleanup', summary: 'Remove expired activations (Cloud Scheduler)', query: api.cleanupQuery, responses: { 200: 'Cleanup' }, caller: 'scheduler' },
+  { method: 'get', path: '/tasks/workflows', operationId: 'runWorkflowsFromCron', summary: 'Run the workflow passes: escalations, reminders (App Engine cron)', query: api.workflowsQuery, responses: { 200: 'Workflows' }, caller: 'scheduler' },
+  { method: 'post', path: '/tasks/workflows', operationId: 'runWorkflows', summary: 'Run the workflow passes: escalations, reminders (Cloud Scheduler)', query: api.workflowsQuery, responses: { 200: 'Workflows' }, caller: 'scheduler' },
 ];
 
 /** One schema as JSON Schema, without the `$schema` line (the document declares its dialect once). */

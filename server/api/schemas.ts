@@ -256,6 +256,24 @@ export const cleanupResponse = z.object({
   }),
 });
 
+export const workflowsQuery = z.object({ dryRun: z.enum(['true', 'false'], 'must be true or false').optional() }).strict();
+
+/**
+ * What each pass of the workflow task did, in the order they ran: ids handled (`done`), due but left for a
+ * later run (`pending`: a dry run), and what failed or was refused (`id` `*` when the whole pass failed).
+ */
+export const workflowsResponse = z.object({
+  dryRun: z.boolean(),
+  passes: z.array(
+    z.object({
+      name: z.string(),
+      done: z.array(z.string()),
+      pending: z.array(z.string()),
+      failures: z.array(z.object({ id: z.string(), message: z.string() })),
+    }),
+  ),
+});
+
 // --- Peer approval (reviewers, approval requests) ---
 
 export const reviewersQuery = z.object({
@@ -453,6 +471,7 @@ export type EndGrantResponse = z.infer<typeof endGrantResponse>;
 export type ExtendGrantBody = z.infer<typeof extendGrantBody>;
 export type ExtendGrantResponse = z.infer<typeof extendGrantResponse>;
 export type CleanupResponse = z.infer<typeof cleanupResponse>;
+export type WorkflowsResponse = z.infer<typeof workflowsResponse>;
 export type ReviewersResponse = z.infer<typeof reviewersResponse>;
 export type ApprovalRequestBody = z.infer<typeof approvalRequestBody>;
 export type ApprovalRequestView = z.infer<typeof approvalRequestSchema>;

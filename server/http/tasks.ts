@@ -1,6 +1,8 @@
-// /tasks: jobs a scheduler triggers, outside /api and IAP. Two callers are trusted: App Engine cron (its
+// /tasks: jobs a scheduler triggers, outside /api and IAP — the sweeper (/tasks/cleanup, hourly) and the
+// workflow task (/tasks/workflows, every 5 minutes). Two callers are trusted: App Engine cron (its
 // X-Appengine-Cron header, which App Engine strips from outside requests — so only on App Engine), and
-// Cloud Scheduler presenting a Google-signed OIDC token of the configured service account.
+// Cloud Scheduler presenting a Google-signed OIDC token of the configured service account, issued for the
+// task's own URL (PUBLIC_URL/tasks/NAME), so that a token for one task runs no other.
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import * as api from '../api/schemas';
 import type { Config } from '../config';
@@ -9,6 +11,7 @@ import type { CleanupService, CleanupReport } from '../services/cleanup';
 import type { AlertNotifications, AlertNotificationReport } from '../services/alert-notifications';
 import type { BreakGlassService, ReminderReport } from '../services/break-glass';
 import type { RequestExpiryNotices, ExpiryNoticeReport } from '../services/request-expiry';
+import type { WorkflowTask } from '../services/workflow-task';
 import { publicUrlOf } from './approval-api';
 import type { AuditLog } from '../services/audit';
 import type { GoogleIdTokenVerifier } from './google-id-token';
@@ -26,6 +29,8 @@ export interface TaskServices {
   idTokens: GoogleIdTokenVerifier;
   /** Sends new alerts where ALERT_EMAILS / ALERT_CHAT_CHANNELS say; absent when neither is set. */
   alertNotifications?: AlertNotifications;
+  /** The passes of /tasks/workflows (escalations, reminders, …). */
+  workflows: WorkflowTask;
 }
 
 const CRON_HEADER = 'x-appengine-cron';
@@ -36,7 +41,8 @@ async function taskCallerOf(req: Request, config: Config, idTokens: GoogleIdToke
   if (authorization !== undefined) {
     const bearer = /^Bearer\s+(\S+)$/i.exec(authorization);
     if (!bearer) throw unauthenticated('The Authorization header must be "Bearer <Google-signed OIDC ID token>".');
-    const { invokerServiceAccount, audience } = config.cleanup;
+    const { invokerServiceAccount } = config.cleanup;
+    const audience = config.publicUrl ? `${config.publicUrl}/tasks${req.path}` : undefined;
     if (!invokerServiceAccount || !audience) {
       throw forbidden('TASK_CALLER_NOT_CONFIGURED', 'Calls with an OIDC token are not enabled: set CLEANUP_INVOKER_SERVICE_ACCOUNT (and PUBLIC_URL) to the service account Cloud Scheduler uses.');
     }
@@ -61,7 +67,7 @@ async function taskCallerOf(req: Request, config: Config, idTokens: GoogleIdToke
 }
 
 export function taskRoutes(deps: TaskServices): Router {
-  const { config, cleanup, breakGlass, requestExpiry, audit, idTokens, alertNotifications } = deps;
+  const { config, cleanup, breakGlass, requestExpiry, audit, idTokens, alertNotifications, workflows } = deps;
   const router = Router();
 
   router.use(async (req: Request, res: Response, next: NextFunction) => {
@@ -96,6 +102,16 @@ export function taskRoutes(deps: TaskServices): Router {
   };
   router.get('/cleanup', runCleanup);
   router.post('/cleanup', runCleanup);
+
+  // Always 200 when the caller is accepted: a pass's failures are in its report and the audit log, and the
+  // next run (minutes later) tries again; a retry by the scheduler would only come sooner.
+  const runWorkflows = async (req: Request, res: Response) => {
+    const query = parse(api.workflowsQuery, req.query, 'query');
+    const report = await workflows.run({ dryRun: query.dryRun === 'true', invoker: res.locals.taskCaller as string, publicUrl: publicUrlOf(req, config) });
+    reply(res, 200, api.workflowsResponse, report);
+  };
+  router.get('/workflows', runWorkflows);
+  router.post('/workflows', runWorkflows);
 
   router.use((req, res) => sendError(res, 404, 'NOT_FOUND', `There is no task ${req.method} /tasks${req.path}.`));
   return router;

@@ -43,6 +43,8 @@ export type AuditEventName =
   | 'cleanup.run'
   | 'cleanup.project'
   | 'cleanup.failed'
+  | 'workflows.run'
+  | 'workflows.pass.failed'
   | 'policy.loaded'
   | 'policy.refused'
   | 'breakglass.activated'

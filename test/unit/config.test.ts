@@ -140,6 +140,15 @@ describe('configuration', () => {
     });
   });
 
+  test('the workflow task: its interval (default 5 minutes) and the grant-end reminder lead (default 15 minutes, or off)', () => {
+    expect(loadConfig(base).workflows).toEqual({ intervalMinutes: 5, grantEndReminderMinutes: 15 });
+    expect(loadConfig({ ...base, WORKFLOW_TASK_INTERVAL_MINUTES: '10', GRANT_END_REMINDER_MINUTES: '30' }).workflows).toEqual({ intervalMinutes: 10, grantEndReminderMinutes: 30 });
+    expect(loadConfig({ ...base, GRANT_END_REMINDER_MINUTES: 'OFF' }).workflows.grantEndReminderMinutes).toBeNull();
+    expect(problemsOf({ GRANT_END_REMINDER_MINUTES: 'soon' })).toContain('GRANT_END_REMINDER_MINUTES: must be a whole number of minutes from 1 to 1440, or off');
+    expect(problemsOf({ GRANT_END_REMINDER_MINUTES: '0' })).toContain('GRANT_END_REMINDER_MINUTES: must be a whole number of minutes from 1 to 1440, or off');
+    expect(problemsOf({ WORKFLOW_TASK_INTERVAL_MINUTES: '61' })).toContain('WORKFLOW_TASK_INTERVAL_MINUTES: must be at most 60');
+  });
+
   test('alerts: the frequency threshold (default 8/24h, or off) and where new alerts are sent, checked against what they need', () => {
     expect(loadConfig(base).alerts).toEqual({ frequentActivations: { count: 8, periodMinutes: 1440 }, emails: [], chatChannels: [] });
     expect(loadConfig({ ...base, ALERT_FREQUENT_ACTIVATIONS: 'off' }).alerts.frequentActivations).toBeNull();
