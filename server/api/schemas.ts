@@ -297,6 +297,9 @@ export const approvalRequestBody = z
   })
   .strict();
 
+/** A request to extend a grant that needs approval: the time added after its end, why, and who approves. */
+export const extensionRequestBody = approvalRequestBody.omit({ role: true });
+
 /** The request token as links carry it (jit-access 1.x's obfuscated JWT; a plain JWT is accepted too). */
 export const approvalTokenParam = z
   .string()
@@ -328,6 +331,13 @@ export const approvalRequestSchema = z.object({
   requiredApprovals: z.number().int(),
   /** After this, the request can no longer be approved. */
   expiresAt: instant,
+  /**
+   * A request to extend a grant in force: the grant (its id, start and end when the request was made). `start`
+   * is then the grant's end and `durationMinutes` the time added; approved, the grant runs from its `start` to
+   * the request's `end`. The request can be approved only while the grant still ends at `end`. Null for a
+   * request for a role.
+   */
+  extendsGrant: z.object({ id: z.string(), start: instant, end: instant }).nullable(),
 });
 
 export const requestStatusSchema = z.enum(['pending', 'approved', 'denied', 'cancelled', 'expired']);
@@ -474,6 +484,7 @@ export type CleanupResponse = z.infer<typeof cleanupResponse>;
 export type WorkflowsResponse = z.infer<typeof workflowsResponse>;
 export type ReviewersResponse = z.infer<typeof reviewersResponse>;
 export type ApprovalRequestBody = z.infer<typeof approvalRequestBody>;
+export type ExtensionRequestBody = z.infer<typeof extensionRequestBody>;
 export type ApprovalRequestView = z.infer<typeof approvalRequestSchema>;
 export type ApprovalRequestCreatedResponse = z.infer<typeof approvalRequestCreatedResponse>;
 export type ApprovalRequestStatusResponse = z.infer<typeof approvalRequestStatusResponse>;

@@ -5,7 +5,7 @@ import type { ApprovalRequest } from '../domain/approval-request';
 import type { SelfActivation } from '../domain/notification-event';
 import type { BreakGlassActivation } from '../domain/break-glass';
 import { formatMailTime } from '../mail/mail-time';
-import { alertTitle, ALERTS_PER_MESSAGE } from '../mail/messages';
+import { alertTitle, ALERTS_PER_MESSAGE, requestedAccess } from '../mail/messages';
 import type { Alert } from '../domain/admin-alerts';
 
 export interface ChatFact {
@@ -55,14 +55,29 @@ const TITLES: Record<RequestChatEvent['kind'], string> = {
   expiring: 'Request expires soon',
 };
 
+const EXTENSION_TITLES: Record<RequestChatEvent['kind'], string> = {
+  requested: 'Extension requested',
+  'approval-recorded': 'Approval of an extension recorded',
+  approved: 'Extension approved and granted',
+  denied: 'Extension denied',
+  cancelled: 'Extension request cancelled',
+  expiring: 'Extension request expires soon',
+};
+
 /** A message about a peer-approval request; `publicUrl` is where the SPA runs. */
 export function requestNotice(request: ApprovalRequest, event: RequestChatEvent, publicUrl: string, timeZone: string): ChatNotice {
   const { projectId, role, resourceCondition } = request.entitlement;
   const approvals = 'approvals' in event ? event.approvals : [];
+  const { extension } = request;
   const facts: ChatFact[] = [
     { label: 'Requester', value: request.beneficiary },
     ...entitlementFacts(projectId, [role], resourceCondition),
-    { label: 'Window', value: windowText(request.start, request.end, timeZone) },
+    ...(extension
+      ? [
+          { label: 'Extends', value: `the grant of ${windowText(extension.start, extension.end, timeZone)}` },
+          { label: 'New end', value: formatMailTime(request.end, timeZone) },
+        ]
+      : [{ label: 'Window', value: windowText(request.start, request.end, timeZone) }]),
     { label: 'Approvals', value: `${approvals.length} of ${request.requiredApprovals}${approvals.length > 0 ? `: ${approvals.join(', ')}` : ''}` },
   ];
   if (event.kind === 'requested') facts.push({ label: 'Reviewers', value: request.reviewers.join(', ') });
@@ -70,10 +85,12 @@ export function requestNotice(request: ApprovalRequest, event: RequestChatEvent,
   if (event.kind === 'cancelled') facts.push({ label: 'Cancelled by', value: event.actor });
   if (event.kind === 'expiring') facts.push({ label: 'Reviewers', value: request.reviewers.join(', ') }, { label: 'Expires', value: formatMailTime(request.expiresAt, timeZone) });
   const base = publicUrl.replace(/\/+$/, '');
+  const title = extension ? EXTENSION_TITLES[event.kind] : TITLES[event.kind];
   return {
     threadKey: request.id,
-    title: TITLES[event.kind],
-    summary: `${TITLES[event.kind]}: ${request.beneficiary} – ${role} on ${projectId}`,
+    title,
+    // An extension says what it asks in words: "Extension requested: extend alice@example.com's grant of …".
+    summary: extension ? `${title}: ${requestedAccess(request, timeZone)}` : `${title}: ${request.beneficiary} – ${role} on ${projectId}`,
     facts,
     justification: request.justification,
     button: buttonOf(event, base),

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { parseActivationBinding } from './activation-binding';
 import type { ActivationType } from './eligibility';
 import { entitlementId, parseEntitlementId, type Entitlement } from './entitlement';
+import { parseGrantId } from './grant';
 import { hasMember, principalMember, type Policy } from './iam-policy';
 import { InvalidInputError } from './invalid-input-error';
 
@@ -34,6 +35,28 @@ export interface ApprovalRequest {
   readonly issuedAt: Date;
   /** After this instant nobody can approve the request any more. */
   readonly expiresAt: Date;
+  /**
+   * Set on a request to extend the requester's grant in force: the grant (its id) and its window when the
+   * request was made. `start`–`end` of the request is then the added time (from the grant's end), and an
+   * approval rewrites the grant to run from its start to `end`, if the grant still has this very window.
+   */
+  readonly extension?: GrantExtension;
+}
+
+/** The grant an extension request extends, as it was when the request was made. */
+export interface GrantExtension {
+  /** The grant's id (see domain/grant), which names its entitlement and window. */
+  readonly grantId: string;
+  readonly start: Date;
+  readonly end: Date;
+}
+
+/**
+ * The window an approved extension gives the grant: from its start to its end plus the added time. One binding
+ * replaces the grant's, so the grant continues without a gap or an overlap.
+ */
+export function extendedWindowOf(request: ApprovalRequest, extension: GrantExtension): { start: Date; end: Date } {
+  return { start: extension.start, end: request.end };
 }
 
 /** The window an approval at `approvedAt` grants. */
@@ -73,6 +96,7 @@ export function approvalClaims(request: ApprovalRequest, issuer: string): Record
     ...(request.windowFromApproval ? { windowFromApproval: true } : {}),
     ...(request.requiredApprovals !== 1 ? { requiredApprovals: request.requiredApprovals } : {}),
     ...(request.bindingType !== 'peer' ? { bindingType: request.bindingType } : {}),
+    ...(request.extension ? { extendsGrant: { id: request.extension.grantId, end: seconds(request.extension.end) } } : {}),
   };
 }
 
@@ -91,6 +115,7 @@ const claimsSchema = z.object({
   windowFromApproval: z.boolean().optional(),
   requiredApprovals: z.number().int().min(1).max(10).optional(),
   bindingType: z.enum(['self', 'peer']).optional(),
+  extendsGrant: z.object({ id: z.string().max(4000), end: epochSeconds }).strict().optional(),
 });
 
 /**
@@ -105,11 +130,12 @@ export function approvalRequestOf(claims: unknown): ApprovalRequest {
   }
   const c = parsed.data;
   if (c.end <= c.start) throw new InvalidInputError('The token is not an approval request: its activation ends before it starts');
+  const entitlement = parseEntitlementId(c.entitlement);
   return {
     id: c.jti,
     beneficiary: c.beneficiary.toLowerCase(),
     reviewers: [...new Set(c.reviewers.map((r) => r.toLowerCase()))],
-    entitlement: parseEntitlementId(c.entitlement),
+    entitlement,
     justification: c.justification,
     start: instantOf(c.start),
     end: instantOf(c.end),
@@ -118,7 +144,26 @@ export function approvalRequestOf(claims: unknown): ApprovalRequest {
     bindingType: c.bindingType ?? 'peer',
     issuedAt: instantOf(c.iat),
     expiresAt: instantOf(c.exp),
+    ...(c.extendsGrant ? { extension: grantExtensionOf(c.extendsGrant, entitlement, instantOf(c.start), c.windowFromApproval ?? false) } : {}),
   };
+}
+
+/**
+ * The grant an extension request names, checked against the rest of the request: the grant is of the requested
+ * entitlement, ends at the instant the claims say, and the added time starts where it ends.
+ */
+export function grantExtensionOf(claim: { id: string; end: number }, entitlement: Entitlement, start: Date, windowFromApproval: boolean): GrantExtension {
+  const refused = (why: string) => new InvalidInputError(`The token is not an approval request: the grant it extends ${why}`);
+  let key;
+  try {
+    key = parseGrantId(claim.id);
+  } catch (e) {
+    if (e instanceof InvalidInputError) throw refused('has no valid id');
+    throw e;
+  }
+  if (entitlementId(key) !== entitlementId(entitlement)) throw refused('is of another role');
+  if (seconds(key.end) !== claim.end || key.end.getTime() !== start.getTime() || windowFromApproval) throw refused('does not end where the added time starts');
+  return { grantId: claim.id, start: key.start, end: key.end };
 }
 
 /** The reviewers a requester picked, lower-cased and without duplicates, in the order given. */

@@ -40,6 +40,8 @@ function requestAttributes(request: ApprovalRequest): Record<string, string | st
     start_time: isoInstant(request.start),
     end_time: isoInstant(request.end),
     justification: request.justification,
+    // A request to extend a grant: the grant's window when asked (start_time–end_time is then the time added).
+    ...(request.extension ? { extended_grant_start_time: isoInstant(request.extension.start), extended_grant_end_time: isoInstant(request.extension.end) } : {}),
   };
 }
 

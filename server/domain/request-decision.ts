@@ -185,7 +185,12 @@ export type DecisionOutcome =
   /** The request is no longer open to this action; `state` says why. */
   | { readonly type: 'refused'; readonly state: RequestState }
   /** The actor, or the project, holds as many decision records as Google's limits allow; `retryAfter` says when one frees up. */
-  | { readonly type: 'full'; readonly state: RequestState; readonly scope: 'actor' | 'project'; readonly retryAfter: Date };
+  | { readonly type: 'full'; readonly state: RequestState; readonly scope: 'actor' | 'project'; readonly retryAfter: Date }
+  /**
+   * An extension request's grant no longer has the window the request extends: it ended or was revoked
+   * (`gone`), or another extension or activation replaced it (`replaced`). Nothing was recorded.
+   */
+  | { readonly type: 'grant-changed'; readonly state: RequestState; readonly grant: 'replaced' | 'gone' };
 
 /** The policy after a decision (the very object given when nothing changed), and what the decision did. */
 export interface DecisionEdit<P extends Policy> {

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { historyRowOf } from './audit-history';
 import { parseEntitlementId } from './entitlement';
-import type { ApprovalRequest } from './approval-request';
+import { grantExtensionOf, type ApprovalRequest, type GrantExtension } from './approval-request';
 import type { RequestStatus } from './request-decision';
 
 export interface LoggedRequest {
@@ -46,6 +46,8 @@ const createdSchema = z.object({
   // Absent in entries written before requests carried it, as in the tokens of then: a peer-approval binding.
   bindingType: z.enum(['self', 'peer']).optional(),
   tokenDigest: z.string().optional(),
+  // Only on a request to extend a grant: the grant's id and its end when the request was made.
+  extendsGrant: z.object({ id: z.string(), end: isoInstant }).optional(),
 });
 
 type Draft = { -readonly [K in keyof LoggedRequest]: LoggedRequest[K] };
@@ -55,8 +57,10 @@ function createdOf(time: Date, payload: Record<string, unknown>): Draft | null {
   if (!parsed.success) return null;
   const c = parsed.data;
   let entitlement;
+  let extension: GrantExtension | undefined;
   try {
     entitlement = parseEntitlementId(c.roleId);
+    if (c.extendsGrant) extension = grantExtensionOf({ id: c.extendsGrant.id, end: Math.floor(c.extendsGrant.end.getTime() / 1000) }, entitlement, c.start, c.windowFromApproval);
   } catch {
     return null;
   }
@@ -74,6 +78,7 @@ function createdOf(time: Date, payload: Record<string, unknown>): Draft | null {
       bindingType: c.bindingType ?? 'peer',
       issuedAt: c.issuedAt,
       expiresAt: c.expiresAt,
+      ...(extension ? { extension } : {}),
     },
     roleId: c.roleId,
     createdAt: time,

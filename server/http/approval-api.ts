@@ -1,13 +1,13 @@
 // The /api/v1 routes of peer approval: reviewers of a role, approval requests, and deciding them (approve,
 // deny, cancel).
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
 import * as api from '../api/schemas';
 import type { Config } from '../config';
 import { durationMinutesOf, isParticipant, type ApprovalRequest } from '../domain/approval-request';
 import { entitlementId } from '../domain/entitlement';
 import type { RequestState } from '../domain/request-decision';
-import type { ApprovalService, DecisionOutcome } from '../services/approval';
+import type { ApprovalService, CreatedRequest, DecisionOutcome } from '../services/approval';
 import type { AuditLog, AuditUser } from '../services/audit';
 import { invalidInput } from '../errors';
 import { grantResultBody } from './api';
@@ -52,6 +52,7 @@ export function requestBody(request: ApprovalRequest): api.ApprovalRequestView {
     windowFromApproval: request.windowFromApproval,
     requiredApprovals: request.requiredApprovals,
     expiresAt: request.expiresAt.toISOString(),
+    extendsGrant: request.extension ? { id: request.extension.grantId, start: request.extension.start.toISOString(), end: request.extension.end.toISOString() } : null,
   };
 }
 
@@ -103,7 +104,18 @@ export function approvalRoutes(deps: ApprovalServices): Router {
     const user = { ...principalOf(res) };
     const projectId = parseAudited(api.projectIdParam, req.params.projectId, 'projectId', user, 'request.failed');
     const body = parseAudited(api.approvalRequestBody, req.body, 'body', user, 'request.failed', projectId);
-    const created = await approval.request(user, projectId, body, publicUrlOf(req, config));
+    createdBody(res, await approval.request(user, projectId, body, publicUrlOf(req, config)));
+  });
+
+  router.post('/me/grants/:grantId/extension-requests', async (req, res) => {
+    const user = { ...principalOf(res) };
+    const grantId = parseAudited(api.grantIdParam, req.params.grantId, 'grantId', user, 'request.failed');
+    const body = parseAudited(api.extensionRequestBody, req.body, 'body', user, 'request.failed');
+    createdBody(res, await approval.requestExtension(user, grantId, body, publicUrlOf(req, config)));
+  });
+
+  /** A request just made, pending, or approved at once by its rule. */
+  function createdBody(res: Response, created: CreatedRequest): void {
     reply(res, 201, api.approvalRequestCreatedResponse, {
       request: requestBody(created.request),
       token: created.token,
@@ -112,7 +124,7 @@ export function approvalRoutes(deps: ApprovalServices): Router {
       grant: created.approvedByRule ? grantResultBody(created.approvedByRule.grant) : null,
       notificationFailures: created.notificationFailures,
     });
-  });
+  }
 
   router.get('/approval-requests/:token', async (req, res) => {
     const user = { ...principalOf(res) };

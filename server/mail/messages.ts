@@ -41,15 +41,33 @@ function detailsOf(request: ApprovalRequest, timeZone: string, withUser: boolean
 
 /** A window that starts at the approval is said as a duration: the approver sees exactly what will be granted. */
 function windowDetails(request: ApprovalRequest, timeZone: string): Detail[] {
+  const approvalsNeeded: Detail[] = request.requiredApprovals > 1 ? [['Approvals needed', `${request.requiredApprovals} from different reviewers`]] : [];
+  if (request.extension) {
+    return [
+      ['Current grant', `${formatMailTime(request.extension.start, timeZone)} – ${formatMailTime(request.extension.end, timeZone)}`],
+      ['Extension', `${addedMinutesOf(request)} minutes, to end at ${formatMailTime(request.end, timeZone)}`],
+      ...approvalsNeeded,
+    ];
+  }
   if (!request.windowFromApproval) {
     return [
       ['Start time', formatMailTime(request.start, timeZone)],
       ['End time', formatMailTime(request.end, timeZone)],
     ];
   }
-  const minutes = Math.round((request.end.getTime() - request.start.getTime()) / 60_000);
-  const approvals: Detail[] = request.requiredApprovals > 1 ? [['Approvals needed', `${request.requiredApprovals} from different reviewers`]] : [];
-  return [['Duration', `${minutes} minutes, from the moment the request is approved`], ...approvals];
+  return [['Duration', `${addedMinutesOf(request)} minutes, from the moment the request is approved`], ...approvalsNeeded];
+}
+
+const addedMinutesOf = (request: ApprovalRequest) => Math.round((request.end.getTime() - request.start.getTime()) / 60_000);
+
+/**
+ * What a request asks for, after "to": "access the Google Cloud project P", or for an extension "extend
+ * alice@example.com's grant of ROLE on P, ending at T, by N minutes" (`own`: "their grant").
+ */
+export function requestedAccess(request: ApprovalRequest, timeZone: string, own = false): string {
+  const { projectId, role } = request.entitlement;
+  if (!request.extension) return `access the Google Cloud project ${projectId}`;
+  return `extend ${own ? 'their' : `${request.beneficiary}'s`} grant of ${role} on the Google Cloud project ${projectId}, ending at ${formatMailTime(request.extension.end, timeZone)}, by ${addedMinutesOf(request)} minutes`;
 }
 
 function page(title: string, body: Markup, publicUrl: string | undefined): string {
@@ -80,7 +98,7 @@ function textDetails(details: Detail[]): string {
 }
 
 export function requestSubject(request: ApprovalRequest): string {
-  return `${request.beneficiary} requests access to project ${request.entitlement.projectId}`;
+  return `${request.beneficiary} requests ${request.extension ? 'an extension of their access' : 'access'} to project ${request.entitlement.projectId}`;
 }
 
 /** To the reviewers, the requester in copy. */
@@ -88,8 +106,10 @@ export function requestMail({ request, link, publicUrl, timeZone }: RequestMailI
   const details = detailsOf(request, timeZone, true);
   const expires = formatMailTime(request.expiresAt, timeZone);
   const { projectId, role } = request.entitlement;
-  const body = html`<h1 style="font-size:22px;font-weight:400;margin:0 0 16px">Access request</h1>
-<p>${request.beneficiary} requests your approval to access the Google Cloud project ${projectId}.</p>
+  const title = request.extension ? 'Extension request' : 'Access request';
+  const asks = `${request.beneficiary} requests your approval to ${requestedAccess(request, timeZone, true)}.`;
+  const body = html`<h1 style="font-size:22px;font-weight:400;margin:0 0 16px">${title}</h1>
+<p>${asks}</p>
 <h2 style="font-size:16px;font-weight:500;margin:24px 0 0">Request details</h2>
 ${detailsTable(details)}
 <p style="margin:24px 0"><a href="${httpUrl(link)}" style="display:inline-block;background:#1a73e8;color:#ffffff;text-decoration:none;padding:10px 24px;border-radius:4px;font-weight:500">Review request</a></p>
@@ -97,7 +117,7 @@ ${detailsTable(details)}
 <h2 style="font-size:14px;font-weight:500;margin:24px 0 0">Why am I seeing this?</h2>
 <p style="font-size:14px;color:#5f6368">${request.beneficiary} needs approval to use ${role} on ${projectId}, and chose you because you hold the same access. Approve only if the justification makes sense to you.</p>`;
   const text = [
-    `${request.beneficiary} requests your approval to access the Google Cloud project ${projectId}.`,
+    asks,
     '',
     textDetails(details),
     '',
@@ -110,7 +130,7 @@ ${detailsTable(details)}
     to: request.reviewers,
     cc: [request.beneficiary],
     subject: requestSubject(request),
-    html: page('Access request', body, publicUrl),
+    html: page(title, body, publicUrl),
     text,
   };
 }
@@ -118,12 +138,14 @@ ${detailsTable(details)}
 /** To the requester, the reviewers in copy. */
 export function approvedMail({ request, approver, publicUrl, timeZone }: ApprovedMailInput): Omit<OutgoingMail, 'messageId' | 'inReplyTo'> {
   const details = detailsOf(request, timeZone, false);
-  const { projectId } = request.entitlement;
+  const approved = request.extension
+    ? `${approver} approved your request to ${requestedAccess(request, timeZone, true).replace(/^extend their/, 'extend your')}: it now ends at ${formatMailTime(request.end, timeZone)}.`
+    : `${approver} approved your request to access the Google Cloud project ${request.entitlement.projectId}.`;
   const body = html`<h1 style="font-size:22px;font-weight:400;margin:0 0 16px">Your request was approved</h1>
-<p>${approver} approved your request to access the Google Cloud project ${projectId}.</p>
+<p>${approved}</p>
 ${detailsTable(details)}
 <p style="font-size:14px;color:#5f6368">IAM applies the change within a few minutes.</p>`;
-  const text = [`${approver} approved your request to access the Google Cloud project ${projectId}.`, '', textDetails(details), '', `JIT Access: ${publicUrl}`].join('\n');
+  const text = [approved, '', textDetails(details), '', `JIT Access: ${publicUrl}`].join('\n');
   return {
     to: [request.beneficiary],
     cc: request.reviewers,
@@ -189,15 +211,15 @@ export interface DecisionMailInput {
  */
 export function decisionMail({ request, decision, actor, approvals, reason, publicUrl, timeZone }: DecisionMailInput): Omit<OutgoingMail, 'messageId' | 'inReplyTo'> {
   const details = detailsOf(request, timeZone, true);
-  const { projectId } = request.entitlement;
   const title = decision === 'denied' ? 'The request was denied' : decision === 'cancelled' ? 'The request was cancelled' : 'An approval was recorded';
   const missing = request.requiredApprovals - approvals;
+  const asked = requestedAccess(request, timeZone, true);
   const sentence =
     decision === 'denied'
-      ? `${actor} denied the request of ${request.beneficiary} to access the Google Cloud project ${projectId}.`
+      ? `${actor} denied the request of ${request.beneficiary} to ${asked}.`
       : decision === 'cancelled'
-        ? `${request.beneficiary} cancelled their request to access the Google Cloud project ${projectId}. Nothing is left to review.`
-        : `${actor} approved the request of ${request.beneficiary} to access the Google Cloud project ${projectId}: ${approvals} of ${request.requiredApprovals} approvals. It is granted once ${missing} more reviewer${missing === 1 ? ' approves' : 's approve'}.`;
+        ? `${request.beneficiary} cancelled their request to ${asked}. Nothing is left to review.`
+        : `${actor} approved the request of ${request.beneficiary} to ${asked}: ${approvals} of ${request.requiredApprovals} approvals. It is granted once ${missing} more reviewer${missing === 1 ? ' approves' : 's approve'}.`;
   const reasonDetails: Detail[] = reason !== undefined ? [['Reason', reason]] : [];
   const body = html`<h1 style="font-size:22px;font-weight:400;margin:0 0 16px">${title}</h1>
 <p>${sentence}</p>
@@ -225,7 +247,7 @@ export function expiringMail({ request, to, publicUrl, timeZone }: ExpiringMailI
   const details = detailsOf(request, timeZone, true);
   const expires = formatMailTime(request.expiresAt, timeZone);
   const title = 'The request expires soon';
-  const sentence = `The request of ${request.beneficiary} to access the Google Cloud project ${request.entitlement.projectId} expires on ${expires} unless it is approved; review it in your inbox.`;
+  const sentence = `The request of ${request.beneficiary} to ${requestedAccess(request, timeZone, true)} expires on ${expires} unless it is approved; review it in your inbox.`;
   // Reviewers decide from their inbox: the sweeper holds no signed link.
   const inbox = `${publicUrl.replace(/\/+$/, '')}/inbox`;
   const body = html`<h1 style="font-size:22px;font-weight:400;margin:0 0 16px">${title}</h1>
@@ -373,7 +395,9 @@ function describeWatched(event: WatchedEvent, timeZone: string): { title: string
     case 'requested':
       return {
         title: 'Access requested',
-        sentence: `${who} requested ${role} on the Google Cloud project ${projectId} from ${request.reviewers.join(', ')}.`,
+        sentence: request.extension
+          ? `${who} requested to ${requestedAccess(request, timeZone, true)} from ${request.reviewers.join(', ')}.`
+          : `${who} requested ${role} on the Google Cloud project ${projectId} from ${request.reviewers.join(', ')}.`,
         details,
         subject: requestSubject(request),
       };

@@ -96,7 +96,7 @@ export class AccessRules {
       if ((step === 'self-activation' || step === 'extension') && demands.approval.kind !== 'self') {
         throw policyRefusal(
           'APPROVAL_REQUIRED',
-          `${who} requires ${wordsOf(demands)} for '${role.id}'${demands.notes.length ? ` (${demands.notes.join(' ')})` : ''}: ${step === 'extension' ? 'it cannot be extended without a new approval' : 'it cannot be activated without approval'}.`,
+          `${who} requires ${wordsOf(demands)} for '${role.id}'${demands.notes.length ? ` (${demands.notes.join(' ')})` : ''}: ${step === 'extension' ? 'it cannot be extended without a new approval; request an extension from its approvers instead (POST /api/v1/me/grants/{grantId}/extension-requests, or "Request extension" on My access)' : 'it cannot be activated without approval'}.`,
         );
       }
       const problem = problemWithRequest(demands, request);

@@ -12,7 +12,9 @@ import {
   isParticipant,
   requestExpiry,
   type ApprovalRequest,
+  type GrantExtension,
 } from '../domain/approval-request';
+import { findActiveGrant, parseGrantId, type ActiveGrant } from '../domain/grant';
 import type { DecisionAction, RequestState } from '../domain/request-decision';
 import { obfuscateToken, tokenFromLink } from '../domain/approval-link';
 import { describeEntitlement, entitlementId } from '../domain/entitlement';
@@ -22,7 +24,7 @@ import { InvalidInputError } from '../domain/invalid-input-error';
 import { normalizeJustification } from '../domain/justification';
 import { isServiceAccountEmail } from '../domain/iam-policy';
 import type { ResourceManager } from '../google/resource-manager';
-import { AppError, forbidden, invalidInput, notEligible } from '../errors';
+import { AppError, forbidden, invalidInput, notEligible, notFound } from '../errors';
 import { grantResultOf, newActivationId, type GrantResult } from './activation';
 import type { AuditEvent, AuditLog, AuditUser } from './audit';
 import type { Catalog, Reviewers } from './catalog';
@@ -87,6 +89,9 @@ export interface NewApprovalRequest {
   durationMinutes: number;
   reviewers: string[];
 }
+
+/** A request to extend a grant in force: the time to add after its end, and why. */
+export type NewExtensionRequest = Omit<NewApprovalRequest, 'role'>;
 
 export interface CreatedRequest {
   request: ApprovalRequest;
@@ -163,11 +168,15 @@ export class ApprovalService {
     }
   }
 
-  async request(user: AuditUser, projectId: string, given: NewApprovalRequest, publicUrl: string): Promise<CreatedRequest> {
+  /**
+   * A request for a role's approval; with `extension`, a request to extend the requester's grant of that role
+   * (see requestExtension): `durationMinutes` is then the time added after the grant's end.
+   */
+  async request(user: AuditUser, projectId: string, given: NewApprovalRequest, publicUrl: string, extension?: GrantExtension): Promise<CreatedRequest> {
     const input = { ...given, justification: normalizeJustification(given.justification) };
     const activationId = newActivationId('peer');
     const reviewers = distinctReviewers(input.reviewers);
-    const context = { user, project: projectId, activationId, justification: input.justification, reviewers };
+    const context = { user, project: projectId, activationId, justification: input.justification, reviewers, ...(extension ? { extendsGrant: extensionClaim(extension) } : {}) };
     const { checks, tokens, notifications, audit } = this.deps;
     try {
       const [{ id, ...entitlement }] = checks.entitlementsOf(projectId, [input.role], 1);
@@ -181,7 +190,7 @@ export class ApprovalService {
       // Before the checks that run side by side read anything about the project.
       await this.deps.catalog.requireOffered(user.email, projectId);
       await this.refuseSecondRequest(user.email, projectId, id);
-      const { role, demand, candidates } = await this.approvalTarget(user.email, { id, ...entitlement }, `You (${user.email}) are`, true, 'request');
+      const { role, demand, candidates } = await this.approvalTarget(user.email, { id, ...entitlement }, `You (${user.email}) are`, true, 'request', extension ? 'Extend it yourself (Extend on My access).' : undefined);
       if (reviewers.length < demand.requiredApprovals) {
         throw invalidInput(`'${id}' needs ${demand.requiredApprovals} approvals from different reviewers: select at least ${demand.requiredApprovals} reviewers (you selected ${reviewers.length}).`);
       }
@@ -192,9 +201,11 @@ export class ApprovalService {
       );
       await checks.requirePolicy(user.email, projectId, [role], input, 'request');
       const auto = (await this.deps.autoApproval?.(user.email, role, input)) ?? null;
-      const start = startOfActivation(this.now());
+      const issuedAt = startOfActivation(this.now());
+      // The grant starts when the last approval lands and lasts the requested duration; an extension adds the
+      // duration after the grant's end, and can be approved only while the grant lasts.
+      const start = extension ? extension.end : issuedAt;
       const end = endOfActivation(start, input.durationMinutes);
-      // The grant starts when the last approval lands and lasts the requested duration.
       const request: ApprovalRequest = {
         id: activationId,
         beneficiary: user.email,
@@ -203,11 +214,12 @@ export class ApprovalService {
         justification: input.justification,
         start,
         end,
-        windowFromApproval: true,
+        windowFromApproval: !extension,
         requiredApprovals: demand.requiredApprovals,
         bindingType: role.type,
-        issuedAt: start,
-        expiresAt: requestExpiry(start, end, this.rules.requestTimeoutMinutes, true),
+        issuedAt,
+        expiresAt: extension ? requestExpiry(issuedAt, extension.end, this.rules.requestTimeoutMinutes) : requestExpiry(start, end, this.rules.requestTimeoutMinutes, true),
+        ...(extension ? { extension } : {}),
       };
       const jwt = await tokens.sign(request);
       const byRule = auto && auto.unmet.length === 0 ? `rule:${auto.rule}` : null;
@@ -220,7 +232,9 @@ export class ApprovalService {
         severity: 'NOTICE',
         outcome: 'success',
         message:
-          `User ${user.email} requested '${describeEntitlement(entitlement)}' for ${input.durationMinutes} minutes from ${reviewers.join(', ')}` +
+          (extension
+            ? `User ${user.email} requested to extend their grant of '${describeEntitlement(entitlement)}', ending at ${extension.end.toISOString()}, by ${input.durationMinutes} minutes from ${reviewers.join(', ')}`
+            : `User ${user.email} requested '${describeEntitlement(entitlement)}' for ${input.durationMinutes} minutes from ${reviewers.join(', ')}`) +
           (auto ? (byRule ? `; rule '${auto.rule}' approves it itself` : `; rule '${auto.rule}' does not approve it itself: ${auto.unmet.join('; ')}`) : ''),
         roles: [{ role: entitlement.role, resourceCondition: entitlement.resourceCondition }],
         // What the token carries, so that the inbox can list the request and re-establish it (see reissue).
@@ -249,11 +263,55 @@ export class ApprovalService {
         ...context,
         ...failureOf(error),
         event: 'request.failed',
-        message: `User ${user.email} failed to request '${input.role.slice(0, 2000)}' for ${input.durationMinutes} minutes: ${error.message}`,
+        message: `User ${user.email} failed to request ${extension ? `an extension of '${input.role.slice(0, 2000)}' by` : `'${input.role.slice(0, 2000)}' for`} ${input.durationMinutes} minutes: ${error.message}`,
         requestedRole: input.role.slice(0, 2000),
       });
       throw error;
     }
+  }
+
+  /**
+   * Asks the approvers of a role to extend the caller's grant of it in force (`grantId`, as GET /me/grants lists
+   * it) by `durationMinutes` after its end: a request like any other (reviewers, N-of-M, the rule's limits on the
+   * added duration, auto-approval), whose signed claims name the grant and its end. Approving it rewrites that
+   * grant to end later, if it still ends there then.
+   */
+  async requestExtension(user: AuditUser, grantId: string, given: NewExtensionRequest, publicUrl: string): Promise<CreatedRequest> {
+    let grant: ActiveGrant;
+    try {
+      grant = await this.grantToExtend(user.email, grantId);
+    } catch (e) {
+      const error = asAppError(e);
+      this.deps.audit.record({
+        ...failureOf(error),
+        event: 'request.failed',
+        user,
+        justification: given.justification,
+        message: `User ${user.email} failed to request an extension of a grant by ${given.durationMinutes} minutes: ${error.message}`,
+      });
+      throw error;
+    }
+    const { projectId, role, resourceCondition } = grant;
+    return this.request(user, projectId, { ...given, role: entitlementId({ projectId, role, resourceCondition }) }, publicUrl, { grantId: grant.id, start: grant.start, end: grant.end });
+  }
+
+  /** The caller's grant in force that the id names, read fresh; a break-glass activation is reviewed, not extended. */
+  private async grantToExtend(userEmail: string, id: string): Promise<ActiveGrant> {
+    const key = parseGrantId(id);
+    const missing = notFound(
+      `You (${userEmail}) hold no grant in force with this id on project ${key.projectId}: it has expired, was ended or replaced, or is not yours. List your grants again.`,
+    );
+    if (!(await this.deps.catalog.listProjects(userEmail)).includes(key.projectId)) throw missing;
+    const policy = await this.deps.resourceManager.getProjectPolicy(key.projectId);
+    const grant = findActiveGrant(policy.bindings ?? [], userEmail, key, this.now());
+    if (!grant) throw missing;
+    if (grant.approval.type === 'break-glass') {
+      throw forbidden(
+        'BREAK_GLASS_NOT_EXTENDED',
+        `Your grant of '${describeEntitlement(grant)}' is a break-glass activation, which its reviewers review afterwards; it cannot be extended. Request approval for the role once it ends, or break the glass again if the rule allows.`,
+      );
+    }
+    return grant;
   }
 
   /**
@@ -280,9 +338,9 @@ export class ApprovalService {
       approvals: [approver],
       start: grant.start.toISOString(),
       end: grant.end.toISOString(),
-      message: `The access policy's ${approver} approved '${describeEntitlement(entitlement)}' for ${beneficiary} itself; granted until ${grant.end.toISOString()}`,
+      message: `The access policy's ${approver} approved ${requested(request)} for ${beneficiary} itself; granted until ${grant.end.toISOString()}`,
     });
-    const notificationFailures = await this.deps.notifications.sendApproved({ ...request, start: grant.start, end: grant.end }, approver, publicUrl, user, [approver]);
+    const notificationFailures = await this.deps.notifications.sendApproved(asGranted(request, grant), approver, publicUrl, user, [approver]);
     return { grant, notificationFailures };
   }
 
@@ -341,6 +399,7 @@ export class ApprovalService {
         });
         return { request, state, grant: null, alreadyApproved: true, notificationFailures: [] };
       }
+      if (outcome.type === 'grant-changed') throw extensionRefused(request, outcome.grant);
       if (outcome.type !== 'granted' && outcome.type !== 'approval-recorded') throw closedRequest(outcome.type, state, 'approve');
       if (outcome.type === 'approval-recorded') {
         audit.record({
@@ -349,7 +408,7 @@ export class ApprovalService {
           severity: 'NOTICE',
           outcome: 'success',
           alreadyApproved: false,
-          message: `User ${user.email} approved '${describeEntitlement(entitlement)}' for ${beneficiary}: ${state.approvals.length} of ${state.requiredApprovals} approvals`,
+          message: `User ${user.email} approved ${requested(request)} for ${beneficiary}: ${state.approvals.length} of ${state.requiredApprovals} approvals`,
         });
         const notificationFailures = await notifications.sendDecision(request, 'approval-recorded', state, user.email, publicUrl, user);
         return { request, state, grant: null, alreadyApproved: false, notificationFailures };
@@ -364,10 +423,10 @@ export class ApprovalService {
         alreadyApproved: false,
         start: grant.start.toISOString(),
         end: grant.end.toISOString(),
-        message: `User ${user.email} approved '${describeEntitlement(entitlement)}' for ${beneficiary}${state.requiredApprovals > 1 ? ` (${state.approvals.map((a) => a.approver).join(', ')})` : ''}; granted until ${grant.end.toISOString()}`,
+        message: `User ${user.email} approved ${requested(request)} for ${beneficiary}${state.requiredApprovals > 1 ? ` (${state.approvals.map((a) => a.approver).join(', ')})` : ''}; granted until ${grant.end.toISOString()}`,
       });
       const notificationFailures = await notifications.sendApproved(
-        { ...request, start: grant.start, end: grant.end },
+        asGranted(request, grant),
         user.email,
         publicUrl,
         user,
@@ -552,7 +611,14 @@ export class ApprovalService {
    * back inside its schedule) keeps the request's approval by peers: approving it grants no more than the
    * requester could take.
    */
-  private async approvalTarget(requester: string, entitlement: RequestedEntitlement, who: string, fresh: boolean, step: 'request' | 'decision'): Promise<ApprovalTarget> {
+  private async approvalTarget(
+    requester: string,
+    entitlement: RequestedEntitlement,
+    who: string,
+    fresh: boolean,
+    step: 'request' | 'decision',
+    instead = 'Activate it yourself.',
+  ): Promise<ApprovalTarget> {
     const { projectId, id } = entitlement;
     // Which binding type the requester holds is read below; what each type demands costs no Google call.
     const [self, peer] = await Promise.all([this.demandOf({ ...entitlement, type: 'self' }), this.demandOf({ ...entitlement, type: 'peer' })]);
@@ -564,7 +630,7 @@ export class ApprovalService {
     ] as const);
     const ruled = byType[role.type];
     if (!ruled && step === 'request') {
-      throw notEligible(`${who} not allowed to request it with peer approval: '${id}' needs no approval. Activate it yourself.`);
+      throw notEligible(`${who} not allowed to request it with peer approval: '${id}' needs no approval. ${instead}`);
     }
     const demand = ruled ?? ONE_PEER;
     if (demand.kind === 'approvers') {
@@ -646,7 +712,7 @@ function failureOf(error: Error): Pick<AuditEvent, 'severity' | 'outcome' | 'err
 }
 
 /** Why a request no longer takes a decision, as the caller's error. */
-function closedRequest(type: 'refused' | 'full' | 'denied' | 'cancelled' | 'approval-recorded' | 'granted', state: RequestState, verb: string): AppError {
+function closedRequest(type: 'refused' | 'full' | 'denied' | 'cancelled' | 'approval-recorded' | 'granted' | 'grant-changed', state: RequestState, verb: string): AppError {
   if (type === 'full') {
     return new AppError(409, 'TOO_MANY_OPEN_DECISIONS', `The project's IAM policy holds as many request decisions as Google's limits allow; try again later.`);
   }
@@ -664,6 +730,37 @@ function closedRequest(type: 'refused' | 'full' | 'denied' | 'cancelled' | 'appr
   }
 }
 
+/** An extension whose grant no longer has the window it extends: nothing is granted, whoever approves. */
+function extensionRefused(request: ApprovalRequest, grant: 'replaced' | 'gone'): AppError {
+  const what = `${request.beneficiary}'s grant of '${describeEntitlement(request.entitlement)}' ending at ${request.extension!.end.toISOString()}`;
+  return new AppError(
+    409,
+    grant === 'gone' ? 'GRANT_ENDED' : 'GRANT_ALREADY_EXTENDED',
+    grant === 'gone'
+      ? `This request extends ${what}, which has ended or was revoked, so it can no longer be extended; nothing was granted. ${request.beneficiary} can request the role again.`
+      : `This request extends ${what}, which was extended or replaced since, so it no longer ends then; nothing was granted. ${request.beneficiary} can request a new extension of the grant in force.`,
+  );
+}
+
+/**
+ * The request as its approval notices tell it: with the window granted. An extension keeps its own, which says
+ * the time added and the new end.
+ */
+function asGranted(request: ApprovalRequest, grant: GrantResult): ApprovalRequest {
+  return request.extension ? request : { ...request, start: grant.start, end: grant.end };
+}
+
+/** What a request asks for, in an audit message: the role, or the extension of a grant of it. */
+function requested(request: ApprovalRequest): string {
+  const role = `'${describeEntitlement(request.entitlement)}'`;
+  return request.extension ? `the extension of the grant of ${role} ending at ${request.extension.end.toISOString()} by ${durationMinutesOf(request)} minutes` : role;
+}
+
+/** How the audit entry of an extension request names its grant: the id and the end the claims carry. */
+function extensionClaim(extension: GrantExtension): { id: string; end: string } {
+  return { id: extension.grantId, end: extension.end.toISOString() };
+}
+
 function windowOf(request: ApprovalRequest) {
   return { start: request.start.toISOString(), end: request.end.toISOString() };
 }
@@ -678,5 +775,6 @@ function contextOf(request: ApprovalRequest): Partial<AuditEvent> {
     reviewers: [...request.reviewers],
     justification: request.justification,
     roles: [{ role: request.entitlement.role, resourceCondition: request.entitlement.resourceCondition }],
+    ...(request.extension ? { extendsGrant: extensionClaim(request.extension) } : {}),
   };
 }

@@ -228,7 +228,10 @@ export class GrantService {
     const until = `The current grant stays until ${grant.end.toISOString()}.`;
     if (!role) throw notEligible(`You (${userEmail}) are no longer eligible for '${name}', so it cannot be extended. ${until}`);
     if (role.type === 'peer') {
-      throw forbidden('APPROVAL_REQUIRED', `'${name}' needs peer approval: it cannot be extended without a new approval. Request approval again. ${until}`);
+      throw forbidden(
+        'APPROVAL_REQUIRED',
+        `'${name}' needs peer approval: it cannot be extended without a new approval. Request an extension from its reviewers instead (POST /api/v1/me/grants/{grantId}/extension-requests, or "Request extension" on My access). ${until}`,
+      );
     }
     return role;
   }

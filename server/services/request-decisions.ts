@@ -2,7 +2,8 @@
 // each one is a read-modify-write through the shared PolicyWriter, and the last required approval writes the
 // grant in the very same write, so that two instances deciding at once meet at the etag.
 import { activationDescription, type ActivationGrant } from '../domain/activation-binding';
-import { findRecordedApproval, grantWindowOf, type ApprovalRequest } from '../domain/approval-request';
+import { extendedWindowOf, findRecordedApproval, grantWindowOf, type ApprovalRequest } from '../domain/approval-request';
+import { grantStateOf } from '../domain/grant';
 import { addActivations, type GrantOutcome } from '../domain/policy-edit';
 import { decide, decisionsIn, requestStateOf, type DecisionAction, type DecisionOutcome, type RequestState } from '../domain/request-decision';
 import type { ResourceManager } from '../google/resource-manager';
@@ -27,7 +28,7 @@ export class RequestDecisions {
     const state = requestStateOf(request, decisionsIn(policy), this.now());
     if (state.status !== 'pending' && state.status !== 'expired') return state;
     // A fixed-window request approved before decisions were recorded (by jit-access 1.x, or an earlier version).
-    const legacy = request.windowFromApproval ? null : findRecordedApproval(policy, request);
+    const legacy = request.windowFromApproval || request.extension ? null : findRecordedApproval(policy, request);
     if (!legacy) return state;
     return { ...state, status: 'approved', approvals: legacy.approver ? [{ approver: legacy.approver, at: request.start }] : [], decidedAt: request.start };
   }
@@ -35,6 +36,8 @@ export class RequestDecisions {
   /**
    * Records `action` on the request if it is still open to it; the approval that completes the required
    * count also adds the grant. `requiredApprovals` is what the rule demands now (never fewer than the token).
+   * An approval of an extension is recorded only while the grant it extends is in force with the window the
+   * request names, and the last one rewrites that grant's binding to end later: one binding, never two.
    */
   async apply(request: ApprovalRequest, action: DecisionAction, requiredApprovals: number): Promise<DecisionResult> {
     const decided = { ...request, requiredApprovals: Math.max(request.requiredApprovals, requiredApprovals) };
@@ -46,6 +49,11 @@ export class RequestDecisions {
       (policy) => {
         const now = this.now();
         const edit = decide(policy, decided, action, now);
+        const changed = edit.outcome.type === 'granted' || edit.outcome.type === 'approval-recorded' ? this.extendedGrantChange(policy, request, now) : null;
+        if (changed) {
+          result = { outcome: { type: 'grant-changed', state: requestStateOf(decided, decisionsIn(policy), now), grant: changed } };
+          return policy;
+        }
         if (edit.outcome.type !== 'granted') {
           // Finding the grant this very caller wrote (a write that timed out but landed) keeps what it wrote.
           const ownGrant = result?.grant && edit.outcome.type === 'unchanged' && edit.outcome.state.approvals.at(-1)?.approver === action.actor.toLowerCase();
@@ -56,7 +64,7 @@ export class RequestDecisions {
           result = { outcome: { type: 'unchanged', state: { ...edit.outcome.state, status: 'approved' } } };
           return policy;
         }
-        const window = grantWindowOf(request, edit.outcome.at);
+        const window = request.extension ? extendedWindowOf(request, request.extension) : grantWindowOf(request, edit.outcome.at);
         const added = addActivations(edit.policy, [this.grantOf(request, action.actor, window)]);
         result = { outcome: edit.outcome, grant: { ...window, outcome: added.outcomes[0] } };
         return added.policy;
@@ -68,7 +76,15 @@ export class RequestDecisions {
 
   /** A fixed-window request granted before decisions were recorded must not grant again. */
   private isLegacyGrantIn(policy: Parameters<typeof findRecordedApproval>[0], request: ApprovalRequest): boolean {
-    return !request.windowFromApproval && findRecordedApproval(policy, request) !== null;
+    return !request.windowFromApproval && !request.extension && findRecordedApproval(policy, request) !== null;
+  }
+
+  /** For an extension request: how its grant changed since the request was made; null when it is still in force as it was (or for any other request). */
+  private extendedGrantChange(policy: Parameters<typeof findRecordedApproval>[0], request: ApprovalRequest, now: Date): 'replaced' | 'gone' | null {
+    if (!request.extension) return null;
+    const { projectId, role, resourceCondition } = request.entitlement;
+    const state = grantStateOf(policy.bindings ?? [], request.beneficiary, { projectId, role, resourceCondition, start: request.extension.start, end: request.extension.end }, now);
+    return state === 'in-force' ? null : state;
   }
 
   private grantOf(request: ApprovalRequest, approver: string, window: { start: Date; end: Date }): ActivationGrant {

@@ -85,4 +85,28 @@ describe('auto-approval by a rule', () => {
     expect(late.body).toMatchObject({ alreadyApproved: true, grant: null });
     expect(await grantsOf('dave@example.com')).toHaveLength(1);
   });
+
+  test("an extension of a grant under the rule meets the same conditions: within them it is approved by the rule at once, beyond them it waits", async () => {
+    // The grant of the test before, or a new one: dave's self-approval binding, put under approval by the rule.
+    if ((await grantsOf('dave@example.com')).length === 0) expect((await request('dave@example.com', 15, ['erin@example.com'])).body.status).toBe('approved');
+    const [grant] = (await stack.as('dave@example.com').get('/api/v1/me/grants')).body.grants.filter((g: any) => g.projectId === 'data-warehouse');
+    const extend = (durationMinutes: number) =>
+      stack.as('dave@example.com').post(`/api/v1/me/grants/${grant.id}/extension-requests`, { justification: 'INC-7 read more logs', durationMinutes, reviewers: ['erin@example.com'] });
+
+    const long = await extend(30);
+    expect(long.status).toBe(201);
+    expect(long.body).toMatchObject({ status: 'pending', grant: null });
+    const [entry] = (await auditEntries('request.created')).filter((e: any) => e.activationId === long.body.request.id);
+    expect(entry.autoApproval).toEqual({ rule: 'short-reads', unmet: ['30 min is longer than 15 min'] });
+    expect((await stack.as('dave@example.com').post(`/api/v1/approval-requests/${long.body.token}/cancel`)).status).toBe(200);
+
+    const short = await extend(10);
+    expect(short.status).toBe(201);
+    const newEnd = new Date(Date.parse(grant.end) + 10 * 60_000).toISOString();
+    expect(short.body).toMatchObject({ status: 'approved', approvedBy: 'rule:short-reads', grant: { outcome: 'extended', start: grant.start, end: newEnd, previousEnd: grant.end } });
+    const [binding, ...others] = await grantsOf('dave@example.com');
+    expect(others).toEqual([]);
+    expect(binding.condition.expression).toContain(`timestamp("${grant.start.replace('.000Z', 'Z')}")`);
+    expect(binding.condition.expression).toContain(`timestamp("${newEnd.replace('.000Z', 'Z')}")`);
+  });
 });

@@ -210,7 +210,7 @@ describe('my grants', () => {
     expect(await policyOf(stack.emulator, 'staging-app')).toEqual(before);
   });
 
-  test('extending a peer-approval grant is refused: approval must be requested again', async () => {
+  test('extending a peer-approval grant directly is refused: it takes an extension request', async () => {
     (await policyOf(stack.emulator, 'prod-app')).bindings.push(
       activationBinding('user:alice@example.com', 'roles/compute.admin', 'Approved by bob@example.com, justification: CHG-9', minutesFromNow(-5), minutesFromNow(25)),
     );
@@ -220,7 +220,7 @@ describe('my grants', () => {
     const res = await stack.as('alice@example.com').post(`/api/v1/me/grants/${grant.id}/extend`, { durationMinutes: 60 });
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('APPROVAL_REQUIRED');
-    expect(res.body.error.message).toContain('Request approval again');
+    expect(res.body.error.message).toContain('/extension-requests');
     expect(await policyOf(stack.emulator, 'prod-app')).toEqual(before);
     const [failure] = await auditEntries(stack, 'grant.extend.failed');
     expect(failure.labels).toMatchObject({ user: 'alice@example.com', outcome: 'denied' });
