@@ -1,6 +1,6 @@
 // In the browser: "My access" lists the user's grants with a live countdown; Extend moves a grant's end,
 // End now (after a confirmation) removes the binding from the IAM policy, and a peer-approved grant
-// offers a new request instead of an extension.
+// offers an extension request instead of Extend (test/e2e/grant-extension.test.ts follows one through).
 import type { Page } from 'playwright-core';
 import { policyOf } from '../support/stack';
 import { newPage, screenshotOnFailure } from './support/browser';
@@ -68,7 +68,7 @@ test('extends one grant and ends another', async () => {
   });
 });
 
-test('a peer-approved grant offers a new request for its project instead of Extend', async () => {
+test('a peer-approved grant offers an extension request instead of Extend', async () => {
   const alice = session.stack.as('alice@example.com');
   const roles = (await alice.get('/api/v1/projects/prod-app/roles')).body.roles;
   const role = roles.find((r: { role: string }) => r.role === 'roles/compute.admin').id;
@@ -83,9 +83,9 @@ test('a peer-approved grant offers a new request for its project instead of Exte
     const row = page.getByRole('table', { name: 'Active grants' }).getByRole('row').filter({ hasText: 'roles/compute.admin' });
     await row.waitFor();
     expect(await row.textContent()).toContain('Approved by bob@example.com');
-    expect(await row.getByRole('button', { name: /Extend/ }).count()).toBe(0);
-    await row.getByRole('link', { name: 'Request again roles/compute.admin on prod-app' }).click();
-    await page.getByText('Your eligible roles on prod-app').waitFor();
+    expect(await row.getByRole('button', { name: /^Extend/ }).count()).toBe(0);
+    await row.getByRole('button', { name: 'Request extension of roles/compute.admin on prod-app' }).click();
+    await page.getByRole('dialog', { name: 'Request extension' }).getByRole('checkbox', { name: 'carol@example.com' }).waitFor();
   });
 });
 

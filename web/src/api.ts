@@ -29,6 +29,7 @@ import type {
   EndGrantResponse,
   ExtendGrantBody,
   ExtendGrantResponse,
+  ExtensionRequestBody,
   MeResponse,
   MyGrantsResponse,
   MyRequestsResponse,
@@ -140,6 +141,8 @@ export const api = {
   requestToken: (requestId: string) => call<RequestTokenResponse>('POST', '/approval-request-tokens', { requestId }),
   endGrant: (id: string, body: EndGrantBody) => call<EndGrantResponse>('DELETE', grant(id), body),
   extendGrant: (id: string, body: ExtendGrantBody) => call<ExtendGrantResponse>('POST', `${grant(id)}/extend`, body),
+  /** Asks the approvers of a grant that needs approval to extend it. */
+  requestExtension: (id: string, body: ExtensionRequestBody) => call<ApprovalRequestCreatedResponse>('POST', `${grant(id)}/extension-requests`, body),
   adminElevations: (filter: Record<string, string | undefined>) => call<AdminElevationsResponse>('GET', `/admin/elevations${queryOf(filter)}`),
   revokeGrant: (elevation: AdminElevation, reason: string) => call<RevokeGrantResponse>('POST', '/admin/revocations', { user: elevation.user, grantId: elevation.id, reason }),
   adminHistory: (filter: Record<string, string | undefined>) => call<AdminHistoryResponse>('GET', `/admin/history${queryOf(filter)}`),

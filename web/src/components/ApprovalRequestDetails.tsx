@@ -22,7 +22,9 @@ export function ApprovalRequestDetails({ request, showExpiry }: { request: Appro
       <dd>{request.justification}</dd>
       <dt>Access</dt>
       <dd>
-        {request.windowFromApproval
+        {request.extendsGrant
+          ? `An extension of the grant held from ${formatTime(request.extendsGrant.start)} to ${formatTime(request.extendsGrant.end)} by ${formatDuration(request.durationMinutes)}: approved, it ends at ${formatTime(request.end)}`
+          : request.windowFromApproval
           ? `${formatDuration(request.durationMinutes)}, starting when the request is approved`
           : `${formatDuration(request.durationMinutes)}, from ${formatTime(request.start)} to ${formatTime(request.end)}`}
       </dd>

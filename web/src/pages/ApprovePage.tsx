@@ -102,7 +102,7 @@ function Review({ status, token, recorded, onApproved, onDecided }: ReviewProps)
 
   return (
     <section>
-      <PageHeading title={viewer.isBeneficiary ? 'Your approval request' : 'Approval request'} />
+      <PageHeading title={`${viewer.isBeneficiary ? 'Your ' : ''}${request.extendsGrant ? 'extension request' : 'approval request'}`.replace(/^./, (c) => c.toUpperCase())} />
       <p className="lead">{leadText(state, viewer.isBeneficiary, request.beneficiary)}</p>
       {state === 'approved' && (
         <Notice kind="success" title={`Approved${status.approvedBy ? ` by ${status.approvedBy}` : ''}`}>
@@ -235,7 +235,7 @@ function Approved({ approval }: { approval: ApprovalResponse }) {
   if (!grant) return null;
   return (
     <section>
-      <PageHeading title="Access approved" focusOnMount />
+      <PageHeading title={request.extendsGrant ? 'Extension approved' : 'Access approved'} focusOnMount />
       <Notice kind="success" title={`${request.beneficiary} has ${request.role} on ${request.projectId} until ${formatTime(grant.end)}`}>
         <p>We told {request.beneficiary} by email. IAM takes a few minutes to apply the change everywhere.</p>
       </Notice>

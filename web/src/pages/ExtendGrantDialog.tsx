@@ -2,7 +2,7 @@
 // end later than the grant does now are offered.
 import { useState, type FormEvent } from 'react';
 import type { MeResponse } from '../../../server/api/schemas';
-import { api, type ActiveGrant } from '../api';
+import { api, ApiError, type ActiveGrant } from '../api';
 import { Dialog } from '../components/Dialog';
 import { DurationField, durationChoices } from '../components/DurationField';
 import { JustificationField } from '../components/JustificationField';
@@ -18,9 +18,11 @@ interface ExtendGrantDialogProps {
   settings: MeResponse['settings'];
   onClose: () => void;
   onExtended: (end: string) => void;
+  /** The role's rule puts the grant under approval: ask its approvers instead. */
+  onNeedsApproval: () => void;
 }
 
-export function ExtendGrantDialog({ grant, settings, onClose, onExtended }: ExtendGrantDialogProps) {
+export function ExtendGrantDialog({ grant, settings, onClose, onExtended, onNeedsApproval }: ExtendGrantDialogProps) {
   const now = useNow();
   const longer = durationChoices(settings.defaultDurationMinutes, settings.maxDurationMinutes).filter((m) => now + m * 60_000 > Date.parse(grant.end) + 60_000);
   const [duration, setDuration] = useState(longer[0] ?? settings.maxDurationMinutes);
@@ -68,6 +70,13 @@ export function ExtendGrantDialog({ grant, settings, onClose, onExtended }: Exte
         )}
         {needsJustification && <JustificationField value={justification} onChange={setJustification} rules={settingsRules(settings)} disabled={busy} submitAttempts={submitAttempts} />}
         {error && <ErrorNotice context="form" title="The access was not extended" error={error} />}
+        {error instanceof ApiError && error.code === 'APPROVAL_REQUIRED' && (
+          <p>
+            <button type="button" className="button" onClick={onNeedsApproval}>
+              Request extension instead
+            </button>
+          </p>
+        )}
         <div className="dialog-actions">
           <button type="button" className="button" onClick={onClose} disabled={busy}>
             Cancel

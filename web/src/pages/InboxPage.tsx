@@ -6,6 +6,7 @@ import { api, type BreakGlassReviewItem, type ReviewItem } from '../api';
 import { LogFreshness } from '../components/LogFreshness';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
+import { RequestedDuration } from '../components/RequestedDuration';
 import { RoleName } from '../components/RoleName';
 import { formatDuration, formatTime } from '../format';
 import { openRequest, requestStatusText } from '../request-status';
@@ -67,7 +68,7 @@ export function InboxPage() {
                       <span className="request-justification">{item.request.justification}</span>
                     </td>
                     <td data-label="For" className="nowrap">
-                      {formatDuration(item.request.durationMinutes)}
+                      <RequestedDuration request={item.request} />
                     </td>
                     <td data-label="Approvals" className="nowrap">
                       {item.approvals.length} of {item.requiredApprovals}
@@ -167,6 +168,7 @@ function DecidedTable({ items }: { items: ReviewItem[] }) {
             <td data-label="Requested by">{item.request.beneficiary}</td>
             <td data-label="Role">
               <RoleName entry={item.request} /> on {item.request.projectId}
+              {item.request.extendsGrant && <span className="muted request-extension">Extension by {formatDuration(item.request.durationMinutes)}</span>}
             </td>
             <td data-label="Now">{requestStatusText(item)}</td>
           </tr>

@@ -1,23 +1,30 @@
-// The user's grants in force on every project, with time left, and the two things one can do about
-// them: end one now, or extend it.
+// The user's grants in force on every project, with time left, and the things one can do about them: end one
+// now, extend it (a self-approved one), or ask its approvers to extend it (one that needs approval).
 import { useEffect, useRef, useState } from 'react';
 import type { MeResponse } from '../../../server/api/schemas';
-import { api, type ActiveGrant } from '../api';
+import { api, type ActiveGrant, type LoggedRequestView } from '../api';
 import { Countdown } from '../components/Countdown';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
 import { RoleName } from '../components/RoleName';
-import { formatTime } from '../format';
+import { formatDuration, formatTime } from '../format';
 import { Link, projectHref } from '../router';
 import { useNow } from '../use-now';
 import { useResource } from '../use-resource';
 import { EndGrantDialog } from './EndGrantDialog';
 import { ExtendGrantDialog } from './ExtendGrantDialog';
+import { RequestExtensionDialog } from './RequestExtensionDialog';
+import { openRequest } from '../request-status';
 
-type Action = { kind: 'end' | 'extend'; grant: ActiveGrant };
+type Action = { kind: 'end' | 'extend' | 'request-extension'; grant: ActiveGrant };
 
 export function MyAccessPage({ settings }: { settings: MeResponse['settings'] }) {
   const grants = useResource(() => api.myGrants(), []);
+  // Pending extension requests, shown with the grant they extend (the list comes from the audit log).
+  const requests = useResource(() => api.myRequests(), []);
+  const pendingExtensions = new Map(
+    (requests.state === 'ready' ? requests.data.requests : []).filter((r) => r.status === 'pending' && r.request.extendsGrant).map((r) => [r.request.extendsGrant!.id, r]),
+  );
   const [action, setAction] = useState<Action | null>(null);
   // Numbered, so that the same message twice is still news to focus.
   const [done, setDone] = useState<{ message: string; count: number } | null>(null);
@@ -32,6 +39,7 @@ export function MyAccessPage({ settings }: { settings: MeResponse['settings'] })
     setAction(null);
     setDone((previous) => ({ message, count: (previous?.count ?? 0) + 1 }));
     grants.reload();
+    requests.reload();
   }
 
   return (
@@ -63,7 +71,9 @@ export function MyAccessPage({ settings }: { settings: MeResponse['settings'] })
           </p>
         </Notice>
       )}
-      {grants.state === 'ready' && grants.data.grants.length > 0 && <GrantTable grants={grants.data.grants} maxDurationMinutes={settings.maxDurationMinutes} onAction={setAction} />}
+      {grants.state === 'ready' && grants.data.grants.length > 0 && (
+        <GrantTable grants={grants.data.grants} pendingExtensions={pendingExtensions} maxDurationMinutes={settings.maxDurationMinutes} onAction={setAction} />
+      )}
       {action?.kind === 'end' && (
         <EndGrantDialog grant={action.grant} onClose={() => setAction(null)} onEnded={() => finish(`Your access to ${action.grant.role} on ${action.grant.projectId} was removed. IAM may take a few minutes to stop honouring it everywhere.`)} />
       )}
@@ -73,6 +83,21 @@ export function MyAccessPage({ settings }: { settings: MeResponse['settings'] })
           settings={settings}
           onClose={() => setAction(null)}
           onExtended={(end) => finish(`Your access to ${action.grant.role} on ${action.grant.projectId} now lasts until ${formatTime(end)}.`)}
+          onNeedsApproval={() => setAction({ kind: 'request-extension', grant: action.grant })}
+        />
+      )}
+      {action?.kind === 'request-extension' && (
+        <RequestExtensionDialog
+          grant={action.grant}
+          settings={settings}
+          onClose={() => setAction(null)}
+          onRequested={(result) =>
+            finish(
+              result.grant
+                ? `The access policy's ${result.approvedBy} approved the extension: your access to ${action.grant.role} on ${action.grant.projectId} now lasts until ${formatTime(result.grant.end)}.`
+                : `Your request to extend ${action.grant.role} on ${action.grant.projectId} was sent to ${result.request.reviewers.join(', ')}. Approved before the grant ends, it lasts until ${formatTime(result.request.end)}.`,
+            )
+          }
         />
       )}
     </>
@@ -81,11 +106,13 @@ export function MyAccessPage({ settings }: { settings: MeResponse['settings'] })
 
 interface GrantTableProps {
   grants: ActiveGrant[];
+  /** The pending extension request of a grant, by grant id. */
+  pendingExtensions: Map<string, LoggedRequestView>;
   maxDurationMinutes: number;
   onAction: (action: Action) => void;
 }
 
-function GrantTable({ grants, maxDurationMinutes, onAction }: GrantTableProps) {
+function GrantTable({ grants, pendingExtensions, maxDurationMinutes, onAction }: GrantTableProps) {
   const now = useNow();
   return (
     <table className="table">
@@ -118,11 +145,13 @@ function GrantTable({ grants, maxDurationMinutes, onAction }: GrantTableProps) {
               <Countdown until={grant.end} />
             </td>
             <td className="row-actions">
-              {grant.approval.type === 'peer' || grant.approval.type === 'break-glass' ? (
-                // A peer-approved or break-glass grant cannot be extended by its holder: it takes a new request.
+              {grant.approval.type === 'break-glass' ? (
+                // A break-glass grant is reviewed afterwards, not extended: it takes a new request.
                 <Link href={projectHref(grant.projectId)} className="button">
                   Request again<span className="visually-hidden"> {grant.role} on {grant.projectId}</span>
                 </Link>
+              ) : grant.approval.type === 'peer' ? (
+                <PeerExtension grant={grant} pending={pendingExtensions.get(grant.id)} onRequest={() => onAction({ kind: 'request-extension', grant })} />
               ) : canExtend(grant, now, maxDurationMinutes) ? (
                 <button type="button" className="button" onClick={() => onAction({ kind: 'extend', grant })}>
                   Extend<span className="visually-hidden"> {grant.role} on {grant.projectId}</span>
@@ -138,6 +167,36 @@ function GrantTable({ grants, maxDurationMinutes, onAction }: GrantTableProps) {
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** A peer-approved grant is extended by its approvers: its pending request, or the button to ask them. */
+function PeerExtension({ grant, pending, onRequest }: { grant: ActiveGrant; pending: LoggedRequestView | undefined; onRequest: () => void }) {
+  const [opening, setOpening] = useState(false);
+  if (!pending) {
+    return (
+      <button type="button" className="button" onClick={onRequest}>
+        Request extension<span className="visually-hidden"> of {grant.role} on {grant.projectId}</span>
+      </button>
+    );
+  }
+  return (
+    <>
+      <span className="muted pending-extension">
+        Extension by {formatDuration(pending.request.durationMinutes)} pending · {pending.approvals.length} of {pending.requiredApprovals} approval{pending.requiredApprovals === 1 ? '' : 's'}
+      </span>
+      <button
+        type="button"
+        className="button"
+        disabled={opening}
+        onClick={() => {
+          setOpening(true);
+          void openRequest(pending.request.id).catch(() => setOpening(false));
+        }}
+      >
+        Open request<span className="visually-hidden"> to extend {grant.role} on {grant.projectId}</span>
+      </button>
+    </>
   );
 }
 

@@ -4,8 +4,9 @@ import { api, type LoggedRequestView } from '../api';
 import { LogFreshness } from '../components/LogFreshness';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
+import { RequestedDuration } from '../components/RequestedDuration';
 import { RoleName } from '../components/RoleName';
-import { formatDuration, formatTime } from '../format';
+import { formatTime } from '../format';
 import { Link } from '../router';
 import { openRequest, requestStatusText, requestsChanged } from '../request-status';
 import { useResource } from '../use-resource';
@@ -38,7 +39,8 @@ export function MyRequestsPage() {
       const { token } = await api.requestToken(item.request.id);
       await api.cancel(token);
       requestsChanged();
-      setDone((previous) => ({ message: `Your request for ${item.request.role} on ${item.request.projectId} was cancelled; its reviewers are told.`, count: (previous?.count ?? 0) + 1 }));
+      const what = item.request.extendsGrant ? 'to extend your grant of' : 'for';
+      setDone((previous) => ({ message: `Your request ${what} ${item.request.role} on ${item.request.projectId} was cancelled; its reviewers are told.`, count: (previous?.count ?? 0) + 1 }));
       requests.reload();
     });
 
@@ -90,7 +92,7 @@ export function MyRequestsPage() {
                       <span className="muted request-reviewers">Reviewers: {item.request.reviewers.join(', ')}</span>
                     </td>
                     <td data-label="For" className="nowrap">
-                      {formatDuration(item.request.durationMinutes)}
+                      <RequestedDuration request={item.request} />
                     </td>
                     <td data-label="Status">{requestStatusText(item)}</td>
                     <td className="row-actions">

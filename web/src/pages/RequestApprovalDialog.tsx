@@ -128,7 +128,7 @@ interface ReviewerChoiceProps {
   showProblems: boolean;
 }
 
-function ReviewerChoice({ candidates, chosen, onChange, min, max, among, disabled, showProblems }: ReviewerChoiceProps) {
+export function ReviewerChoice({ candidates, chosen, onChange, min, max, among, disabled, showProblems }: ReviewerChoiceProps) {
   const full = chosen.length >= max;
   const tooFew = chosen.length < min;
   const count = (n: number) => `${n} reviewer${n === 1 ? '' : 's'}`;
