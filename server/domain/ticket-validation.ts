@@ -60,18 +60,32 @@ export function cleanReason(text: string, secrets: readonly string[]): string {
  * JSON) is a failure, with the reason the body gives if it gives one.
  */
 export function verdictOf(status: number, body: string, secrets: readonly string[]): TicketVerdict {
+  if (status < 200 || status > 299) return { kind: 'failed', reason: statusFailure(status, body, secrets) };
+  const fields = fieldsOf(body);
+  const given = givenReason(fields, secrets);
+  if (fields.valid === true) return { kind: 'valid' };
+  if (fields.valid === false) return { kind: 'refused', reason: given ?? 'no reason given' };
+  return { kind: 'failed', reason: 'it did not answer {"valid": true} or {"valid": false, "reason": "…"}' };
+}
+
+/** Why an answer with a status outside 2xx failed: the status, and the reason its JSON body gives if it gives one. */
+export function statusFailure(status: number, body: string, secrets: readonly string[]): string {
+  const given = givenReason(fieldsOf(body), secrets);
+  return `it answered HTTP ${status}${given ? ` (${given})` : ''}`;
+}
+
+function fieldsOf(body: string): Record<string, unknown> {
   let json: unknown;
   try {
     json = JSON.parse(body);
   } catch {
     json = undefined;
   }
-  const fields = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : {};
-  const given = typeof fields.reason === 'string' && fields.reason.trim() !== '' ? cleanReason(fields.reason, secrets) : null;
-  if (status < 200 || status > 299) return { kind: 'failed', reason: `it answered HTTP ${status}${given ? ` (${given})` : ''}` };
-  if (fields.valid === true) return { kind: 'valid' };
-  if (fields.valid === false) return { kind: 'refused', reason: given ?? 'no reason given' };
-  return { kind: 'failed', reason: 'it did not answer {"valid": true} or {"valid": false, "reason": "…"}' };
+  return typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : {};
+}
+
+function givenReason(fields: Record<string, unknown>, secrets: readonly string[]): string | null {
+  return typeof fields.reason === 'string' && fields.reason.trim() !== '' ? cleanReason(fields.reason, secrets) : null;
 }
 
 /** The endpoint as messages name it: scheme, host, port and path; never credentials or a query string. */

@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TicketValidator } from '../../../server/services/ticket-validation';
+import { ItsmClient } from '../../../server/services/itsm-client';
 
 const QUESTION = { ticket: 'CHG-1', project: 'prod-app', role: 'roles/cloudsql.admin', requester: 'alice@example.com' };
 const NOW = new Date(1700000000_000);
@@ -46,7 +47,7 @@ function validator(key = 'k3y') {
       return key;
     },
   };
-  return { tickets: new TicketValidator(secrets, () => NOW), reads };
+  return { tickets: new TicketValidator(new ItsmClient(secrets, () => NOW)), reads };
 }
 
 const endpoint = (timeoutSeconds = 5) => ({ url, secret: 'projects/p/secrets/itsm/versions/latest', timeoutSeconds });
@@ -70,7 +71,7 @@ test('reads the key once and keeps it for the next questions', async () => {
 
 test('a key that cannot be read fails, and is read again next time', async () => {
   let calls = 0;
-  const tickets = new TicketValidator({ accessText: async () => { calls++; throw new Error('PERMISSION_DENIED reading the secret'); } }, () => NOW);
+  const tickets = new TicketValidator(new ItsmClient({ accessText: async () => { calls++; throw new Error('PERMISSION_DENIED reading the secret'); } }, () => NOW));
   expect(await tickets.check(endpoint(), QUESTION)).toEqual({ kind: 'failed', reason: 'the signing key could not be read: PERMISSION_DENIED reading the secret' });
   await tickets.check(endpoint(), QUESTION);
   expect(calls).toBe(2);
