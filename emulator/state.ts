@@ -99,6 +99,19 @@ export interface ItsmCall {
   answer: { valid: boolean; reason?: string };
 }
 
+/** One ticket event the fake ITSM received (ticket write-back), and its answer. */
+export interface ItsmEvent {
+  id: number;
+  receivedAt: string;
+  signature: ItsmCall['signature'];
+  /** The event as received: the parsed JSON, or null when it was not read. */
+  event: unknown;
+  /** An event whose `id` was received before (a retry of one that arrived): answered 200 again, not counted twice. */
+  duplicate: boolean;
+  status: number;
+  answer: { received: boolean; reason?: string };
+}
+
 export interface Faults {
   /** Added latency in ms, by API family (`cloudresourcemanager`, `cloudasset`, …) or `*` for all. */
   latencyMs: Record<string, number>;
@@ -159,6 +172,8 @@ export class EmulatorState {
   /** The fake ITSM's tickets by id (the world's, changed through /_emulator/itsm/tickets), and what it was asked. */
   itsmTickets = new Map<string, ItsmTicket>();
   itsmCalls: ItsmCall[] = [];
+  /** The ticket events the fake ITSM received. */
+  itsmEvents: ItsmEvent[] = [];
   /** Every setIamPolicy request reason (`x-goog-request-reason`) received, newest last. */
   requestReasons: { resource: string; reason: string }[] = [];
 
@@ -201,6 +216,7 @@ export class EmulatorState {
     this.chat = [];
     this.itsmTickets = new Map((w.itsm?.tickets ?? []).map((t) => [t.id, { ...t }]));
     this.itsmCalls = [];
+    this.itsmEvents = [];
     this.requestReasons = [];
   }
 
@@ -389,6 +405,7 @@ export class EmulatorState {
       chat: this.chat,
       itsmTickets: [...this.itsmTickets.values()],
       itsmCalls: this.itsmCalls,
+      itsmEvents: this.itsmEvents,
     };
     writeFileSync(file, JSON.stringify(data));
   }
@@ -405,6 +422,7 @@ export class EmulatorState {
     this.chat = data.chat ?? [];
     if (data.itsmTickets) this.itsmTickets = new Map((data.itsmTickets as ItsmTicket[]).map((t) => [t.id, t]));
     this.itsmCalls = data.itsmCalls ?? [];
+    this.itsmEvents = data.itsmEvents ?? [];
     return true;
   }
 }

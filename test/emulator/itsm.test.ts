@@ -1,6 +1,8 @@
 // The fake ITSM: it answers {valid, reason} for the world's tickets, checks the X-JIT-Signature header
 // (HMAC-SHA256 with the world secret, a timestamp at most five minutes off) before it reads a question,
 // refuses a question of another shape, records every question (JSON and page), and injected faults reach it.
+// Its events endpoint checks the same signature, takes events of the protocol's shape about known tickets,
+// and records them (JSON and page).
 // The signature is computed here from the documented protocol, not with the service's code.
 import { createHmac } from 'node:crypto';
 import { startTestEmulator, demoWorld } from '../support/emulator';
@@ -128,6 +130,87 @@ describe('records and faults', () => {
     expect((await ask(QUESTION)).status).toBe(200);
     const calls: any = await (await fetch(`${emulator.url}/_emulator/calls`)).json();
     expect(calls.calls['itsm.validate']).toBe(2);
+  });
+});
+
+describe('events', () => {
+  const EVENT = {
+    id: 'evt-1',
+    event: 'granted',
+    ticket: 'CHG-1234',
+    activationId: 'jit-abc',
+    grantId: 'WyJwcm9kLWFwcCJd',
+    project: 'prod-app',
+    role: 'roles/cloudsql.admin',
+    resourceCondition: null,
+    requester: 'alice@example.com',
+    actor: 'alice@example.com',
+    time: '2026-12-01T10:00:00.000Z',
+    window: { start: '2026-12-01T10:00:00.000Z', end: '2026-12-01T10:30:00.000Z' },
+    justification: 'CHG-1234 failover drill',
+    reason: null,
+  };
+
+  async function post(event: unknown, signature?: (body: string) => string | undefined): Promise<{ status: number; body: any }> {
+    const body = JSON.stringify(event);
+    const header = signature ? signature(body) : sign(body);
+    const res = await fetch(`${emulator.url}/itsm/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(header !== undefined ? { 'x-jit-signature': header } : {}) },
+      body,
+    });
+    return { status: res.status, body: await res.json() };
+  }
+  const listed = async () => ((await (await fetch(`${emulator.url}/_emulator/itsm.json`)).json()) as any).events;
+
+  test('a signed event is received and recorded, as JSON and on the page; a repeat of its id is marked', async () => {
+    expect(await post(EVENT)).toEqual({ status: 200, body: { received: true } });
+    expect(await post({ ...EVENT, id: 'evt-2', event: 'ended', actor: 'admin@example.com', reason: 'left <the> team' })).toEqual({ status: 200, body: { received: true } });
+    expect(await post(EVENT)).toEqual({ status: 200, body: { received: true } });
+    expect(await listed()).toEqual([
+      { id: 1, receivedAt: expect.any(String), signature: 'valid', event: EVENT, duplicate: false, status: 200, answer: { received: true } },
+      expect.objectContaining({ id: 2, event: expect.objectContaining({ event: 'ended', reason: 'left <the> team' }), duplicate: false }),
+      expect.objectContaining({ id: 3, event: EVENT, duplicate: true, status: 200 }),
+    ]);
+    const html = await (await fetch(`${emulator.url}/_emulator/itsm`)).text();
+    expect(html).toContain('<h2>Events (3)</h2>');
+    expect(html).toContain('<dt>Event</dt><dd>ended</dd>');
+    expect(html).toContain('left &lt;the&gt; team');
+    expect(html).toContain('a repeat of an event received before');
+  });
+
+  test.each([
+    ['missing', () => undefined, 'missing X-JIT-Signature header'],
+    ['made with another key', (body: string) => sign(body, 'another-key'), 'the signature does not match the body'],
+    ['over another body', () => sign(JSON.stringify({ ...EVENT, event: 'expired' })), 'the signature does not match the body'],
+    ['six minutes old', (body: string) => sign(body, KEY, Math.floor(Date.now() / 1000) - 360), 'the signed timestamp is more than 300 seconds from the ITSM\'s clock'],
+  ])('a signature %s: 401, and the event is not read', async (_, signature, reason) => {
+    expect(await post(EVENT, signature)).toEqual({ status: 401, body: { received: false, reason } });
+    expect((await listed()).at(-1)).toMatchObject({ status: 401, event: null, signature: expect.not.stringMatching(/^valid$/) });
+  });
+
+  test('an event of another shape is refused with 400, and one about an unknown ticket with 404', async () => {
+    const { reason: _reason, ...missing } = EVENT;
+    expect(await post(missing)).toEqual({ status: 400, body: { received: false, reason: 'the event does not follow the protocol: reason: Invalid input: expected string, received undefined' } });
+    expect((await post({ ...EVENT, approver: 'bob@example.com' })).body.reason).toBe('the event does not follow the protocol: unknown field approver');
+    expect((await post({ ...EVENT, event: 'extended' })).status).toBe(400);
+    expect(await post({ ...EVENT, ticket: 'CHG-4242' })).toEqual({ status: 404, body: { received: false, reason: 'ticket CHG-4242 does not exist' } });
+    expect((await listed()).map((e: any) => e.status)).toEqual([400, 400, 400, 404]);
+  });
+
+  test('injected errors and latency reach the events endpoint', async () => {
+    await fetch(`${emulator.url}/_emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ errors: { 'itsm.events': { status: 500, count: 1 } } }) });
+    expect((await post(EVENT)).status).toBe(500);
+    expect((await post(EVENT)).status).toBe(200);
+    // The injected error answers before the endpoint: only the second is recorded.
+    expect(await listed()).toHaveLength(1);
+    expect(((await (await fetch(`${emulator.url}/_emulator/calls`)).json()) as any).calls['itsm.events']).toBe(2);
+  });
+
+  test('clearing the ITSM clears its events', async () => {
+    await post(EVENT);
+    await fetch(`${emulator.url}/_emulator/itsm`, { method: 'DELETE' });
+    expect(await listed()).toEqual([]);
   });
 });
 
