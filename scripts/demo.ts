@@ -69,7 +69,7 @@ JIT Access demo is running.
   Open:      ${publicUrl}/   (sign in as any user of the demo world)
   Mailbox:   ${emulator.url}/_emulator/mail   (approval emails; links are clickable)
   Chat:      ${emulator.url}/_emulator/chat   (Google Chat and Slack posts of the demo's channels)
-  ITSM:      ${emulator.url}/_emulator/itsm   (the change tickets the policy checks, and the questions asked)
+  ITSM:      ${emulator.url}/_emulator/itsm   (the change tickets the policy checks, the questions asked, the events posted)
   Emulator:  ${emulator.url}/_emulator/info   (state, calls, faults)
 
   Users:

@@ -193,7 +193,7 @@ function printExplanation(user: string, { explanations, eligible }: Awaited<Retu
     console.log(`  demands: ${e.summary}`);
     console.log(`  justification: /${d.justification.pattern}/ (${d.justification.hint})`);
     if (d.defaultDurationMinutes !== null) console.log(`  default duration: ${d.defaultDurationMinutes} minutes`);
-    if (d.ticket) console.log(`  ticket: /${d.ticket.pattern}/${d.ticket.hint ? ` (${d.ticket.hint})` : ''}${d.ticket.validation ? `, validated at ${d.ticket.validation.url}` : ''}`);
+    if (d.ticket) console.log(`  ticket: /${d.ticket.pattern}/${d.ticket.hint ? ` (${d.ticket.hint})` : ''}${d.ticket.validation ? `, validated at ${d.ticket.validation.url}` : ''}${d.ticket.events ? `, events posted to ${d.ticket.events.url}` : ''}`);
     if (d.schedule) console.log(`  schedule: ${d.schedule.windows.join(', ')} ${d.schedule.timeZone}, ${d.schedule.insideNow ? 'inside now' : `outside now (${d.schedule.outside})`}`);
     if (d.breakGlass) console.log(`  break-glass: ${e.breakGlassForUser ? 'available to' : 'not available to'} ${user}, up to ${d.breakGlass.maxDurationMinutes} minutes, reviewed by ${d.breakGlass.reviewers.join(', ')}`);
     if (d.notify.emails.length || d.notify.chat.length) console.log(`  notifies: ${[...d.notify.emails, ...d.notify.chat.map((c) => `chat:${c}`)].join(', ')}`);

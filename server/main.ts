@@ -34,6 +34,8 @@ import { createAuditLog, type AuditLog } from './services/audit';
 import { AccessPolicyStore, policyText } from './services/access-policy';
 import { AccessRules } from './services/access-policy-rules';
 import { TicketValidator } from './services/ticket-validation';
+import { ItsmClient } from './services/itsm-client';
+import { TicketEvents } from './services/ticket-events';
 import { AccessPolicyError } from './domain/access-policy';
 import type { ActiveGrant } from './domain/grant';
 import { AdminAccess } from './services/admin-access';
@@ -212,7 +214,8 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
         plainHttpEndpoints: config.platform === 'local',
       })
     : undefined;
-  const tickets = new TicketValidator(secrets, clock);
+  const itsm = new ItsmClient(secrets, clock);
+  const tickets = new TicketValidator(itsm);
   await policyStore?.load();
   const policy: AccessRules | undefined = policyStore
     ? new AccessRules(
@@ -229,6 +232,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
         clock,
       )
     : undefined;
+  const ticketEvents = policy ? new TicketEvents(policy, itsm, audit, clock) : undefined;
   const activationRules: ActivationRules = {
     justification,
     maxDurationMinutes: config.activationTimeoutMinutes,
@@ -248,7 +252,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     audit,
     timezone,
   );
-  const activation = new ActivationService(catalog, writer, audit, activationRules, notifications, clock);
+  const activation = new ActivationService(catalog, writer, audit, activationRules, notifications, clock, ticketEvents);
   const serviceAccount = identity.serviceAccount;
   const approval = new ApprovalService(
     {
@@ -263,6 +267,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
       usersOf: (principals) => usersOf(groupMemberships, principals),
       autoApproval: policy ? (requester, role, request) => policy.autoApproval(requester, role, request) : undefined,
       inbox,
+      ticketEvents,
       tokens: serviceAccount
         ? new ApprovalTokens(new IamCredentials(auth, endpoints, config.timeouts), serviceAccount, endpoints.serviceAccountJwksUrl(serviceAccount), clock)
         : undefined,
@@ -271,8 +276,8 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     clock,
   );
 
-  const grants = new GrantService(catalog, asset, recentGrants, resourceManager, writer, audit, { justification, maxDurationMinutes: config.activationTimeoutMinutes, policy }, clock);
-  const cleanup = new CleanupService(asset, resourceManager, writer, audit, config.cleanup, clock);
+  const grants = new GrantService(catalog, asset, recentGrants, resourceManager, writer, audit, { justification, maxDurationMinutes: config.activationTimeoutMinutes, policy }, clock, ticketEvents);
+  const cleanup = new CleanupService(asset, resourceManager, writer, audit, config.cleanup, clock, undefined, ticketEvents);
 
   // The access policy's admins and auditors (as reloaded); without a policy, ADMIN_GROUPS and AUDITOR_GROUPS.
   const adminAccess = new AdminAccess(
@@ -280,7 +285,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     async (email) => (await groupMemberships.groupsOf(email, true)).emails,
     async (email) => (await groupMemberships.groupsOf(email)).emails,
   );
-  const elevations = new AdminElevations(asset, resourceManager, writer, audit, notifications, clock);
+  const elevations = new AdminElevations(asset, resourceManager, writer, audit, notifications, clock, ticketEvents);
   const history = new AdminHistory(auditFeed, clock);
   const charts = new AdminCharts(auditFeed, clock);
   const breakGlass = new BreakGlassService({

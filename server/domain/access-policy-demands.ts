@@ -45,7 +45,13 @@ export interface Demands {
   readonly maxDurationMinutes: number;
   readonly defaultDurationMinutes: number | null;
   readonly justification: { readonly pattern: string; readonly hint: string; readonly maxLength: number };
-  readonly ticket: { readonly pattern: string; readonly hint: string | null; readonly validation: { readonly url: string; readonly secret: string; readonly timeoutSeconds: number } | null } | null;
+  readonly ticket: {
+    readonly pattern: string;
+    readonly hint: string | null;
+    readonly validation: { readonly url: string; readonly secret: string; readonly timeoutSeconds: number } | null;
+    /** Ticket write-back; its secret defaults to the validation's (the policy's schema requires one of them). */
+    readonly events: { readonly url: string; readonly secret: string; readonly timeoutSeconds: number } | null;
+  } | null;
   readonly schedule: { readonly timeZone: string; readonly windows: readonly string[]; readonly outside: 'deny' | 'requireApproval'; readonly insideNow: boolean } | null;
   readonly maxActiveGrantsPerUser: number | null;
   readonly breakGlass: {
@@ -213,6 +219,9 @@ export function demandsOf(policy: AccessPolicyDocument | undefined, target: Poli
           pattern: ticket.pattern,
           hint: ticket.hint ?? null,
           validation: ticket.validation ? { url: ticket.validation.url, secret: ticket.validation.secret, timeoutSeconds: ticket.validation.timeoutSeconds ?? 5 } : null,
+          events: ticket.events
+            ? { url: ticket.events.url, secret: ticket.events.secret ?? ticket.validation!.secret, timeoutSeconds: ticket.events.timeoutSeconds ?? 5 }
+            : null,
         }
       : null,
     schedule,

@@ -114,21 +114,30 @@ const justificationSchema = z
   })
   .strict();
 
+const itsmUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const secretVersion = z.string().regex(/^projects\/[^/]+\/secrets\/[^/]+\/versions\/[^/]+$/, 'must be projects/PROJECT/secrets/NAME/versions/VERSION');
+
 const ticketSchema = z
   .object({
     pattern: regex('The ticket pattern').describe('A regular expression; the first text of the justification it matches is the ticket id.'),
     hint: z.string().min(1).max(200).optional().describe('Tells users which ticket to give, e.g. "a change ticket such as CHG-1234".'),
     validation: z
       .object({
-        url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).describe('The ITSM endpoint that receives a signed POST of the ticket: https (http only where the service accepts the emulator).'),
-        secret: z
-          .string()
-          .regex(/^projects\/[^/]+\/secrets\/[^/]+\/versions\/[^/]+$/, 'must be projects/PROJECT/secrets/NAME/versions/VERSION')
-          .describe('The Secret Manager version holding the HMAC key that signs the request.'),
+        url: itsmUrl.describe('The ITSM endpoint that receives a signed POST of the ticket: https (http only where the service accepts the emulator).'),
+        secret: secretVersion.describe('The Secret Manager version holding the HMAC key that signs the request.'),
         timeoutSeconds: z.number().int().min(1).max(30).optional().describe('How long to wait for the endpoint; default 5.'),
       })
       .strict()
       .optional(),
+    events: z
+      .object({
+        url: itsmUrl.describe('The ITSM endpoint that receives a signed POST of each event about a request or grant carrying the ticket: https (http only where the service accepts the emulator).'),
+        secret: secretVersion.optional().describe('The Secret Manager version holding the HMAC key that signs the events; default: the validation\'s.'),
+        timeoutSeconds: z.number().int().min(1).max(30).optional().describe('How long to spend on one event, retries included; default 5.'),
+      })
+      .strict()
+      .optional()
+      .describe('Ticket write-back: the service posts what happens to requests and grants carrying the ticket (requested, approved, denied, cancelled, granted, ended, expired). A failure is audited and changes no outcome.'),
   })
   .strict();
 
@@ -260,6 +269,10 @@ function checkConsistency(policy: { defaults?: PolicySettings; rules: PolicyRule
         issue([...at, 'autoApprove', 'maxDuration'], `autoApprove maxDuration (${auto.maxDuration}) exceeds maxDuration (${max})`);
       }
     }
+    const events = s.ticket?.events;
+    if (events && !events.secret && !s.ticket?.validation) {
+      issue([...at, 'ticket', 'events'], 'events need a secret (the Secret Manager version of the HMAC key) when the ticket has no validation whose secret they could use');
+    }
     const a = s.approval;
     if (a && typeof a === 'object') {
       if (a.kind === 'approvers' && !a.principals) issue([...at, 'approval'], 'kind approvers needs principals: the designated approvers');
@@ -311,8 +324,9 @@ function yaml(): typeof import('yaml') {
 
 export interface ParseOptions {
   /**
-   * Whether an ITSM endpoint (`ticket.validation.url`) may be plain http. The service allows it only where
-   * it allows the emulator (not on App Engine or Cloud Run); elsewhere a ticket check must travel over https.
+   * Whether an ITSM endpoint (`ticket.validation.url`, `ticket.events.url`) may be plain http. The service allows
+   * it only where it allows the emulator (not on App Engine or Cloud Run); elsewhere a ticket check and the
+   * ticket's events must travel over https.
    */
   plainHttpEndpoints: boolean;
 }
@@ -335,10 +349,9 @@ export function parseAccessPolicy(text: string, source = 'access-policy.yaml', o
     throw new AccessPolicyError(source, problems);
   }
   if (!options.plainHttpEndpoints) {
-    const plain = [
-      ...(parsed.data.defaults?.ticket?.validation?.url.startsWith('http:') ? [['defaults', 'ticket', 'validation', 'url']] : []),
-      ...parsed.data.rules.flatMap((r, i) => (r.ticket?.validation?.url.startsWith('http:') ? [['rules', i, 'ticket', 'validation', 'url']] : [])),
-    ];
+    const plainIn = (ticket: PolicySettings['ticket'], at: (string | number)[]) =>
+      (['validation', 'events'] as const).filter((field) => ticket?.[field]?.url.startsWith('http:')).map((field) => [...at, 'ticket', field, 'url']);
+    const plain = [...plainIn(parsed.data.defaults?.ticket, ['defaults']), ...parsed.data.rules.flatMap((r, i) => plainIn(r.ticket, ['rules', i]))];
     if (plain.length > 0) {
       throw new AccessPolicyError(
         source,

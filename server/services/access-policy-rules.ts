@@ -12,6 +12,9 @@ import type { ProjectResource } from '../google/cloud-asset';
 import { LookupCache } from './lookup-cache';
 import type { TicketEndpoint } from './ticket-validation';
 
+/** A rule's `ticket.events`, its secret resolved. */
+export type TicketEventsEndpoint = TicketEndpoint;
+
 /** What the policy needs to know about projects, and the user's grants to count. */
 export interface AccessRulesSources {
   /** The active projects in scope with their folders and labels (one call for all; cached). */
@@ -66,6 +69,27 @@ export class AccessRules {
   async notifyEmailsFor(target: Pick<EligibleRole, 'projectId' | 'role' | 'type' | 'resourceCondition'>): Promise<readonly string[]> {
     const demands = await this.demandsFor(target.projectId, [{ ...target, id: target.role }]);
     return demands.get(target.role)!.notify.emails;
+  }
+
+  /**
+   * Where the rule governing a role posts the events of a ticket (`ticket.events`), and the ticket the
+   * justification names; null when the rule posts none or the justification names no ticket. A grant read back
+   * from IAM may have come from either type of eligible binding: the first of `types` whose rule posts events counts.
+   */
+  async ticketEventsFor(
+    target: Pick<EligibleRole, 'projectId' | 'role' | 'resourceCondition'>,
+    types: readonly EligibleRole['type'][],
+    justification: string,
+  ): Promise<{ endpoint: TicketEventsEndpoint; ticket: string } | null> {
+    const roles = types.map((type) => ({ ...target, type, id: type }));
+    const demands = await this.demandsFor(target.projectId, roles);
+    for (const role of roles) {
+      const d = demands.get(role.id)!;
+      if (!d.ticket?.events) continue;
+      const ticket = ticketIn(d, justification);
+      return ticket === null ? null : { endpoint: d.ticket.events, ticket };
+    }
+    return null;
   }
 
   /** What each role demands now, and whether the user may break the glass on it, by role id. */

@@ -14,6 +14,7 @@ import type { PolicyWriter } from './policy-writer';
 import type { AuditLog, AuditUser } from './audit';
 import { EntitlementChecks, type ActivationRules } from './entitlement-checks';
 import type { NotificationService } from './notification';
+import type { TicketEvents } from './ticket-events';
 
 export interface GrantResult {
   id: string;
@@ -62,6 +63,8 @@ export class ActivationService {
     rules: ActivationRules,
     private readonly notifications: NotificationService,
     private readonly now: () => Date = () => new Date(),
+    /** Ticket write-back, under an access policy; told once the grants are written, never changing the outcome. */
+    private readonly ticketEvents?: TicketEvents,
   ) {
     this.checks = new EntitlementChecks(catalog, rules);
   }
@@ -114,12 +117,15 @@ export class ActivationService {
         roles: eligible.map((r) => ({ role: r.role, resourceCondition: r.resourceCondition })),
         grants: results.map((r) => ({ role: r.role, resourceCondition: r.resourceCondition, outcome: r.outcome, end: r.end.toISOString(), previousEnd: r.previousEnd?.toISOString() ?? null })),
       });
-      const notificationFailures = await this.notifications.sendSelfActivated(
-        { beneficiary: user.email, projectId, roles: eligible.map((r) => r.role), start, end, justification },
-        activationId,
-        user,
-        eligible.map((r) => ({ role: r.role, resourceCondition: r.resourceCondition })),
-      );
+      const [notificationFailures] = await Promise.all([
+        this.notifications.sendSelfActivated(
+          { beneficiary: user.email, projectId, roles: eligible.map((r) => r.role), start, end, justification },
+          activationId,
+          user,
+          eligible.map((r) => ({ role: r.role, resourceCondition: r.resourceCondition })),
+        ),
+        this.ticketEvents?.activated(user.email, projectId, activationId, justification, results),
+      ]);
       return { activationId, justification, grants: results, notificationFailures };
     } catch (e) {
       const error = e instanceof AppError ? e : e instanceof InvalidInputError ? invalidInput(e.message) : e;

@@ -13,6 +13,7 @@ import { LookupCache } from './lookup-cache';
 import type { PolicyWriter } from './policy-writer';
 import type { AuditLog, AuditUser } from './audit';
 import type { NotificationService } from './notification';
+import type { TicketEvents } from './ticket-events';
 
 /**
  * Condition titles are not known to be searchable (the emulator does not index them by default), so the
@@ -46,6 +47,8 @@ export class AdminElevations {
     private readonly audit: AuditLog,
     private readonly notifications: NotificationService,
     private readonly now: () => Date = () => new Date(),
+    /** Ticket write-back, under an access policy: told of a revocation once the grant is removed. */
+    private readonly ticketEvents?: TicketEvents,
   ) {}
 
   /** Elevations in force, as Asset Inventory last saw them, filtered; still in force at the time of the answer. */
@@ -137,10 +140,13 @@ export class AdminElevations {
       reason,
       approval: grant.approval,
     });
-    const notificationFailures = await this.notifications.sendRevoked(
-      { user, admin: admin.email, projectId: key.projectId, role: key.role, resourceCondition: key.resourceCondition, end: grant.end, reason, revokedAt, publicUrl },
-      admin,
-    );
+    const [notificationFailures] = await Promise.all([
+      this.notifications.sendRevoked(
+        { user, admin: admin.email, projectId: key.projectId, role: key.role, resourceCondition: key.resourceCondition, end: grant.end, reason, revokedAt, publicUrl },
+        admin,
+      ),
+      this.ticketEvents?.ended(grant, user, admin.email, reason),
+    ]);
     return { revoked, revokedAt, notificationFailures };
   }
 }

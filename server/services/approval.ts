@@ -36,6 +36,7 @@ import type { RequestDecisions } from './request-decisions';
 import type { RequestInbox } from './request-inbox';
 import type { LoggedRequest } from '../domain/request-log';
 import { tokenDigest } from './approval-tokens';
+import type { TicketEvents } from './ticket-events';
 
 export interface ApprovalRules {
   reviewers: { min: number; max: number; serviceAccountsMayApprove: boolean };
@@ -63,6 +64,8 @@ export interface ApprovalDependencies {
   autoApproval?: (requester: string, role: EligibleRole, request: { justification: string; durationMinutes: number }) => Promise<{ rule: string; unmet: string[] } | null>;
   /** Requests as the audit log tells them: a second request for a pending role, and re-establishing a request. */
   inbox?: RequestInbox;
+  /** Ticket write-back, under an access policy: told of each step once it is recorded, never changing its outcome. */
+  ticketEvents?: TicketEvents;
 }
 
 /** Who approves a role's requests, and how many of them must. */
@@ -251,6 +254,7 @@ export class ApprovalService {
       const approvedByRule = byRule ? await this.approveByRule(request, byRule, demand, user, publicUrl) : null;
       // Should the rule's approval not land (the project holds as many decisions as Google allows), people decide.
       const asked = byRule && !approvedByRule ? await notifications.sendRequest(request, jwt, publicUrl, user) : [];
+      await this.deps.ticketEvents?.requested(request, approvedByRule && { approver: byRule!, grant: approvedByRule.grant });
       return {
         request,
         token: obfuscateToken(jwt),
@@ -410,7 +414,10 @@ export class ApprovalService {
           alreadyApproved: false,
           message: `User ${user.email} approved ${requested(request)} for ${beneficiary}: ${state.approvals.length} of ${state.requiredApprovals} approvals`,
         });
-        const notificationFailures = await notifications.sendDecision(request, 'approval-recorded', state, user.email, publicUrl, user);
+        const [notificationFailures] = await Promise.all([
+          notifications.sendDecision(request, 'approval-recorded', state, user.email, publicUrl, user),
+          this.deps.ticketEvents?.approved(request, user.email, null),
+        ]);
         return { request, state, grant: null, alreadyApproved: false, notificationFailures };
       }
       const grant = grantResultOf({ id: entitlementId(entitlement), ...entitlement }, written!, written!.outcome);
@@ -425,13 +432,10 @@ export class ApprovalService {
         end: grant.end.toISOString(),
         message: `User ${user.email} approved ${requested(request)} for ${beneficiary}${state.requiredApprovals > 1 ? ` (${state.approvals.map((a) => a.approver).join(', ')})` : ''}; granted until ${grant.end.toISOString()}`,
       });
-      const notificationFailures = await notifications.sendApproved(
-        asGranted(request, grant),
-        user.email,
-        publicUrl,
-        user,
-        state.approvals.map((a) => a.approver),
-      );
+      const [notificationFailures] = await Promise.all([
+        notifications.sendApproved(asGranted(request, grant), user.email, publicUrl, user, state.approvals.map((a) => a.approver)),
+        this.deps.ticketEvents?.approved(request, user.email, grant),
+      ]);
       return { request, state, grant, alreadyApproved: false, notificationFailures };
     } catch (e) {
       throw this.failed(e, request, user, 'approve', `approve ${request ? `'${describeEntitlement(request.entitlement)}' for ${request.beneficiary}` : 'an approval request'}`);
@@ -579,7 +583,12 @@ export class ApprovalService {
         (action.kind === 'deny' ? `: ${action.reason}` : '') +
         (alreadyDecided ? ' again; nothing changed' : ''),
     });
-    const notificationFailures = alreadyDecided ? [] : await this.deps.notifications.sendDecision(request, done, state, user.email, publicUrl, user, action.kind === 'deny' ? action.reason : undefined);
+    if (alreadyDecided) return { request, state, alreadyDecided, notificationFailures: [] };
+    const reason = action.kind === 'deny' ? action.reason : undefined;
+    const [notificationFailures] = await Promise.all([
+      this.deps.notifications.sendDecision(request, done, state, user.email, publicUrl, user, reason),
+      this.deps.ticketEvents?.decided(request, done, user.email, reason ?? null),
+    ]);
     return { request, state, alreadyDecided, notificationFailures };
   }
 

@@ -51,7 +51,8 @@ export type AuditEventName =
   | 'breakglass.failed'
   | 'breakglass.reviewed'
   | 'breakglass.review.failed'
-  | 'breakglass.reminded';
+  | 'breakglass.reminded'
+  | 'ticket.event.failed';
 
 export type Severity = 'INFO' | 'NOTICE' | 'WARNING' | 'ERROR';
 

@@ -10,6 +10,7 @@ import type { PolicyWriter } from './policy-writer';
 import type { AuditLog } from './audit';
 import { AppError } from '../errors';
 import { forEachLimited } from './bounded-concurrency';
+import type { TicketEvents } from './ticket-events';
 
 export interface RemovedActivation {
   role: string;
@@ -72,6 +73,8 @@ export class CleanupService {
     private readonly limits: SweepLimits,
     private readonly now: () => Date = () => new Date(),
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+    /** Ticket write-back, under an access policy: told of each grant whose binding is removed after its end. */
+    private readonly ticketEvents?: TicketEvents,
   ) {}
 
   /** `invoker` says who triggered the run (App Engine cron, or the scheduler's service account), for the audit log. */
@@ -181,6 +184,8 @@ export class CleanupService {
         removed: removed.map(removedActivationOf).map((r) => ({ ...r, start: r.start.toISOString(), end: r.end.toISOString() })),
       });
     }
+    // The one place where the end of a grant is seen: its binding, which names the justification, is removed.
+    await this.ticketEvents?.expired(projectId, removed.map(removedActivationOf));
     return removed;
   }
 }

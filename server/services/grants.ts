@@ -19,6 +19,7 @@ import { MAX_POLICY_MINUTES } from '../domain/access-policy';
 import type { EligibleRole } from '../domain/eligible-roles';
 import type { PolicyWriter } from './policy-writer';
 import type { AuditEventName, AuditLog, AuditUser } from './audit';
+import type { TicketEvents } from './ticket-events';
 
 export interface GrantRules {
   justification: JustificationPolicy;
@@ -51,6 +52,8 @@ export class GrantService {
     private readonly audit: AuditLog,
     private readonly rules: GrantRules,
     private readonly now: () => Date = () => new Date(),
+    /** Ticket write-back, under an access policy: told of a grant ended early or extended once it is written. */
+    private readonly ticketEvents?: TicketEvents,
   ) {}
 
   /**
@@ -137,6 +140,7 @@ export class GrantService {
         reason: reason ?? null,
         approval: grant.approval,
       });
+      await this.ticketEvents?.ended(grant, user.email, user.email, reason ?? null);
       return { ended: grant, endedAt };
     });
   }
@@ -190,6 +194,7 @@ export class GrantService {
         previousEnd: previous.end.toISOString(),
         justification: kept,
       });
+      await this.ticketEvents?.extended(grant, user.email);
       return { previous, grant };
     });
   }

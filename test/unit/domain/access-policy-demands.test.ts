@@ -130,15 +130,33 @@ rules:
 
   it('carries break-glass, ticket and notify settings', () => {
     const p = policy(`  - name: db
-    ticket: { pattern: "CHG-[0-9]+", hint: a change ticket, validation: { url: "https://itsm.example.com/validate", secret: projects/p/secrets/itsm/versions/latest } }
+    ticket: { pattern: "CHG-[0-9]+", hint: a change ticket, validation: { url: "https://itsm.example.com/validate", secret: projects/p/secrets/itsm/versions/latest }, events: { url: "https://itsm.example.com/events" } }
     breakGlass: { principals: [group:oncall@example.com], maxDuration: 30m, reviewers: [user:sec@example.com] }
     notify: { emails: [sec@example.com], chat: [sre] }
 `);
     const d = demandsOf(p, target(), base, MONDAY_NOON_UTC);
-    expect(d.ticket).toEqual({ pattern: 'CHG-[0-9]+', hint: 'a change ticket', validation: { url: 'https://itsm.example.com/validate', secret: 'projects/p/secrets/itsm/versions/latest', timeoutSeconds: 5 } });
+    expect(d.ticket).toEqual({
+      pattern: 'CHG-[0-9]+',
+      hint: 'a change ticket',
+      validation: { url: 'https://itsm.example.com/validate', secret: 'projects/p/secrets/itsm/versions/latest', timeoutSeconds: 5 },
+      // The events are signed with the validation's key unless they name their own.
+      events: { url: 'https://itsm.example.com/events', secret: 'projects/p/secrets/itsm/versions/latest', timeoutSeconds: 5 },
+    });
     expect(d.breakGlass).toEqual({ principals: ['group:oncall@example.com'], maxDurationMinutes: 30, reviewers: ['user:sec@example.com'], reviewWithinMinutes: 24 * 60 });
     expect(d.notify).toEqual({ emails: ['sec@example.com'], chat: ['sre'] });
     expect(describeDemands(d)).toBe('no approval · up to 2 h · ticket required · break-glass up to 30 min');
+  });
+
+  it('carries ticket events with their own key and timeout, without validation', () => {
+    const p = policy(`  - name: db
+    ticket: { pattern: "CHG-[0-9]+", events: { url: "https://itsm.example.com/events", secret: projects/p/secrets/events/versions/2, timeoutSeconds: 2 } }
+`);
+    expect(demandsOf(p, target(), base, MONDAY_NOON_UTC).ticket).toEqual({
+      pattern: 'CHG-[0-9]+',
+      hint: null,
+      validation: null,
+      events: { url: 'https://itsm.example.com/events', secret: 'projects/p/secrets/events/versions/2', timeoutSeconds: 2 },
+    });
   });
 
   it('carries how long reviewers have to review a break-glass activation', () => {

@@ -81,6 +81,10 @@ describe('parseAccessPolicy', () => {
     ['more approvals than listed users', 'approval: { kind: approvers, principals: [user:a@example.com], requiredApprovals: 2 }', 'rules.0.approval.requiredApprovals', 'only 1 approver'],
     ['a principal without a type', 'approval: { kind: approvers, principals: [a@example.com] }', 'rules.0.approval.principals.0', 'user:EMAIL or group:EMAIL'],
     ['a ticket endpoint that is not a URL', 'ticket: { pattern: "CHG-[0-9]+", validation: { url: itsm, secret: projects/p/secrets/s/versions/1 } }', 'rules.0.ticket.validation.url', 'http(s) URL'],
+    ['an events endpoint that is not a URL', 'ticket: { pattern: "CHG-[0-9]+", events: { url: itsm, secret: projects/p/secrets/s/versions/1 } }', 'rules.0.ticket.events.url', 'http(s) URL'],
+    ['events without a key', 'ticket: { pattern: "CHG-[0-9]+", events: { url: "https://itsm.example.com/events" } }', 'rules.0.ticket.events', 'events need a secret'],
+    ['an events key that is not a secret version', 'ticket: { pattern: "CHG-[0-9]+", events: { url: "https://itsm.example.com/events", secret: itsm-key } }', 'rules.0.ticket.events.secret', 'projects/PROJECT/secrets/NAME/versions/VERSION'],
+    ['an events timeout over 30 seconds', 'ticket: { pattern: "CHG-[0-9]+", events: { url: "https://itsm.example.com/events", secret: projects/p/secrets/s/versions/1, timeoutSeconds: 31 } }', 'rules.0.ticket.events.timeoutSeconds', ''],
     ['a limit of zero grants', 'maxActiveGrantsPerUser: 0', 'rules.0.maxActiveGrantsPerUser', ''],
     ['an unknown activation type', 'match: { activationType: auto }', 'rules.0.match.activationType', ''],
   ])('refuses %s', (_, field, at, message) => {
@@ -98,7 +102,7 @@ describe('parseAccessPolicy', () => {
   });
 
   it('refuses a plain http ITSM endpoint where the service does not accept the emulator, naming line and column', () => {
-    const text = 'version: 1\ndefaults:\n  ticket: { pattern: "C-[0-9]+", validation: { url: "http://itsm.example.com/v", secret: projects/p/secrets/s/versions/1 } }\nrules:\n  - name: tls\n    match: { projects: [a*] }\n    ticket: { pattern: "X", validation: { url: "https://itsm.example.com/v", secret: projects/p/secrets/s/versions/1 } }\n  - name: r\n    ticket:\n      pattern: "CHG-[0-9]+"\n      validation:\n        url: http://itsm.example.com/validate\n        secret: projects/p/secrets/s/versions/1\n';
+    const text = 'version: 1\ndefaults:\n  ticket: { pattern: "C-[0-9]+", validation: { url: "http://itsm.example.com/v", secret: projects/p/secrets/s/versions/1 } }\nrules:\n  - name: tls\n    match: { projects: [a*] }\n    ticket: { pattern: "X", validation: { url: "https://itsm.example.com/v", secret: projects/p/secrets/s/versions/1 } }\n  - name: r\n    ticket:\n      pattern: "CHG-[0-9]+"\n      validation:\n        url: http://itsm.example.com/validate\n        secret: projects/p/secrets/s/versions/1\n      events: { url: "http://itsm.example.com/events" }\n';
     let error: AccessPolicyError | undefined;
     try {
       parseAccessPolicy(text, 'p.yaml', { plainHttpEndpoints: false });
@@ -108,6 +112,7 @@ describe('parseAccessPolicy', () => {
     expect(error?.problems).toEqual([
       { line: 3, column: 53, path: 'defaults.ticket.validation.url', message: expect.stringContaining('must be an https URL') },
       { line: 12, column: 14, path: 'rules.1.ticket.validation.url', message: expect.stringContaining('must be an https URL') },
+      { line: 14, column: 22, path: 'rules.1.ticket.events.url', message: expect.stringContaining('must be an https URL') },
     ]);
     // Where the service accepts the emulator (and for `policy check`), http is accepted.
     expect(parseAccessPolicy(text, 'p.yaml', { plainHttpEndpoints: true }).rules).toHaveLength(2);
