@@ -5,6 +5,7 @@ import {
   checkReviewers,
   distinctReviewers,
   durationMinutesOf,
+  extendedWindowOf,
   findRecordedApproval,
   grantWindowOf,
   isParticipant,
@@ -12,6 +13,7 @@ import {
   type ApprovalRequest,
 } from '../../../server/domain/approval-request';
 import { activationBindingOf } from '../../../server/domain/activation-binding';
+import { grantId } from '../../../server/domain/grant';
 import { InvalidInputError } from '../../../server/domain/invalid-input-error';
 import type { Policy } from '../../../server/domain/iam-policy';
 
@@ -98,6 +100,34 @@ describe('approval request claims (jit-access 1.8.1 layout)', () => {
     ['no approvals required', { requiredApprovals: 0 }, 'claim "requiredApprovals"'],
   ])('refuse %s', (_name, overrides, message) => {
     const claims = { ...approvalClaims(request, SA), ...overrides };
+    expect(() => approvalRequestOf(claims)).toThrow(InvalidInputError);
+    expect(() => approvalRequestOf(claims)).toThrow(message);
+  });
+});
+
+describe('extension requests', () => {
+  // Alice's grant of the request's entitlement, 09:30–10:00; the request adds 10:00–10:30 after it.
+  const grant = { projectId: 'prod-app', role: 'roles/storage.admin', resourceCondition: CONDITION, start: new Date('2040-01-01T09:30:00Z'), end: new Date('2040-01-01T10:00:00Z') };
+  const extension: ApprovalRequest = { ...request, extension: { grantId: grantId(grant), start: grant.start, end: grant.end } };
+
+  test('carry the grant id and its end, and read back with the grant window', () => {
+    expect(approvalClaims(extension, SA).extendsGrant).toEqual({ id: grantId(grant), end: 2209024800 });
+    expect(approvalRequestOf(approvalClaims(extension, SA))).toEqual(extension);
+    expect(Object.keys(approvalClaims(request, SA))).not.toContain('extendsGrant');
+  });
+
+  test('approved, the grant runs from its start to the end of the time added', () => {
+    expect(extendedWindowOf(extension, extension.extension!)).toEqual({ start: grant.start, end: request.end });
+  });
+
+  test.each([
+    ['a grant of another role', { id: grantId({ ...grant, role: 'roles/storage.objectViewer' }), end: 2209024800 }, {}, 'is of another role'],
+    ['an end the grant id does not have', { id: grantId(grant), end: 2209024801 }, {}, 'does not end where the added time starts'],
+    ['time added that does not start at the grant end', { id: grantId(grant), end: 2209024800 }, { start: 2209024860 }, 'does not end where the added time starts'],
+    ['a window from the approval', { id: grantId(grant), end: 2209024800 }, { windowFromApproval: true }, 'does not end where the added time starts'],
+    ['an id that is no grant id', { id: 'not-a-grant', end: 2209024800 }, {}, 'has no valid id'],
+  ])('refuse %s', (_name, extendsGrant, overrides, message) => {
+    const claims = { ...approvalClaims(extension, SA), extendsGrant, ...overrides };
     expect(() => approvalRequestOf(claims)).toThrow(InvalidInputError);
     expect(() => approvalRequestOf(claims)).toThrow(message);
   });

@@ -1,7 +1,7 @@
 import { escapeHtml, html, httpUrl } from '../../../server/mail/html';
 import { formatMailTime } from '../../../server/mail/mail-time';
 import { alertsMail, ALERTS_PER_MESSAGE, approvedMail, decisionMail, requestMail } from '../../../server/mail/messages';
-import { alertsNotice } from '../../../server/chat/chat-notice';
+import { alertsNotice, requestNotice } from '../../../server/chat/chat-notice';
 import { googleChatMessage } from '../../../server/chat/google-chat';
 import { slackMessage } from '../../../server/chat/slack';
 import type { Alert } from '../../../server/domain/admin-alerts';
@@ -50,6 +50,38 @@ describe('times in emails (RFC 1123 in NOTIFICATION_TIMEZONE, as jit-access 1.x)
     ['+00:00', '2024-01-01T02:00:00Z', 'Mon, 1 Jan 2024 02:00:00 GMT'],
   ])('%s: %s → %s', (zone, instant, expected) => {
     expect(formatMailTime(new Date(instant), zone)).toBe(expected);
+  });
+});
+
+describe('extension requests, in words', () => {
+  // Alice's grant ends at 00:00; the request adds 30 minutes after it.
+  const extension: ApprovalRequest = { ...request, extension: { grantId: 'g', start: new Date('1970-01-01T23:00:00Z'), end: new Date('1970-01-02T00:00:00Z') } };
+  const publicUrl = 'https://jit.example.com';
+
+  test('the reviewers read what is extended, from when and by how much', () => {
+    const mail = requestMail({ request: extension, link: `${publicUrl}/approve/A~~B~C`, publicUrl, timeZone: 'UTC' });
+    expect(mail.subject).toBe('alice@example.com requests an extension of their access to project prod-app');
+    expect(mail.text).toContain(
+      'alice@example.com requests your approval to extend their grant of roles/compute.admin on the Google Cloud project prod-app, ending at Fri, 2 Jan 1970 00:00:00 GMT, by 30 minutes.',
+    );
+    expect(mail.text).toContain('Current grant: Thu, 1 Jan 1970 23:00:00 GMT – Fri, 2 Jan 1970 00:00:00 GMT');
+    expect(mail.text).toContain('Extension: 30 minutes, to end at Fri, 2 Jan 1970 00:30:00 GMT');
+    expect(mail.html).toContain('Extension request');
+  });
+
+  test('the approval, a denial and the chat notice say it is an extension', () => {
+    expect(approvedMail({ request: extension, approver: 'bob@example.com', publicUrl, timeZone: 'UTC' }).text).toContain(
+      'bob@example.com approved your request to extend your grant of roles/compute.admin on the Google Cloud project prod-app, ending at Fri, 2 Jan 1970 00:00:00 GMT, by 30 minutes: it now ends at Fri, 2 Jan 1970 00:30:00 GMT.',
+    );
+    expect(decisionMail({ request: extension, decision: 'denied', actor: 'bob@example.com', approvals: 0, reason: 'no', publicUrl, timeZone: 'UTC' }).text).toContain(
+      'bob@example.com denied the request of alice@example.com to extend their grant of roles/compute.admin',
+    );
+    const notice = requestNotice(extension, { kind: 'requested', link: `${publicUrl}/approve/x` }, publicUrl, 'UTC');
+    expect(notice.title).toBe('Extension requested');
+    expect(notice.summary).toBe("Extension requested: extend alice@example.com's grant of roles/compute.admin on the Google Cloud project prod-app, ending at Fri, 2 Jan 1970 00:00:00 GMT, by 30 minutes");
+    expect(notice.facts).toContainEqual({ label: 'New end', value: 'Fri, 2 Jan 1970 00:30:00 GMT' });
+    // A request for a role keeps its own words.
+    expect(requestNotice(request, { kind: 'requested', link: `${publicUrl}/approve/x` }, publicUrl, 'UTC').title).toBe('Access requested');
   });
 });
 
