@@ -454,13 +454,19 @@ const end: Command = {
 
 const extend: Command = {
   name: 'extend',
-  synopsis: 'GRANT -d DURATION [-j JUSTIFICATION]',
-  summary: 'extend a self-approved grant to last DURATION from now',
-  options: { ...duration, ...justification },
-  details: `${DURATION_HELP}\n  -j, --justification J   a new justification (default: the grant's own)`,
+  synopsis: 'GRANT -d DURATION [-j JUSTIFICATION] [--reviewer EMAIL...]',
+  summary: 'extend a self-approved grant to last DURATION from now; with --reviewer, ask them to extend one that needs approval by DURATION',
+  options: { ...duration, ...justification, reviewer: { type: 'string', short: 'r', multiple: true } },
+  details: `${DURATION_HELP}
+  -j, --justification J   a new justification (default: the grant's own; required with --reviewer)
+  -r, --reviewer EMAIL    a reviewer of an extension request (repeat for several): the grant then ends DURATION later than now, once approved
+
+With --reviewer, prints the extension request's token: \`jit wait TOKEN\` blocks until it is decided.`,
   async run(ctx, args) {
     const [id] = positionals(args, ['GRANT']);
-    const minutes = parseDuration(required(args, 'duration', 'say for how long from now, e.g. -d 1h'), '--duration');
+    const minutes = parseDuration(required(args, 'duration', 'say for how long, e.g. -d 1h'), '--duration');
+    const reviewers = (args.values.reviewer as string[] | undefined) ?? [];
+    if (reviewers.length > 0) return requestExtension(ctx, args, id, minutes, reviewers);
     const text = args.values.justification as string | undefined;
     const body = await ctx.client.post<ExtendGrantResponse>(`/api/v1/me/grants/${seg(id)}/extend`, { durationMinutes: minutes, ...(text === undefined ? {} : { justification: text }) });
     if (ctx.json) return (printJson(ctx, body), EXIT.ok);
@@ -468,5 +474,22 @@ const extend: Command = {
     return EXIT.ok;
   },
 };
+
+/** `jit extend GRANT --reviewer …`: asks the reviewers to add `minutes` after the end of a grant that needs approval. */
+async function requestExtension(ctx: Context, args: ParsedArgs, id: string, minutes: number, reviewers: string[]): Promise<number> {
+  const text = required(args, 'justification', 'say why you need the access longer');
+  const body = await ctx.client.post<ApprovalRequestCreatedResponse>(`/api/v1/me/grants/${seg(id)}/extension-requests`, { justification: text, durationMinutes: minutes, reviewers });
+  if (ctx.json) return (printJson(ctx, body), EXIT.ok);
+  const r = body.request;
+  if (body.status === 'approved' && body.grant) {
+    ctx.note(`Approved at once by the access policy (${body.approvedBy}): ${r.role} on ${r.projectId} now lasts until ${localTime(body.grant.end)}.`);
+  } else {
+    ctx.note(`Asked ${r.reviewers.join(', ')} to extend ${r.role} on ${r.projectId} by ${durationText(r.durationMinutes)}, until ${localTime(r.end)}; it expires unless approved by ${localTime(r.expiresAt)}.`);
+    ctx.note('Wait for the decision with `jit wait TOKEN`; the token:');
+  }
+  for (const f of body.notificationFailures) ctx.note(`warning: ${f}`);
+  ctx.print(body.token);
+  return EXIT.ok;
+}
 
 export const COMMANDS: Command[] = [whoami, projects, roles, activate, reviewers, request, requests, reviews, approve, deny, cancel, wait, grants, end, extend];

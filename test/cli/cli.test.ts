@@ -151,6 +151,19 @@ describe('peer approval', () => {
     expect(await activationsOf('prod-app', 'user:alice@example.com')).toEqual(expect.arrayContaining([expect.objectContaining({ role: 'roles/compute.admin' })]));
   });
 
+  test('extend --reviewer asks them to extend a peer-approved grant; approved, it ends that much later', async () => {
+    const { token: first } = await jitJson('alice@example.com', 'request', 'prod-app', 'compute.admin', '--reviewer', 'bob@example.com', '-j', 'INC-4 outage', '-d', '1h');
+    expect((await jitJson('bob@example.com', 'approve', first)).status).toBe('approved');
+    const grant = (await jitJson('alice@example.com', 'grants')).grants.find((g: any) => g.projectId === 'prod-app' && g.role === 'roles/compute.admin');
+    expect(await jit('alice@example.com', 'extend', grant.id, '-d', '30m', '--reviewer', 'carol@example.com')).toMatchObject({ code: EXIT.usage, stderr: expect.stringContaining('--justification is required') });
+
+    const asked = await jit('alice@example.com', 'extend', grant.id, '-d', '30m', '--reviewer', 'carol@example.com', '-j', 'INC-4 still open');
+    expect(asked.code).toBe(EXIT.ok);
+    expect(asked.stderr).toContain('Asked carol@example.com to extend roles/compute.admin on prod-app by 30m');
+    const approved = await jitJson('carol@example.com', 'approve', asked.stdout.trim());
+    expect(approved.grant).toMatchObject({ outcome: 'extended', start: grant.start, end: new Date(Date.parse(grant.end) + 30 * 60_000).toISOString(), previousEnd: grant.end });
+  });
+
   test('deny with a reason: wait exits 3 and says who denied it and why', async () => {
     const { token } = await jitJson('frank@example.com', 'request', 'finance-ledger', 'cloudsql.admin', '--reviewer', 'grace@example.com', '-j', 'INC-7', '-d', '30m');
     expect(await jit('grace@example.com', 'deny', token)).toMatchObject({ code: EXIT.usage, stderr: expect.stringContaining('--reason is required') });
