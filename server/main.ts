@@ -48,6 +48,7 @@ import { BreakGlassService } from './services/break-glass';
 import { RequestInbox } from './services/request-inbox';
 import { RequestExpiryNotices } from './services/request-expiry';
 import { WorkflowTask } from './services/workflow-task';
+import { RequestEscalation } from './services/request-escalation';
 import { StandingPrivilegeReport } from './services/admin-standing';
 import { AdminAlerts } from './services/admin-alerts';
 import { AlertNotifications } from './services/alert-notifications';
@@ -123,8 +124,9 @@ function mailerOf(smtp: SmtpSettings, secrets: SecretManager, config: Config): M
 async function approvalDemandOf(policy: AccessRules, role: EligibleRole): Promise<ApprovalDemand | null> {
   const { approval } = (await policy.demandsFor(role.projectId, [role])).get(role.id)!;
   if (approval.kind === 'self') return null;
-  if (approval.kind === 'approvers') return { kind: 'approvers', principals: approval.principals, requiredApprovals: approval.requiredApprovals };
-  return { kind: 'peers', principals: [], requiredApprovals: Math.max(1, approval.requiredApprovals) };
+  const { escalation } = approval;
+  if (approval.kind === 'approvers') return { kind: 'approvers', principals: approval.principals, requiredApprovals: approval.requiredApprovals, escalation };
+  return { kind: 'peers', principals: [], requiredApprovals: Math.max(1, approval.requiredApprovals), escalation };
 }
 
 /**
@@ -254,6 +256,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
   );
   const activation = new ActivationService(catalog, writer, audit, activationRules, notifications, clock, ticketEvents);
   const serviceAccount = identity.serviceAccount;
+  const decisions = new RequestDecisions(writer, resourceManager, clock);
   const approval = new ApprovalService(
     {
       catalog,
@@ -262,7 +265,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
       resourceManager,
       notifications,
       audit,
-      decisions: new RequestDecisions(writer, resourceManager, clock),
+      decisions,
       approvalDemand: policy ? (role) => approvalDemandOf(policy, role) : undefined,
       usersOf: (principals) => usersOf(groupMemberships, principals),
       autoApproval: policy ? (requester, role, request) => policy.autoApproval(requester, role, request) : undefined,
@@ -317,7 +320,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
       : undefined;
 
   // The passes of /tasks/workflows, run in this order every few minutes; a new workflow adds its pass here.
-  const workflows = new WorkflowTask([], audit);
+  const workflows = new WorkflowTask([new RequestEscalation(auditFeed, approval, decisions, notifications, audit, clock)], audit);
 
   const warmUp = new WarmUp();
   const health = new HealthCheck(config, [urlProbe('iap-keys', endpoints.iapJwksUrl, config.timeouts.connectMs)], undefined, () => policyStore?.status() ?? null);

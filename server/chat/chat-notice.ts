@@ -32,7 +32,8 @@ export type RequestChatEvent =
   | { kind: 'approved'; actor: string; approvals: readonly string[] }
   | { kind: 'denied'; actor: string; reason: string | null }
   | { kind: 'cancelled'; actor: string }
-  | { kind: 'expiring'; approvals: readonly string[] };
+  | { kind: 'expiring'; approvals: readonly string[] }
+  | { kind: 'escalated'; approvals: readonly string[]; to: readonly string[] };
 
 function windowText(start: Date, end: Date, timeZone: string): string {
   return `${formatMailTime(start, timeZone)} – ${formatMailTime(end, timeZone)}`;
@@ -53,6 +54,7 @@ const TITLES: Record<RequestChatEvent['kind'], string> = {
   denied: 'Request denied',
   cancelled: 'Request cancelled',
   expiring: 'Request expires soon',
+  escalated: 'Request escalated',
 };
 
 const EXTENSION_TITLES: Record<RequestChatEvent['kind'], string> = {
@@ -84,6 +86,7 @@ export function requestNotice(request: ApprovalRequest, event: RequestChatEvent,
   if (event.kind === 'denied') facts.push({ label: 'Denied by', value: event.actor }, ...(event.reason ? [{ label: 'Reason', value: event.reason }] : []));
   if (event.kind === 'cancelled') facts.push({ label: 'Cancelled by', value: event.actor });
   if (event.kind === 'expiring') facts.push({ label: 'Reviewers', value: request.reviewers.join(', ') }, { label: 'Expires', value: formatMailTime(request.expiresAt, timeZone) });
+  if (event.kind === 'escalated') facts.push({ label: 'Reviewers', value: request.reviewers.join(', ') }, { label: 'Escalated to', value: event.to.join(', ') }, { label: 'Expires', value: formatMailTime(request.expiresAt, timeZone) });
   const base = publicUrl.replace(/\/+$/, '');
   const title = extension ? EXTENSION_TITLES[event.kind] : TITLES[event.kind];
   return {
@@ -100,7 +103,7 @@ export function requestNotice(request: ApprovalRequest, event: RequestChatEvent,
 /** Where a request message leads: the request itself, the reviewers' inbox, or the app. */
 function buttonOf(event: RequestChatEvent, base: string): ChatNotice['button'] {
   if (event.kind === 'requested') return { text: 'Open the request', url: event.link };
-  if (event.kind === 'expiring') return { text: 'Open the inbox', url: `${base}/inbox` };
+  if (event.kind === 'expiring' || event.kind === 'escalated') return { text: 'Open the inbox', url: `${base}/inbox` };
   return { text: 'Open JIT Access', url: `${base}/` };
 }
 
@@ -117,6 +120,17 @@ export function selfActivationNotice(activation: SelfActivation, activationId: s
     ],
     justification: activation.justification,
     button: { text: 'Open JIT Access', url: `${publicUrl.replace(/\/+$/, '')}/` },
+  };
+}
+
+/** A grant that ends soon, for its holder: a reminder with the way to extend it. */
+export function grantEndingNotice(grant: { id: string; user: string; projectId: string; role: string; resourceCondition: string | null; end: Date }, publicUrl: string, timeZone: string): ChatNotice {
+  return {
+    threadKey: `grant-${grant.id}`,
+    title: 'Access ends soon',
+    summary: `Access ends soon: ${grant.user} – ${grant.role} on ${grant.projectId} at ${formatMailTime(grant.end, timeZone)}`,
+    facts: [{ label: 'User', value: grant.user }, ...entitlementFacts(grant.projectId, [grant.role], grant.resourceCondition), { label: 'Ends', value: formatMailTime(grant.end, timeZone) }],
+    button: { text: 'Extend in My access', url: `${publicUrl.replace(/\/+$/, '')}/my-access` },
   };
 }
 

@@ -41,6 +41,8 @@ export interface Demands {
     readonly principals: readonly string[];
     /** Distinct approvers needed; 0 for self. */
     readonly requiredApprovals: number;
+    /** Who may also decide a request still undecided `afterMinutes` after it was made; null when the rule names nobody. */
+    readonly escalation: { readonly afterMinutes: number; readonly principals: readonly string[] } | null;
   };
   readonly maxDurationMinutes: number;
   readonly defaultDurationMinutes: number | null;
@@ -146,10 +148,13 @@ export function needsProjectFacts(policy: AccessPolicyDocument): boolean {
 
 const APPROVAL_STRENGTH: Record<ApprovalKind, number> = { self: 0, peers: 1, approvers: 1 };
 
-function approvalOf(approval: PolicyApproval | undefined): { kind: ApprovalKind; principals: string[]; requiredApprovals?: number } | undefined {
+type RuleApproval = { kind: ApprovalKind; principals: string[]; requiredApprovals?: number; escalation?: Demands['approval']['escalation'] };
+
+function approvalOf(approval: PolicyApproval | undefined): RuleApproval | undefined {
   if (approval === undefined) return undefined;
   if (typeof approval === 'string') return { kind: approval, principals: [] };
-  return { kind: approval.kind, principals: approval.principals ?? [], requiredApprovals: approval.requiredApprovals };
+  const escalation = approval.escalation && { afterMinutes: durationMinutes(approval.escalation.after), principals: approval.escalation.approvers };
+  return { kind: approval.kind, principals: approval.principals ?? [], requiredApprovals: approval.requiredApprovals, escalation };
 }
 
 /**
@@ -165,7 +170,7 @@ export function demandsOf(policy: AccessPolicyDocument | undefined, target: Poli
   const notes: string[] = [];
 
   const bindingKind: ApprovalKind = target.type === 'peer' ? 'peers' : 'self';
-  let approval = approvalOf(pick('approval')) ?? { kind: bindingKind, principals: [] };
+  let approval: RuleApproval = approvalOf(pick('approval')) ?? { kind: bindingKind, principals: [] };
   if (APPROVAL_STRENGTH[approval.kind] < APPROVAL_STRENGTH[bindingKind]) {
     notes.push(`The policy asks for ${approval.kind}-approval, but the eligible binding requires peer approval, which a policy cannot waive.`);
     approval = { kind: bindingKind, principals: [] };
@@ -210,6 +215,7 @@ export function demandsOf(policy: AccessPolicyDocument | undefined, target: Poli
       kind: approval.kind,
       principals: approval.principals,
       requiredApprovals: approval.kind === 'self' ? 0 : (approval.requiredApprovals ?? 1),
+      escalation: approval.kind === 'self' ? null : (approval.escalation ?? null),
     },
     maxDurationMinutes: maxDuration !== undefined ? durationMinutes(maxDuration) : base.maxDurationMinutes,
     defaultDurationMinutes: defaultDuration !== undefined ? durationMinutes(defaultDuration) : null,

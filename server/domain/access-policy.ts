@@ -94,6 +94,20 @@ const matchSchema = z
   .strict()
   .describe('What a rule applies to; every criterion given must hold. No match = every eligible role.');
 
+// Not the union `duration` is: inside the approval's own union, a failing union would be reported as the
+// approval's "Invalid input" rather than at `after`.
+const escalationDelay = z
+  .union([z.number(), z.string()], { error: DURATION_RANGE })
+  .refine((v) => Number.isInteger(durationMinutes(v)) && durationMinutes(v) >= 1 && durationMinutes(v) <= MAX_POLICY_MINUTES, DURATION_RANGE);
+
+const escalationSchema = z
+  .object({
+    after: escalationDelay.describe('How long a request may wait undecided before the escalation approvers may decide it too, such as 30m.'),
+    approvers: z.array(principal).min(1).describe('Who may decide a request undecided after that delay, besides its reviewers; offered it once by email and chat.'),
+  })
+  .strict()
+  .describe('A second set of approvers for requests nobody decided in time, so that approval never blocks incident work.');
+
 const approvalSchema = z
   .union([
     z.enum(['self', 'peers']),
@@ -102,6 +116,7 @@ const approvalSchema = z
         kind: z.enum(['self', 'peers', 'approvers']),
         principals: z.array(principal).min(1).optional().describe('Designated approvers (kind approvers); they need not be eligible themselves.'),
         requiredApprovals: z.number().int().min(1).max(10).optional().describe('How many distinct approvers must approve; the requester never counts. Default 1.'),
+        escalation: escalationSchema.optional(),
       })
       .strict(),
   ])
@@ -278,6 +293,7 @@ function checkConsistency(policy: { defaults?: PolicySettings; rules: PolicyRule
       if (a.kind === 'approvers' && !a.principals) issue([...at, 'approval'], 'kind approvers needs principals: the designated approvers');
       if (a.kind !== 'approvers' && a.principals) issue([...at, 'approval', 'principals'], `principals are only for kind approvers, not ${a.kind}`);
       if (a.kind === 'self' && a.requiredApprovals !== undefined) issue([...at, 'approval', 'requiredApprovals'], 'self-approval takes no approvals');
+      if (a.kind === 'self' && a.escalation) issue([...at, 'approval', 'escalation'], 'self-approval has nobody to escalate from: escalation is for kind peers or approvers');
       if (a.kind === 'approvers' && a.principals && a.requiredApprovals && a.principals.every((p) => p.startsWith('user:')) && a.requiredApprovals > a.principals.length) {
         issue([...at, 'approval', 'requiredApprovals'], `${a.requiredApprovals} approvals required but only ${a.principals.length} approver(s) listed`);
       }

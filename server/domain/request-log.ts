@@ -25,6 +25,11 @@ export interface LoggedRequest {
   readonly cancelledAt: Date | null;
   /** When it was granted, denied or cancelled; null while pending or once expired undecided. */
   readonly decidedAt: Date | null;
+  /**
+   * Whom the workflow task offered it to as escalation approvers (`request.escalated`); empty when it was not
+   * escalated. It lists the request in their inbox; whether they may decide it is checked against the rule in force.
+   */
+  readonly escalatedTo: readonly string[];
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
@@ -89,8 +94,11 @@ function createdOf(time: Date, payload: Record<string, unknown>): Draft | null {
     reason: null,
     cancelledAt: null,
     decidedAt: null,
+    escalatedTo: [],
   };
 }
+
+const escalatedSchema = z.object({ escalatedTo: z.array(z.string().regex(EMAIL)) });
 
 /**
  * The requests the entries tell of, oldest first. A decision counts only once its request's `request.created`
@@ -100,6 +108,13 @@ function createdOf(time: Date, payload: Record<string, unknown>): Draft | null {
 export function requestsInLog(records: readonly { timestamp: Date; payload: Record<string, unknown> }[], now: Date): LoggedRequest[] {
   const requests = new Map<string, Draft>();
   for (const { timestamp, payload } of records) {
+    // Written by the workflow task, not by a user, and not part of the history.
+    if (payload.event === 'request.escalated') {
+      const request = typeof payload.activationId === 'string' ? requests.get(payload.activationId) : undefined;
+      const escalated = escalatedSchema.safeParse(payload);
+      if (request && escalated.success) request.escalatedTo = [...new Set([...request.escalatedTo, ...escalated.data.escalatedTo.map((e) => e.toLowerCase())])];
+      continue;
+    }
     const row = historyRowOf(timestamp, payload);
     if (!row || row.outcome !== 'success') continue;
     const id = typeof payload.activationId === 'string' ? payload.activationId : null;
@@ -148,8 +163,8 @@ export function decisionBy(logged: LoggedRequest, reviewer: string): { decision:
   return null;
 }
 
-/** A pending request waits for this reviewer when they are among its reviewers and have not approved it yet. */
+/** A pending request waits for this reviewer when they are among its reviewers (or it was escalated to them) and have not approved it yet. */
 export function waitsFor(logged: LoggedRequest, reviewer: string): boolean {
   const user = reviewer.toLowerCase();
-  return logged.status === 'pending' && logged.request.reviewers.includes(user) && !logged.approvals.some((a) => a.approver === user);
+  return logged.status === 'pending' && (logged.request.reviewers.includes(user) || logged.escalatedTo.includes(user)) && !logged.approvals.some((a) => a.approver === user);
 }

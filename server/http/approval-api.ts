@@ -129,9 +129,9 @@ export function approvalRoutes(deps: ApprovalServices): Router {
   router.get('/approval-requests/:token', async (req, res) => {
     const user = { ...principalOf(res) };
     const token = parseAudited(api.approvalTokenParam, req.params.token, 'token', user, 'approval.failed');
-    const { request, state } = await approval.status(user, token);
+    const { request, state, escalationApprover } = await approval.status(user, token);
     const isBeneficiary = request.beneficiary === user.email;
-    const isReviewer = isParticipant(request, user.email) && !isBeneficiary;
+    const isReviewer = (isParticipant(request, user.email) || escalationApprover) && !isBeneficiary;
     const pending = state.status === 'pending';
     reply(res, 200, api.approvalRequestStatusResponse, {
       request: requestBody(request),

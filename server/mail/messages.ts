@@ -264,6 +264,61 @@ ${detailsTable(details)}
   };
 }
 
+export interface EscalatedMailInput {
+  request: ApprovalRequest;
+  /** The escalation approvers it is offered to. */
+  to: readonly string[];
+  /** How long it waited undecided, in minutes (the rule's delay). */
+  afterMinutes: number;
+  publicUrl: string;
+  timeZone: string;
+}
+
+/** A request nobody decided within the rule's delay, offered to its escalation approvers: they decide from their inbox. */
+export function escalatedMail({ request, to, afterMinutes, publicUrl, timeZone }: EscalatedMailInput): Omit<OutgoingMail, 'messageId' | 'inReplyTo'> {
+  const details: Detail[] = [...detailsOf(request, timeZone, true), ['Reviewers', request.reviewers.join(', ')], ['Expires', formatMailTime(request.expiresAt, timeZone)]];
+  const title = 'A request waits for your approval';
+  const sentence = `The request of ${request.beneficiary} to access the Google Cloud project ${request.entitlement.projectId} has waited more than ${afterMinutes} minutes undecided, so the access policy lets you approve or deny it as an escalation approver; review it in your inbox.`;
+  // Escalation approvers decide from their inbox: the task holds no signed link to send.
+  const inbox = `${publicUrl.replace(/\/+$/, '')}/inbox`;
+  const body = html`<h1 style="font-size:22px;font-weight:400;margin:0 0 16px">${title}</h1>
+<p>${sentence}</p>
+${detailsTable(details)}
+<p><a href="${httpUrl(inbox)}" style="color:#1a73e8">Your inbox</a></p>`;
+  const text = [sentence, '', textDetails(details), '', `Your inbox: ${inbox}`].join('\n');
+  return { to, cc: [], subject: `Escalated: ${requestSubject(request)}`, html: page(title, body, publicUrl), text };
+}
+
+export interface GrantEndingMailInput {
+  user: string;
+  projectId: string;
+  role: string;
+  resourceCondition: string | null;
+  end: Date;
+  publicUrl: string;
+  timeZone: string;
+}
+
+/** To the holder of a grant that ends soon, with the way to extend it. */
+export function grantEndingMail(input: GrantEndingMailInput): Omit<OutgoingMail, 'messageId' | 'inReplyTo'> {
+  const ends = formatMailTime(input.end, input.timeZone);
+  const details: Detail[] = [
+    ['Project', input.projectId],
+    ['Role', input.role],
+    ['Resource condition', input.resourceCondition ?? '(none: the whole project)'],
+    ['Ends', ends],
+  ];
+  const title = 'Your access ends soon';
+  const sentence = `Your access to ${input.role} on the Google Cloud project ${input.projectId} ends on ${ends}. If you still need it, extend it in My access.`;
+  const myAccess = `${input.publicUrl.replace(/\/+$/, '')}/my-access`;
+  const body = html`<h1 style="font-size:22px;font-weight:400;margin:0 0 16px">${title}</h1>
+<p>${sentence}</p>
+${detailsTable(details)}
+<p><a href="${httpUrl(myAccess)}" style="color:#1a73e8">My access</a></p>`;
+  const text = [sentence, '', textDetails(details), '', `My access: ${myAccess}`].join('\n');
+  return { to: [input.user], cc: [], subject: `Your access to project ${input.projectId} ends at ${ends}`, html: page(title, body, input.publicUrl), text };
+}
+
 /** The most alerts one message lists; the rest are counted, and the Admin area shows them all. */
 export const ALERTS_PER_MESSAGE = 50;
 

@@ -74,6 +74,17 @@ export interface ApprovalDemand {
   /** Designated approvers (kind approvers): principals, who need not be eligible themselves. */
   principals: readonly string[];
   requiredApprovals: number;
+  /** Who may also decide a request still undecided this long after it was made (the rule's `escalation`). */
+  escalation?: { afterMinutes: number; principals: readonly string[] } | null;
+}
+
+/** A request's escalation under the rule in force: from when, and to whom. */
+export interface Escalation {
+  /** The request's issuedAt plus the rule's delay. */
+  from: Date;
+  afterMinutes: number;
+  /** As the rule names them: `user:` and `group:` principals. */
+  principals: readonly string[];
 }
 
 const ONE_PEER: ApprovalDemand = { kind: 'peers', principals: [], requiredApprovals: 1 };
@@ -109,6 +120,8 @@ export interface RequestStatus {
   request: ApprovalRequest;
   /** Read fresh from the project's policy; `expired` once past the token's expiry undecided. */
   state: RequestState;
+  /** The viewer is not among the request's reviewers but may decide it as an escalation approver (its delay has passed). */
+  escalationApprover: boolean;
 }
 
 export interface ApprovalOutcome {
@@ -353,15 +366,10 @@ export class ApprovalService {
     let request: ApprovalRequest | undefined;
     try {
       ({ request } = await this.read(link));
-      if (!isParticipant(request, user.email)) {
-        throw forbidden(
-          'NOT_A_PARTICIPANT',
-          `You (${user.email}) are neither the requester nor a reviewer of this request, so you cannot open it. Only the requester and the reviewers they chose can.`,
-        );
-      }
+      const escalationApprover = !isParticipant(request, user.email) && (await this.requireDueEscalation(request, user.email, 'open', 'NOT_A_PARTICIPANT', `You (${user.email}) are neither the requester nor a reviewer of this request, so you cannot open it. Only the requester and the reviewers they chose can.`));
       // A request for a project outside RESOURCE_SCOPE (signed under an earlier scope) reads nothing of it.
       await this.deps.catalog.requireOffered(user.email, request.entitlement.projectId);
-      return { request, state: await this.deps.decisions.state(request) };
+      return { request, state: await this.deps.decisions.state(request), escalationApprover };
     } catch (e) {
       throw this.failed(e, request, user, 'view', `open ${request ? `the approval request ${request.id}` : 'an approval request'}`);
     }
@@ -376,13 +384,14 @@ export class ApprovalService {
       }
       request = await this.verified(link);
       const refusal = checkApprover(request, user.email);
-      if (refusal) throw forbidden(refusal.reason === 'self-approval' ? 'SELF_APPROVAL' : 'NOT_A_REVIEWER', `${refusal.message}.`);
+      if (refusal?.reason === 'self-approval') throw forbidden('SELF_APPROVAL', `${refusal.message}.`);
+      if (refusal) await this.requireDueEscalation(request, user.email, 'approve', 'NOT_A_REVIEWER', `${refusal.message}.`);
       const { beneficiary, entitlement } = request;
       const stale = checks.problemWith(request.justification, durationMinutesOf(request));
       if (stale) {
         throw forbidden('REQUEST_NO_LONGER_VALID', `This request no longer meets the rules: ${stale}. Ask ${beneficiary} to send a new request.`);
       }
-      const demand = await this.requireReviewer(request, user.email, 'approve');
+      const demand = await this.requireReviewer(request, user.email, 'approve', refusal !== null);
       const { outcome, grant: written } = await this.deps.decisions.apply(request, { kind: 'approve', actor: user.email }, demand.requiredApprovals);
       const state = outcome.state;
       const context = { ...contextOf(request), user, requiredApprovals: state.requiredApprovals, approvals: state.approvals.map((a) => a.approver) };
@@ -464,7 +473,7 @@ export class ApprovalService {
         );
       }
       if (!isParticipant(logged.request, user.email)) {
-        throw forbidden('NOT_A_PARTICIPANT', `You (${user.email}) are neither the requester nor a reviewer of the request ${requestId}, so you cannot open it.`);
+        await this.requireDueEscalation(logged.request, user.email, 'open', 'NOT_A_PARTICIPANT', `You (${user.email}) are neither the requester nor a reviewer of the request ${requestId}, so you cannot open it.`);
       }
       request = logged.request;
       if (this.now().getTime() >= request.expiresAt.getTime()) {
@@ -534,13 +543,9 @@ export class ApprovalService {
     try {
       request = await this.verified(link);
       const refusal = checkApprover(request, user.email);
-      if (refusal) {
-        throw forbidden(
-          refusal.reason === 'self-approval' ? 'SELF_DENIAL' : 'NOT_A_REVIEWER',
-          refusal.reason === 'self-approval' ? 'You cannot deny your own request: cancel it instead.' : `${refusal.message.replace('approve it', 'deny it')}.`,
-        );
-      }
-      await this.requireReviewer(request, user.email, 'deny');
+      if (refusal?.reason === 'self-approval') throw forbidden('SELF_DENIAL', 'You cannot deny your own request: cancel it instead.');
+      if (refusal) await this.requireDueEscalation(request, user.email, 'deny', 'NOT_A_REVIEWER', `${refusal.message.replace('approve it', 'deny it')}.`);
+      await this.requireReviewer(request, user.email, 'deny', refusal !== null);
       return await this.decideAndTell(request, user, { kind: 'deny', actor: user.email, reason }, publicUrl);
     } catch (e) {
       throw this.failed(e, request, user, 'deny', `deny ${request ? `the request ${request.id}` : 'an approval request'}`);
@@ -596,12 +601,13 @@ export class ApprovalService {
    * Fresh: the user may still decide the request — a designated approver of the rule in force, or a holder of
    * the same peer-approval eligible role — and the requester is still eligible. Returns what the rule demands.
    */
-  private async requireReviewer(request: ApprovalRequest, reviewer: string, verb: 'approve' | 'deny'): Promise<ApprovalDemand> {
+  private async requireReviewer(request: ApprovalRequest, reviewer: string, verb: 'approve' | 'deny', byEscalation: boolean): Promise<ApprovalDemand> {
     const { beneficiary, entitlement } = request;
     const id = entitlementId(entitlement);
     await this.deps.catalog.requireOffered(reviewer, entitlement.projectId);
     const { role, demand, candidates } = await this.approvalTarget(beneficiary, { id, ...entitlement }, `The requester ${beneficiary} is`, true, 'decision');
-    requireAmong(candidates, [reviewer.toLowerCase()], () =>
+    // An escalation approver was checked against the rule in force (requireDueEscalation); they need not be a candidate.
+    if (!byEscalation) requireAmong(candidates, [reviewer.toLowerCase()], () =>
       demand.kind === 'approvers'
         ? `You (${reviewer}) are no longer a designated approver of '${id}', so you cannot ${verb} this request.`
         : `You (${reviewer}) no longer hold the ${bindingWords(role.type)} eligible role '${id}', so you cannot ${verb} this request.`,
@@ -610,6 +616,39 @@ export class ApprovalService {
     const asked = { justification: request.justification, durationMinutes: durationMinutesOf(request) };
     if (verb === 'approve') await this.deps.checks.requirePolicy(beneficiary, entitlement.projectId, [role], asked, 'approval');
     return demand;
+  }
+
+  /**
+   * The escalation the rule in force names for the request's role (read now: a rule changed since the request
+   * was made applies), with its approvers resolved fresh; null when the rule names none. Nothing is stored:
+   * the delay counts from the signed request's issuedAt.
+   */
+  async escalationOf(request: ApprovalRequest): Promise<Escalation | null> {
+    const demand = await this.demandOf({ id: entitlementId(request.entitlement), ...request.entitlement, type: request.bindingType });
+    if (!demand?.escalation) return null;
+    const { afterMinutes, principals } = demand.escalation;
+    return { from: new Date(request.issuedAt.getTime() + afterMinutes * 60_000), afterMinutes, principals };
+  }
+
+  /** The escalation approvers as users (groups resolved, read fresh), never the requester. */
+  async escalationApprovers(request: ApprovalRequest, escalation: Escalation): Promise<string[]> {
+    return (await this.designatedUsers({ kind: 'approvers', principals: escalation.principals, requiredApprovals: 1 })).filter((u) => u !== request.beneficiary);
+  }
+
+  /**
+   * For someone who is not among the request's reviewers: passes when they are an escalation approver of the
+   * rule in force and its delay has passed; before that, a 403 saying from when; otherwise `code` and `message`.
+   */
+  private async requireDueEscalation(request: ApprovalRequest, user: string, verb: 'open' | 'approve' | 'deny', code: string, message: string): Promise<true> {
+    const escalation = await this.escalationOf(request);
+    if (!escalation || !(await this.escalationApprovers(request, escalation)).includes(user.toLowerCase())) throw forbidden(code, message);
+    if (this.now().getTime() < escalation.from.getTime()) {
+      throw forbidden(
+        'ESCALATION_NOT_DUE',
+        `You (${user.toLowerCase()}) are an escalation approver of this request: you can ${verb} it from ${escalation.from.toISOString()} (${escalation.afterMinutes} minutes after it was made) if it is still undecided then. Until then only its reviewers (${request.reviewers.join(', ')}) can.`,
+      );
+    }
+    return true;
   }
 
   /**

@@ -30,6 +30,7 @@ export type AuditEventName =
   | 'request.cancelled'
   | 'request.reissued'
   | 'request.expiry.notified'
+  | 'request.escalated'
   | 'approval.failed'
   | 'notification.failed'
   | 'grants.list.failed'

@@ -32,9 +32,9 @@ export class ChatNotifier {
     private readonly options: ChatDeliveryOptions = DEFAULT_CHAT_DELIVERY,
   ) {}
 
-  /** Posts to the default channel and the named ones (each once); returns the failures. */
-  async post(named: readonly string[], notice: ChatNotice): Promise<ChatFailure[]> {
-    const wanted = [...new Set([...(this.defaultChannel ? [this.defaultChannel] : []), ...named])];
+  /** Posts to the default channel (unless `onlyNamed`) and the named ones (each once); returns the failures. */
+  async post(named: readonly string[], notice: ChatNotice, onlyNamed = false): Promise<ChatFailure[]> {
+    const wanted = [...new Set([...(this.defaultChannel && !onlyNamed ? [this.defaultChannel] : []), ...named])];
     if (wanted.length === 0) return [];
     let channels: ChatChannels;
     try {

@@ -14,14 +14,14 @@ import {
   type SelfActivation,
 } from '../domain/notification-event';
 import type { Mailer, OutgoingMail } from '../mail/mailer';
-import { approvedMail, breakGlassMail, decisionMail, expiringMail, requestMail, revokedMail, watcherMail, type RevokedMailInput, type RoleGrant, type WatchedEvent } from '../mail/messages';
+import { approvedMail, breakGlassMail, decisionMail, escalatedMail, expiringMail, grantEndingMail, requestMail, revokedMail, watcherMail, type RevokedMailInput, type RoleGrant, type WatchedEvent } from '../mail/messages';
 import { breakGlassLink, type BreakGlassActivation } from '../domain/break-glass';
 import type { RequestState } from '../domain/request-decision';
 import type { PubSub } from '../google/pubsub';
 import { AppError } from '../errors';
 import type { AuditLog, AuditUser } from './audit';
 import type { ChatNotifier } from './chat';
-import { breakGlassNotice, requestNotice, selfActivationNotice, type ChatNotice, type RequestChatEvent } from '../chat/chat-notice';
+import { breakGlassNotice, grantEndingNotice, requestNotice, selfActivationNotice, type ChatNotice, type RequestChatEvent } from '../chat/chat-notice';
 import type { ActivationType } from '../domain/eligibility';
 
 /** What the access policy's rule for a role is matched on, to find the chat channels and extra recipients it names. */
@@ -49,7 +49,7 @@ export interface NotificationChannels {
 }
 
 /** What an email is about: a Pub/Sub event's type, or a revocation (sent by email only). */
-type MailType = NotificationEvent['type'] | 'GrantRevoked';
+type MailType = NotificationEvent['type'] | 'GrantRevoked' | 'RequestEscalated' | 'GrantEndingSoon';
 
 /** Who triggered a notification and what it is about, for the audit entry of a failure. */
 interface Context {
@@ -182,6 +182,46 @@ export class NotificationService {
   }
 
   /**
+   * Sent by the workflow task: a pending request nobody decided within its rule's delay, offered to the
+   * escalation approvers by email (a link to their inbox) and chat. Never throws; returns what failed.
+   */
+  async sendEscalated(request: ApprovalRequest, approvers: readonly string[], approvals: readonly string[], afterMinutes: number, publicUrl: string): Promise<string[]> {
+    const context = { project: request.entitlement.projectId, activationId: request.id };
+    const type = 'RequestEscalated';
+    const { mailer } = this.channels;
+    const failure =
+      mailer && approvers.length > 0
+        ? await this.mail(context, type, `The escalation email to ${approvers.join(', ')}`, {
+            ...escalatedMail({ request, to: approvers, afterMinutes, publicUrl, timeZone: this.timeZone }),
+            messageId: mailer.messageIdFor(`${request.id}/escalated`),
+            inReplyTo: mailer.messageIdFor(request.id),
+          })
+        : null;
+    const chatFailures = await this.chatRequest(context, request, { kind: 'escalated', approvals, to: approvers }, type, publicUrl);
+    return [...(failure ? [failure] : []), ...chatFailures];
+  }
+
+  /**
+   * Sent by the workflow task: the holder of a grant is reminded that it ends soon, by email and in the chat
+   * channels of the role's rule. Never throws; returns what failed.
+   */
+  async sendGrantEnding(grant: { id: string; user: string; projectId: string; role: string; resourceCondition: string | null; end: Date; bindingType: ActivationType }, publicUrl: string): Promise<string[]> {
+    const context = { project: grant.projectId, activationId: grant.id };
+    const type = 'GrantEndingSoon';
+    const { mailer, chat } = this.channels;
+    const failure = mailer
+      ? await this.mail(context, type, `The reminder email to ${grant.user}`, {
+          ...grantEndingMail({ ...grant, publicUrl, timeZone: this.timeZone }),
+          messageId: mailer.messageIdFor(`${grant.id}/ending`),
+        })
+      : null;
+    const target: RuleTarget = { projectId: grant.projectId, role: grant.role, resourceCondition: grant.resourceCondition, type: grant.bindingType };
+    // A reminder concerns its holder alone: posted only where the rule asks for chat (notify.chat).
+    const chatFailures = chat ? await this.postChat(context, type, [target], grantEndingNotice(grant, publicUrl, this.timeZone), true) : [];
+    return [...(failure ? [failure] : []), ...chatFailures];
+  }
+
+  /**
    * Self-activations go to Pub/Sub, as in jit-access 1.x, to chat, and by email to the extra recipients the
    * roles' rules name; `grants` are the roles with their bindings' resource conditions. Returns what failed.
    */
@@ -280,7 +320,8 @@ export class NotificationService {
   }
 
   /** Posts to the default channel and those the roles' rules name; returns the failures, audited. */
-  private async postChat(context: Context, type: MailType, targets: RuleTarget[], notice: ChatNotice): Promise<string[]> {
+  /** `onlyNamed`: not to the default channel, only to those the rules name (a holder's own reminder). */
+  private async postChat(context: Context, type: MailType, targets: RuleTarget[], notice: ChatNotice, onlyNamed = false): Promise<string[]> {
     const { chat } = this.channels;
     if (!chat) return [];
     let named: string[];
@@ -289,7 +330,7 @@ export class NotificationService {
     } catch (e) {
       return [this.failed(context, 'chat', type, `The chat channels of the access policy could not be read: ${(e as Error).message}`)];
     }
-    const failures = await chat.notifier.post(named, notice);
+    const failures = await chat.notifier.post(named, notice, onlyNamed);
     return failures.map((f) => this.failed(context, 'chat', type, f.message));
   }
 

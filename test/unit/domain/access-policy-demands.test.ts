@@ -69,7 +69,7 @@ describe('demandsOf', () => {
     expect(demandsOf(undefined, target({ type: 'peer' }), base, MONDAY_NOON_UTC)).toEqual({
       rule: null,
       matchedBecause: [],
-      approval: { kind: 'peers', principals: [], requiredApprovals: 1 },
+      approval: { kind: 'peers', principals: [], requiredApprovals: 1, escalation: null },
       maxDurationMinutes: 120,
       defaultDurationMinutes: null,
       justification: base.justification,
@@ -81,7 +81,7 @@ describe('demandsOf', () => {
       autoApprove: null,
       notes: [],
     });
-    expect(demandsOf(undefined, target(), base, MONDAY_NOON_UTC).approval).toEqual({ kind: 'self', principals: [], requiredApprovals: 0 });
+    expect(demandsOf(undefined, target(), base, MONDAY_NOON_UTC).approval).toEqual({ kind: 'self', principals: [], requiredApprovals: 0, escalation: null });
   });
 
   it('never turns a peer-approval binding into self-approval', () => {
@@ -97,7 +97,7 @@ describe('demandsOf', () => {
       base,
       MONDAY_NOON_UTC,
     );
-    expect(d.approval).toEqual({ kind: 'approvers', principals: ['group:db-leads@example.com', 'user:a@example.com'], requiredApprovals: 2 });
+    expect(d.approval).toEqual({ kind: 'approvers', principals: ['group:db-leads@example.com', 'user:a@example.com'], requiredApprovals: 2, escalation: null });
     expect(describeDemands(d)).toBe('2 approvals from db-leads@example.com, a@example.com · up to 2 h');
   });
 
@@ -120,11 +120,23 @@ rules:
     expect(demandsOf(p, target(), base, new Date('2026-01-05T20:00:00Z')).schedule?.insideNow).toBe(false);
   });
 
+  it('names the escalation of a rule that approves by people, never of one the binding overrules', () => {
+    const p = policy('  - name: escalating\n    approval: { kind: peers, escalation: { after: 1h30m, approvers: [group:leads@example.com] } }\n');
+    expect(demandsOf(p, target({ type: 'peer' }), base, MONDAY_NOON_UTC).approval).toEqual({
+      kind: 'peers',
+      principals: [],
+      requiredApprovals: 1,
+      escalation: { afterMinutes: 90, principals: ['group:leads@example.com'] },
+    });
+    const overruled = policy('  - { name: lax, approval: self }\n');
+    expect(demandsOf(overruled, target({ type: 'peer' }), base, MONDAY_NOON_UTC).approval.escalation).toBeNull();
+  });
+
   it('requires peer approval outside the windows when the rule says so', () => {
     const p = policy('  - name: office\n    schedule: { timeZone: UTC, windows: ["Mon-Fri 08:00-18:00"], outside: requireApproval }\n');
     expect(demandsOf(p, target(), base, MONDAY_NOON_UTC).approval.kind).toBe('self');
     const night = demandsOf(p, target(), base, new Date('2026-01-05T22:00:00Z'));
-    expect(night.approval).toEqual({ kind: 'peers', principals: [], requiredApprovals: 1 });
+    expect(night.approval).toEqual({ kind: 'peers', principals: [], requiredApprovals: 1, escalation: null });
     expect(problemWithRequest(night, { justification: 'x', durationMinutes: 10 })).toBeNull();
   });
 
