@@ -64,6 +64,7 @@ const EXTENSION_TITLES: Record<RequestChatEvent['kind'], string> = {
   denied: 'Extension denied',
   cancelled: 'Extension request cancelled',
   expiring: 'Extension request expires soon',
+  escalated: 'Extension request escalated',
 };
 
 /** A message about a peer-approval request; `publicUrl` is where the SPA runs. */
