@@ -1,6 +1,10 @@
 // In the browser: the holder of a peer-approved grant requests an extension from My access (reviewers, reason,
 // time to add as the rule allows), sees it pending with the grant; a reviewer finds it in the inbox as an
-// extension and approves it; the grant then ends that much later, from the same start.
+// extension and approves it; the grant then ends that much later, from the same start. A self-approved grant whose
+// rule now needs approval is offered the same request when Extend is refused.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { policyOf } from '../support/stack';
 import { newPage, screenshotOnFailure } from './support/browser';
 import { browserSession } from './support/e2e-stack';
@@ -8,7 +12,20 @@ import { signIn } from './support/steps';
 
 const TEMPORARY = /^\(request\.time >= timestamp\("(.+)"\) && request\.time < timestamp\("(.+)"\)\)$/;
 
-const session = browserSession();
+// dave's self-approval binding of bigquery.dataViewer is put under approval by a rule; prod-app has no rule.
+const POLICY = path.join(mkdtempSync(path.join(tmpdir(), 'e2e-extension-')), 'policy.yaml');
+writeFileSync(
+  POLICY,
+  `version: 1
+rules:
+  - name: warehouse-reads
+    match: { projects: [data-warehouse], roles: [roles/bigquery.dataViewer] }
+    approval: peers
+    maxDuration: 2h
+`,
+);
+
+const session = browserSession({ env: { ACCESS_POLICY: POLICY } });
 
 async function window(): Promise<{ start: string; end: string }[]> {
   const { bindings } = await policyOf(session.stack.emulator, 'prod-app');
@@ -75,5 +92,34 @@ test('the holder requests an extension of a peer-approved grant; a reviewer appr
     await row.waitFor();
     expect(await row.textContent()).toContain('Approved by carol@example.com: INC-8 still scaling');
     await row.getByRole('button', { name: 'Request extension of roles/compute.admin on prod-app' }).waitFor();
+  });
+});
+
+test('a self-approved grant whose rule now needs approval: Extend is refused, and the dialog offers an extension request instead', async () => {
+  // The setting: dave holds a self-approved grant from before the rule (written as the service writes one).
+  const iso = (minutes: number) => new Date(Math.floor(Date.now() / 1000) * 1000 + minutes * 60_000).toISOString().replace('.000Z', 'Z');
+  (await policyOf(session.stack.emulator, 'data-warehouse')).bindings.push({
+    role: 'roles/bigquery.dataViewer',
+    members: ['user:dave@example.com'],
+    condition: { title: 'JIT access activation', description: 'Self-approved, justification: INC-9 reads', expression: `(request.time >= timestamp("${iso(-5)}") && request.time < timestamp("${iso(10)}"))` },
+  });
+  const page = await newPage(session.browser);
+  await screenshotOnFailure(page, 'grant-extension-self-under-approval', async () => {
+    await signIn(page, session.stack.url, 'dave@example.com', '/my-access');
+    const row = page.getByRole('table', { name: 'Active grants' }).getByRole('row').filter({ hasText: 'roles/bigquery.dataViewer' });
+    await row.waitFor();
+    await row.getByRole('button', { name: 'Extend roles/bigquery.dataViewer on data-warehouse' }).click();
+    const extend = page.getByRole('dialog', { name: 'Extend access' });
+    await extend.getByRole('button', { name: 'Extend' }).click();
+    await extend.getByText("Rule 'warehouse-reads' of the access policy requires").waitFor();
+    await extend.getByRole('button', { name: 'Request extension instead' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Request extension' });
+    // The rule's maximum bounds the time added.
+    const choices = await dialog.getByRole('combobox', { name: 'Add, after it ends' }).locator('option').allTextContents();
+    expect(choices.at(-1)).toBe('2 hours');
+    await dialog.getByRole('checkbox', { name: 'erin@example.com' }).check();
+    await dialog.getByRole('button', { name: 'Request extension' }).click();
+    await page.getByText('Your request to extend roles/bigquery.dataViewer on data-warehouse was sent to erin@example.com.').waitFor();
+    await row.getByText(/Extension by .+ pending/).waitFor();
   });
 });

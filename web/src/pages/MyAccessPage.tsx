@@ -150,8 +150,9 @@ function GrantTable({ grants, pendingExtensions, maxDurationMinutes, onAction }:
                 <Link href={projectHref(grant.projectId)} className="button">
                   Request again<span className="visually-hidden"> {grant.role} on {grant.projectId}</span>
                 </Link>
-              ) : grant.approval.type === 'peer' ? (
-                <PeerExtension grant={grant} pending={pendingExtensions.get(grant.id)} onRequest={() => onAction({ kind: 'request-extension', grant })} />
+              ) : grant.approval.type === 'peer' || pendingExtensions.has(grant.id) ? (
+                // Extended by its approvers: a peer-approved grant, or one whose extension was requested already.
+                <ExtensionRequest grant={grant} pending={pendingExtensions.get(grant.id)} onRequest={() => onAction({ kind: 'request-extension', grant })} />
               ) : canExtend(grant, now, maxDurationMinutes) ? (
                 <button type="button" className="button" onClick={() => onAction({ kind: 'extend', grant })}>
                   Extend<span className="visually-hidden"> {grant.role} on {grant.projectId}</span>
@@ -170,8 +171,8 @@ function GrantTable({ grants, pendingExtensions, maxDurationMinutes, onAction }:
   );
 }
 
-/** A peer-approved grant is extended by its approvers: its pending request, or the button to ask them. */
-function PeerExtension({ grant, pending, onRequest }: { grant: ActiveGrant; pending: LoggedRequestView | undefined; onRequest: () => void }) {
+/** A grant extended by its approvers: its pending extension request, or the button to ask them. */
+function ExtensionRequest({ grant, pending, onRequest }: { grant: ActiveGrant; pending: LoggedRequestView | undefined; onRequest: () => void }) {
   const [opening, setOpening] = useState(false);
   if (!pending) {
     return (
