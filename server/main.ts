@@ -19,6 +19,7 @@ import { GroupMemberships } from './services/group-memberships';
 import { IamRoles } from './google/iam-roles';
 import { DEFAULT_RETRY, PolicyWriter, type RetryPolicy } from './services/policy-writer';
 import { ActivationService } from './services/activation';
+import { ScheduledActivations } from './services/scheduled-activations';
 import { EntitlementChecks, type ActivationRules } from './services/entitlement-checks';
 import { NotificationService, type NotificationChannels } from './services/notification';
 import { ChatNotifier } from './services/chat';
@@ -279,6 +280,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     clock,
   );
 
+  const scheduled = new ScheduledActivations(catalog, resourceManager, writer, audit, auditFeed, activationRules, notifications, config.publicUrl, clock);
   const grants = new GrantService(catalog, asset, recentGrants, resourceManager, writer, audit, { justification, maxDurationMinutes: config.activationTimeoutMinutes, policy }, clock, ticketEvents);
   const cleanup = new CleanupService(asset, resourceManager, writer, audit, config.cleanup, clock, undefined, ticketEvents);
 
@@ -331,6 +333,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     activation,
     approval,
     grants,
+    scheduled,
     cleanup,
     breakGlass,
     requestExpiry: new RequestExpiryNotices(auditFeed, notifications, approval, audit, clock),

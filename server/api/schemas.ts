@@ -72,6 +72,8 @@ export const rolePolicySchema = z.object({
     .nullable(),
   maxActiveGrantsPerUser: z.number().int().nullable(),
   breakGlass: z.object({ available: z.boolean(), maxDurationMinutes: z.number().int(), reviewers: z.array(z.string()) }).nullable(),
+  /** How far ahead a grant may be asked to start (`scheduling.maxDelay`); null: grants start at once. */
+  scheduling: z.object({ maxDelayMinutes: z.number().int() }).nullable(),
   /** Where the rule asked for less than the binding or the schedule demand, and was overruled. */
   notes: z.array(z.string()),
 });
@@ -103,13 +105,35 @@ export const roleSchema = z.object({
 
 export const rolesResponse = z.object({ roles: z.array(roleSchema), warnings: z.array(z.string()) });
 
+/** A start in the future, as an RFC 3339 timestamp with a time zone (`2040-01-01T09:00:00Z`, `…+01:00`). */
+export const startInstant = z.iso
+  .datetime({ offset: true, error: 'must be an RFC 3339 timestamp with a time zone, such as 2040-01-01T09:00:00Z' })
+  .describe('When the grant starts, later than now and at most the rule\'s scheduling.maxDelay ahead; absent = at once.');
+
 export const activationRequestBody = z
   .object({
     roles: z.array(z.string().min(1).max(2000)).min(1, 'must name at least one role'),
     justification: z.string().max(10_000),
     durationMinutes: z.number().int('must be a whole number of minutes'),
+    start: startInstant.optional(),
   })
   .strict();
+
+/** A role of a scheduled grant; `conditional` when its eligible binding is limited by a resource condition. */
+const scheduledRoleSchema = z.object({ role: z.string(), conditional: z.boolean() });
+
+/** An activation with a later start (202): recorded, granting nothing until `start`, when eligibility and the rule are checked again. */
+export const scheduledActivationResponse = z.object({
+  /** What DELETE /api/v1/me/scheduled/{scheduledId} cancels it by. */
+  scheduledId: z.string(),
+  activationId: z.string(),
+  projectId: z.string(),
+  user: z.string(),
+  justification: z.string(),
+  roles: z.array(scheduledRoleSchema),
+  start: instant,
+  end: instant,
+});
 
 export const grantSchema = z.object({
   id: z.string(),
@@ -166,7 +190,31 @@ export const activeGrantSchema = z.object({
   approval: grantApprovalSchema,
 });
 
-export const myGrantsResponse = z.object({ grants: z.array(activeGrantSchema), warnings: z.array(z.string()) });
+/** A grant that starts later (self-activation, or a peer request approved before its start). */
+export const scheduledGrantSchema = z.object({
+  scheduledId: z.string(),
+  activationId: z.string(),
+  projectId: z.string(),
+  type: activationTypeSchema,
+  justification: z.string(),
+  roles: z.array(scheduledRoleSchema),
+  start: instant,
+  end: instant,
+});
+
+export const myGrantsResponse = z.object({
+  grants: z.array(activeGrantSchema),
+  /** Grants that start later, soonest first; each can be cancelled until it starts. */
+  scheduled: z.array(scheduledGrantSchema),
+  warnings: z.array(z.string()),
+});
+
+export const scheduledIdParam = z
+  .string()
+  .max(400, 'is too long to be a scheduled grant id')
+  .regex(/^[A-Za-z0-9_-]+$/, 'is not a scheduled grant id (use an id from GET /api/v1/me/grants)');
+
+export const cancelScheduledResponse = z.object({ projectId: z.string(), activationId: z.string(), roles: z.array(z.string()) });
 
 export const endGrantBody = z
   .object({
@@ -476,6 +524,9 @@ export type ErrorResponse = z.infer<typeof errorResponse>;
 export type GrantApproval = z.infer<typeof grantApprovalSchema>;
 export type ActiveGrant = z.infer<typeof activeGrantSchema>;
 export type MyGrantsResponse = z.infer<typeof myGrantsResponse>;
+export type ScheduledGrant = z.infer<typeof scheduledGrantSchema>;
+export type ScheduledActivationResponse = z.infer<typeof scheduledActivationResponse>;
+export type CancelScheduledResponse = z.infer<typeof cancelScheduledResponse>;
 export type EndGrantBody = z.input<typeof endGrantBody>;
 export type EndGrantResponse = z.infer<typeof endGrantResponse>;
 export type ExtendGrantBody = z.infer<typeof extendGrantBody>;

@@ -5,7 +5,7 @@
 // - The policy is asked only about roles IAM already made eligible (an EligibleRole); it cannot add one.
 // - It never weakens the binding: a peer-approval binding stays peer-approved even if a rule says `self`.
 //   Break-glass is the one exception, explicit in the rule and available only through its own flow.
-import { DEFAULT_REVIEW_WITHIN_MINUTES, durationMinutes, type AccessPolicyDocument, type PolicyApproval, type PolicyMatch, type PolicyRule, type PolicySettings } from './access-policy';
+import { DEFAULT_REVIEW_WITHIN_MINUTES, delayMinutes, durationMinutes, type AccessPolicyDocument, type PolicyApproval, type PolicyMatch, type PolicyRule, type PolicySettings } from './access-policy';
 import { isInsideWindows, localTime, parseWindow, WEEKDAYS } from './access-policy-schedule';
 import type { ActivationType } from './eligibility';
 import { checkDurationMinutes } from './activation-request';
@@ -69,6 +69,8 @@ export interface Demands {
    * needed, and for a peer-approval binding (whose approval by people no rule waives).
    */
   readonly autoApprove: AutoApproval | null;
+  /** How far ahead a request may ask its grant to start (`scheduling`); null when grants start at once. */
+  readonly scheduling: { readonly maxDelayMinutes: number } | null;
   /** Where the policy asked for less than the binding or the schedule demands, and was overruled. */
   readonly notes: readonly string[];
 }
@@ -208,6 +210,7 @@ export function demandsOf(policy: AccessPolicyDocument | undefined, target: Poli
   const ticket = pick('ticket');
   const breakGlass = pick('breakGlass');
   const notify = pick('notify');
+  const scheduling = pick('scheduling');
   return {
     rule: ruleName,
     matchedBecause: found?.reasons ?? [],
@@ -242,6 +245,7 @@ export function demandsOf(policy: AccessPolicyDocument | undefined, target: Poli
       : null,
     notify: { emails: notify?.emails ?? [], chat: notify?.chat ?? [] },
     autoApprove,
+    scheduling: scheduling ? { maxDelayMinutes: delayMinutes(scheduling.maxDelay) } : null,
     notes,
   };
 }
@@ -322,7 +326,31 @@ export function describeDemands(demands: Demands): string {
     parts.push(`approved by the rule${max !== null ? ` up to ${formatMinutes(max)}` : ''}${demands.autoApprove.requesters || demands.autoApprove.insideSchedule || demands.autoApprove.ticketValid ? ' (conditions apply)' : ''}`);
   }
   if (demands.breakGlass) parts.push(`break-glass up to ${formatMinutes(demands.breakGlass.maxDurationMinutes)}`);
+  if (demands.scheduling) parts.push(`may start up to ${formatDelay(demands.scheduling.maxDelayMinutes)} later`);
   return parts.join(' · ');
+}
+
+/** A delay in words: `7 d`, `1 d 12 h`, `90 min`. */
+export function formatDelay(minutes: number): string {
+  const days = Math.floor(minutes / 1440);
+  const rest = minutes % 1440;
+  if (days === 0) return formatMinutes(rest);
+  return rest === 0 ? `${days} d` : `${days} d ${formatMinutes(rest)}`;
+}
+
+/**
+ * Null when a grant may start at `start` under these demands (asked at `now`), else what is wrong: a rule
+ * without `scheduling` allows no later start, and one with it allows at most `maxDelay` ahead.
+ */
+export function startProblem(demands: Demands, start: Date, now: Date): string | null {
+  const who = ruleLabel(demands);
+  if (start.getTime() <= now.getTime()) return `The start (${start.toISOString()}) must be in the future; leave it out to start at once`;
+  if (!demands.scheduling) return `${who} does not allow a later start (it sets no scheduling.maxDelay): leave the start out to start at once`;
+  const latest = new Date(now.getTime() + demands.scheduling.maxDelayMinutes * 60_000);
+  if (start.getTime() > latest.getTime()) {
+    return `${who} allows a start at most ${formatDelay(demands.scheduling.maxDelayMinutes)} ahead, that is no later than ${latest.toISOString()}; ${start.toISOString()} is later`;
+  }
+  return null;
 }
 
 export function formatMinutes(minutes: number): string {

@@ -45,6 +45,35 @@ const reviewWithin = z
   ], { error: REVIEW_RANGE })
   .describe('How long reviewers have to review a break-glass activation (minutes, or text such as 4h, 72h); at most 168h, default 24h.');
 
+/** How far ahead a request may be scheduled: at most 30 days, the span the audit feed keeps (see docs/access-policy.md). */
+export const MAX_SCHEDULING_DELAY_MINUTES = 30 * 24 * 60;
+const DELAY_TEXT = /^(?:([0-9]+)d)?\s*(?:([0-9]+)h)?\s*(?:([0-9]+)m)?$/;
+const DELAY_RANGE = `must be a delay from 1 minute to ${MAX_SCHEDULING_DELAY_MINUTES / 1440} days, such as 12h, 7d or 2d12h (a bare number counts minutes)`;
+
+/** Minutes of a delay as written in a policy: `90` (minutes), `"12h"`, `"7d"`, `"2d12h"`; NaN when unreadable. */
+export function delayMinutes(value: number | string): number {
+  if (typeof value === 'number') return value;
+  const m = DELAY_TEXT.exec(value.trim());
+  return m && value.trim() !== '' ? Number(m[1] ?? 0) * 1440 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0) : NaN;
+}
+
+const delay = z
+  .union([
+    z.number().int(DELAY_RANGE).min(1, DELAY_RANGE).max(MAX_SCHEDULING_DELAY_MINUTES, DELAY_RANGE),
+    z
+      .string()
+      .regex(DELAY_TEXT, { error: DELAY_RANGE, abort: true })
+      .refine((v) => delayMinutes(v) >= 1 && delayMinutes(v) <= MAX_SCHEDULING_DELAY_MINUTES, DELAY_RANGE),
+  ], { error: DELAY_RANGE })
+  .describe('A delay: minutes as a number, or text such as 12h, 7d, 2d12h; at most 30d.');
+
+const schedulingSchema = z
+  .object({
+    maxDelay: delay.describe('How far ahead a request may ask its grant to start.'),
+  })
+  .strict()
+  .describe('Requests may ask for a later start, at most maxDelay ahead; eligibility and the rule are checked again at the start. Absent = grants start at once.');
+
 const regex = (what: string) =>
   z
     .string()
@@ -223,6 +252,7 @@ const settings = {
     .describe('How many grants in the rule\'s scope one user may hold at once.'),
   breakGlass: breakGlassSchema.optional(),
   notify: notifySchema.optional(),
+  scheduling: schedulingSchema.optional(),
 };
 
 const defaultsSchema = z.object(settings).strict().describe('Settings for every rule that leaves them out, and for roles no rule matches.');

@@ -5,6 +5,7 @@ import * as api from '../api/schemas';
 import type { Config } from '../config';
 import { projectNotOffered, type Catalog } from '../services/catalog';
 import type { ActivationService, ActivationResult, GrantResult } from '../services/activation';
+import type { ScheduledActivations } from '../services/scheduled-activations';
 import type { AuditLog } from '../services/audit';
 import type { AccessRules, RoleDemands } from '../services/access-policy-rules';
 import { describeDemands } from '../domain/access-policy-demands';
@@ -24,6 +25,8 @@ export interface ApiServices {
   adminAccess: AdminAccess;
   /** The caller's pending requests, from the audit log. */
   inbox: RequestInbox;
+  /** Activations with a later start. */
+  scheduled: ScheduledActivations;
 }
 
 function projectIdOf(req: Request): string {
@@ -126,6 +129,19 @@ export function apiRoutes(deps: ApiServices): Router {
     const user = principalOf(res);
     const projectId = projectIdOf(req);
     const body = parse(api.activationRequestBody, req.body, 'body');
+    if (body.start !== undefined) {
+      const s = await deps.scheduled.schedule({ ...user }, projectId, body.roles, body.justification, body.durationMinutes, new Date(body.start));
+      return reply(res, 202, api.scheduledActivationResponse, {
+        scheduledId: s.id,
+        activationId: s.activationId,
+        projectId,
+        user: user.email,
+        justification: s.justification,
+        roles: s.roles.map((r) => ({ ...r })),
+        start: s.start.toISOString(),
+        end: s.end.toISOString(),
+      });
+    }
     const result = await activation.selfActivate({ ...user }, projectId, body.roles, body.justification, body.durationMinutes);
     reply(res, 201, api.activationResponse, activationBody(result, projectId, user.email));
   });
@@ -155,6 +171,7 @@ function rolePolicyOf({ demands: d, breakGlassAvailable }: RoleDemands): api.Rol
     schedule: d.schedule ? { ...d.schedule, windows: [...d.schedule.windows] } : null,
     maxActiveGrantsPerUser: d.maxActiveGrantsPerUser,
     breakGlass: d.breakGlass ? { available: breakGlassAvailable, maxDurationMinutes: d.breakGlass.maxDurationMinutes, reviewers: [...d.breakGlass.reviewers] } : null,
+    scheduling: d.scheduling ? { maxDelayMinutes: d.scheduling.maxDelayMinutes } : null,
     notes: [...d.notes],
   };
 }

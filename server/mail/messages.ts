@@ -193,6 +193,48 @@ ${detailsTable(details)}
   };
 }
 
+/** What became of a scheduled grant at its start: granted, or refused (with why). */
+export interface ScheduledMailInput {
+  user: string;
+  projectId: string;
+  roles: readonly string[];
+  start: Date;
+  end: Date;
+  /** Null when granted; else why nothing was granted. */
+  refusal: string | null;
+  publicUrl: string | undefined;
+  timeZone: string;
+}
+
+/** To the user whose scheduled grant reached its start. */
+export function scheduledMail(input: ScheduledMailInput): OutgoingMail {
+  const roles = input.roles.join(', ');
+  const granted = input.refusal === null;
+  const title = granted ? 'Your scheduled access started' : 'Your scheduled access was not granted';
+  const sentence = granted
+    ? `Your scheduled access to ${roles} on the Google Cloud project ${input.projectId} was granted as planned.`
+    : `Your scheduled access to ${roles} on the Google Cloud project ${input.projectId} was not granted: ${input.refusal}`;
+  const details: Detail[] = [
+    ['Project', input.projectId],
+    ['Role', roles],
+    ['Start', formatMailTime(input.start, input.timeZone)],
+    ['End', formatMailTime(input.end, input.timeZone)],
+  ];
+  const after = granted ? 'The access ends on its own at the end shown.' : 'Eligibility and the access policy are checked again at the start. If you still need access, ask your administrator, then activate or request it again.';
+  const body = html`<h1 style="font-size:22px;font-weight:400;margin:0 0 16px">${title}</h1>
+<p>${sentence}</p>
+${detailsTable(details)}
+<p style="font-size:14px;color:#5f6368">${after}</p>`;
+  const text = [sentence, '', textDetails(details), '', after, ...(input.publicUrl ? [`JIT Access: ${input.publicUrl}`] : [])].join('\n');
+  return {
+    to: [input.user],
+    cc: [],
+    subject: granted ? `Your scheduled access to project ${input.projectId} started` : `Your scheduled access to project ${input.projectId} was not granted`,
+    html: page(title, body, input.publicUrl),
+    text,
+  };
+}
+
 /** A transition other than the request and its grant: an approval towards N, a denial, a cancellation. */
 export interface DecisionMailInput {
   request: ApprovalRequest;

@@ -51,10 +51,10 @@ export class AccessRules {
     this.projectsCache = new LookupCache(cacheSeconds * 1000);
   }
 
-  /** What each role demands now, by role id. */
-  async demandsFor(projectId: string, roles: readonly EligibleRole[]): Promise<Map<string, Demands>> {
+  /** What each role demands now (or at `at`, for a grant that starts later), by role id. */
+  async demandsFor(projectId: string, roles: readonly EligibleRole[], at?: Date): Promise<Map<string, Demands>> {
     const policy = this.store.current().document;
-    const now = this.now();
+    const now = at ?? this.now();
     const facts = needsProjectFacts(policy) ? await this.projectFacts(projectId) : undefined;
     return new Map(roles.map((r) => [r.id, demandsOf(policy, this.targetOf(r, facts), this.base, now)]));
   }
@@ -109,11 +109,19 @@ export class AccessRules {
   /**
    * Refuses, naming the rule and the requirement not met, unless every role may be activated this way now
    * with this justification and duration. `step` says which requirements apply: approval kinds to the
-   * first step, the simultaneous-grant limit to steps that add a grant.
+   * first step, the simultaneous-grant limit to steps that add a grant. `at` is when the grant starts, for one
+   * that starts later: the schedule's windows are read at that instant.
    */
-  async enforce(userEmail: string, projectId: string, roles: readonly EligibleRole[], request: { justification: string; durationMinutes: number }, step: PolicyStep): Promise<Map<string, Demands>> {
-    const all = await this.demandsFor(projectId, roles);
-    const now = this.now();
+  async enforce(
+    userEmail: string,
+    projectId: string,
+    roles: readonly EligibleRole[],
+    request: { justification: string; durationMinutes: number },
+    step: PolicyStep,
+    at?: Date,
+  ): Promise<Map<string, Demands>> {
+    const now = at ?? this.now();
+    const all = await this.demandsFor(projectId, roles, now);
     for (const role of roles) {
       const demands = all.get(role.id)!;
       const who = ruleLabel(demands);

@@ -3,6 +3,7 @@
 import { parseActivationBinding } from '../domain/activation-binding';
 import { removeExpiredActivations } from '../domain/policy-edit';
 import { removeExpiredDecisions } from '../domain/request-decision';
+import { removeLapsedScheduled, type ScheduledActivation } from '../domain/scheduled-activation';
 import type { Binding } from '../domain/iam-policy';
 import type { CloudAsset } from '../google/cloud-asset';
 import type { ResourceManager } from '../google/resource-manager';
@@ -105,7 +106,7 @@ export class CleanupService {
         await reads.turn();
         const expired = await this.expiredIn(projectId, this.now());
         report.projectsScanned++;
-        if (expired.activations.length === 0 && expired.decisions === 0) return;
+        if (expired.activations.length === 0 && expired.decisions === 0 && expired.scheduled === 0) return;
         const removed = options.dryRun ? expired.activations : await writes.turn().then(() => this.removeExpired(projectId, this.now(), options.invoker));
         if (removed.length > 0) report.projects.push({ projectId, removed: removed.map(removedActivationOf) });
       } catch (e) {
@@ -152,35 +153,42 @@ export class CleanupService {
   }
 
   /** Expired activations, and how many decisions of requests that expired (see domain/request-decision). */
-  private async expiredIn(projectId: string, now: Date): Promise<{ activations: Binding[]; decisions: number }> {
+  private async expiredIn(projectId: string, now: Date): Promise<{ activations: Binding[]; decisions: number; scheduled: number }> {
     const policy = await this.resourceManager.getProjectPolicy(projectId);
-    return { activations: removeExpiredActivations(policy, now).removed, decisions: removeExpiredDecisions(policy, now).removed };
+    return { activations: removeExpiredActivations(policy, now).removed, decisions: removeExpiredDecisions(policy, now).removed, scheduled: removeLapsedScheduled(policy, now).removed.length };
   }
 
   private async removeExpired(projectId: string, now: Date, invoker: string): Promise<Binding[]> {
     let removed: Binding[] = [];
     let decisions = 0;
+    let lapsed: ScheduledActivation[] = [];
     await this.writer.apply(
       projectId,
       (policy) => {
         // Re-run on every attempt of the read-modify-write: the last attempt's answer is what was written.
         const edit = removeExpiredActivations(policy, now);
         const swept = removeExpiredDecisions(edit.policy, now);
+        // Scheduled grants whose window ended unstarted (no task pass ran in time) can grant nothing any more.
+        const unstarted = removeLapsedScheduled(swept.policy, now);
         removed = edit.removed;
         decisions = swept.removed;
-        return removed.length > 0 || decisions > 0 ? swept.policy : policy;
+        lapsed = unstarted.removed;
+        return removed.length > 0 || decisions > 0 || lapsed.length > 0 ? unstarted.policy : policy;
       },
       'Removing expired just-in-time access activations',
     );
-    if (removed.length > 0 || decisions > 0) {
+    if (removed.length > 0 || decisions > 0 || lapsed.length > 0) {
       this.audit.record({
         event: 'cleanup.project',
         severity: 'NOTICE',
         outcome: 'success',
-        message: `Removed ${removed.length} expired activation binding(s)${decisions > 0 ? ` and ${decisions} decision record(s) of expired requests` : ''} from project ${projectId}`,
+        message:
+          `Removed ${removed.length} expired activation binding(s)${decisions > 0 ? ` and ${decisions} decision record(s) of expired requests` : ''}` +
+          `${lapsed.length > 0 ? ` and ${lapsed.length} scheduled grant(s) whose window ended before they started (${lapsed.map((l) => `${l.activationId} of ${l.user}`).join(', ')})` : ''} from project ${projectId}`,
         project: projectId,
         invoker,
         decisionsRemoved: decisions,
+        scheduledRemoved: lapsed.map((l) => ({ activationId: l.activationId, user: l.user, role: l.role, start: l.start.toISOString(), end: l.end.toISOString() })),
         removed: removed.map(removedActivationOf).map((r) => ({ ...r, start: r.start.toISOString(), end: r.end.toISOString() })),
       });
     }

@@ -10,6 +10,7 @@ import { InvalidInputError } from '../domain/invalid-input-error';
 import type { ResourceManager } from '../google/resource-manager';
 import { PROJECT_ASSET_TYPE, PROJECT_RESOURCE_PREFIX, type CloudAsset } from '../google/cloud-asset';
 import { principalMember, type Binding } from '../domain/iam-policy';
+import { isScheduledFor, scheduledGrantsOf, type ScheduledGrant } from '../domain/scheduled-activation';
 import { forEachLimited } from './bounded-concurrency';
 import type { RecentGrants } from './recent-grants';
 import { AppError, conflict, forbidden, invalidInput, notEligible, notFound } from '../errors';
@@ -30,6 +31,8 @@ export interface GrantRules {
 
 export interface GrantList {
   grants: ActiveGrant[];
+  /** Grants that start later, soonest first. */
+  scheduled: ScheduledGrant[];
   /** What could not be read (a project's policy, the Asset search), each naming what may be missing. */
   warnings: string[];
 }
@@ -70,15 +73,18 @@ export class GrantService {
     const candidates = [...new Set([...found.projects, ...this.recentGrants.projectsOf(userEmail)])].filter((p) => offeredSet.has(p)).sort();
     const warnings = found.warning ? [found.warning] : [];
     const grants: ActiveGrant[] = [];
+    const scheduled: ScheduledGrant[] = [];
     await forEachLimited(candidates, PARALLEL_POLICY_READS, async (projectId) => {
       try {
         const policy = await this.resourceManager.getProjectPolicy(projectId);
         grants.push(...activeGrantsOf(policy.bindings ?? [], userEmail, projectId, now));
+        scheduled.push(...scheduledGrantsOf(policy, userEmail, projectId));
       } catch (e) {
         warnings.push(`Your grants on project ${projectId} could not be read: ${(e as Error).message}`);
       }
     });
-    return { grants: grants.sort(byProjectAndRole), warnings: warnings.sort() };
+    scheduled.sort((a, b) => a.start.getTime() - b.start.getTime() || a.projectId.localeCompare(b.projectId));
+    return { grants: grants.sort(byProjectAndRole), scheduled, warnings: warnings.sort() };
   }
 
   /**
@@ -94,7 +100,7 @@ export class GrantService {
       for await (const page of this.asset.iamPolicyPages(`policy:"${userEmail.toLowerCase()}"`, [PROJECT_ASSET_TYPE])) {
         for (const hit of page) {
           const projectId = projectIdOf(hit.resource);
-          if (projectId && hit.bindings.some((b) => isActivationOf(b, member, now))) projects.add(projectId);
+          if (projectId && hit.bindings.some((b) => isActivationOf(b, member, now) || isScheduledFor(b, member, now))) projects.add(projectId);
         }
       }
     } catch (e) {

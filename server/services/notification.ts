@@ -14,7 +14,7 @@ import {
   type SelfActivation,
 } from '../domain/notification-event';
 import type { Mailer, OutgoingMail } from '../mail/mailer';
-import { approvedMail, breakGlassMail, decisionMail, escalatedMail, expiringMail, grantEndingMail, requestMail, revokedMail, watcherMail, type RevokedMailInput, type RoleGrant, type WatchedEvent } from '../mail/messages';
+import { approvedMail, breakGlassMail, decisionMail, escalatedMail, expiringMail, grantEndingMail, requestMail, revokedMail, scheduledMail, watcherMail, type RevokedMailInput, type RoleGrant, type ScheduledMailInput, type WatchedEvent } from '../mail/messages';
 import { breakGlassLink, type BreakGlassActivation } from '../domain/break-glass';
 import type { RequestState } from '../domain/request-decision';
 import type { PubSub } from '../google/pubsub';
@@ -49,7 +49,7 @@ export interface NotificationChannels {
 }
 
 /** What an email is about: a Pub/Sub event's type, or a revocation (sent by email only). */
-type MailType = NotificationEvent['type'] | 'GrantRevoked' | 'RequestEscalated' | 'GrantEndingSoon';
+type MailType = NotificationEvent['type'] | 'GrantRevoked' | 'RequestEscalated' | 'GrantEndingSoon' | 'ScheduledGrantStarted' | 'ScheduledGrantRefused';
 
 /** Who triggered a notification and what it is about, for the audit entry of a failure. */
 interface Context {
@@ -269,6 +269,14 @@ export class NotificationService {
     const { mailer } = this.channels;
     if (!mailer) return [];
     const failure = await this.mail({ user: admin, project: revocation.projectId, activationId: '' }, 'GrantRevoked', `The revocation email to ${revocation.user}`, revokedMail({ ...revocation, timeZone: this.timeZone }));
+    return failure ? [failure] : [];
+  }
+
+  /** Tells a user what became of their scheduled grant at its start (by email); returns what failed. */
+  async sendScheduledOutcome(outcome: Omit<ScheduledMailInput, 'timeZone'>, activationId: string): Promise<string[]> {
+    if (!this.channels.mailer) return [];
+    const type = outcome.refusal === null ? 'ScheduledGrantStarted' : 'ScheduledGrantRefused';
+    const failure = await this.mail({ project: outcome.projectId, activationId }, type, `The scheduled-grant email to ${outcome.user}`, scheduledMail({ ...outcome, timeZone: this.timeZone }));
     return failure ? [failure] : [];
   }
 

@@ -3,6 +3,7 @@
 // minutes would be missing from the search, so it is looked up here too.
 import { parseActivationBinding } from '../domain/activation-binding';
 import type { Policy } from '../domain/iam-policy';
+import { parseScheduledBinding } from '../domain/scheduled-activation';
 
 /** Enough for every grant in force of a large organization; beyond it the oldest projects are forgotten. */
 const MAX_PROJECTS = 20_000;
@@ -24,7 +25,9 @@ export class RecentGrants {
     const now = this.now().getTime();
     const holders = new Map<string, number>();
     for (const binding of policy.bindings ?? []) {
-      const activation = parseActivationBinding(binding);
+      // A grant scheduled to start later is listed with the grants, so it is remembered like one.
+      const scheduled = parseScheduledBinding(binding);
+      const activation = parseActivationBinding(binding) ?? (scheduled ? { end: scheduled.end, members: [`user:${scheduled.user}`] } : null);
       if (!activation || activation.end.getTime() <= now) continue;
       for (const member of activation.members) {
         const kind = /^(user|serviceAccount):/i.exec(member);

@@ -43,6 +43,8 @@ export interface DialogRules extends JustificationRules {
   combined: string | null;
   /** Where a rule was overruled (a binding that needs approval, approval outside the schedule). */
   notes: string[];
+  /** How far ahead the roles may be asked to start: the shortest `scheduling.maxDelay`; null when any starts only at once. */
+  maxStartDelayMinutes: number | null;
 }
 
 /** The service's own settings as rules: what applies without an access policy. */
@@ -65,6 +67,7 @@ function policyOf(role: Role, settings: Settings): RolePolicy {
     schedule: null,
     maxActiveGrantsPerUser: null,
     breakGlass: null,
+    scheduling: null,
     notes: [],
   };
 }
@@ -124,6 +127,7 @@ export function dialogRules(roles: readonly Role[], settings: Settings): DialogR
         ? `These roles follow different rules (${rules.map((p) => ruleName(p.rule)).join(', ')}), so the strictest of each applies: at most ${formatDuration(maxDurationMinutes)}${patterns.length > 1 ? ', every justification form' : ''}${tickets.length > 0 ? ', every ticket' : ''}.`
         : null,
     notes: [...new Set(policies.flatMap((p) => p.notes))],
+    maxStartDelayMinutes: policies.every((p) => p.scheduling) ? Math.min(...policies.map((p) => p.scheduling!.maxDelayMinutes)) : null,
   };
 }
 

@@ -27,6 +27,7 @@ function policy(overrides: Partial<RolePolicy>): RolePolicy {
     justification: { pattern: '.+', hint: 'Say why' },
     ticket: null,
     schedule: null,
+    scheduling: null,
     maxActiveGrantsPerUser: null,
     breakGlass: null,
     notes: [],
