@@ -280,7 +280,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     clock,
   );
 
-  const scheduled = new ScheduledActivations(catalog, resourceManager, writer, audit, auditFeed, activationRules, notifications, config.publicUrl, clock);
+  const scheduled = new ScheduledActivations(catalog, resourceManager, writer, audit, auditFeed, activationRules, notifications, { taskIntervalMinutes: config.workflows.intervalMinutes }, clock);
   const grants = new GrantService(catalog, asset, recentGrants, resourceManager, writer, audit, { justification, maxDurationMinutes: config.activationTimeoutMinutes, policy }, clock, ticketEvents);
   const cleanup = new CleanupService(asset, resourceManager, writer, audit, config.cleanup, clock, undefined, ticketEvents);
 
@@ -322,7 +322,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
       : undefined;
 
   // The passes of /tasks/workflows, run in this order every few minutes; a new workflow adds its pass here.
-  const workflows = new WorkflowTask([new RequestEscalation(auditFeed, approval, decisions, notifications, audit, clock)], audit);
+  const workflows = new WorkflowTask([new RequestEscalation(auditFeed, approval, decisions, notifications, audit, clock), scheduled], audit);
 
   const warmUp = new WarmUp();
   const health = new HealthCheck(config, [urlProbe('iap-keys', endpoints.iapJwksUrl, config.timeouts.connectMs)], undefined, () => policyStore?.status() ?? null);

@@ -33,22 +33,21 @@ import type { Catalog } from './catalog';
 import { EntitlementChecks, type ActivationRules } from './entitlement-checks';
 import type { NotificationService } from './notification';
 import type { PolicyWriter } from './policy-writer';
+import type { WorkflowPass, WorkflowPassReport, WorkflowRun } from './workflow-task';
 import { MAX_SCHEDULING_DELAY_MINUTES } from '../domain/access-policy';
 
 export type ScheduledResult = Omit<ScheduledGrant, 'projectId' | 'type'>;
 
-export interface ScheduledPassReport {
-  /** Projects whose policy this pass read. */
-  projectsRead: number;
-  granted: { projectId: string; activationId: string; user: string; roles: string[]; start: string; end: string }[];
-  refused: { projectId: string; activationId: string; user: string; roles: string[]; reason: string }[];
-  failures: { projectId: string; message: string }[];
+export interface ScheduledStartSettings {
+  /** How often the workflow task runs: a pass grants what starts before the next run (the grant's condition waits for the start). */
+  taskIntervalMinutes: number;
 }
 
 /** Policies read at once by a pass. */
 const PARALLEL_PROJECTS = 4;
 
-export class ScheduledActivations {
+export class ScheduledActivations implements WorkflowPass {
+  readonly name = 'scheduledStarts';
   private readonly checks: EntitlementChecks;
 
   constructor(
@@ -59,7 +58,7 @@ export class ScheduledActivations {
     private readonly feed: Pick<AuditFeed, 'since'>,
     private readonly rules: ActivationRules,
     private readonly notifications: NotificationService,
-    private readonly publicUrl: string | undefined,
+    private readonly settings: ScheduledStartSettings,
     private readonly now: () => Date = () => new Date(),
   ) {
     this.checks = new EntitlementChecks(catalog, rules);
@@ -165,32 +164,35 @@ export class ScheduledActivations {
   }
 
   /**
-   * The task pass: grants every scheduled grant whose start is at most `lookaheadSeconds` away (the task's
-   * cadence; the grant's own condition keeps it inactive until its start). The audit log only says which
-   * projects to read (entries of scheduling); what is granted is what the projects' policies record.
+   * The workflow task's pass: grants every scheduled grant that starts before the task's next run (the grant's
+   * condition keeps it inactive until its start). The audit log only says which projects to read (entries of
+   * scheduling); what is granted is what the projects' policies record. `done`: the activations granted or
+   * refused (each told to its user); `pending`: those due in a dry run; `failures`: projects that could not be read
+   * or written, tried again by the next run.
    */
-  async runDue(options: { invoker: string; lookaheadSeconds: number }): Promise<ScheduledPassReport> {
+  async run(run: WorkflowRun): Promise<WorkflowPassReport> {
     const now = this.now();
     const { records } = await this.feed.since(new Date(now.getTime() - MAX_SCHEDULING_DELAY_MINUTES * 60_000));
     const projects = [...new Set(records.filter((r) => r.payload.event === 'activation.scheduled' && typeof r.payload.project === 'string').map((r) => r.payload.project as string))].sort();
-    const report: ScheduledPassReport = { projectsRead: 0, granted: [], refused: [], failures: [] };
-    const dueBy = now.getTime() + options.lookaheadSeconds * 1000;
+    const report: WorkflowPassReport = { done: [], pending: [], failures: [] };
+    const dueBy = now.getTime() + this.settings.taskIntervalMinutes * 60_000;
     await forEachLimited(projects, PARALLEL_PROJECTS, async (projectId) => {
       try {
         const policy = await this.resourceManager.getProjectPolicy(projectId);
-        report.projectsRead++;
         const due = scheduledIn(policy).filter((s) => s.start.getTime() <= dueBy && s.end.getTime() > now.getTime());
-        if (due.length > 0) await this.startDue(projectId, due, options.invoker, report);
+        if (run.dryRun) report.pending.push(...new Set(due.map((d) => d.activationId)));
+        else if (due.length > 0) report.done.push(...(await this.startDue(projectId, due, run.invoker, run.publicUrl)));
       } catch (e) {
-        report.failures.push({ projectId, message: (e as Error).message });
-        this.audit.record({ event: 'activation.scheduled.failed', severity: 'ERROR', outcome: 'failure', project: projectId, invoker: options.invoker, message: `Starting scheduled grants on ${projectId} failed (the next pass tries again): ${(e as Error).message}` });
+        const message = `Scheduled grants on ${projectId} could not be started (the next run tries again): ${(e as Error).message}`;
+        report.failures.push({ id: projectId, message });
+        this.audit.record({ event: 'activation.scheduled.failed', severity: 'ERROR', outcome: 'failure', project: projectId, invoker: run.invoker, message });
       }
     });
-    return report;
+    return { done: report.done.sort(), pending: report.pending.sort(), failures: report.failures };
   }
 
   /** Checks each due record's user and rule now, then grants or drops the records in one write. */
-  private async startDue(projectId: string, due: readonly ScheduledActivation[], invoker: string, report: ScheduledPassReport): Promise<void> {
+  private async startDue(projectId: string, due: readonly ScheduledActivation[], invoker: string, publicUrl: string): Promise<string[]> {
     const verdicts = new Map<ScheduledActivation, { role: EligibleRole } | { refusal: string }>();
     for (const record of due) verdicts.set(record, await this.verdictOn(projectId, record));
     // Only records still in the policy under the etag are acted on: one cancelled, or started by another
@@ -221,7 +223,6 @@ export class ScheduledActivations {
       const refused = records.filter((r) => !('role' in verdicts.get(r)!));
       const base = { beneficiary: user, project: projectId, activationId, start: start.toISOString(), end: end.toISOString(), invoker };
       if (granted.length > 0) {
-        report.granted.push({ projectId, activationId, user, roles: granted.map((r) => r.role), start: start.toISOString(), end: end.toISOString() });
         this.audit.record({
           ...base,
           event: 'activation.scheduled.started',
@@ -230,11 +231,10 @@ export class ScheduledActivations {
           message: `Granted ${granted.map((r) => `'${r.role}'`).join(', ')} on ${projectId} to ${user} from ${start.toISOString()} until ${end.toISOString()}, as scheduled (eligibility and the rule checked again)`,
           roles: granted.map((r) => ({ role: r.role, resourceCondition: (verdicts.get(r) as { role: EligibleRole }).role.resourceCondition })),
         });
-        await this.notifications.sendScheduledOutcome({ user, projectId, roles: granted.map((r) => r.role), start, end, refusal: null, publicUrl: this.publicUrl }, activationId);
+        await this.notifications.sendScheduledOutcome({ user, projectId, roles: granted.map((r) => r.role), start, end, refusal: null, publicUrl }, activationId);
       }
       if (refused.length > 0) {
         const reason = refused.map((r) => (verdicts.get(r) as { refusal: string }).refusal).join(' ');
-        report.refused.push({ projectId, activationId, user, roles: refused.map((r) => r.role), reason });
         this.audit.record({
           ...base,
           event: 'activation.scheduled.refused',
@@ -244,9 +244,10 @@ export class ScheduledActivations {
           roles: refused.map((r) => ({ role: r.role, resourceCondition: null })),
           reason,
         });
-        await this.notifications.sendScheduledOutcome({ user, projectId, roles: refused.map((r) => r.role), start, end, refusal: reason, publicUrl: this.publicUrl }, activationId);
+        await this.notifications.sendScheduledOutcome({ user, projectId, roles: refused.map((r) => r.role), start, end, refusal: reason, publicUrl }, activationId);
       }
     }
+    return [...new Set(acted.map((a) => a.activationId))];
   }
 
   /** Whether the record's user may hold its grant at its start: eligibility read fresh, the rule checked again. */
