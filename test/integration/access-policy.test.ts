@@ -78,6 +78,7 @@ describe('access policy (file)', () => {
       maxActiveGrantsPerUser: null,
       // alice is not on call: the group is resolved through Cloud Identity.
       breakGlass: { available: false, maxDurationMinutes: 10, reviewers: ['user:admin@example.com'] },
+      scheduling: null,
       notes: [],
     });
     // A rule that says `self` for a peer-approval binding is overruled, and says so.

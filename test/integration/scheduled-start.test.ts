@@ -49,10 +49,10 @@ function schedule(user: string, role: string, start: string, durationMinutes = 6
   return stack.as(user).post(`/api/v1/projects/${role.split(':')[0]}/activations`, { roles: [role], justification, durationMinutes, start });
 }
 
-async function schedulerToken(): Promise<string> {
+async function schedulerToken(task = 'workflows'): Promise<string> {
   const res = await googleClients(stack.emulator).iamcredentials.projects.serviceAccounts.generateIdToken({
     name: `projects/-/serviceAccounts/${SCHEDULER}`,
-    requestBody: { audience: 'https://jit.example.com/tasks/workflows', includeEmail: true },
+    requestBody: { audience: `https://jit.example.com/tasks/${task}`, includeEmail: true },
   });
   return res.data.token!;
 }
@@ -232,4 +232,15 @@ describe('the workflow task at the start', () => {
       await second.close();
     }
   });
+});
+
+test('the sweeper removes a scheduled grant whose window ended before any task run started it', async () => {
+  const res = await schedule('alice@example.com', SQL, inHours(1).toISOString(), 30);
+  expect(res.status).toBe(202);
+  await stack.advance(2 * HOUR);
+  const sweep = await fetch(`${stack.url}/tasks/cleanup`, { method: 'POST', headers: { authorization: `Bearer ${await schedulerToken('cleanup')}` } });
+  expect(sweep.status).toBe(200);
+  expect(await records('prod-app')).toEqual([]);
+  const [entry] = (await logged('cleanup.project')).filter((e) => e.scheduledRemoved?.some((r: any) => r.activationId === res.body.activationId));
+  expect(entry.message).toMatch(/1 scheduled grant\(s\) whose window ended before they started/);
 });

@@ -35,15 +35,15 @@ describe('checking answers against the document', () => {
   const grant = { id: 'g', projectId: 'p', role: 'roles/x', resourceCondition: null, start: '2026-01-01T00:00:00.000Z', end: '2026-01-01T01:00:00.000Z', approval: { type: 'self', justification: 'j' } };
 
   test('accepts an answer of the described shape', () => {
-    expect(() => responses.check('GET', '/api/v1/me/grants?x=1', 200, { grants: [grant], warnings: [] })).not.toThrow();
+    expect(() => responses.check('GET', '/api/v1/me/grants?x=1', 200, { grants: [grant], scheduled: [], warnings: [] })).not.toThrow();
     expect(() => responses.check('DELETE', '/api/v1/me/grants/abc', 404, { error: { code: 'NOT_FOUND', message: 'm', extra: 1 } })).not.toThrow();
   });
 
   test('refuses a missing field, a wrong type, an unknown field and an unknown variant', () => {
-    expect(() => responses.check('GET', '/api/v1/me/grants', 200, { grants: [grant] })).toThrow(/warnings/);
-    expect(() => responses.check('GET', '/api/v1/me/grants', 200, { grants: [{ ...grant, end: 5 }], warnings: [] })).toThrow(/grants\.0\.end/);
-    expect(() => responses.check('GET', '/api/v1/me/grants', 200, { grants: [{ ...grant, secret: 'x' }], warnings: [] })).toThrow(/does not match/);
-    expect(() => responses.check('GET', '/api/v1/me/grants', 200, { grants: [{ ...grant, approval: { type: 'other' } }], warnings: [] })).toThrow(/does not match/);
+    expect(() => responses.check('GET', '/api/v1/me/grants', 200, { grants: [grant], scheduled: [] })).toThrow(/warnings/);
+    expect(() => responses.check('GET', '/api/v1/me/grants', 200, { grants: [{ ...grant, end: 5 }], scheduled: [], warnings: [] })).toThrow(/grants\.0\.end/);
+    expect(() => responses.check('GET', '/api/v1/me/grants', 200, { grants: [{ ...grant, secret: 'x' }], scheduled: [], warnings: [] })).toThrow(/does not match/);
+    expect(() => responses.check('GET', '/api/v1/me/grants', 200, { grants: [{ ...grant, approval: { type: 'other' } }], scheduled: [], warnings: [] })).toThrow(/does not match/);
   });
 
   test('refuses an error answer that is not the error shape, and a success from a route it does not describe', () => {

@@ -79,6 +79,7 @@ describe('demandsOf', () => {
       breakGlass: null,
       notify: { emails: [], chat: [] },
       autoApprove: null,
+      scheduling: null,
       notes: [],
     });
     expect(demandsOf(undefined, target(), base, MONDAY_NOON_UTC).approval).toEqual({ kind: 'self', principals: [], requiredApprovals: 0, escalation: null });
