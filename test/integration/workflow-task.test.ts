@@ -36,7 +36,7 @@ describe('/tasks/workflows callers', () => {
     const res = await call(stack.url, { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);
     expect(res.body.dryRun).toBe(false);
-    expect(res.body.passes.map((p: any) => p.name)).toEqual(['escalation']);
+    expect(res.body.passes.map((p: any) => p.name)).toEqual(['escalation', 'scheduledStarts']);
     const [run] = await auditEntries(stack, 'workflows.run');
     expect(run.jsonPayload).toMatchObject({ invoker: `serviceAccount:${SCHEDULER}`, dryRun: false });
     const dry = await call(stack.url, { query: '?dryRun=true', headers: { authorization: `Bearer ${token}` } });
