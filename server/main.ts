@@ -50,6 +50,7 @@ import { RequestInbox } from './services/request-inbox';
 import { RequestExpiryNotices } from './services/request-expiry';
 import { WorkflowTask } from './services/workflow-task';
 import { RequestEscalation } from './services/request-escalation';
+import { GrantEndReminders } from './services/grant-end-reminders';
 import { StandingPrivilegeReport } from './services/admin-standing';
 import { AdminAlerts } from './services/admin-alerts';
 import { AlertNotifications } from './services/alert-notifications';
@@ -322,7 +323,15 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
       : undefined;
 
   // The passes of /tasks/workflows, run in this order every few minutes; a new workflow adds its pass here.
-  const workflows = new WorkflowTask([new RequestEscalation(auditFeed, approval, decisions, notifications, audit, clock), scheduled], audit);
+  const { intervalMinutes, grantEndReminderMinutes } = config.workflows;
+  const workflows = new WorkflowTask(
+    [
+      new RequestEscalation(auditFeed, approval, decisions, notifications, audit, clock),
+      scheduled,
+      ...(grantEndReminderMinutes === null ? [] : [new GrantEndReminders(auditFeed, resourceManager, notifications, audit, { leadMinutes: grantEndReminderMinutes, intervalMinutes }, clock)]),
+    ],
+    audit,
+  );
 
   const warmUp = new WarmUp();
   const health = new HealthCheck(config, [urlProbe('iap-keys', endpoints.iapJwksUrl, config.timeouts.connectMs)], undefined, () => policyStore?.status() ?? null);

@@ -36,6 +36,7 @@ export type AuditEventName =
   | 'request.reissued'
   | 'request.expiry.notified'
   | 'request.escalated'
+  | 'grant.reminder.sent'
   | 'approval.failed'
   | 'notification.failed'
   | 'grants.list.failed'

@@ -36,7 +36,7 @@ describe('/tasks/workflows callers', () => {
     const res = await call(stack.url, { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);
     expect(res.body.dryRun).toBe(false);
-    expect(res.body.passes.map((p: any) => p.name)).toEqual(['escalation', 'scheduledStarts']);
+    expect(res.body.passes.map((p: any) => p.name)).toEqual(['escalation', 'scheduledStarts', 'grantEndReminders']);
     const [run] = await auditEntries(stack, 'workflows.run');
     expect(run.jsonPayload).toMatchObject({ invoker: `serviceAccount:${SCHEDULER}`, dryRun: false });
     const dry = await call(stack.url, { query: '?dryRun=true', headers: { authorization: `Bearer ${token}` } });
@@ -58,4 +58,14 @@ describe('/tasks/workflows callers', () => {
     expect(res.body.error.message).toContain(message);
     expect(await auditEntries(stack, 'workflows.run')).toHaveLength(runs);
   });
+});
+
+test('GRANT_END_REMINDER_MINUTES=off: the task runs no reminder pass', async () => {
+  const off = await startStack({ env: { PUBLIC_URL, CLEANUP_INVOKER_SERVICE_ACCOUNT: SCHEDULER, GRANT_END_REMINDER_MINUTES: 'off' } });
+  try {
+    const res = await call(off.url, { headers: { authorization: `Bearer ${await idToken(off, SCHEDULER, `${PUBLIC_URL}/tasks/workflows`)}` } });
+    expect(res.body.passes.map((p: any) => p.name)).toEqual(['escalation', 'scheduledStarts']);
+  } finally {
+    await off.close();
+  }
 });
