@@ -40,11 +40,15 @@ import type {
   ProjectsResponse,
   ReviewersResponse,
   RolesResponse,
+  ScheduledActivationResponse,
+  ScheduledGrant,
+  CancelScheduledResponse,
 } from '../../server/api/schemas';
 
 export type { AdminAlertsResponse, AlertView } from '../../server/api/schemas';
 export type { AdminChartsResponse, AdminElevation, AdminElevationsResponse, AdminHistoryResponse, HeldBindingView, HistoryRowView, RevokeGrantResponse, StandingPrivilegesResponse };
 export type { LoggedRequestView, MyRequestsResponse, MyReviewsResponse, ReviewItem };
+export type { ScheduledActivationResponse, ScheduledGrant };
 export type { ActivationResponse, ActiveGrant, ApprovalRequestCreatedResponse, ApprovalRequestStatusResponse, ApprovalRequestView, ApprovalResponse, RequestDecisionResponse };
 export type { BreakGlassCaseResponse, BreakGlassResponse, BreakGlassReviewItem, BreakGlassReviewResponse };
 
@@ -128,6 +132,9 @@ export const api = {
   projects: () => call<ProjectsResponse>('GET', '/projects'),
   roles: (projectId: string) => call<RolesResponse>('GET', `${project(projectId)}/roles`),
   activate: (projectId: string, body: ActivationRequestBody) => call<ActivationResponse>('POST', `${project(projectId)}/activations`, body),
+  /** An activation with a later start (`body.start`): recorded, granted at the start. */
+  scheduleActivation: (projectId: string, body: ActivationRequestBody & { start: string }) => call<ScheduledActivationResponse>('POST', `${project(projectId)}/activations`, body),
+  cancelScheduled: (scheduledId: string) => call<CancelScheduledResponse>('DELETE', `/me/scheduled/${encodeURIComponent(scheduledId)}`),
   reviewers: (projectId: string, roleId: string) => call<ReviewersResponse>('GET', `${project(projectId)}/reviewers?role=${encodeURIComponent(roleId)}`),
   requestApproval: (projectId: string, body: ApprovalRequestBody) => call<ApprovalRequestCreatedResponse>('POST', `${project(projectId)}/approval-requests`, body),
   approvalRequest: (token: string) => call<ApprovalRequestStatusResponse>('GET', approvalRequest(token)),

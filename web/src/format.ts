@@ -14,6 +14,14 @@ export function formatTime(iso: string): string {
   return full.format(date);
 }
 
+/** 2880 → "2 days", 2160 → "1 day 12 hours", 90 → "1 hour 30 minutes". */
+export function formatDelay(minutes: number): string {
+  const days = Math.floor(minutes / 1440);
+  const rest = minutes % 1440;
+  if (days === 0) return formatDuration(rest);
+  return `${days} day${days === 1 ? '' : 's'}${rest > 0 ? ` ${formatDuration(rest)}` : ''}`;
+}
+
 /** 30 → "30 minutes", 60 → "1 hour", 90 → "1 hour 30 minutes". */
 export function formatDuration(minutes: number): string {
   const hours = Math.floor(minutes / 60);

@@ -2,13 +2,14 @@
 // form follows each role's rule (durations, justification, ticket, schedule), the strictest where they differ.
 import { useState, type FormEvent } from 'react';
 import type { MeResponse, Role } from '../../../server/api/schemas';
-import { api, type ActivationResponse } from '../api';
+import { api, type ActivationResponse, type ScheduledActivationResponse } from '../api';
 import { Dialog } from '../components/Dialog';
 import { DurationField, durationChoices } from '../components/DurationField';
 import { JustificationField } from '../components/JustificationField';
 import { ErrorNotice } from '../components/Notice';
 import { RoleName } from '../components/RoleName';
 import { RuleNotices } from '../components/RuleNotices';
+import { StartField, startInstant, startProblem, type StartChoice } from '../components/StartField';
 import { formatDuration, formatTime } from '../format';
 import { justificationProblem } from '../justification';
 import { dialogRules, ruleName } from '../role-rules';
@@ -20,13 +21,18 @@ interface ActivateDialogProps {
   settings: MeResponse['settings'];
   onClose: () => void;
   onActivated: (result: ActivationResponse) => void;
+  /** The roles were scheduled to start later (offered where every role's rule allows it). */
+  onScheduled: (result: ScheduledActivationResponse) => void;
 }
 
-export function ActivateDialog({ projectId, roles, settings, onClose, onActivated }: ActivateDialogProps) {
+export function ActivateDialog({ projectId, roles, settings, onClose, onActivated, onScheduled }: ActivateDialogProps) {
   const now = useNow();
   const rules = dialogRules(roles, settings);
   const [justification, setJustification] = useState('');
   const [duration, setDuration] = useState(rules.defaultDurationMinutes);
+  const [start, setStart] = useState<StartChoice>({ kind: 'now' });
+  const startIssue = rules.maxStartDelayMinutes === null ? null : startProblem(start, now, rules.maxStartDelayMinutes);
+  const startsAt = startInstant(start) ?? now;
   const [submitAttempts, setSubmitAttempts] = useState(0);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error | null>(null);
@@ -34,11 +40,15 @@ export function ActivateDialog({ projectId, roles, settings, onClose, onActivate
   async function submit(event: FormEvent) {
     event.preventDefault();
     setSubmitAttempts((n) => n + 1);
-    if (rules.blocked || justificationProblem(justification, rules)) return;
+    const later = start.kind === 'later' ? startInstant(start) : null;
+    // A later start is checked against the schedule's windows at that time, by the server.
+    if ((rules.blocked && later === null) || justificationProblem(justification, rules) || startIssue) return;
     setBusy(true);
     setError(null);
     try {
-      onActivated(await api.activate(projectId, { roles: roles.map((r) => r.id), justification, durationMinutes: duration }));
+      const body = { roles: roles.map((r) => r.id), justification, durationMinutes: duration };
+      if (later !== null) onScheduled(await api.scheduleActivation(projectId, { ...body, start: new Date(later).toISOString() }));
+      else onActivated(await api.activate(projectId, body));
     } catch (e) {
       setError(e as Error);
       setBusy(false);
@@ -59,12 +69,15 @@ export function ActivateDialog({ projectId, roles, settings, onClose, onActivate
         </ul>
         <RuleNotices rules={rules} />
         <JustificationField value={justification} onChange={setJustification} rules={rules} disabled={busy} submitAttempts={submitAttempts} />
+        {rules.maxStartDelayMinutes !== null && (
+          <StartField value={start} onChange={setStart} now={now} maxDelayMinutes={rules.maxStartDelayMinutes} problem={submitAttempts > 0 ? startIssue : null} disabled={busy} />
+        )}
         <DurationField
           label="For how long"
           choices={durationChoices(rules.defaultDurationMinutes, rules.maxDurationMinutes)}
           value={duration}
           onChange={setDuration}
-          help={`It will end at ${formatTime(new Date(now + duration * 60_000).toISOString())}. At most ${formatDuration(rules.maxDurationMinutes)}${rules.maxDurationRule ? ` (rule ${ruleName(rules.maxDurationRule)})` : ''}.`}
+          help={`It will end at ${formatTime(new Date(startsAt + duration * 60_000).toISOString())}. At most ${formatDuration(rules.maxDurationMinutes)}${rules.maxDurationRule ? ` (rule ${ruleName(rules.maxDurationRule)})` : ''}.`}
           disabled={busy}
         />
         {error && <ErrorNotice context="form" title={roles.length === 1 ? 'The role was not activated' : 'The roles were not activated'} error={error} />}
@@ -72,8 +85,8 @@ export function ActivateDialog({ projectId, roles, settings, onClose, onActivate
           <button type="button" className="button" onClick={onClose} disabled={busy}>
             Cancel
           </button>
-          <button type="submit" className="button button-primary" disabled={busy || rules.blocked !== null}>
-            {busy ? 'Activating…' : 'Activate'}
+          <button type="submit" className="button button-primary" disabled={busy || (rules.blocked !== null && start.kind === 'now')}>
+            {start.kind === 'later' ? (busy ? 'Scheduling…' : 'Schedule') : busy ? 'Activating…' : 'Activate'}
           </button>
         </div>
       </form>

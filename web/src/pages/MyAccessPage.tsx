@@ -2,13 +2,13 @@
 // now, extend it (a self-approved one), or ask its approvers to extend it (one that needs approval).
 import { useEffect, useRef, useState } from 'react';
 import type { MeResponse } from '../../../server/api/schemas';
-import { api, type ActiveGrant, type LoggedRequestView } from '../api';
+import { api, type ActiveGrant, type LoggedRequestView, type ScheduledActivationResponse, type ScheduledGrant } from '../api';
 import { Countdown } from '../components/Countdown';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
 import { RoleName } from '../components/RoleName';
 import { formatDuration, formatTime } from '../format';
-import { Link, projectHref } from '../router';
+import { Link, pageState, projectHref } from '../router';
 import { useNow } from '../use-now';
 import { useResource } from '../use-resource';
 import { EndGrantDialog } from './EndGrantDialog';
@@ -17,6 +17,13 @@ import { RequestExtensionDialog } from './RequestExtensionDialog';
 import { openRequest } from '../request-status';
 
 type Action = { kind: 'end' | 'extend' | 'request-extension'; grant: ActiveGrant };
+
+/** The key of a just-scheduled activation in the history entry that leads here from the activation dialog. */
+export const SCHEDULED_STATE = 'scheduled';
+
+function scheduledMessage(result: ScheduledActivationResponse): string {
+  return `${result.roles.map((r) => r.role).join(', ')} on ${result.projectId} will start at ${formatTime(result.start)} and last until ${formatTime(result.end)}, if you are still eligible then.`;
+}
 
 export function MyAccessPage({ settings }: { settings: MeResponse['settings'] }) {
   const grants = useResource(() => api.myGrants(), []);
@@ -27,7 +34,12 @@ export function MyAccessPage({ settings }: { settings: MeResponse['settings'] })
   );
   const [action, setAction] = useState<Action | null>(null);
   // Numbered, so that the same message twice is still news to focus.
-  const [done, setDone] = useState<{ message: string; count: number } | null>(null);
+  const [done, setDone] = useState<{ message: string; count: number } | null>(() => {
+    const scheduled = pageState<ScheduledActivationResponse>(SCHEDULED_STATE);
+    return scheduled ? { message: scheduledMessage(scheduled), count: 0 } : null;
+  });
+  const [cancelling, setCancelling] = useState<string | null>(null);
+  const [cancelError, setCancelError] = useState<Error | null>(null);
   const doneNotice = useRef<HTMLDivElement>(null);
 
   // The dialog and often the row it was opened from are gone: focus goes to what happened, not to <body>.
@@ -40,6 +52,19 @@ export function MyAccessPage({ settings }: { settings: MeResponse['settings'] })
     setDone((previous) => ({ message, count: (previous?.count ?? 0) + 1 }));
     grants.reload();
     requests.reload();
+  }
+
+  async function cancel(scheduled: ScheduledGrant) {
+    setCancelling(scheduled.scheduledId);
+    setCancelError(null);
+    try {
+      await api.cancelScheduled(scheduled.scheduledId);
+      finish(`The scheduled access to ${scheduled.roles.map((r) => r.role).join(', ')} on ${scheduled.projectId} was cancelled.`);
+    } catch (e) {
+      setCancelError(e as Error);
+    } finally {
+      setCancelling(null);
+    }
   }
 
   return (
@@ -64,6 +89,7 @@ export function MyAccessPage({ settings }: { settings: MeResponse['settings'] })
           </ul>
         </Notice>
       )}
+      {cancelError && <ErrorNotice context="form" title="The scheduled access was not cancelled" error={cancelError} />}
       {grants.state === 'ready' && grants.data.grants.length === 0 && (
         <Notice kind="info" title="You hold no temporary access right now">
           <p>
@@ -74,6 +100,7 @@ export function MyAccessPage({ settings }: { settings: MeResponse['settings'] })
       {grants.state === 'ready' && grants.data.grants.length > 0 && (
         <GrantTable grants={grants.data.grants} pendingExtensions={pendingExtensions} maxDurationMinutes={settings.maxDurationMinutes} onAction={setAction} />
       )}
+      {grants.state === 'ready' && grants.data.scheduled.length > 0 && <ScheduledTable scheduled={grants.data.scheduled} cancelling={cancelling} onCancel={cancel} />}
       {action?.kind === 'end' && (
         <EndGrantDialog grant={action.grant} onClose={() => setAction(null)} onEnded={() => finish(`Your access to ${action.grant.role} on ${action.grant.projectId} was removed. IAM may take a few minutes to stop honouring it everywhere.`)} />
       )}
@@ -101,6 +128,61 @@ export function MyAccessPage({ settings }: { settings: MeResponse['settings'] })
         />
       )}
     </>
+  );
+}
+
+/** Grants that start later: when, for how long, and Cancel. */
+function ScheduledTable({ scheduled, cancelling, onCancel }: { scheduled: ScheduledGrant[]; cancelling: string | null; onCancel: (s: ScheduledGrant) => void }) {
+  return (
+    <table className="table">
+      <caption>Scheduled</caption>
+      <thead>
+        <tr>
+          <th scope="col">Project</th>
+          <th scope="col">Role</th>
+          <th scope="col">Starts</th>
+          <th scope="col">Until</th>
+          <th scope="col">
+            <span className="visually-hidden">Actions</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {scheduled.map((s) => (
+          <tr key={s.scheduledId}>
+            <td data-label="Project" className="nowrap">
+              {s.projectId}
+            </td>
+            <td data-label="Role">
+              {s.roles.map((r) => (
+                <span key={r.role} className="role-name">
+                  {r.role}
+                  {r.conditional ? ' (limited by a resource condition)' : ''}
+                </span>
+              ))}
+              <span className="grant-approval">
+                Scheduled · starts {formatTime(s.start)} · {s.type === 'peer' ? 'approved' : 'self-approved'}: {s.justification}
+              </span>
+            </td>
+            <td data-label="Starts" className="nowrap">
+              {formatTime(s.start)}
+            </td>
+            <td data-label="Until" className="nowrap">
+              {formatTime(s.end)}
+            </td>
+            <td className="row-actions">
+              <button type="button" className="button button-danger" disabled={cancelling !== null} onClick={() => onCancel(s)}>
+                {cancelling === s.scheduledId ? 'Cancelling…' : 'Cancel'}
+                <span className="visually-hidden">
+                  {' '}
+                  scheduled {s.roles.map((r) => r.role).join(', ')} on {s.projectId}
+                </span>
+              </button>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 

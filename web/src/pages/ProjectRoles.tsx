@@ -1,7 +1,7 @@
 // One project's roles: select, then activate them yourself or ask a peer.
 import { useState } from 'react';
 import type { MeResponse, Role } from '../../../server/api/schemas';
-import { api, type ActivationResponse, type ApprovalRequestCreatedResponse, type BreakGlassResponse } from '../api';
+import { api, type ActivationResponse, type ApprovalRequestCreatedResponse, type BreakGlassResponse, type ScheduledActivationResponse } from '../api';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { needsApproval } from '../role-rules';
 import { useResource } from '../use-resource';
@@ -12,6 +12,7 @@ import { RoleTable } from './RoleTable';
 
 export type Outcome =
   | { kind: 'activated'; result: ActivationResponse }
+  | { kind: 'scheduled'; result: ScheduledActivationResponse }
   | { kind: 'requested'; result: ApprovalRequestCreatedResponse }
   | { kind: 'break-glass'; result: BreakGlassResponse };
 
@@ -79,7 +80,9 @@ export function ProjectRoles({ projectId, settings, onOutcome }: ProjectRolesPro
         </>
       )}
       {dialogOpen && !needsPeer && (
-        <ActivateDialog projectId={projectId} roles={chosen} settings={settings} onClose={() => setDialogOpen(false)} onActivated={(result) => finish({ kind: 'activated', result })} />
+        <ActivateDialog projectId={projectId} roles={chosen} settings={settings} onClose={() => setDialogOpen(false)} onActivated={(result) => finish({ kind: 'activated', result })}
+          onScheduled={(result) => finish({ kind: 'scheduled', result })}
+        />
       )}
       {breakingGlass && (
         <BreakGlassDialog

@@ -10,6 +10,7 @@ import { rememberedProject, rememberProject } from '../remembered-project';
 import { navigate, projectHref } from '../router';
 import { useResource } from '../use-resource';
 import { ACTIVATION_STATE } from './ActivationResult';
+import { SCHEDULED_STATE } from './MyAccessPage';
 import { REQUEST_STATE } from './ApprovalRequested';
 import { BREAK_GLASS_STATE } from './BreakGlassResult';
 import { ProjectRoles, type Outcome } from './ProjectRoles';
@@ -30,6 +31,7 @@ export function RolesPage({ settings, projectId }: RolesPageProps) {
 
   function showOutcome(outcome: Outcome) {
     if (outcome.kind === 'activated') navigate('/activated', { state: { [ACTIVATION_STATE]: outcome.result } });
+    else if (outcome.kind === 'scheduled') navigate('/my-access', { state: { [SCHEDULED_STATE]: outcome.result } });
     else if (outcome.kind === 'break-glass') navigate('/break-glass-activated', { state: { [BREAK_GLASS_STATE]: outcome.result } });
     else navigate('/requested', { state: { [REQUEST_STATE]: outcome.result } });
   }
