@@ -294,11 +294,13 @@ export const cleanupResponse = z.object({
     failures: z.array(z.object({ activationId: z.string(), message: z.string() })),
   }),
   /**
-   * Notices of pending approval requests: ids of those whose reviewers this run told that they expire soon,
-   * those due but not sent (a dry run), and what failed or was refused (an entry the service did not sign).
+   * Notices of pending approval requests: ids of those whose reviewers this run told that they expire soon, of
+   * those whose requester it told that they expired undecided, those due but not sent (a dry run), and what
+   * failed or was refused (an entry the service did not sign, or whose signed request record does not match it).
    */
   requestExpiryNotices: z.object({
     expiringSoon: z.array(z.string()),
+    expired: z.array(z.string()),
     pending: z.array(z.string()),
     failures: z.array(z.object({ activationId: z.string(), message: z.string() })),
   }),

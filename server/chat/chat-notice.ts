@@ -33,7 +33,8 @@ export type RequestChatEvent =
   | { kind: 'denied'; actor: string; reason: string | null }
   | { kind: 'cancelled'; actor: string }
   | { kind: 'expiring'; approvals: readonly string[] }
-  | { kind: 'escalated'; approvals: readonly string[]; to: readonly string[] };
+  | { kind: 'escalated'; approvals: readonly string[]; to: readonly string[] }
+  | { kind: 'expired'; approvals: readonly string[] };
 
 function windowText(start: Date, end: Date, timeZone: string): string {
   return `${formatMailTime(start, timeZone)} – ${formatMailTime(end, timeZone)}`;
@@ -55,6 +56,7 @@ const TITLES: Record<RequestChatEvent['kind'], string> = {
   cancelled: 'Request cancelled',
   expiring: 'Request expires soon',
   escalated: 'Request escalated',
+  expired: 'Request expired undecided',
 };
 
 const EXTENSION_TITLES: Record<RequestChatEvent['kind'], string> = {
@@ -65,6 +67,7 @@ const EXTENSION_TITLES: Record<RequestChatEvent['kind'], string> = {
   cancelled: 'Extension request cancelled',
   expiring: 'Extension request expires soon',
   escalated: 'Extension request escalated',
+  expired: 'Extension request expired undecided',
 };
 
 /** A message about a peer-approval request; `publicUrl` is where the SPA runs. */
@@ -86,7 +89,7 @@ export function requestNotice(request: ApprovalRequest, event: RequestChatEvent,
   if (event.kind === 'requested') facts.push({ label: 'Reviewers', value: request.reviewers.join(', ') });
   if (event.kind === 'denied') facts.push({ label: 'Denied by', value: event.actor }, ...(event.reason ? [{ label: 'Reason', value: event.reason }] : []));
   if (event.kind === 'cancelled') facts.push({ label: 'Cancelled by', value: event.actor });
-  if (event.kind === 'expiring') facts.push({ label: 'Reviewers', value: request.reviewers.join(', ') }, { label: 'Expires', value: formatMailTime(request.expiresAt, timeZone) });
+  if (event.kind === 'expiring' || event.kind === 'expired') facts.push({ label: 'Reviewers', value: request.reviewers.join(', ') }, { label: event.kind === 'expiring' ? 'Expires' : 'Expired', value: formatMailTime(request.expiresAt, timeZone) });
   if (event.kind === 'escalated') facts.push({ label: 'Reviewers', value: request.reviewers.join(', ') }, { label: 'Escalated to', value: event.to.join(', ') }, { label: 'Expires', value: formatMailTime(request.expiresAt, timeZone) });
   const base = publicUrl.replace(/\/+$/, '');
   const title = extension ? EXTENSION_TITLES[event.kind] : TITLES[event.kind];
@@ -97,14 +100,15 @@ export function requestNotice(request: ApprovalRequest, event: RequestChatEvent,
     summary: extension ? `${title}: ${requestedAccess(request, timeZone)}` : `${title}: ${request.beneficiary} – ${role} on ${projectId}`,
     facts,
     justification: request.justification,
-    button: buttonOf(event, base),
+    button: buttonOf(event, request, base),
   };
 }
 
-/** Where a request message leads: the request itself, the reviewers' inbox, or the app. */
-function buttonOf(event: RequestChatEvent, base: string): ChatNotice['button'] {
+/** Where a request message leads: the request itself, the reviewers' inbox, the requester's list, or the app. */
+function buttonOf(event: RequestChatEvent, request: ApprovalRequest, base: string): ChatNotice['button'] {
   if (event.kind === 'requested') return { text: 'Open the request', url: event.link };
   if (event.kind === 'expiring' || event.kind === 'escalated') return { text: 'Open the inbox', url: `${base}/inbox` };
+  if (event.kind === 'expired') return { text: 'Open my requests', url: `${base}/requests#${encodeURIComponent(request.id)}` };
   return { text: 'Open JIT Access', url: `${base}/` };
 }
 

@@ -17,6 +17,7 @@ export type NotificationType =
   | 'RequestDenied'
   | 'RequestCancelled'
   | 'RequestExpiringSoon'
+  | 'RequestExpired'
   | 'BreakGlassActivated'
   | 'BreakGlassReviewOverdue';
 
@@ -86,9 +87,9 @@ export function requestDecisionEvent(
   };
 }
 
-/** A pending request about to expire undecided, for its reviewers. */
-export function requestExpiringEvent(request: ApprovalRequest, publicUrl: string): NotificationEvent {
-  return { type: 'RequestExpiringSoon', attributes: { ...requestAttributes(request), request_id: request.id, required_approvals: String(request.requiredApprovals), base_url: baseUrlOf(publicUrl) } };
+/** A pending request about to expire undecided (for its reviewers), or that expired undecided (for its requester). */
+export function requestExpiryEvent(request: ApprovalRequest, type: 'RequestExpiringSoon' | 'RequestExpired', publicUrl: string): NotificationEvent {
+  return { type, attributes: { ...requestAttributes(request), request_id: request.id, required_approvals: String(request.requiredApprovals), base_url: baseUrlOf(publicUrl) } };
 }
 
 export interface SelfActivation {

@@ -9,6 +9,7 @@ import { historyRowOf } from './audit-history';
 import { parseEntitlementId } from './entitlement';
 import { grantExtensionOf, type ApprovalRequest, type GrantExtension } from './approval-request';
 import type { RequestStatus } from './request-decision';
+import { requestRecordSchema, type RequestRecord } from './request-record';
 
 export interface LoggedRequest {
   /** The request as its token carries it, rebuilt from the `request.created` entry. */
@@ -18,6 +19,8 @@ export interface LoggedRequest {
   readonly createdAt: Date;
   /** SHA-256 of the signed token (base64url), which lets the service re-establish it safely; null for entries without one. */
   readonly tokenDigest: string | null;
+  /** The request's record as signed by the service (see request-record); null for entries without a well-formed one. */
+  readonly requestRecord: RequestRecord | null;
   readonly status: RequestStatus;
   readonly approvals: readonly { readonly approver: string; readonly at: Date }[];
   readonly deniedBy: string | null;
@@ -53,6 +56,8 @@ const createdSchema = z.object({
   tokenDigest: z.string().optional(),
   // Only on a request to extend a grant: the grant's id and its end when the request was made.
   extendsGrant: z.object({ id: z.string(), end: isoInstant }).optional(),
+  // Absent in entries written before requests had one; a malformed one counts as absent.
+  requestRecord: requestRecordSchema.optional().catch(undefined),
 });
 
 type Draft = { -readonly [K in keyof LoggedRequest]: LoggedRequest[K] };
@@ -88,6 +93,7 @@ function createdOf(time: Date, payload: Record<string, unknown>): Draft | null {
     roleId: c.roleId,
     createdAt: time,
     tokenDigest: c.tokenDigest ?? null,
+    requestRecord: c.requestRecord ?? null,
     status: 'pending',
     approvals: [],
     deniedBy: null,

@@ -276,29 +276,35 @@ ${detailsTable([...reasonDetails, ...details])}`;
   };
 }
 
-export interface ExpiringMailInput {
+export interface ExpiryMailInput {
   request: ApprovalRequest;
-  /** The reviewers who have not approved yet. */
+  /** `expiring`: to the reviewers who have not approved yet, before it expires; `expired`: to the requester. */
+  kind: 'expiring' | 'expired';
+  /** The reviewers still to decide, for `expiring`. */
   to: readonly string[];
   publicUrl: string;
   timeZone: string;
 }
 
-/** A pending request about to expire undecided, to its reviewers, threaded under the request's email. */
-export function expiringMail({ request, to, publicUrl, timeZone }: ExpiringMailInput): Omit<OutgoingMail, 'messageId' | 'inReplyTo'> {
+/** A pending request's end without a decision, threaded under the request's email. */
+export function expiryMail({ request, kind, to, publicUrl, timeZone }: ExpiryMailInput): Omit<OutgoingMail, 'messageId' | 'inReplyTo'> {
   const details = detailsOf(request, timeZone, true);
   const expires = formatMailTime(request.expiresAt, timeZone);
-  const title = 'The request expires soon';
-  const sentence = `The request of ${request.beneficiary} to ${requestedAccess(request, timeZone, true)} expires on ${expires} unless it is approved; review it in your inbox.`;
-  // Reviewers decide from their inbox: the sweeper holds no signed link.
-  const inbox = `${publicUrl.replace(/\/+$/, '')}/inbox`;
+  const title = kind === 'expiring' ? 'The request expires soon' : 'The request expired';
+  const sentence =
+    kind === 'expiring'
+      ? `The request of ${request.beneficiary} to ${requestedAccess(request, timeZone, true)} expires on ${expires} unless it is approved; review it in your inbox.`
+      : `Your request to ${requestedAccess(request, timeZone, true).replace(/^extend their/, 'extend your')} expired on ${expires} without enough approvals. ${request.extension ? 'Your grant was not extended' : 'Nothing was granted'}; request it again if you still need it.`;
+  // Reviewers decide from their inbox (the sweeper holds no signed link); the requester sees it in their list.
+  const base = publicUrl.replace(/\/+$/, '');
+  const destination = kind === 'expiring' ? { label: 'Your inbox', url: `${base}/inbox` } : { label: 'Your requests', url: `${base}/requests#${encodeURIComponent(request.id)}` };
   const body = html`<h1 style="font-size:22px;font-weight:400;margin:0 0 16px">${title}</h1>
 <p>${sentence}</p>
 ${detailsTable(details)}
-<p><a href="${httpUrl(inbox)}" style="color:#1a73e8">Your inbox</a></p>`;
-  const text = [sentence, '', textDetails(details), '', `Your inbox: ${inbox}`].join('\n');
+<p><a href="${httpUrl(destination.url)}" style="color:#1a73e8">${destination.label}</a></p>`;
+  const text = [sentence, '', textDetails(details), '', `${destination.label}: ${destination.url}`].join('\n');
   return {
-    to,
+    to: kind === 'expiring' ? to : [request.beneficiary],
     cc: [],
     subject: `Re: ${requestSubject(request)}`,
     html: page(title, body, publicUrl),

@@ -1,12 +1,15 @@
 // Approval requests as signed tokens: signed through IAM Credentials as the service's own account, and
 // accepted only when that account's published key verifies them (RS256, our issuer and audience, not
-// expired). Whoever holds a token can read it, but only the people named in it can act on it.
+// expired). Whoever holds a token can read it, but only the people named in it can act on it. The same
+// account signs each request's record (domain/request-record), which says where a logged request came from.
 import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { JWTPayload, JWTVerifyGetKey } from 'jose';
 import { jose, remoteKeys } from '../jose';
 import { systemClock, type Clock } from '../clock';
 import { approvalClaims, approvalRequestOf, type ApprovalRequest } from '../domain/approval-request';
 import { InvalidInputError } from '../domain/invalid-input-error';
+import { compactJwtOf, requestRecordClaims, requestRecordOf, type RequestRecord } from '../domain/request-record';
 import type { IamCredentials } from '../google/iam-credentials';
 import { AppError, forbidden, invalidInput } from '../errors';
 
@@ -25,6 +28,37 @@ export class ApprovalTokens {
 
   sign(request: ApprovalRequest): Promise<string> {
     return this.iamCredentials.signJwt(this.serviceAccount, approvalClaims(request, this.serviceAccount));
+  }
+
+  /** The request's record, signed as its token is: one more signJwt per request. */
+  async signRecord(request: ApprovalRequest): Promise<RequestRecord> {
+    return requestRecordOf(await this.iamCredentials.signJwt(this.serviceAccount, requestRecordClaims(request, this.serviceAccount)));
+  }
+
+  /**
+   * Whether a record vouches for a request: signed with one of the account's published keys, and its claims
+   * exactly the record claims of that request (issuer and record audience included). Its expiry is not checked:
+   * a record tells where a request came from, it never allows anything. Null when it vouches; throws when the
+   * keys cannot be fetched.
+   */
+  async recordProblem(record: RequestRecord, request: ApprovalRequest): Promise<'not-signed' | 'other-request' | null> {
+    const { errors, compactVerify } = jose();
+    let payload: Uint8Array;
+    try {
+      ({ payload } = await compactVerify(compactJwtOf(record), this.keys, { algorithms: ['RS256'] }));
+    } catch (e) {
+      if (e instanceof errors.JWKSTimeout || e instanceof errors.JWKSInvalid || !(e instanceof errors.JOSEError)) {
+        throw new AppError(503, 'SIGNING_KEYS_UNAVAILABLE', `The public keys of ${this.serviceAccount} could not be fetched to check a request record: ${(e as Error).message}`);
+      }
+      return 'not-signed';
+    }
+    let claims: unknown;
+    try {
+      claims = JSON.parse(new TextDecoder().decode(payload));
+    } catch {
+      return 'other-request';
+    }
+    return isDeepStrictEqual(claims, requestRecordClaims(request, this.serviceAccount)) ? null : 'other-request';
   }
 
   /** The request a token carries, after every check; an AppError that says what is wrong otherwise. */

@@ -150,6 +150,9 @@ export interface ReissuedRequest {
   token: string;
 }
 
+/** What a logged request's record says of it: it vouches for it, or there is none, or it is not the service's, or not of this request. */
+export type RecordCheck = 'vouched' | 'no-record' | 'not-signed' | 'other-request';
+
 /** A denial's reason: required, one line, at most this long. */
 export const MAX_DENIAL_REASON_LENGTH = 500;
 
@@ -237,7 +240,8 @@ export class ApprovalService {
         expiresAt: extension ? requestExpiry(issuedAt, extension.end, this.rules.requestTimeoutMinutes) : requestExpiry(start, end, this.rules.requestTimeoutMinutes, true),
         ...(extension ? { extension } : {}),
       };
-      const jwt = await tokens.sign(request);
+      // The record (domain/request-record) lets the sweeper tell the requester of the request's expiry safely.
+      const [jwt, requestRecord] = await allInOrder([tokens.sign(request), tokens.signRecord(request)] as const);
       const byRule = auto && auto.unmet.length === 0 ? `rule:${auto.rule}` : null;
       // A request the rule approves itself asks nobody: its reviewers learn of the approval instead.
       const notificationFailures = byRule ? [] : await notifications.sendRequest(request, jwt, publicUrl, user);
@@ -262,6 +266,8 @@ export class ApprovalService {
         expiresAt: request.expiresAt.toISOString(),
         ...(auto ? { autoApproval: { rule: auto.rule, unmet: auto.unmet } } : {}),
         tokenDigest: tokenDigest(jwt),
+        // In full: it grants nothing, and its signature is what vouches for this entry once the request expired.
+        requestRecord,
         notificationFailures,
       });
       const approvedByRule = byRule ? await this.approveByRule(request, byRule, demand, user, publicUrl) : null;
@@ -511,6 +517,15 @@ export class ApprovalService {
   /** Whether a logged request is one this service signed: an entry anyone else wrote is never acted on. */
   async issued(logged: LoggedRequest): Promise<boolean> {
     return (await this.issuedToken(logged)) !== null;
+  }
+
+  /**
+   * Whether a logged request's record (domain/request-record) vouches for it: signed by the service and
+   * describing exactly the logged request. Needs no signJwt, and works after the request expired.
+   */
+  async recordCheck(logged: LoggedRequest): Promise<RecordCheck> {
+    if (!logged.requestRecord) return 'no-record';
+    return (await this.tokensOrUnavailable().recordProblem(logged.requestRecord, logged.request)) ?? 'vouched';
   }
 
   /** The token the service issued for a logged request, signed again; null when the entry does not describe one it issued. */

@@ -8,13 +8,13 @@ import {
   requestActivationEvent,
   breakGlassEvent,
   requestDecisionEvent,
-  requestExpiringEvent,
+  requestExpiryEvent,
   selfApprovedEvent,
   type NotificationEvent,
   type SelfActivation,
 } from '../domain/notification-event';
 import type { Mailer, OutgoingMail } from '../mail/mailer';
-import { approvedMail, breakGlassMail, decisionMail, escalatedMail, expiringMail, grantEndingMail, requestMail, revokedMail, scheduledMail, watcherMail, type RevokedMailInput, type RoleGrant, type ScheduledMailInput, type WatchedEvent } from '../mail/messages';
+import { approvedMail, breakGlassMail, decisionMail, escalatedMail, expiryMail, grantEndingMail, requestMail, revokedMail, scheduledMail, watcherMail, type RevokedMailInput, type RoleGrant, type ScheduledMailInput, type WatchedEvent } from '../mail/messages';
 import { breakGlassLink, type BreakGlassActivation } from '../domain/break-glass';
 import type { RequestState } from '../domain/request-decision';
 import type { PubSub } from '../google/pubsub';
@@ -159,25 +159,25 @@ export class NotificationService {
   }
 
   /**
-   * Sent by the sweeper: a pending request expires soon, to the reviewers who have not approved it; email,
-   * Pub/Sub and chat. Never throws; returns what failed.
+   * Sent by the sweeper: a pending request expires soon (`expiring`, to the reviewers who have not approved it)
+   * or expired undecided (`expired`, to the requester); email, Pub/Sub and chat. Never throws; returns what failed.
    */
-  async sendExpiringSoon(request: ApprovalRequest, approvals: readonly string[], publicUrl: string): Promise<string[]> {
+  async sendExpiry(request: ApprovalRequest, kind: 'expiring' | 'expired', approvals: readonly string[], publicUrl: string): Promise<string[]> {
     const waitingFor = request.reviewers.filter((r) => !approvals.includes(r));
     const context = { project: request.entitlement.projectId, activationId: request.id };
-    const type = 'RequestExpiringSoon';
+    const type = kind === 'expiring' ? 'RequestExpiringSoon' : 'RequestExpired';
     const { mailer, pubsub } = this.channels;
     const failures = await Promise.all([
       mailer
-        ? this.mail(context, type, 'The expires-soon email', {
-            ...expiringMail({ request, to: waitingFor, publicUrl, timeZone: this.timeZone }),
-            messageId: mailer.messageIdFor(`${request.id}/expiring`),
+        ? this.mail(context, type, `The ${kind === 'expiring' ? 'expires-soon' : 'expired'} email`, {
+            ...expiryMail({ request, kind, to: waitingFor, publicUrl, timeZone: this.timeZone }),
+            messageId: mailer.messageIdFor(`${request.id}/${kind}`),
             inReplyTo: mailer.messageIdFor(request.id),
           })
         : null,
-      pubsub ? this.publish(context, requestExpiringEvent(request, publicUrl)) : null,
+      pubsub ? this.publish(context, requestExpiryEvent(request, type, publicUrl)) : null,
     ]);
-    const chatFailures = await this.chatRequest(context, request, { kind: 'expiring', approvals }, type, publicUrl);
+    const chatFailures = await this.chatRequest(context, request, { kind, approvals }, type, publicUrl);
     return [...failures.filter((f): f is string => f !== null), ...chatFailures];
   }
 

@@ -181,7 +181,7 @@ describe('free and premium editions', () => {
         'cloudidentity.groups.lookup': 1,
         'cloudidentity.groups.memberships.list': 1,
         'cloudidentity.groups.memberships.searchDirectGroups': 3,
-        'iamcredentials.signJwt': 1,
+        'iamcredentials.signJwt': 2,
         'pubsub.projects.topics.publish': 1,
       },
       approvalCalls: {
@@ -208,7 +208,7 @@ describe('free and premium editions', () => {
         'cloudidentity.groups.lookup': 1,
         'cloudidentity.groups.memberships.searchTransitiveGroups': 1,
         'cloudidentity.groups.memberships.searchTransitiveMemberships': 1,
-        'iamcredentials.signJwt': 1,
+        'iamcredentials.signJwt': 2,
         'pubsub.projects.topics.publish': 1,
       },
       approvalCalls: {

@@ -56,6 +56,17 @@ describe('requests in the audit log', () => {
     expect(decisionBy(r, 'dave@example.com')).toBeNull();
   });
 
+  test('the signed request record an entry carries; a malformed or missing one is none, and the request is still listed', () => {
+    const record = { protected: 'eyJhbGciOiJSUzI1NiJ9', payload: 'eyJqdGkiOiJtcGEtciJ9', signature: 'c2lnbmF0dXJl' };
+    const [withRecord, malformed, without] = requestsInLog(
+      [created('mpa-r', { requestRecord: record }), created('mpa-m', { requestRecord: { protected: 'a.b', payload: 'c', signature: 'd' } }), created('mpa-n')],
+      at(1),
+    );
+    expect([withRecord.request.id, withRecord.requestRecord]).toEqual(['mpa-r', record]);
+    expect([malformed.request.id, malformed.requestRecord]).toEqual(['mpa-m', null]);
+    expect([without.request.id, without.requestRecord]).toEqual(['mpa-n', null]);
+  });
+
   test("a request's binding type as its entry logs it; an entry without one (written before) is for a peer-approval binding", () => {
     const [self, older] = requestsInLog([created('mpa-s', { bindingType: 'self' }), created('mpa-o')], at(1));
     expect(self.request.bindingType).toBe('self');
