@@ -4,7 +4,8 @@
 // request: one whose signed request record is missing, not the service's, or of another request) never makes it
 // send anything. Requests are planted as their audit entries would read later (signed as the service signs them),
 // as the break-glass reminder test does; a record for a request that expired is signed with the emulator's clock
-// set back to before its expiry, as the service signed it when the request was made.
+// set back to before its expiry, as the service signed it when the request was made. The last test makes a
+// request through the API and lets it expire with the stack's clock.
 import { createSign, generateKeyPairSync } from 'node:crypto';
 import { approvalClaims } from '../../server/domain/approval-request';
 import { tokenFromLink } from '../../server/domain/approval-link';
@@ -33,9 +34,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let stack: Stack;
 /** A stack of its own for each group of tests, so that what one plants never shows in the other's reports. */
-function useStack(): void {
+function useStack(options: { clock?: boolean } = {}): void {
   beforeAll(async () => {
     stack = await startStack({
+      ...options,
       world,
       env: (emulator) => ({ PUBLIC_URL, AUDIT_POLL_SECONDS: '1', CLEANUP_INVOKER_SERVICE_ACCOUNT: SCHEDULER, CLEANUP_READS_PER_MINUTE: '100000', CLEANUP_WRITES_PER_MINUTE: '100000', ...chatEnvironment(emulator, world) }),
     });
@@ -308,5 +310,45 @@ describe('expired', () => {
     expect(events(stack.emulator)).toHaveLength(1);
     const audited = stack.emulator.state.logEntries.map((e: any) => e.jsonPayload).filter((p: any) => p?.event === 'request.expiry.notified');
     expect(audited.map((p: any) => [p.activationId, p.notice])).toEqual([[EXPIRED, 'expired']]);
+  });
+});
+
+describe('expired, as time passes', () => {
+  useStack({ clock: true });
+
+  test("a request made and left undecided: its reviewers hear it expires soon, its requester that it expired, once each; a denied one's requester hears nothing more", async () => {
+    const ask = (justification: string) =>
+      stack.as('alice@example.com').post('/api/v1/projects/prod-app/approval-requests', { role: ROLE, justification, durationMinutes: 30, reviewers: ['bob@example.com', 'carol@example.com'] });
+    const denied = await ask('INC-20 disk full');
+    expect(denied.status).toBe(201);
+    const token = /\/approve\/([A-Za-z0-9_~-]+)/.exec(stack.emulator.state.mail.at(-1)!.text)![1];
+    expect((await stack.as('bob@example.com').post(`/api/v1/approval-requests/${token}/deny`, { reason: 'not now' })).status).toBe(200);
+    const left = await ask('INC-21 disk full');
+    expect(left.status).toBe(201);
+    const id = left.body.request.id;
+    await stack.service.audit.flush();
+    const sweepAfter = async (seconds: number) => {
+      await stack.advance(seconds);
+      stack.emulator.state.mail = [];
+      stack.emulator.state.messages = [];
+      return (await sweep()).requestExpiryNotices;
+    };
+
+    // 59 minutes on (requests live 60): its reviewers are told it expires soon.
+    expect(await sweepAfter(59 * 60)).toEqual({ expiringSoon: [id], expired: [], pending: [], failures: [] });
+    expect(stack.emulator.state.mail.map((m) => m.to)).toEqual(['bob@example.com, carol@example.com']);
+    // Expired a minute ago: not yet, an approval on another instance in its last seconds may still be read.
+    expect(await sweepAfter(2 * 60)).toEqual({ expiringSoon: [], expired: [], pending: [], failures: [] });
+    // Three minutes past its expiry: its requester is told, with the record the service signed when it was made.
+    expect(await sweepAfter(2 * 60)).toEqual({ expiringSoon: [], expired: [id], pending: [], failures: [] });
+    expect(stack.emulator.state.mail.map((m) => [m.to, m.text.split('\n')[0]])).toEqual([
+      ['alice@example.com', expect.stringMatching(/^Your request to access the Google Cloud project prod-app expired on .* without enough approvals/)],
+    ]);
+    expect(events(stack.emulator).map((e) => [e.type, e.attributes.request_id])).toEqual([['RequestExpired', id]]);
+    // Never again, at once or once the log serves the notice back.
+    expect(await sweepAfter(1)).toEqual({ expiringSoon: [], expired: [], pending: [], failures: [] });
+    await stack.service.audit.flush();
+    expect(await sweepAfter(60)).toEqual({ expiringSoon: [], expired: [], pending: [], failures: [] });
+    expect(stack.emulator.state.mail).toEqual([]);
   });
 });
