@@ -796,6 +796,7 @@ export const breakGlassCaseResponse = z.object({
   /** When the reviewers were reminded of an overdue review; null if they were not. */
   remindedAt: instant.nullable(),
   overdue: z.boolean(),
+  /** `isReviewer`: named by the activation's audit entry; `canReview`: unreviewed, and a break-glass reviewer the access policy names now. */
   viewer: z.object({ email: z.string(), isActivator: z.boolean(), isReviewer: z.boolean(), canReview: z.boolean() }),
   /** When the audit log was last read for this answer. */
   readAt: instant,

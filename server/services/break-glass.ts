@@ -188,7 +188,10 @@ export class BreakGlassService {
     if (!isActivator && !isReviewer) {
       throw forbidden('NOT_A_REVIEWER', `You (${user.email}) are neither the user nor a reviewer of the break-glass activation ${activationId}, so you cannot open it.`);
     }
-    return { case: found, viewer: { email: user.email.toLowerCase(), isActivator, isReviewer, canReview: isReviewer && found.review === null }, readAt };
+    // A reviewer the entry names but the access policy does not (a planted entry, or the policy changed) cannot review it.
+    const named = isReviewer && found.review === null ? await this.policyReviewersOf(found.activation) : new Set<string>();
+    const canReview = [...named].some((r) => principals.has(r));
+    return { case: found, viewer: { email: user.email.toLowerCase(), isActivator, isReviewer, canReview }, readAt };
   }
 
   /**
@@ -206,6 +209,15 @@ export class BreakGlassService {
       }
       if (!reviewsActivation(activation, principals)) {
         throw forbidden('NOT_A_REVIEWER', `You (${user.email}) are not a reviewer of this break-glass activation; its reviewers are ${activation.reviewers.join(', ')}.`);
+      }
+      // The entry could have been planted by anyone who may write to the log: only a reviewer the access policy
+      // names now may have the service write a review mark (which names them) into the project's policy.
+      const named = await this.policyReviewersOf(activation);
+      if (![...named].some((r) => principals.has(r))) {
+        throw forbidden(
+          'NOT_A_POLICY_REVIEWER',
+          `You (${user.email}) are not among the break-glass reviewers the access policy names for ${describeEntitlement(activation)} now (${[...named].join(', ') || 'none'}), so you cannot review this activation: its audit entry names reviewers the policy does not, or the policy changed since. Ask an administrator to check it in the Admin area.`,
+        );
       }
       if (found.review) throw alreadyReviewed(found.review);
       const existing = await this.mark(activation.projectId, { kind: outcome, activationId, actor: user.email, note }, `Break-glass review of ${activationId} by ${user.email.toLowerCase()}`);
@@ -297,13 +309,19 @@ export class BreakGlassService {
    * for that role now: never to addresses someone else chose.
    */
   private async reviewersProblem(activation: BreakGlassActivation): Promise<string | null> {
-    const { projectId, role, resourceCondition, bindingType } = activation;
-    const entitlement = { projectId, role, resourceCondition };
-    const demands = this.deps.policy ? (await this.deps.policy.demandsFor(projectId, [{ ...entitlement, id: entitlementId(entitlement), type: bindingType }])).values().next().value : undefined;
-    const configured = new Set((demands?.breakGlass?.reviewers ?? []).map((r) => r.toLowerCase()));
+    const configured = await this.policyReviewersOf(activation);
     const named = activation.reviewers.map((r) => r.toLowerCase());
     if (named.length > 0 && named.every((r) => configured.has(r))) return null;
-    return `Its reviewers (${named.join(', ')}) are not break-glass reviewers the access policy names for ${describeEntitlement(entitlement)} now, so no reminder was sent; the Admin area's alerts still list it.`;
+    return `Its reviewers (${named.join(', ')}) are not break-glass reviewers the access policy names for ${describeEntitlement(activation)} now, so no reminder was sent; the Admin area's alerts still list it.`;
+  }
+
+  /** The break-glass reviewers (principals, lower case) the access policy names now for the activation's role; none without a policy. */
+  private async policyReviewersOf(activation: BreakGlassActivation): Promise<Set<string>> {
+    const { projectId, role, resourceCondition, bindingType } = activation;
+    if (!this.deps.policy) return new Set();
+    const entitlement = { projectId, role, resourceCondition };
+    const demands = (await this.deps.policy.demandsFor(projectId, [{ ...entitlement, id: entitlementId(entitlement), type: bindingType }])).values().next().value;
+    return new Set((demands?.breakGlass?.reviewers ?? []).map((r) => r.toLowerCase()));
   }
 
   /** Records a mark once; returns the mark found already recorded instead, if any. */

@@ -244,6 +244,42 @@ describe('review afterwards', () => {
     expect(entry).toMatchObject({ activationId: id, outcome: 'flagged', note: 'no incident INC-10 exists', reviewer: 'erin@example.com' });
   });
 
+  test('an activation entry planted in the log is reviewed by nobody the access policy does not name now: nothing is written', async () => {
+    const id = await broken();
+    const entry = stack.emulator.state.logEntries.find((e: any) => e.jsonPayload?.event === 'breakglass.activated' && e.jsonPayload.activationId === id)! as any;
+    const plant = (activationId: string, payload: Record<string, unknown>) =>
+      stack.emulator.state.logEntries.push({ ...structuredClone(entry), insertId: `${entry.insertId}-${activationId}`, jsonPayload: { ...entry.jsonPayload, activationId, ...payload } });
+    // Naming a reviewer of its writer's choice; and naming a real reviewer for a role whose rule has no break-glass.
+    const mallorys = 'bg-PlantedMallory00';
+    const noBreakGlass = 'bg-PlantedNoRule000';
+    plant(mallorys, { reviewers: ['user:mallory@example.com'] });
+    plant(noBreakGlass, { role: 'roles/cloudsql.admin', roles: [{ role: 'roles/cloudsql.admin', resourceCondition: null }], rule: 'prod-sql' });
+    await auditWritten();
+    const before = structuredClone(await policyOf(stack.emulator, 'prod-app'));
+
+    const view = await stack.as('mallory@example.com').get(`/api/v1/break-glass/${mallorys}`);
+    expect(view.body.viewer).toMatchObject({ isReviewer: true, canReview: false });
+    for (const [reviewer, activationId] of [
+      ['mallory@example.com', mallorys],
+      ['dave@example.com', noBreakGlass],
+    ]) {
+      const refused = await stack.as(reviewer).post(`/api/v1/break-glass/${activationId}/review`, { decision: 'acknowledge' });
+      expect([refused.status, refused.body.error.code]).toEqual([403, 'NOT_A_POLICY_REVIEWER']);
+      expect(refused.body.error.message).toContain('not among the break-glass reviewers the access policy names');
+    }
+    expect(await policyOf(stack.emulator, 'prod-app')).toEqual(before);
+    await stack.service.audit.flush();
+    const entries = stack.emulator.state.logEntries.map((e: any) => e.jsonPayload);
+    expect(entries.filter((p: any) => p?.event === 'breakglass.reviewed')).toEqual([]);
+    expect(entries.filter((p: any) => p?.event === 'breakglass.review.failed').map((p: any) => [p.activationId, p.error.code])).toEqual([
+      [mallorys, 'NOT_A_POLICY_REVIEWER'],
+      [noBreakGlass, 'NOT_A_POLICY_REVIEWER'],
+    ]);
+    // The genuine activation is still reviewed by a reviewer the policy names.
+    expect((await stack.as('dave@example.com').get(`/api/v1/break-glass/${id}`)).body.viewer).toMatchObject({ isReviewer: true, canReview: true });
+    expect((await stack.as('dave@example.com').post(`/api/v1/break-glass/${id}/review`, { decision: 'acknowledge' })).status).toBe(200);
+  });
+
   test('an unknown activation id is 404, a malformed one 400', async () => {
     await auditWritten();
     expect((await stack.as('dave@example.com').get('/api/v1/break-glass/bg-AAAAAAAAAAAAAAAA')).status).toBe(404);

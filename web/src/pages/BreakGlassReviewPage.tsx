@@ -68,6 +68,9 @@ function BreakGlassCase({ view }: { view: BreakGlassCaseResponse }) {
       </dl>
       {view.viewer.canReview && !own && <ReviewForm activationId={activation.activationId} onReviewed={(r) => setOwn(r.review)} />}
       {!review && view.viewer.isActivator && <p className="muted">Its reviewers review it; you cannot review your own break-glass activation.</p>}
+      {!review && view.viewer.isReviewer && !view.viewer.canReview && (
+        <p className="muted">The access policy does not name you a break-glass reviewer of this role now, so you cannot review this activation. An administrator can check it in the Admin area.</p>
+      )}
     </>
   );
 }
