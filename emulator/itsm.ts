@@ -33,7 +33,7 @@ const isoTime = z.iso.datetime();
 const ticketEvent = z
   .object({
     id: z.string().min(1).max(100),
-    event: z.enum(['requested', 'approved', 'denied', 'cancelled', 'granted', 'ended', 'expired']),
+    event: z.enum(['requested', 'approved', 'denied', 'cancelled', 'lapsed', 'granted', 'ended', 'expired']),
     ticket: z.string().min(1).max(200),
     activationId: z.string().min(1).max(100).nullable(),
     grantId: z.string().min(1).max(4000).nullable(),

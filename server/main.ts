@@ -345,7 +345,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     scheduled,
     cleanup,
     breakGlass,
-    requestExpiry: new RequestExpiryNotices(auditFeed, notifications, approval, audit, clock),
+    requestExpiry: new RequestExpiryNotices(auditFeed, notifications, approval, audit, clock, ticketEvents),
     adminAccess,
     elevations,
     history,

@@ -181,7 +181,7 @@ const ticketSchema = z
       })
       .strict()
       .optional()
-      .describe('Ticket write-back: the service posts what happens to requests and grants carrying the ticket (requested, approved, denied, cancelled, granted, ended, expired). A failure is audited and changes no outcome.'),
+      .describe('Ticket write-back: the service posts what happens to requests and grants carrying the ticket (requested, approved, denied, cancelled, lapsed, granted, ended, expired). A failure is audited and changes no outcome.'),
   })
   .strict();
 

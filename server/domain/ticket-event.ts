@@ -4,10 +4,11 @@
 
 /**
  * What happened: a request was made, approved (once per approval, the rule's own included), denied or
- * cancelled; a grant was written (self-activation or approved request), ended early (by its holder or
- * revoked by an admin), or reached its end (seen when the sweeper removes its binding).
+ * cancelled, or lapsed (expired undecided: nothing was granted); a grant was written (self-activation or approved
+ * request), ended early (by its holder or revoked by an admin), or reached its end (seen when the sweeper removes
+ * its binding).
  */
-export type TicketEventType = 'requested' | 'approved' | 'denied' | 'cancelled' | 'granted' | 'ended' | 'expired';
+export type TicketEventType = 'requested' | 'approved' | 'denied' | 'cancelled' | 'lapsed' | 'granted' | 'ended' | 'expired';
 
 export interface TicketEvent {
   /** Unique per event and kept across the attempts to deliver it: a receiver drops the repeats by it. */
@@ -22,7 +23,7 @@ export interface TicketEvent {
   readonly role: string;
   readonly resourceCondition: string | null;
   readonly requester: string;
-  /** Who acted: the requester, a reviewer, an admin, `rule:NAME` (an approval by the rule); null when nobody did (expired). */
+  /** Who acted: the requester, a reviewer, an admin, `rule:NAME` (an approval by the rule); null when nobody did (lapsed, expired). */
   readonly actor: string | null;
   readonly time: Date;
   /** The request's window, or the grant's. */

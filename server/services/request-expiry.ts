@@ -9,12 +9,14 @@
 // is checked by signing the logged claims again (they must match the logged digest); after it Google signs no
 // token whose `exp` has passed, so the request's record (domain/request-record), signed at its creation and
 // logged with it, must carry the service's signature and exactly the logged claims. An entry without a record
-// (forged, or written before requests had one) gets no "expired" notice; all refusals are reported.
+// (forged, or written before requests had one) gets no "expired" notice; all refusals are reported. The
+// "expired" notice also posts the `lapsed` ticket event where the rule writes back to an ITSM.
 import { requestsInLog, type LoggedRequest } from '../domain/request-log';
 import type { ApprovalService, RecordCheck } from './approval';
 import type { AuditLog } from './audit';
 import type { AuditFeed, AuditRecord } from './audit-feed';
 import type { NotificationService } from './notification';
+import type { TicketEvents } from './ticket-events';
 
 /** A pending request is announced as expiring at most this long before its expiry. */
 export const EXPIRY_NOTICE_LEAD_MS = 3_600_000;
@@ -63,6 +65,8 @@ export class RequestExpiryNotices {
     private readonly requests: Pick<ApprovalService, 'issued' | 'recordCheck'>,
     private readonly audit: AuditLog,
     private readonly now: () => Date = () => new Date(),
+    /** Tells the ITSM a rule's `ticket.events` names that a request lapsed; absent without an access policy. */
+    private readonly ticketEvents?: Pick<TicketEvents, 'lapsed'>,
   ) {}
 
   async run(options: { dryRun: boolean; invoker: string }, publicUrl: string): Promise<ExpiryNoticeReport> {
@@ -103,6 +107,8 @@ export class RequestExpiryNotices {
         publicUrl,
       );
       (notice === 'expiring' ? report.expiringSoon : report.expired).push(request.id);
+      // Only here, where the request's record vouched for it: a planted entry never makes the service post to an ITSM.
+      if (notice === 'expired') await this.ticketEvents?.lapsed(request);
       for (const message of notificationFailures) report.failures.push({ activationId: request.id, message });
       // Audited even when a channel failed (that failure is audited too): the notice is not repeated.
       this.audit.record({

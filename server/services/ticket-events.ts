@@ -84,6 +84,11 @@ export class TicketEvents {
     await this.guarded(request.entitlement.projectId, () => this.send(subjectOf(request), [this.requestDraft(request, event, actor, reason)]));
   }
 
+  /** A request that expired undecided (told by the sweeper once its record vouched for it): nothing was granted. */
+  async lapsed(request: ApprovalRequest): Promise<void> {
+    await this.guarded(request.entitlement.projectId, () => this.send(subjectOf(request), [this.requestDraft(request, 'lapsed', null, null)]));
+  }
+
   /** A self-approved grant replaced by a longer one (`POST /me/grants/{id}/extend`): the new grant is `granted`. */
   async extended(grant: ActiveGrant, holder: string): Promise<void> {
     if (grant.approval.type !== 'self') return;
@@ -138,7 +143,7 @@ export class TicketEvents {
     return grant && grant.outcome !== 'kept' ? [approved, this.grantedDraft(request.entitlement.projectId, request.id, approver, grant)] : [approved];
   }
 
-  private requestDraft(request: ApprovalRequest, event: TicketEventType, actor: string, reason: string | null): Draft {
+  private requestDraft(request: ApprovalRequest, event: TicketEventType, actor: string | null, reason: string | null): Draft {
     return { event, activationId: request.id, grantId: null, actor, window: { start: request.start, end: request.end }, reason };
   }
 

@@ -332,3 +332,64 @@ describe('ticket events', () => {
     });
   });
 });
+
+describe('ticket events, as time passes', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'ticket-events-')), 'policy.yaml');
+    stack = await startStack({
+      clock: true,
+      env: (emulator) => {
+        writeFileSync(file, policy(emulator.url));
+        return { ACCESS_POLICY: file, PUBLIC_URL, AUDIT_POLL_SECONDS: '1', CLEANUP_INVOKER_SERVICE_ACCOUNT: SCHEDULER, CLEANUP_READS_PER_MINUTE: '100000', CLEANUP_WRITES_PER_MINUTE: '100000' };
+      },
+    });
+  });
+  afterAll(() => stack?.close());
+
+  test('a request nobody decided lapses: posted once, by the sweeper that tells its requester, never for a decided one', async () => {
+    const ask = (justification: string) =>
+      stack.as('alice@example.com').post('/api/v1/projects/prod-app/approval-requests', { role: COMPUTE, justification, durationMinutes: 30, reviewers: ['bob@example.com', 'carol@example.com'] });
+    const denied = await ask('CHG-1000 resize');
+    expect(denied.status).toBe(201);
+    expect((await stack.as('bob@example.com').post(`/api/v1/approval-requests/${denied.body.token}/deny`, { reason: 'not now' })).status).toBe(200);
+    const left = await ask('CHG-1234 resize');
+    expect(left.status).toBe(201);
+    await stack.service.audit.flush();
+    const sweep = async () => {
+      const token = (
+        await googleClients(stack.emulator).iamcredentials.projects.serviceAccounts.generateIdToken({
+          name: `projects/-/serviceAccounts/${SCHEDULER}`,
+          requestBody: { audience: `${PUBLIC_URL}/tasks/cleanup`, includeEmail: true },
+        })
+      ).data.token!;
+      const run = await fetch(`${stack.url}/tasks/cleanup`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      expect(run.status).toBe(200);
+      return ((await run.json()) as { requestExpiryNotices: { expired: string[] } }).requestExpiryNotices;
+    };
+    const lapsed = () => stack.emulator.state.itsmEvents.filter((e) => e.status === 200 && (e.event as any).event === 'lapsed').map((e) => e.event as any);
+
+    // Requests live 60 minutes; three past its expiry, the sweeper tells its requester and the ITSM.
+    await stack.advance(63 * 60);
+    expect((await sweep()).expired).toEqual([left.body.request.id]);
+    expect(lapsed()).toEqual([
+      expect.objectContaining({
+        event: 'lapsed',
+        ticket: 'CHG-1234',
+        activationId: left.body.request.id,
+        grantId: null,
+        project: 'prod-app',
+        role: 'roles/compute.admin',
+        requester: 'alice@example.com',
+        actor: null,
+        justification: 'CHG-1234 resize',
+        reason: null,
+      }),
+    ]);
+    await stack.service.audit.flush();
+    await stack.advance(60);
+    expect((await sweep()).expired).toEqual([]);
+    expect(lapsed()).toHaveLength(1);
+  });
+});
