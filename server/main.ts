@@ -1,4 +1,6 @@
 // Composition root: configuration → Google adapters → services → HTTP server.
+// First, so that every module loaded after it is read from the compile cache where Node has one.
+import './compile-cache';
 import path from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

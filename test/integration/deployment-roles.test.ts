@@ -405,6 +405,18 @@ describe('the App Engine build', () => {
     const cmd = /^CMD (\[.*\])$/m.exec(readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'));
     expect(JSON.parse(cmd![1]).join(' ')).toBe(app.entrypoint);
   });
+
+  test('the builds write the compile cache; the image writes it as the user that runs the service', () => {
+    const { scripts } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    for (const build of ['build', 'gcp-build']) expect(scripts[build]).toMatch(/ && node dist\/server\/compile-cache\.js$/);
+    // Node files the cache under the id of the user who wrote it (and reads it only as that user).
+    const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+    const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    const user = runtime.indexOf('\nUSER node\n');
+    expect(user).toBeGreaterThan(0);
+    expect(runtime.indexOf('\nRUN node dist/server/compile-cache.js\n')).toBeGreaterThan(user);
+    expect(runtime.indexOf('\nCMD ')).toBeGreaterThan(user);
+  });
 });
 
 describe('app.yaml', () => {
