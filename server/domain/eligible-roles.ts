@@ -38,6 +38,33 @@ export function eligibleRoles(bindings: readonly Binding[], userEmail: string, p
   return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id));
 }
 
+/**
+ * For a decision about `requestedIds` only: whether the user's groups found so far settle their eligibility
+ * for each of them on these bindings, so that finding more groups could change nothing. An entitlement is
+ * settled once a self-approval binding of it names the user or a group found (self-approval wins), or
+ * once no binding of it that could still change its type names a group not found yet.
+ */
+export function eligibilitySettled(bindings: readonly Binding[], userEmail: string, projectId: string, requestedIds: readonly string[]): (groups: ReadonlySet<string>) => boolean {
+  const user = principalMember(userEmail);
+  const wanted = new Set(requestedIds);
+  const relevant = bindings.flatMap((binding) => {
+    const eligibility = parseEligibleCondition(binding.condition);
+    if (!eligibility || !binding.role) return [];
+    const id = entitlementId({ projectId, role: binding.role, resourceCondition: eligibility.resourceCondition });
+    return wanted.has(id) ? [{ id, type: eligibility.type, members: (binding.members ?? []).map(lowerMember) }] : [];
+  });
+  return (groups) => {
+    const names = (m: string) => m === user || (m.startsWith('group:') && groups.has(m.slice('group:'.length)));
+    const mayYetName = (m: string) => m.startsWith('group:') && !groups.has(m.slice('group:'.length));
+    return [...wanted].every((id) => {
+      const own = relevant.filter((r) => r.id === id);
+      if (own.some((r) => r.type === 'self' && r.members.some(names))) return true;
+      const peer = own.some((r) => r.type === 'peer' && r.members.some(names));
+      return !own.some((r) => (r.type === 'self' || !peer) && r.members.some(mayYetName));
+    });
+  };
+}
+
 /** Whether a binding lists one of the principals (`user:…`, `group:…`), compared case-insensitively. */
 export function bindingNamesAny(binding: Binding, principals: ReadonlySet<string>): boolean {
   return (binding.members ?? []).some((m) => principals.has(lowerMember(m)));

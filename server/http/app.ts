@@ -18,6 +18,7 @@ import type { WarmUp } from '../warm-up';
 import { openApiDocument } from '../api/openapi';
 import type { HealthCheck } from './health';
 import type { AuditLog } from '../services/audit';
+import { withRequestReads } from '../services/request-reads';
 
 export interface AppDependencies extends ApiServices, GrantServices, TaskServices, ApprovalServices, AdminServices, BreakGlassServices, InboxServices {
   iap: IapVerifier;
@@ -76,6 +77,8 @@ export function createApp(deps: AppDependencies): express.Express {
   api.use(requireCsrfHeader);
   // Bodies are read only for callers who signed in: others learn nothing but that they must (401).
   api.use(express.json({ limit: '64kb', type: () => true }));
+  // After the body is read: what a request's checks read from Google is shared by them (services/request-reads.ts).
+  api.use((_req, _res, next) => withRequestReads(next));
   api.use('/v1', apiRoutes(deps));
   api.use('/v1', grantsRoutes(deps));
   api.use('/v1', approvalRoutes(deps));

@@ -3,7 +3,7 @@
 // What is the same for every user is cached for all of them: the scope's active projects (refreshed in
 // the background), each project's effective policy, each group's members, each project's grantable
 // roles. Decisions that grant access read eligibility fresh.
-import { eligibleRoles, bindingNamesAny, lowerMember, type EligibleRole } from '../domain/eligible-roles';
+import { eligibleRoles, eligibilitySettled, bindingNamesAny, lowerMember, type EligibleRole } from '../domain/eligible-roles';
 import type { Entitlement } from '../domain/entitlement';
 import type { ActivationType } from '../domain/eligibility';
 import { parseEligibleCondition } from '../domain/eligibility';
@@ -47,8 +47,11 @@ export type HoldersOfType = (type: ActivationType) => Promise<{ users: string[];
 export interface BindingSource {
   /** Project ids in scope where the user holds at least one eligible binding. */
   projectsWithEligibleBindings(userEmail: string): Promise<{ projectIds: string[]; warnings: string[] }>;
-  /** Bindings on the project and its ancestors that apply to the user, directly or through groups. */
-  bindingsForUser(userEmail: string, projectId: string, fresh: boolean): Promise<{ bindings: Binding[]; warnings: string[] }>;
+  /**
+   * Bindings on the project and its ancestors that apply to the user, directly or through groups. With
+   * `requested` (entitlement ids; only when fresh), complete for those entitlements only: a decision about them.
+   */
+  bindingsForUser(userEmail: string, projectId: string, fresh: boolean, requested?: readonly string[]): Promise<{ bindings: Binding[]; warnings: string[] }>;
   /**
    * Users holding an eligible binding that yields this entitlement, through nested groups: the bindings are
    * read once, and each type's holders listed when asked (a request learns its type from a read in parallel).
@@ -112,9 +115,13 @@ export class Catalog {
     return this.rolesCache.get(userEmail, `${userEmail}\n${projectId}`, () => this.roles(userEmail, projectId, false));
   }
 
-  /** The user's eligible roles read fresh from Google: what every decision that grants access uses. */
-  freshRoles(userEmail: string, projectId: string): Promise<ProjectRoles> {
-    return this.roles(userEmail, projectId, true);
+  /**
+   * The user's eligible roles read fresh from Google: what every decision that grants access uses. With
+   * `requested` (entitlement ids), exact for those roles; others may be missing, as the user's groups are
+   * read only as far as they can change the answer for the requested ones.
+   */
+  freshRoles(userEmail: string, projectId: string, requested?: readonly string[]): Promise<ProjectRoles> {
+    return this.roles(userEmail, projectId, true, requested);
   }
 
   /**
@@ -138,9 +145,9 @@ export class Catalog {
     if (projectId) this.source.forgetProject?.(projectId);
   }
 
-  private async roles(userEmail: string, projectId: string, fresh: boolean): Promise<ProjectRoles> {
+  private async roles(userEmail: string, projectId: string, fresh: boolean, requested?: readonly string[]): Promise<ProjectRoles> {
     await this.requireOffered(userEmail, projectId);
-    const [{ bindings, warnings }, grantable] = await Promise.all([this.source.bindingsForUser(userEmail, projectId, fresh), this.grantableOn(projectId)]);
+    const [{ bindings, warnings }, grantable] = await Promise.all([this.source.bindingsForUser(userEmail, projectId, fresh, requested), this.grantableOn(projectId)]);
     const eligible = eligibleRoles(bindings, userEmail, projectId, this.now());
     const notGrantable = grantable ? eligible.filter((r) => !grantable.has(r.role)) : [];
     const offered = eligible.filter((r) => !notGrantable.includes(r));
@@ -194,8 +201,16 @@ function describe(info: RoleInfo | undefined): { title?: string; description?: s
  * Asset Inventory: effective IAM policies of a project plus the user's groups from Cloud Identity. The
  * project list is personalised by searching IAM policies for the user's principals.
  */
+/** Projects whose last-read policy is kept for guesses (AssetInventorySource.lastRead). */
+const LAST_READ_PROJECTS = 1000;
+
 export class AssetInventorySource implements BindingSource {
   private readonly effective: LookupCache<AttachedBinding[]>;
+  /**
+   * Each project's effective policy as last read, kept past its cache life and its changes (oldest
+   * dropped first): only to guess which of a user's groups a decision will need, never to decide.
+   */
+  private readonly lastRead = new Map<string, AttachedBinding[]>();
   /** Principal (`user:…`, `group:…`) → where eligible bindings name it; shared by every user. */
   private readonly eligibleTargets: LookupCache<string[]>;
 
@@ -237,7 +252,8 @@ export class AssetInventorySource implements BindingSource {
     return Promise.all(principals.map((p) => this.eligibleTargets.get(p, p, async () => (await searchMissing()).get(p) ?? [])));
   }
 
-  async bindingsForUser(userEmail: string, projectId: string, fresh: boolean): Promise<{ bindings: Binding[]; warnings: string[] }> {
+  async bindingsForUser(userEmail: string, projectId: string, fresh: boolean, requested?: readonly string[]): Promise<{ bindings: Binding[]; warnings: string[] }> {
+    if (fresh && requested) return this.bindingsForDecision(userEmail, projectId, requested);
     const [attached, groups] = await Promise.all([this.effectiveBindings(projectId, fresh), this.groups.groupsOf(userEmail, fresh)]);
     const principals = principalsOf(userEmail, groups.emails);
     const bindings = attached.map((a) => a.binding);
@@ -253,6 +269,27 @@ export class AssetInventorySource implements BindingSource {
     const expansions = await Promise.all([...others].map((g) => this.groups.usersOf(g)));
     const warnings = [...groups.warnings, ...expansions.flatMap((e) => e.warnings)];
     return { bindings: bindings.filter((b) => bindingNamesAny(b, principals)), warnings: [...new Set(warnings)] };
+  }
+
+  /**
+   * The policy read now, and the user's groups read now only as far as they can change the user's eligibility
+   * for the requested entitlements (usually the user's own groups: one call instead of one per group reached).
+   * Whether to read the levels above early is guessed from the policy as last read.
+   */
+  private async bindingsForDecision(userEmail: string, projectId: string, requested: readonly string[]): Promise<{ bindings: Binding[]; warnings: string[] }> {
+    const settledOn = (attached: AttachedBinding[]) =>
+      eligibilitySettled(
+        attached.map((a) => a.binding),
+        userEmail,
+        projectId,
+        requested,
+      );
+    const before = this.lastRead.get(projectId);
+    const likelyEnough = before && settledOn(before);
+    const reading = this.effectiveBindings(projectId, true);
+    const [attached, groups] = await Promise.all([reading, this.groups.freshGroupsUntil(userEmail, reading.then(settledOn), likelyEnough)]);
+    const principals = principalsOf(userEmail, groups.emails);
+    return { bindings: attached.map((a) => a.binding).filter((b) => bindingNamesAny(b, principals)), warnings: groups.warnings };
   }
 
   async holdersOf(entitlement: Entitlement, fresh: boolean): Promise<HoldersOfType> {
@@ -278,7 +315,13 @@ export class AssetInventorySource implements BindingSource {
 
   /** A project's effective policy, shared by every user: cached for lists, read now for decisions. */
   private effectiveBindings(projectId: string, fresh: boolean): Promise<AttachedBinding[]> {
-    const load = () => this.asset.effectiveBindings(projectId);
+    const load = async () => {
+      const attached = await this.asset.effectiveBindings(projectId);
+      this.lastRead.delete(projectId);
+      this.lastRead.set(projectId, attached);
+      if (this.lastRead.size > LAST_READ_PROJECTS) this.lastRead.delete(this.lastRead.keys().next().value!);
+      return attached;
+    };
     return fresh ? this.effective.fresh(projectId, projectId, load) : this.effective.get(projectId, projectId, load);
   }
 }

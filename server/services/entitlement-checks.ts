@@ -73,7 +73,11 @@ export class EntitlementChecks {
    * `who` words the refusal: the caller ("You (…) are") or someone else ("The requester … is").
    */
   async requireEligible(email: string, projectId: string, requested: readonly { id: string }[], type: ActivationType | 'any', who = `You (${email}) are`): Promise<EligibleRole[]> {
-    const { roles, notGrantable } = await this.catalog.freshRoles(email, projectId);
+    const { roles, notGrantable } = await this.catalog.freshRoles(
+      email,
+      projectId,
+      requested.map((r) => r.id),
+    );
     const refused = notGrantable.find((r) => requested.some((q) => q.id === r.id));
     if (refused) {
       throw new AppError(

@@ -233,8 +233,9 @@ export class GrantService {
   }
 
   private async checkSelfEligible(userEmail: string, grant: GrantKey): Promise<EligibleRole> {
-    const { roles } = await this.catalog.freshRoles(userEmail, grant.projectId);
-    const role = roles.find((r) => r.id === entitlementId(grant));
+    const id = entitlementId(grant);
+    const { roles } = await this.catalog.freshRoles(userEmail, grant.projectId, [id]);
+    const role = roles.find((r) => r.id === id);
     const name = describeEntitlement(grant);
     const until = `The current grant stays until ${grant.end.toISOString()}.`;
     if (!role) throw notEligible(`You (${userEmail}) are no longer eligible for '${name}', so it cannot be extended. ${until}`);

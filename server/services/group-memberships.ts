@@ -6,6 +6,7 @@ import type { GroupResolution } from '../config';
 import { AppError } from '../errors';
 import { GroupNotReadable, TransitiveSearchRefused, type CloudIdentity, type DirectMembers } from '../google/cloud-identity';
 import { LookupCache } from './lookup-cache';
+import { readOncePerRequest } from './request-reads';
 
 export interface NestingBounds {
   /** Levels of nesting followed; the first level is the groups a user (or a binding) names directly. */
@@ -25,12 +26,16 @@ export interface Expansion {
   truncated: boolean;
 }
 
+/** Whether the groups reached so far answer the question an expansion was started for. */
+export type Enough = (groups: ReadonlySet<string>) => boolean;
+
 /**
  * Breadth-first expansion from `roots`: `next(group)` gives a group's direct neighbours (its parents
  * going up, its members going down) or throws GroupNotReadable. Each group is read once (cycles end
- * there), each level concurrently.
+ * there), each level concurrently. With `enough`, no further level is read once it holds for the groups
+ * reached (roots included).
  */
-export async function expandNested(roots: readonly string[], next: (group: string) => Promise<DirectMembers>, bounds: NestingBounds): Promise<Expansion> {
+export async function expandNested(roots: readonly string[], next: (group: string) => Promise<DirectMembers>, bounds: NestingBounds, enough?: Enough): Promise<Expansion> {
   const reached = new Set(roots.map((g) => g.toLowerCase()));
   const users = new Set<string>();
   const unreadable: string[] = [];
@@ -39,6 +44,7 @@ export async function expandNested(roots: readonly string[], next: (group: strin
   let depth = 1;
   let truncated = false;
   while (frontier.length > 0) {
+    if (enough?.(reached)) break;
     if (depth > bounds.maxDepth || read >= bounds.maxGroups) {
       truncated = true;
       break;
@@ -86,6 +92,7 @@ type MembersOrUnreadable = DirectMembers | { unreadable: string };
 export class GroupMemberships {
   /** Whether the transitive searches are used; undefined until the first answer in `auto` mode. */
   private transitive: boolean | undefined;
+  /** The direct groups of a member: a user's own groups, or a group's parents. */
   private readonly parents: LookupCache<string[]>;
   private readonly members: LookupCache<MembersOrUnreadable>;
   private readonly groupsOfUser: LookupCache<ResolvedMembers>;
@@ -107,9 +114,31 @@ export class GroupMemberships {
   /** The groups a user is in, through nesting. `fresh` reads Google now (for decisions that grant access). */
   groupsOf(userEmail: string, fresh = false): Promise<ResolvedMembers> {
     const user = userEmail.toLowerCase();
-    const known = fresh ? this.groupsOfUser.lastLoaded(user) : undefined;
+    const known = fresh ? this.groupsOfUser.lastLoaded(user)?.then((k) => k.emails) : undefined;
     const load = () => this.resolveGroupsOf(user, fresh, known);
     return fresh ? this.groupsOfUser.fresh(user, user, load) : this.groupsOfUser.get(user, user, load);
+  }
+
+  /**
+   * The user's groups read now, as far as a decision needs them: every group reached is read fresh, as by
+   * groupsOf(…, true), but no further level once `enough` holds for the groups found (it may settle after
+   * the reads start: it can depend on a policy read beside them). The answer may lack groups beyond those,
+   * so it is not kept as the user's groups. When `likelyEnough` (the same question asked of what was read
+   * before) holds for the user's own groups as last read, only they are read at first; otherwise the parents
+   * of the groups last resolved are read beside them, as by groupsOf, so that nesting costs no extra round
+   * trip. Either way the answer is the same; the guess only decides how soon it comes and what it costs.
+   */
+  freshGroupsUntil(userEmail: string, enough: Promise<Enough>, likelyEnough?: Enough): Promise<ResolvedMembers> {
+    const user = userEmail.toLowerCase();
+    const lastGroups = this.groupsOfUser.lastLoaded(user);
+    const lastDirect = this.parents.lastLoaded(user);
+    const known =
+      lastGroups &&
+      (async () => {
+        const direct = likelyEnough && lastDirect ? await lastDirect : undefined;
+        return direct && likelyEnough!(new Set(direct.map((g) => g.toLowerCase()))) ? [] : (await lastGroups).emails;
+      })();
+    return this.resolveGroupsOf(user, true, known, enough);
   }
 
   /** The users in a group, through nesting; unreadable groups on the way are skipped with a warning. */
@@ -125,10 +154,13 @@ export class GroupMemberships {
    * starts now, so the answer is as fresh, and it takes one round trip instead of one per level while the
    * user's groups have not changed. Parents read for a group the user is no longer in are not used.
    */
-  private async resolveGroupsOf(user: string, fresh: boolean, known?: Promise<ResolvedMembers>): Promise<ResolvedMembers> {
+  private async resolveGroupsOf(user: string, fresh: boolean, known?: Promise<readonly string[]>, until?: Promise<Enough>): Promise<ResolvedMembers> {
+    // A premium edition answers in one call and never asks `until`, whose failure is its caller's to report.
+    until?.catch(() => undefined);
     if (this.transitive !== false) {
       try {
-        const groups = await this.identity.transitiveGroupsOf(user);
+        const read = () => this.identity.transitiveGroupsOf(user);
+        const groups = await (fresh ? readOncePerRequest(`transitive-groups\n${user}`, read) : read());
         this.transitive = true;
         return { emails: sorted(groups), warnings: [] };
       } catch (e) {
@@ -136,11 +168,12 @@ export class GroupMemberships {
       }
     }
     const early = new Map<string, Promise<string[]>>();
-    const [direct] = await Promise.all([
-      this.identity.directGroupsOf(user),
+    const [direct, enough] = await Promise.all([
+      this.readParents(user, fresh),
+      until,
       known?.then(
-        (k) => {
-          for (const group of k.emails.slice(0, this.settings.maxGroups)) {
+        (groups) => {
+          for (const group of groups.slice(0, this.settings.maxGroups)) {
             const read = this.readParents(group, fresh);
             read.catch(() => undefined);
             early.set(group, read);
@@ -150,14 +183,15 @@ export class GroupMemberships {
       ),
     ]);
     const parentsOf = async (group: string) => ({ users: [], groups: await (early.get(group) ?? this.readParents(group, fresh)) });
-    const expansion = await expandNested(direct, parentsOf, this.settings);
+    const expansion = await expandNested(direct, parentsOf, this.settings, enough);
     return { emails: sorted(expansion.groups), warnings: this.warningsOf(expansion) };
   }
 
   private async resolveUsersOf(group: string, fresh: boolean): Promise<ResolvedMembers> {
     if (this.transitive !== false) {
       try {
-        const users = await this.identity.transitiveUsersOf(group);
+        const read = () => this.identity.transitiveUsersOf(group);
+        const users = await (fresh ? readOncePerRequest(`transitive-users\n${group}`, read) : read());
         this.transitive = true;
         return { emails: sorted(users), warnings: [] };
       } catch (e) {
@@ -187,9 +221,10 @@ export class GroupMemberships {
     this.transitive = false;
   }
 
-  private readParents(group: string, fresh: boolean): Promise<string[]> {
-    const load = () => this.identity.directGroupsOf(group);
-    return fresh ? this.parents.fresh('', group, load) : this.parents.get('', group, load);
+  /** A member's direct groups; read fresh once per request, so that the checks of a request share it. */
+  private readParents(member: string, fresh: boolean): Promise<string[]> {
+    const load = () => this.identity.directGroupsOf(member);
+    return fresh ? readOncePerRequest(`direct-groups\n${member}`, () => this.parents.fresh('', member, load)) : this.parents.get('', member, load);
   }
 
   private async readMembers(group: string, fresh: boolean): Promise<DirectMembers> {
@@ -201,7 +236,7 @@ export class GroupMemberships {
         throw e;
       }
     };
-    const answer = await (fresh ? this.members.fresh('', group, load) : this.members.get('', group, load));
+    const answer = await (fresh ? readOncePerRequest(`members\n${group}`, () => this.members.fresh('', group, load)) : this.members.get('', group, load));
     if ('unreadable' in answer) throw new GroupNotReadable(group, answer.unreadable);
     return answer;
   }

@@ -85,8 +85,12 @@ test('the roles list offers break-glass to on-call only; bob breaks the glass: t
   const aliceRoles = await stack.as('alice@example.com').get('/api/v1/projects/prod-app/roles');
   expect(aliceRoles.body.roles.find((r: any) => r.id === ROLE).policy.breakGlass.available).toBe(false);
 
+  stack.emulator.state.calls.clear();
   const res = await breakGlass('bob@example.com', { role: ROLE, reason: 'INC-9 database down', durationMinutes: 20 });
   expect(res.status).toBe(201);
+  // Eligibility, the rule's break-glass principals and the break-glass check each need bob's groups read now:
+  // the request reads each member's direct groups once (bob, oncall, sre, everyone) and the checks share them.
+  expect(stack.emulator.state.calls.get('cloudidentity.groups.memberships.searchDirectGroups')).toBe(4);
   const { activation, grant } = res.body;
   expect(activation).toMatchObject({ user: 'bob@example.com', projectId: 'prod-app', role: 'roles/compute.admin', durationMinutes: 20, reason: 'INC-9 database down', rule: 'prod-compute', outsideSchedule: false });
   expect(activation.activationId).toMatch(/^bg-[A-Za-z0-9_-]{16}$/);

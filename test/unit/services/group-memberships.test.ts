@@ -1,5 +1,6 @@
 import { expandNested, GroupMemberships, unreadableGroupWarning } from '../../../server/services/group-memberships';
 import { GroupNotReadable, TransitiveSearchRefused, type CloudIdentity, type DirectMembers } from '../../../server/google/cloud-identity';
+import { withRequestReads } from '../../../server/services/request-reads';
 
 /** A directory: each group's direct members; `external` groups cannot be read. */
 function directory(groups: Record<string, string[]>, external: string[] = []) {
@@ -193,5 +194,57 @@ describe('GroupMemberships', () => {
     await groups.usersOf('all.grp');
     await groups.usersOf('all.grp');
     expect(skipped).toEqual(['partners.grp']);
+  });
+
+  test('a decision that only needs some groups reads no further level once they are found', async () => {
+    const { identity, calls } = fakeIdentity({ premium: false, ...world });
+    const groups = new GroupMemberships(identity, { ...settings, resolution: 'direct' });
+    const found = await groups.freshGroupsUntil('bob@x', Promise.resolve((g) => g.has('oncall.grp')));
+    expect(found.emails).toEqual(['oncall.grp']);
+    expect(calls).toEqual(['direct:bob@x']);
+    calls.length = 0;
+    // A group further up is found level by level, each read fresh; the parents of all.grp are not read.
+    expect((await groups.freshGroupsUntil('bob@x', Promise.resolve((g) => g.has('all.grp')))).emails).toEqual(['all.grp', 'oncall.grp', 'sre.grp']);
+    expect(calls).toEqual(['direct:bob@x', 'direct:oncall.grp', 'direct:sre.grp']);
+  });
+
+  test('a decision reads the parents of the groups last resolved early, unless the question asked of what was read before says the user’s own groups answer it', async () => {
+    const { identity, calls } = fakeIdentity({ premium: false, ...world });
+    const groups = new GroupMemberships(identity, { ...settings, resolution: 'direct' });
+    await groups.groupsOf('bob@x');
+    const everyLevel = ['direct:all.grp', 'direct:bob@x', 'direct:oncall.grp', 'direct:sre.grp'];
+    const ask = async (group: string, likelyEnough?: (g: ReadonlySet<string>) => boolean) => {
+      calls.length = 0;
+      const found = await groups.freshGroupsUntil('bob@x', Promise.resolve((g) => g.has(group)), likelyEnough);
+      expect(found.emails).toContain(group);
+      return [...calls].sort();
+    };
+    expect(await ask('oncall.grp')).toEqual(everyLevel);
+    expect(await ask('oncall.grp', (g) => g.has('oncall.grp'))).toEqual(['direct:bob@x']);
+    expect(await ask('all.grp', (g) => g.has('all.grp'))).toEqual(everyLevel);
+    // A wrong guess costs time, not the answer: the levels above are read after the user's own groups.
+    calls.length = 0;
+    expect((await groups.freshGroupsUntil('bob@x', Promise.resolve((g) => g.has('all.grp')), () => true)).emails).toEqual(['all.grp', 'oncall.grp', 'sre.grp']);
+    expect(calls).toEqual(['direct:bob@x', 'direct:oncall.grp', 'direct:sre.grp']);
+  });
+
+  test('the checks of one request share its fresh reads; another request reads again', async () => {
+    const { identity, calls } = fakeIdentity({ premium: false, ...world });
+    const groups = new GroupMemberships(identity, { ...settings, resolution: 'direct' });
+    const request = () =>
+      withRequestReads(async () => {
+        await groups.freshGroupsUntil('bob@x', Promise.resolve((g) => g.has('oncall.grp')));
+        return groups.groupsOf('bob@x', true);
+      });
+    expect((await request()).emails).toEqual(['all.grp', 'oncall.grp', 'sre.grp']);
+    expect(calls.sort()).toEqual(['direct:all.grp', 'direct:bob@x', 'direct:oncall.grp', 'direct:sre.grp']);
+    calls.length = 0;
+    await request();
+    expect(calls.filter((c) => c === 'direct:bob@x')).toHaveLength(1);
+    calls.length = 0;
+    // Outside a request, every fresh resolution reads.
+    await groups.groupsOf('bob@x', true);
+    await groups.groupsOf('bob@x', true);
+    expect(calls.filter((c) => c === 'direct:bob@x')).toHaveLength(2);
   });
 });
