@@ -283,7 +283,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
     clock,
   );
 
-  const scheduled = new ScheduledActivations(catalog, resourceManager, writer, audit, auditFeed, activationRules, notifications, { taskIntervalMinutes: config.workflows.intervalMinutes }, clock);
+  const scheduled = new ScheduledActivations(catalog, resourceManager, writer, audit, auditFeed, activationRules, notifications, { taskIntervalMinutes: config.workflows.intervalMinutes }, clock, ticketEvents);
   const grants = new GrantService(catalog, asset, recentGrants, resourceManager, writer, audit, { justification, maxDurationMinutes: config.activationTimeoutMinutes, policy }, clock, ticketEvents);
   const cleanup = new CleanupService(asset, resourceManager, writer, audit, config.cleanup, clock, undefined, ticketEvents);
 

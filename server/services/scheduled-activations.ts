@@ -8,7 +8,7 @@ import { describeEntitlement } from '../domain/entitlement';
 import type { EligibleRole } from '../domain/eligible-roles';
 import { InvalidInputError } from '../domain/invalid-input-error';
 import { normalizeJustification } from '../domain/justification';
-import { addActivations } from '../domain/policy-edit';
+import { addActivations, type GrantOutcome } from '../domain/policy-edit';
 import {
   addScheduled,
   conditionFingerprint,
@@ -25,7 +25,8 @@ import {
 } from '../domain/scheduled-activation';
 import type { ResourceManager } from '../google/resource-manager';
 import { AppError, invalidInput, notFound } from '../errors';
-import { newActivationId } from './activation';
+import { grantResultOf, newActivationId } from './activation';
+import type { TicketEvents } from './ticket-events';
 import type { AuditLog, AuditUser } from './audit';
 import type { AuditFeed } from './audit-feed';
 import { forEachLimited } from './bounded-concurrency';
@@ -60,6 +61,7 @@ export class ScheduledActivations implements WorkflowPass {
     private readonly notifications: NotificationService,
     private readonly settings: ScheduledStartSettings,
     private readonly now: () => Date = () => new Date(),
+    private readonly ticketEvents?: TicketEvents,
   ) {
     this.checks = new EntitlementChecks(catalog, rules);
   }
@@ -198,18 +200,23 @@ export class ScheduledActivations implements WorkflowPass {
     // Only records still in the policy under the etag are acted on: one cancelled, or started by another
     // instance meanwhile, is gone, and nothing is granted for it.
     let acted: ScheduledActivation[] = [];
+    const outcomes = new Map<ScheduledActivation, GrantOutcome>();
     await this.writer.apply(
       projectId,
       (policy) => {
         const present = scheduledIn(policy);
         acted = due.filter((d) => present.some((p) => isSameScheduled(p, d)));
         const removed = removeScheduled(policy, (s) => acted.some((a) => isSameScheduled(a, s))).policy;
-        const grants: ActivationGrant[] = acted.flatMap((record) => {
-          const verdict = verdicts.get(record)!;
-          if (!('role' in verdict)) return [];
-          return [{ user: record.user, role: record.role, resourceCondition: verdict.role.resourceCondition, start: record.start, end: record.end, description: record.grantDescription }];
+        const granting = acted.filter((record) => 'role' in verdicts.get(record)!);
+        const grants: ActivationGrant[] = granting.map((record) => {
+          const { role } = verdicts.get(record) as { role: EligibleRole };
+          return { user: record.user, role: record.role, resourceCondition: role.resourceCondition, start: record.start, end: record.end, description: record.grantDescription };
         });
-        return grants.length > 0 ? addActivations(removed, grants).policy : removed;
+        if (grants.length === 0) return removed;
+        const added = addActivations(removed, grants);
+        outcomes.clear();
+        granting.forEach((record, i) => outcomes.set(record, added.outcomes[i]));
+        return added.policy;
       },
       `Starting scheduled just-in-time access on ${projectId}`,
     );
@@ -231,7 +238,18 @@ export class ScheduledActivations implements WorkflowPass {
           message: `Granted ${granted.map((r) => `'${r.role}'`).join(', ')} on ${projectId} to ${user} from ${start.toISOString()} until ${end.toISOString()}, as scheduled (eligibility and the rule checked again)`,
           roles: granted.map((r) => ({ role: r.role, resourceCondition: (verdicts.get(r) as { role: EligibleRole }).role.resourceCondition })),
         });
-        await this.notifications.sendScheduledOutcome({ user, projectId, roles: granted.map((r) => r.role), start, end, refusal: null, publicUrl }, activationId);
+        // Announced like the self-activation it is (Pub/Sub, chat, the rule's notify.emails, ticket write-back).
+        const results = granted.map((r) => {
+          const { role } = verdicts.get(r) as { role: EligibleRole };
+          return grantResultOf(role, { start, end }, outcomes.get(r)!);
+        });
+        const justification = justificationOf(records[0].grantDescription);
+        const announced = { beneficiary: user, projectId, roles: granted.map((r) => r.role), start, end, justification };
+        const who = { email: user, userId: '', deviceId: '', accessLevels: [] };
+        await Promise.all([
+          this.notifications.sendScheduledOutcome({ user, projectId, roles: granted.map((r) => r.role), start, end, refusal: null, publicUrl }, activationId),
+          ...(activationId.startsWith('jit-') ? [this.notifications.sendSelfActivated(announced, activationId, who, results), this.ticketEvents?.activated(user, projectId, activationId, justification, results)] : []),
+        ]);
       }
       if (refused.length > 0) {
         const reason = refused.map((r) => (verdicts.get(r) as { refusal: string }).refusal).join(' ');

@@ -21,6 +21,7 @@ rules:
     approval: self
     maxDuration: 2h
     scheduling: { maxDelay: 7d }
+    notify: { emails: [ security@example.com ] }
   - name: staging
     match: { projects: [ staging-app ] }
     approval: self
@@ -155,9 +156,11 @@ describe('the workflow task at the start', () => {
     const res = await schedule('alice@example.com', SQL, start.toISOString(), 30);
     expect(res.status).toBe(202);
 
+    const watched = mailsTo('security@example.com').length;
     expect((await runTask()).status).toBe(200);
     expect(await activations('prod-app', 'alice@example.com')).toEqual([]);
     expect(await records('prod-app')).toHaveLength(1);
+    expect(mailsTo('security@example.com')).toHaveLength(watched);
 
     await stack.advance(HOUR - 60);
     const run = await runTask();
@@ -169,6 +172,10 @@ describe('the workflow task at the start', () => {
     expect(await records('prod-app')).toEqual([]);
     expect((await logged('activation.scheduled.started')).find((e) => e.activationId === res.body.activationId)).toMatchObject({ project: 'prod-app', beneficiary: 'alice@example.com', start: res.body.start, end: res.body.end });
     expect(mailsTo('alice@example.com').some((m: any) => m.subject === 'Your scheduled access to project prod-app started')).toBe(true);
+    // The rule's extra recipients hear of it as of any self-activation, when it is granted.
+    const notices = mailsTo('security@example.com').slice(watched);
+    expect(notices).toHaveLength(1);
+    expect(notices[0].text).toContain('INC-1 planned maintenance');
     // Written a minute ahead of its start, the grant is in force from the start on.
     await stack.advance(60);
     expect((await stack.as('alice@example.com').get('/api/v1/me/grants')).body.grants.some((g: any) => g.role === 'roles/cloudsql.admin')).toBe(true);
