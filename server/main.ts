@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig, ConfigError, type Config } from './config';
+import { startProblem } from './domain/access-policy-demands';
 import { googleCredentials, googleEndpoints, type GoogleEndpoints } from './google/connection';
 import { runtimeIdentity } from './google/metadata';
 import { ResourceManager } from './google/resource-manager';
@@ -273,6 +274,7 @@ export async function buildService(config: Config, writes?: WriteStrategy, webRo
       approvalDemand: policy ? (role) => approvalDemandOf(policy, role) : undefined,
       usersOf: (principals) => usersOf(groupMemberships, principals),
       autoApproval: policy ? (requester, role, request) => policy.autoApproval(requester, role, request) : undefined,
+      startProblem: policy ? async (role, start, now) => startProblem((await policy.demandsFor(role.projectId, [role], start)).get(role.id)!, start, now) : undefined,
       inbox,
       ticketEvents,
       tokens: serviceAccount

@@ -344,11 +344,13 @@ export const approvalRequestBody = z
     justification: z.string().max(10_000),
     durationMinutes: z.number().int('must be a whole number of minutes'),
     reviewers: z.array(email).max(1000),
+    /** A later start: approved before it, the grant is scheduled for `start` + `durationMinutes`; approved after it, it starts at the approval. */
+    start: startInstant.optional(),
   })
   .strict();
 
 /** A request to extend a grant that needs approval: the time added after its end, why, and who approves. */
-export const extensionRequestBody = approvalRequestBody.omit({ role: true });
+export const extensionRequestBody = approvalRequestBody.omit({ role: true, start: true });
 
 /** The request token as links carry it (jit-access 1.x's obfuscated JWT; a plain JWT is accepted too). */
 export const approvalTokenParam = z
@@ -377,6 +379,12 @@ export const approvalRequestSchema = z.object({
    * jit-access 1.x, which grant exactly `start`–`end`.
    */
   windowFromApproval: z.boolean(),
+  /**
+   * True for a request for a later start: `start`–`end` is the requested window. Approved before `start`, the
+   * grant is scheduled for exactly that window (and granted then if the requester is still eligible); approved
+   * later, it starts at the approval and lasts `durationMinutes`.
+   */
+  startsLater: z.boolean(),
   /** Distinct reviewers who must approve; the requester never counts. */
   requiredApprovals: z.number().int(),
   /** After this, the request can no longer be approved. */
@@ -416,6 +424,14 @@ export const denyBody = z
   })
   .strict();
 
+/** A peer grant scheduled by the approval that completed its request before its later start. */
+export const scheduledStartSchema = z.object({
+  /** What the requester cancels it by: DELETE /api/v1/me/scheduled/{scheduledId}. */
+  scheduledId: z.string(),
+  start: instant,
+  end: instant,
+});
+
 export const approvalRequestCreatedResponse = z.object({
   request: approvalRequestSchema,
   /** For the SPA's page `/approve/{token}`, where the requester can follow the request. */
@@ -424,8 +440,10 @@ export const approvalRequestCreatedResponse = z.object({
   status: z.enum(['pending', 'approved']),
   /** The rule that approved it (`rule:NAME`); null while pending. */
   approvedBy: z.string().nullable(),
-  /** The grant written when the rule approved the request itself; null while pending. */
+  /** The grant written when the rule approved the request itself; null while pending, or when it was scheduled. */
   grant: grantSchema.nullable(),
+  /** The grant scheduled when the rule approved a request for a later start itself; else null. */
+  scheduled: scheduledStartSchema.nullable(),
   /** Notifications besides the email to the reviewers that could not be sent. */
   notificationFailures: z.array(z.string()),
 });
@@ -452,8 +470,13 @@ export const approvalResponse = requestStateSchema.extend({
   alreadyApproved: z.boolean(),
   /** The approval that granted (the last one); null while approvals are missing. */
   approvedBy: z.string().nullable(),
-  /** The grant in force after the approval that granted; null while approvals are missing, or when it was granted before. */
+  /** The grant in force after the approval that granted; null while approvals are missing, when it was granted before, or when it was scheduled. */
   grant: grantSchema.nullable(),
+  /**
+   * Set when the approval that completed a request for a later start landed before it: the grant is scheduled
+   * (nothing granted yet) and starts at `start` if the requester is still eligible then; null otherwise.
+   */
+  scheduled: scheduledStartSchema.nullable(),
   /** Notifications that could not be sent; a decision stands regardless. */
   notificationFailures: z.array(z.string()),
 });
@@ -527,6 +550,7 @@ export type GrantApproval = z.infer<typeof grantApprovalSchema>;
 export type ActiveGrant = z.infer<typeof activeGrantSchema>;
 export type MyGrantsResponse = z.infer<typeof myGrantsResponse>;
 export type ScheduledGrant = z.infer<typeof scheduledGrantSchema>;
+export type ScheduledStart = z.infer<typeof scheduledStartSchema>;
 export type ScheduledActivationResponse = z.infer<typeof scheduledActivationResponse>;
 export type CancelScheduledResponse = z.infer<typeof cancelScheduledResponse>;
 export type EndGrantBody = z.input<typeof endGrantBody>;

@@ -41,6 +41,13 @@ export interface ApprovalRequest {
    * approval rewrites the grant to run from its start to `end`, if the grant still has this very window.
    */
   readonly extension?: GrantExtension;
+  /**
+   * Set on a request for a later start (the rule's `scheduling.maxDelay`): `start`–`end` is then the requested
+   * window. Approved before `start`, the grant is scheduled for exactly that window; approved later, it starts
+   * at the approval and lasts as long (see grantWindowOf). Absent on every other request, whose tokens stay
+   * as they were.
+   */
+  readonly startsLater?: true;
 }
 
 /** The grant an extension request extends, as it was when the request was made. */
@@ -61,8 +68,14 @@ export function extendedWindowOf(request: ApprovalRequest, extension: GrantExten
 
 /** The window an approval at `approvedAt` grants. */
 export function grantWindowOf(request: ApprovalRequest, approvedAt: Date): { start: Date; end: Date } {
+  if (isBeforeRequestedStart(request, approvedAt)) return { start: request.start, end: request.end };
   if (!request.windowFromApproval) return { start: request.start, end: request.end };
   return { start: approvedAt, end: new Date(approvedAt.getTime() + request.end.getTime() - request.start.getTime()) };
+}
+
+/** Whether an approval at `approvedAt` lands before the later start the request asks for: its grant is then scheduled. */
+export function isBeforeRequestedStart(request: ApprovalRequest, approvedAt: Date): boolean {
+  return request.startsLater === true && approvedAt.getTime() < request.start.getTime();
 }
 
 const seconds = (instant: Date) => Math.floor(instant.getTime() / 1000);
@@ -97,6 +110,7 @@ export function approvalClaims(request: ApprovalRequest, issuer: string): Record
     ...(request.requiredApprovals !== 1 ? { requiredApprovals: request.requiredApprovals } : {}),
     ...(request.bindingType !== 'peer' ? { bindingType: request.bindingType } : {}),
     ...(request.extension ? { extendsGrant: { id: request.extension.grantId, end: seconds(request.extension.end) } } : {}),
+    ...(request.startsLater ? { startsLater: true } : {}),
   };
 }
 
@@ -116,6 +130,7 @@ const claimsSchema = z.object({
   requiredApprovals: z.number().int().min(1).max(10).optional(),
   bindingType: z.enum(['self', 'peer']).optional(),
   extendsGrant: z.object({ id: z.string().max(4000), end: epochSeconds }).strict().optional(),
+  startsLater: z.literal(true).optional(),
 });
 
 /**
@@ -130,6 +145,7 @@ export function approvalRequestOf(claims: unknown): ApprovalRequest {
   }
   const c = parsed.data;
   if (c.end <= c.start) throw new InvalidInputError('The token is not an approval request: its activation ends before it starts');
+  if (c.startsLater && (c.extendsGrant || !c.windowFromApproval)) throw new InvalidInputError('The token is not an approval request: a later start is only asked for a new grant');
   const entitlement = parseEntitlementId(c.entitlement);
   return {
     id: c.jti,
@@ -145,6 +161,7 @@ export function approvalRequestOf(claims: unknown): ApprovalRequest {
     issuedAt: instantOf(c.iat),
     expiresAt: instantOf(c.exp),
     ...(c.extendsGrant ? { extension: grantExtensionOf(c.extendsGrant, entitlement, instantOf(c.start), c.windowFromApproval ?? false) } : {}),
+    ...(c.startsLater ? { startsLater: true as const } : {}),
   };
 }
 

@@ -56,6 +56,8 @@ const createdSchema = z.object({
   tokenDigest: z.string().optional(),
   // Only on a request to extend a grant: the grant's id and its end when the request was made.
   extendsGrant: z.object({ id: z.string(), end: isoInstant }).optional(),
+  // Only on a request for a later start: start–end is the requested window.
+  startsLater: z.literal(true).optional(),
   // Absent in entries written before requests had one; a malformed one counts as absent.
   requestRecord: requestRecordSchema.optional().catch(undefined),
 });
@@ -89,6 +91,7 @@ function createdOf(time: Date, payload: Record<string, unknown>): Draft | null {
       issuedAt: c.issuedAt,
       expiresAt: c.expiresAt,
       ...(extension ? { extension } : {}),
+      ...(c.startsLater && c.windowFromApproval && !extension ? { startsLater: true as const } : {}),
     },
     roleId: c.roleId,
     createdAt: time,

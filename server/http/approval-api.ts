@@ -7,7 +7,7 @@ import type { Config } from '../config';
 import { durationMinutesOf, isParticipant, type ApprovalRequest } from '../domain/approval-request';
 import { entitlementId } from '../domain/entitlement';
 import type { RequestState } from '../domain/request-decision';
-import type { ApprovalService, CreatedRequest, DecisionOutcome } from '../services/approval';
+import type { ApprovalService, CreatedRequest, DecisionOutcome, ScheduledStart } from '../services/approval';
 import type { AuditLog, AuditUser } from '../services/audit';
 import { invalidInput } from '../errors';
 import { grantResultBody } from './api';
@@ -50,6 +50,7 @@ export function requestBody(request: ApprovalRequest): api.ApprovalRequestView {
     end: request.end.toISOString(),
     durationMinutes: durationMinutesOf(request),
     windowFromApproval: request.windowFromApproval,
+    startsLater: request.startsLater === true,
     requiredApprovals: request.requiredApprovals,
     expiresAt: request.expiresAt.toISOString(),
     extendsGrant: request.extension ? { id: request.extension.grantId, start: request.extension.start.toISOString(), end: request.extension.end.toISOString() } : null,
@@ -75,6 +76,8 @@ function decisionBody(outcome: DecisionOutcome): api.RequestDecisionResponse {
     notificationFailures: outcome.notificationFailures,
   };
 }
+
+const scheduledStartBody = (s: ScheduledStart): api.ScheduledStart => ({ scheduledId: s.id, start: s.start.toISOString(), end: s.end.toISOString() });
 
 const approvedByOf = (state: RequestState) => (state.status === 'approved' ? (state.approvals.at(-1)?.approver ?? null) : null);
 
@@ -104,7 +107,8 @@ export function approvalRoutes(deps: ApprovalServices): Router {
     const user = { ...principalOf(res) };
     const projectId = parseAudited(api.projectIdParam, req.params.projectId, 'projectId', user, 'request.failed');
     const body = parseAudited(api.approvalRequestBody, req.body, 'body', user, 'request.failed', projectId);
-    createdBody(res, await approval.request(user, projectId, body, publicUrlOf(req, config)));
+    const { start, ...rest } = body;
+    createdBody(res, await approval.request(user, projectId, { ...rest, ...(start !== undefined ? { start: new Date(start) } : {}) }, publicUrlOf(req, config)));
   });
 
   router.post('/me/grants/:grantId/extension-requests', async (req, res) => {
@@ -121,7 +125,8 @@ export function approvalRoutes(deps: ApprovalServices): Router {
       token: created.token,
       status: created.approvedByRule ? 'approved' : 'pending',
       approvedBy: created.approvedByRule?.approver ?? null,
-      grant: created.approvedByRule ? grantResultBody(created.approvedByRule.grant) : null,
+      grant: created.approvedByRule?.grant ? grantResultBody(created.approvedByRule.grant) : null,
+      scheduled: created.approvedByRule?.scheduled ? scheduledStartBody(created.approvedByRule.scheduled) : null,
       notificationFailures: created.notificationFailures,
     });
   }
@@ -158,6 +163,7 @@ export function approvalRoutes(deps: ApprovalServices): Router {
       alreadyApproved: outcome.alreadyApproved,
       approvedBy: approvedByOf(outcome.state),
       grant: outcome.grant ? grantResultBody(outcome.grant) : null,
+      scheduled: outcome.scheduled ? scheduledStartBody(outcome.scheduled) : null,
       notificationFailures: outcome.notificationFailures,
     });
   });

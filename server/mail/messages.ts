@@ -49,6 +49,13 @@ function windowDetails(request: ApprovalRequest, timeZone: string): Detail[] {
       ...approvalsNeeded,
     ];
   }
+  if (request.startsLater) {
+    return [
+      ['Start time', `${formatMailTime(request.start, timeZone)} (or when the request is approved, if later)`],
+      ['Duration', `${addedMinutesOf(request)} minutes`],
+      ...approvalsNeeded,
+    ];
+  }
   if (!request.windowFromApproval) {
     return [
       ['Start time', formatMailTime(request.start, timeZone)],
@@ -140,7 +147,9 @@ export function approvedMail({ request, approver, publicUrl, timeZone }: Approve
   const details = detailsOf(request, timeZone, false);
   const approved = request.extension
     ? `${approver} approved your request to ${requestedAccess(request, timeZone, true).replace(/^extend their/, 'extend your')}: it now ends at ${formatMailTime(request.end, timeZone)}.`
-    : `${approver} approved your request to access the Google Cloud project ${request.entitlement.projectId}.`;
+    : request.startsLater
+      ? `${approver} approved your request to access the Google Cloud project ${request.entitlement.projectId}: it is scheduled from ${formatMailTime(request.start, timeZone)} until ${formatMailTime(request.end, timeZone)}, and granted then if you are still eligible.`
+      : `${approver} approved your request to access the Google Cloud project ${request.entitlement.projectId}.`;
   const body = html`<h1 style="font-size:22px;font-weight:400;margin:0 0 16px">Your request was approved</h1>
 <p>${approved}</p>
 ${detailsTable(details)}

@@ -9,6 +9,7 @@ import {
   checkReviewers,
   distinctReviewers,
   durationMinutesOf,
+  isBeforeRequestedStart,
   isParticipant,
   requestExpiry,
   type ApprovalRequest,
@@ -37,6 +38,7 @@ import type { RequestInbox } from './request-inbox';
 import type { LoggedRequest } from '../domain/request-log';
 import { tokenDigest } from './approval-tokens';
 import type { TicketEvents } from './ticket-events';
+import { conditionFingerprint, fitsDescription, scheduledId } from '../domain/scheduled-activation';
 
 export interface ApprovalRules {
   reviewers: { min: number; max: number; serviceAccountsMayApprove: boolean };
@@ -66,6 +68,11 @@ export interface ApprovalDependencies {
   inbox?: RequestInbox;
   /** Ticket write-back, under an access policy: told of each step once it is recorded, never changing its outcome. */
   ticketEvents?: TicketEvents;
+  /**
+   * Why the role's rule does not allow a grant to start at `start` (in the past, no `scheduling.maxDelay`, or
+   * further ahead than it); null when it does. Absent without an access policy, which allows no later start.
+   */
+  startProblem?: (role: EligibleRole, start: Date, now: Date) => Promise<string | null>;
 }
 
 /** Who approves a role's requests, and how many of them must. */
@@ -102,17 +109,22 @@ export interface NewApprovalRequest {
   justification: string;
   durationMinutes: number;
   reviewers: string[];
+  /** A later start (within the rule's `scheduling.maxDelay`); absent: the grant starts at the approval. */
+  start?: Date;
 }
 
 /** A request to extend a grant in force: the time to add after its end, and why. */
-export type NewExtensionRequest = Omit<NewApprovalRequest, 'role'>;
+export type NewExtensionRequest = Omit<NewApprovalRequest, 'role' | 'start'>;
 
 export interface CreatedRequest {
   request: ApprovalRequest;
   /** The token as it appears in links (see domain/approval-link). */
   token: string;
-  /** The grant written at once when the rule approved the request itself (actor `rule:NAME`); else null. */
-  approvedByRule: { approver: string; grant: GrantResult } | null;
+  /**
+   * When the rule approved the request itself (actor `rule:NAME`): the grant written at once, or for a later
+   * start the grant scheduled; else null.
+   */
+  approvedByRule: { approver: string; grant: GrantResult | null; scheduled: ScheduledStart | null } | null;
   notificationFailures: string[];
 }
 
@@ -124,9 +136,19 @@ export interface RequestStatus {
   escalationApprover: boolean;
 }
 
+/** A peer grant scheduled by the approval that landed before the request's later start. */
+export interface ScheduledStart {
+  /** What DELETE /api/v1/me/scheduled/{id} cancels it by (the requester). */
+  id: string;
+  start: Date;
+  end: Date;
+}
+
 export interface ApprovalOutcome {
   request: ApprovalRequest;
   state: RequestState;
+  /** Set instead of `grant` when the approval that completed the request landed before its later start. */
+  scheduled: ScheduledStart | null;
   /** The beneficiary's grant in force after the approval that granted (a longer grant in force is kept, never shortened); null while approvals are missing. */
   grant: GrantResult | null;
   /** True when the request had been approved before: nothing was written, nobody notified again. */
@@ -218,12 +240,14 @@ export class ApprovalService {
           ? `${outsiders.join(', ')} ${outsiders.length === 1 ? 'is' : 'are'} not among the designated approvers of '${id}'. Choose reviewers among them.`
           : `${outsiders.join(', ')} ${outsiders.length === 1 ? 'is' : 'are'} not allowed to approve '${id}': a reviewer must hold the same ${bindingWords(role.type)} eligible role. Choose reviewers among the eligible ones.`,
       );
-      await checks.requirePolicy(user.email, projectId, [role], input, 'request');
+      const later = input.start ? await this.laterStart(role, input.start, input.durationMinutes) : null;
+      await checks.requirePolicy(user.email, projectId, [role], input, 'request', later ?? undefined);
       const auto = (await this.deps.autoApproval?.(user.email, role, input)) ?? null;
       const issuedAt = startOfActivation(this.now());
       // The grant starts when the last approval lands and lasts the requested duration; an extension adds the
-      // duration after the grant's end, and can be approved only while the grant lasts.
-      const start = extension ? extension.end : issuedAt;
+      // duration after the grant's end, and can be approved only while the grant lasts. A later start is the
+      // start if approved before it.
+      const start = extension ? extension.end : (later ?? issuedAt);
       const end = endOfActivation(start, input.durationMinutes);
       const request: ApprovalRequest = {
         id: activationId,
@@ -237,8 +261,11 @@ export class ApprovalService {
         requiredApprovals: demand.requiredApprovals,
         bindingType: role.type,
         issuedAt,
-        expiresAt: extension ? requestExpiry(issuedAt, extension.end, this.rules.requestTimeoutMinutes) : requestExpiry(start, end, this.rules.requestTimeoutMinutes, true),
+        // A request for a later start expires as any other, counted from when it was made: approved after its
+        // start, it grants from the approval.
+        expiresAt: extension ? requestExpiry(issuedAt, extension.end, this.rules.requestTimeoutMinutes) : requestExpiry(issuedAt, end, this.rules.requestTimeoutMinutes, true),
         ...(extension ? { extension } : {}),
+        ...(later ? { startsLater: true as const } : {}),
       };
       // The record (domain/request-record) lets the sweeper tell the requester of the request's expiry safely.
       const [jwt, requestRecord] = await allInOrder([tokens.sign(request), tokens.signRecord(request)] as const);
@@ -254,7 +281,7 @@ export class ApprovalService {
         message:
           (extension
             ? `User ${user.email} requested to extend their grant of '${describeEntitlement(entitlement)}', ending at ${extension.end.toISOString()}, by ${input.durationMinutes} minutes from ${reviewers.join(', ')}`
-            : `User ${user.email} requested '${describeEntitlement(entitlement)}' for ${input.durationMinutes} minutes from ${reviewers.join(', ')}`) +
+            : `User ${user.email} requested '${describeEntitlement(entitlement)}' for ${input.durationMinutes} minutes${later ? ` from ${later.toISOString()}` : ''} from ${reviewers.join(', ')}`) +
           (auto ? (byRule ? `; rule '${auto.rule}' approves it itself` : `; rule '${auto.rule}' does not approve it itself: ${auto.unmet.join('; ')}`) : ''),
         roles: [{ role: entitlement.role, resourceCondition: entitlement.resourceCondition }],
         // What the token carries, so that the inbox can list the request and re-establish it (see reissue).
@@ -262,6 +289,7 @@ export class ApprovalService {
         windowFromApproval: request.windowFromApproval,
         requiredApprovals: request.requiredApprovals,
         bindingType: request.bindingType,
+        ...(request.startsLater ? { startsLater: true } : {}),
         issuedAt: request.issuedAt.toISOString(),
         expiresAt: request.expiresAt.toISOString(),
         ...(auto ? { autoApproval: { rule: auto.rule, unmet: auto.unmet } } : {}),
@@ -273,11 +301,11 @@ export class ApprovalService {
       const approvedByRule = byRule ? await this.approveByRule(request, byRule, demand, user, publicUrl) : null;
       // Should the rule's approval not land (the project holds as many decisions as Google allows), people decide.
       const asked = byRule && !approvedByRule ? await notifications.sendRequest(request, jwt, publicUrl, user) : [];
-      await this.deps.ticketEvents?.requested(request, approvedByRule && { approver: byRule!, grant: approvedByRule.grant });
+      await this.deps.ticketEvents?.requested(request, approvedByRule?.grant ? { approver: byRule!, grant: approvedByRule.grant } : null);
       return {
         request,
         token: obfuscateToken(jwt),
-        approvedByRule: approvedByRule && { approver: byRule!, grant: approvedByRule.grant },
+        approvedByRule: approvedByRule && { approver: byRule!, grant: approvedByRule.grant, scheduled: approvedByRule.scheduled },
         notificationFailures: [...notificationFailures, ...asked, ...(approvedByRule?.notificationFailures ?? [])],
       };
     } catch (e) {
@@ -343,9 +371,20 @@ export class ApprovalService {
    * with the rule as approver, and notified like any approval. Null when the request was decided otherwise
    * meanwhile (a cancellation racing it), which the decision path refuses.
    */
-  private async approveByRule(request: ApprovalRequest, approver: string, demand: ApprovalDemand, user: AuditUser, publicUrl: string): Promise<{ grant: GrantResult; notificationFailures: string[] } | null> {
-    const { outcome, grant: written } = await this.deps.decisions.apply(request, { kind: 'approve', actor: approver }, demand.requiredApprovals);
+  private async approveByRule(
+    request: ApprovalRequest,
+    approver: string,
+    demand: ApprovalDemand,
+    user: AuditUser,
+    publicUrl: string,
+  ): Promise<{ grant: GrantResult | null; scheduled: ScheduledStart | null; notificationFailures: string[] } | null> {
+    const { outcome, grant: written, scheduled: window } = await this.deps.decisions.apply(request, { kind: 'approve', actor: approver }, demand.requiredApprovals);
     if (outcome.type !== 'granted') return null;
+    if (window) {
+      const scheduled = this.recordScheduled(request, approver, window, user, [approver]);
+      const notificationFailures = await this.deps.notifications.sendApproved({ ...request, ...window }, approver, publicUrl, user, [approver]);
+      return { grant: null, scheduled, notificationFailures };
+    }
     const { entitlement, beneficiary } = request;
     const grant = grantResultOf({ id: entitlementId(entitlement), ...entitlement }, written!, written!.outcome);
     this.deps.catalog.invalidate(beneficiary, entitlement.projectId);
@@ -364,7 +403,64 @@ export class ApprovalService {
       message: `The access policy's ${approver} approved ${requested(request)} for ${beneficiary} itself; granted until ${grant.end.toISOString()}`,
     });
     const notificationFailures = await this.deps.notifications.sendApproved(asGranted(request, grant), approver, publicUrl, user, [approver]);
-    return { grant, notificationFailures };
+    return { grant, scheduled: null, notificationFailures };
+  }
+
+  /**
+   * The start a request asks for, checked: in the future, allowed by the role's rule (`scheduling.maxDelay`),
+   * and recordable (the role's name fits the scheduled grant's record).
+   */
+  private async laterStart(role: EligibleRole, requested: Date, durationMinutes: number): Promise<Date> {
+    const start = startOfActivation(requested);
+    const now = this.now();
+    if (start.getTime() <= now.getTime()) throw invalidInput(`The start (${start.toISOString()}) must be in the future; leave it out to start when the request is approved.`);
+    if (!this.deps.startProblem) {
+      throw forbidden('SCHEDULING_NOT_ALLOWED', 'This service runs without an access policy, and only a rule of one (scheduling.maxDelay) allows a later start: leave the start out to start when the request is approved.');
+    }
+    const problem = await this.deps.startProblem(role, start, now);
+    if (problem) throw forbidden('SCHEDULING_NOT_ALLOWED', `${problem} ('${role.id}').`);
+    const record = { activationId: newActivationId('peer'), role: role.role, resourceConditionFingerprint: conditionFingerprint(role.resourceCondition), start, end: endOfActivation(start, durationMinutes), grantDescription: '' };
+    if (!fitsDescription(record)) throw invalidInput(`The role name ${role.role} is too long to be recorded for a later start; leave the start out.`);
+    return start;
+  }
+
+  /**
+   * Audits a peer grant scheduled by the approval that completed its request before its later start:
+   * `activation.scheduled`, which also tells the workflow task's scheduledStarts pass which project to read.
+   */
+  private recordScheduled(request: ApprovalRequest, approver: string, window: { start: Date; end: Date }, user: AuditUser, approvals: readonly string[]): ScheduledStart {
+    const { entitlement, beneficiary } = request;
+    this.deps.catalog.invalidate(beneficiary, entitlement.projectId);
+    this.deps.audit.record({
+      ...contextOf(request),
+      user,
+      event: 'approval.succeeded',
+      severity: 'NOTICE',
+      outcome: 'success',
+      alreadyApproved: false,
+      approvedBy: approver,
+      requiredApprovals: request.requiredApprovals,
+      approvals: [...approvals],
+      start: window.start.toISOString(),
+      end: window.end.toISOString(),
+      scheduled: true,
+      message: `${approver} approved ${requested(request)} for ${beneficiary}${approvals.length > 1 ? ` (${approvals.join(', ')})` : ''}; scheduled from ${window.start.toISOString()} until ${window.end.toISOString()}`,
+    });
+    this.deps.audit.record({
+      user: { email: beneficiary, userId: '', deviceId: '', accessLevels: [] },
+      project: entitlement.projectId,
+      activationId: request.id,
+      justification: request.justification,
+      start: window.start.toISOString(),
+      end: window.end.toISOString(),
+      event: 'activation.scheduled',
+      severity: 'NOTICE',
+      outcome: 'success',
+      approvedBy: approver,
+      message: `${approver} approved the request ${request.id}, so '${describeEntitlement(entitlement)}' is scheduled for ${beneficiary} from ${window.start.toISOString()} until ${window.end.toISOString()}`,
+      roles: [{ role: entitlement.role, resourceCondition: entitlement.resourceCondition }],
+    });
+    return { id: scheduledId(entitlement.projectId, request.id), ...window };
   }
 
   /** The request behind a link, for the requester and the reviewers only, and its state read fresh from IAM. */
@@ -398,7 +494,7 @@ export class ApprovalService {
         throw forbidden('REQUEST_NO_LONGER_VALID', `This request no longer meets the rules: ${stale}. Ask ${beneficiary} to send a new request.`);
       }
       const demand = await this.requireReviewer(request, user.email, 'approve', refusal !== null);
-      const { outcome, grant: written } = await this.deps.decisions.apply(request, { kind: 'approve', actor: user.email }, demand.requiredApprovals);
+      const { outcome, grant: written, scheduled: window } = await this.deps.decisions.apply(request, { kind: 'approve', actor: user.email }, demand.requiredApprovals);
       const state = outcome.state;
       const context = { ...contextOf(request), user, requiredApprovals: state.requiredApprovals, approvals: state.approvals.map((a) => a.approver) };
       if (outcome.type === 'unchanged') {
@@ -416,7 +512,7 @@ export class ApprovalService {
               ? `User ${user.email} ${approvedBefore ? 'approved' : 'tried to approve'} '${describeEntitlement(entitlement)}' for ${beneficiary}${approvedBefore ? ' again' : ''}; it was already granted${approvedBy ? ` (approved by ${approvedBy})` : ''}, nothing changed`
               : `User ${user.email} approved '${describeEntitlement(entitlement)}' for ${beneficiary} again; their approval was already recorded (${state.approvals.length} of ${state.requiredApprovals}), nothing changed`,
         });
-        return { request, state, grant: null, alreadyApproved: true, notificationFailures: [] };
+        return { request, state, grant: null, scheduled: null, alreadyApproved: true, notificationFailures: [] };
       }
       if (outcome.type === 'grant-changed') throw extensionRefused(request, outcome.grant);
       if (outcome.type !== 'granted' && outcome.type !== 'approval-recorded') throw closedRequest(outcome.type, state, 'approve');
@@ -433,7 +529,13 @@ export class ApprovalService {
           notifications.sendDecision(request, 'approval-recorded', state, user.email, publicUrl, user),
           this.deps.ticketEvents?.approved(request, user.email, null),
         ]);
-        return { request, state, grant: null, alreadyApproved: false, notificationFailures };
+        return { request, state, grant: null, scheduled: null, alreadyApproved: false, notificationFailures };
+      }
+      if (window) {
+        const approvals = state.approvals.map((a) => a.approver);
+        const scheduled = this.recordScheduled({ ...request, requiredApprovals: state.requiredApprovals }, user.email, window, user, approvals);
+        const [notificationFailures] = await Promise.all([notifications.sendApproved({ ...request, ...window }, user.email, publicUrl, user, approvals), this.deps.ticketEvents?.approved(request, user.email, null)]);
+        return { request, state, grant: null, scheduled, alreadyApproved: false, notificationFailures };
       }
       const grant = grantResultOf({ id: entitlementId(entitlement), ...entitlement }, written!, written!.outcome);
       catalog.invalidate(beneficiary, entitlement.projectId);
@@ -451,7 +553,7 @@ export class ApprovalService {
         notifications.sendApproved(asGranted(request, grant), user.email, publicUrl, user, state.approvals.map((a) => a.approver)),
         this.deps.ticketEvents?.approved(request, user.email, grant),
       ]);
-      return { request, state, grant, alreadyApproved: false, notificationFailures };
+      return { request, state, grant, scheduled: null, alreadyApproved: false, notificationFailures };
     } catch (e) {
       throw this.failed(e, request, user, 'approve', `approve ${request ? `'${describeEntitlement(request.entitlement)}' for ${request.beneficiary}` : 'an approval request'}`);
     }
@@ -629,7 +731,8 @@ export class ApprovalService {
     );
     // The rule is re-checked when a request is approved; a denial needs no more than a reviewer.
     const asked = { justification: request.justification, durationMinutes: durationMinutesOf(request) };
-    if (verb === 'approve') await this.deps.checks.requirePolicy(beneficiary, entitlement.projectId, [role], asked, 'approval');
+    // An approval before a later start is checked against the rule as it reads at the start (its windows).
+    if (verb === 'approve') await this.deps.checks.requirePolicy(beneficiary, entitlement.projectId, [role], asked, 'approval', isBeforeRequestedStart(request, this.now()) ? request.start : undefined);
     return demand;
   }
 
@@ -810,7 +913,8 @@ function extensionRefused(request: ApprovalRequest, grant: 'replaced' | 'gone'):
  * the time added and the new end.
  */
 function asGranted(request: ApprovalRequest, grant: GrantResult): ApprovalRequest {
-  return request.extension ? request : { ...request, start: grant.start, end: grant.end };
+  // Granted, a request for a later start has its window: its notices no longer speak of one to come.
+  return request.extension ? request : { ...request, start: grant.start, end: grant.end, startsLater: undefined };
 }
 
 /** What a request asks for, in an audit message: the role, or the extension of a grant of it. */

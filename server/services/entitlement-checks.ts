@@ -57,9 +57,9 @@ export class EntitlementChecks {
     return this.rules.justification.checkJustification(justification) ?? checkDurationMinutes(durationMinutes, this.rules.maxDurationMinutes);
   }
 
-  /** Under an access policy: refuses, naming the rule and the requirement, unless each role's rule allows this step now. */
-  async requirePolicy(email: string, projectId: string, roles: readonly EligibleRole[], request: { justification: string; durationMinutes: number }, step: PolicyStep): Promise<void> {
-    await this.rules.policy?.enforce(email, projectId, roles, request, step);
+  /** Under an access policy: refuses, naming the rule and the requirement, unless each role's rule allows this step now (or at `at`, a later start). */
+  async requirePolicy(email: string, projectId: string, roles: readonly EligibleRole[], request: { justification: string; durationMinutes: number }, step: PolicyStep, at?: Date): Promise<void> {
+    await this.rules.policy?.enforce(email, projectId, roles, request, step, at);
   }
 
   checkJustificationAndDuration(justification: string, durationMinutes: number): void {

@@ -2,10 +2,11 @@
 // each one is a read-modify-write through the shared PolicyWriter, and the last required approval writes the
 // grant in the very same write, so that two instances deciding at once meet at the etag.
 import { activationDescription, type ActivationGrant } from '../domain/activation-binding';
-import { extendedWindowOf, findRecordedApproval, grantWindowOf, type ApprovalRequest } from '../domain/approval-request';
+import { extendedWindowOf, findRecordedApproval, grantWindowOf, isBeforeRequestedStart, type ApprovalRequest } from '../domain/approval-request';
 import { grantStateOf } from '../domain/grant';
 import { addActivations, type GrantOutcome } from '../domain/policy-edit';
 import { decide, decisionsIn, requestStateOf, type DecisionAction, type DecisionOutcome, type RequestState } from '../domain/request-decision';
+import { addScheduled, conditionFingerprint, scheduledCapacityProblem } from '../domain/scheduled-activation';
 import type { ResourceManager } from '../google/resource-manager';
 import type { PolicyWriter } from './policy-writer';
 
@@ -13,6 +14,12 @@ import type { PolicyWriter } from './policy-writer';
 export interface DecisionResult {
   outcome: DecisionOutcome;
   grant?: { start: Date; end: Date; outcome: GrantOutcome };
+  /**
+   * Set instead of `grant` when the last approval landed before the later start the request asks for: the
+   * scheduled grant recorded in the same write (domain/scheduled-activation), which the workflow task's
+   * scheduledStarts pass grants at `start` after checking eligibility and the rule again.
+   */
+  scheduled?: { start: Date; end: Date };
 }
 
 export class RequestDecisions {
@@ -65,6 +72,16 @@ export class RequestDecisions {
           return policy;
         }
         const window = request.extension ? extendedWindowOf(request, request.extension) : grantWindowOf(request, edit.outcome.at);
+        if (isBeforeRequestedStart(request, edit.outcome.at)) {
+          if (scheduledCapacityProblem(edit.policy, request.beneficiary, 1)) {
+            result = { outcome: { type: 'full', state: requestStateOf(decided, decisionsIn(policy), now), scope: 'actor', retryAfter: request.start } };
+            return policy;
+          }
+          const grant = this.grantOf(request, action.actor, window);
+          const record = { activationId: request.id, user: grant.user, role: grant.role, resourceConditionFingerprint: conditionFingerprint(grant.resourceCondition), start: grant.start, end: grant.end, grantDescription: grant.description };
+          result = { outcome: edit.outcome, scheduled: window };
+          return addScheduled(edit.policy, [record]);
+        }
         const added = addActivations(edit.policy, [this.grantOf(request, action.actor, window)]);
         result = { outcome: edit.outcome, grant: { ...window, outcome: added.outcomes[0] } };
         return added.policy;
