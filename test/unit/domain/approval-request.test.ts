@@ -105,6 +105,30 @@ describe('approval request claims (jit-access 1.8.1 layout)', () => {
   });
 });
 
+describe('requests for a later start', () => {
+  const later: ApprovalRequest = { ...request, windowFromApproval: true, startsLater: true };
+
+  test('carry the startsLater claim and read back; other requests leave it out', () => {
+    expect(approvalClaims(later, SA)).toMatchObject({ startsLater: true, start: 2209024800, end: 2209026600 });
+    expect(approvalRequestOf(approvalClaims(later, SA))).toEqual(later);
+    expect(Object.keys(approvalClaims({ ...request, windowFromApproval: true }, SA))).not.toContain('startsLater');
+  });
+
+  test('the grant window: the requested one when approved before the start, else from the approval and as long', () => {
+    expect(grantWindowOf(later, new Date('2040-01-01T09:00:00Z'))).toEqual({ start: later.start, end: later.end });
+    const approvedAt = new Date('2040-01-01T10:20:00Z');
+    expect(grantWindowOf(later, approvedAt)).toEqual({ start: approvedAt, end: new Date('2040-01-01T10:50:00Z') });
+  });
+
+  test.each([
+    ['on a fixed-window (1.x) request', { windowFromApproval: undefined }],
+    ['on an extension request', { extendsGrant: { id: 'x', end: 2209024800 } }],
+    ['that is not true', { startsLater: false }],
+  ])('refuse the claim %s', (_name, overrides) => {
+    expect(() => approvalRequestOf({ ...approvalClaims(later, SA), ...overrides })).toThrow(InvalidInputError);
+  });
+});
+
 describe('extension requests', () => {
   // Alice's grant of the request's entitlement, 09:30–10:00; the request adds 10:00–10:30 after it.
   const grant = { projectId: 'prod-app', role: 'roles/storage.admin', resourceCondition: CONDITION, start: new Date('2040-01-01T09:30:00Z'), end: new Date('2040-01-01T10:00:00Z') };
