@@ -1,5 +1,5 @@
 // Command-line arguments: node:util's parseArgs with the options of the command at hand, and the
-// duration syntax (`30m`, `2h`, `1h30m`, `90`).
+// duration syntax (`30m`, `2h`, `1h30m`, `90`), and instants (`+2h`, or an RFC 3339 timestamp).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** A mistake in the command line: exit code 2, with the command's usage. */
@@ -57,4 +57,23 @@ export function parseSeconds(text: string, option: string): number {
   const seconds = Number(m[1]) * SECONDS_PER_UNIT[(m[2] ?? 's') as keyof typeof SECONDS_PER_UNIT];
   if (seconds <= 0) throw new UsageError(`${option} must be longer than zero.`);
   return seconds;
+}
+
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * An instant from `+DURATION` (that long from `now`, e.g. `+2h`, `+1d`) or an RFC 3339 timestamp with a time
+ * zone (`2040-01-01T09:00:00Z`, `…+01:00`), as the ISO string the API takes.
+ */
+export function parseInstant(text: string, option: string, now: number): string {
+  const t = text.trim();
+  const refused = new UsageError(`${option} "${text}" is not an instant; write +2h (from now) or a timestamp with a time zone such as 2040-01-01T09:00:00Z.`);
+  if (t.startsWith('+')) {
+    const minutes = DURATION.test(t.slice(1)) && t.length > 1 ? parseDuration(t.slice(1), option) : null;
+    if (minutes === null) throw refused;
+    return new Date(now + minutes * 60_000).toISOString();
+  }
+  const instant = new Date(t);
+  if (!TIMESTAMP.test(t) || Number.isNaN(instant.getTime())) throw refused;
+  return instant.toISOString();
 }

@@ -20,7 +20,7 @@ import type {
   RolesResponse,
 } from '../server/api/schemas';
 import { ApiError, type JitClient } from './client';
-import { UsageError, parseDuration, parseSeconds, type OptionSpec, type ParsedArgs } from './args';
+import { UsageError, parseDuration, parseInstant, parseSeconds, type OptionSpec, type ParsedArgs } from './args';
 import { durationText, localTime, table } from './output';
 
 /** Exit codes, documented in docs/cli.md; scripts branch on them. */
@@ -187,30 +187,34 @@ const reviewers: Command = {
 
 const request: Command = {
   name: 'request',
-  synopsis: 'PROJECT ROLE --reviewer EMAIL... -j JUSTIFICATION -d DURATION',
+  synopsis: 'PROJECT ROLE --reviewer EMAIL... -j JUSTIFICATION -d DURATION [--start T]',
   summary: 'ask reviewers to approve a peer-approval role',
-  options: { reviewer: { type: 'string', short: 'r', multiple: true }, ...justification, ...duration },
-  details: `  -r, --reviewer EMAIL    a reviewer (repeat for several; \`jit reviewers PROJECT ROLE\` lists them)\n${JUSTIFICATION_HELP}\n${DURATION_HELP}\n\nPrints the request's token: \`jit wait TOKEN\` blocks until it is decided.`,
+  options: { reviewer: { type: 'string', short: 'r', multiple: true }, ...justification, ...duration, start: { type: 'string' } },
+  details: `  -r, --reviewer EMAIL    a reviewer (repeat for several; \`jit reviewers PROJECT ROLE\` lists them)\n${JUSTIFICATION_HELP}\n${DURATION_HELP}\n  --start T               start later, where the role's rule allows it: +2h (from now) or 2040-01-01T09:00:00Z;\n                          approved before then, the grant starts then (if you are still eligible)\n\nPrints the request's token: \`jit wait TOKEN\` blocks until it is decided.`,
   async run(ctx, args) {
     const [projectId, name] = positionals(args, ['PROJECT', 'ROLE']);
     const text = required(args, 'justification', 'say why you need the access');
     const minutes = parseDuration(required(args, 'duration', 'say for how long, e.g. -d 1h'), '--duration');
     const named = (args.values.reviewer as string[] | undefined) ?? [];
     if (named.length === 0) throw new UsageError(`--reviewer is required: name who should approve (\`jit reviewers ${projectId} ${name}\` lists who may)`);
+    const start = args.values.start === undefined ? undefined : parseInstant(args.values.start as string, '--start', ctx.now());
     const role = roleIdOf((await rolesOf(ctx, projectId)).roles, name, projectId);
     const body = await ctx.client.post<ApprovalRequestCreatedResponse>(`/api/v1/projects/${seg(projectId)}/approval-requests`, {
       role: role.id,
       justification: text,
       durationMinutes: minutes,
       reviewers: named,
+      ...(start ? { start } : {}),
     });
     if (ctx.json) return (printJson(ctx, body), EXIT.ok);
     const r = body.request;
-    if (body.status === 'approved' && body.grant) {
-      ctx.note(`Approved at once by the access policy (${body.approvedBy}): ${r.role} on ${r.projectId} is granted until ${localTime(body.grant.end)}.`);
+    if (body.status === 'approved' && (body.grant || body.scheduled)) {
+      const granted = body.grant ? `is granted until ${localTime(body.grant.end)}` : `is scheduled from ${localTime(body.scheduled!.start)} until ${localTime(body.scheduled!.end)}`;
+      ctx.note(`Approved at once by the access policy (${body.approvedBy}): ${r.role} on ${r.projectId} ${granted}.`);
       ctx.note('`jit wait TOKEN` answers approved at once; the token:');
     } else {
-      ctx.note(`Requested ${r.role} on ${r.projectId} for ${durationText(r.durationMinutes)} from ${r.reviewers.join(', ')}; it expires unless approved by ${localTime(r.expiresAt)}.`);
+      const when = r.startsLater ? ` from ${localTime(r.start)} (or from the approval, if later)` : '';
+      ctx.note(`Requested ${r.role} on ${r.projectId} for ${durationText(r.durationMinutes)}${when} from ${r.reviewers.join(', ')}; it expires unless approved by ${localTime(r.expiresAt)}.`);
       ctx.note('Wait for the decision with `jit wait TOKEN`; the token:');
     }
     for (const f of body.notificationFailures) ctx.note(`warning: ${f}`);
@@ -231,7 +235,11 @@ const approve: Command = {
     const r = body.request;
     const who = body.alreadyApproved ? `It was already approved${body.approvedBy ? ` by ${body.approvedBy}` : ''}: nothing changed.` : 'Approved.';
     // Requests that need several approvals answer without a grant until the last one lands.
-    const holds = body.grant ? `${r.beneficiary} holds ${r.role} on ${r.projectId} until ${localTime(body.grant.end)}.` : `${r.beneficiary} gets ${r.role} on ${r.projectId} once the other approvals land.`;
+    const holds = body.grant
+      ? `${r.beneficiary} holds ${r.role} on ${r.projectId} until ${localTime(body.grant.end)}.`
+      : body.scheduled
+        ? `${r.beneficiary} gets ${r.role} on ${r.projectId} from ${localTime(body.scheduled.start)} until ${localTime(body.scheduled.end)}, if still eligible then.`
+        : `${r.beneficiary} gets ${r.role} on ${r.projectId} once the other approvals land.`;
     ctx.print(`${who} ${holds}`);
     return EXIT.ok;
   },

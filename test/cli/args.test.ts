@@ -1,7 +1,24 @@
-import { UsageError, commandNameOf, parseDuration, parseSeconds } from '../../cli/args';
+import { UsageError, commandNameOf, parseDuration, parseInstant, parseSeconds } from '../../cli/args';
 import { roleIdOf, tokenOf } from '../../cli/commands';
 import { ApiError } from '../../cli/client';
 import type { Role } from '../../server/api/schemas';
+
+describe('instants (--start)', () => {
+  const now = Date.parse('2040-01-01T09:00:00Z');
+  test.each([
+    ['+2h', '2040-01-01T11:00:00.000Z'],
+    ['+1d', '2040-01-02T09:00:00.000Z'],
+    ['2040-01-01T10:30:00Z', '2040-01-01T10:30:00.000Z'],
+    ['2040-01-01T10:30+01:00', '2040-01-01T09:30:00.000Z'],
+  ])('--start %s is %s', (text, instant) => {
+    expect(parseInstant(text, '--start', now)).toBe(instant);
+  });
+
+  test.each(['', 'tomorrow', '+soon', '2040-01-01T10:30:00', '2040-01-01', '2040-13-01T10:30:00Z'])('--start %j is refused with the accepted forms', (text) => {
+    expect(() => parseInstant(text, '--start', now)).toThrow(UsageError);
+    expect(() => parseInstant(text, '--start', now)).toThrow(/\+2h \(from now\) or a timestamp with a time zone/);
+  });
+});
 
 describe('durations', () => {
   test.each([

@@ -136,6 +136,13 @@ describe('projects, roles and self-activation', () => {
 });
 
 describe('peer approval', () => {
+  test('request --start is sent as the request\'s start: without an access policy the service refuses a later start, saying why', async () => {
+    const later = await jit('alice@example.com', 'request', 'prod-app', 'compute.admin', '--reviewer', 'bob@example.com', '-j', 'INC-4 outage', '-d', '1h', '--start', '+2h');
+    expect(later).toMatchObject({ code: EXIT.error, stderr: expect.stringContaining('only a rule of one (scheduling.maxDelay) allows a later start') });
+    const bad = await jit('alice@example.com', 'request', 'prod-app', 'compute.admin', '--reviewer', 'bob@example.com', '-j', 'INC-4 outage', '-d', '1h', '--start', 'tomorrow');
+    expect(bad).toMatchObject({ code: EXIT.usage, stderr: expect.stringContaining('--start "tomorrow" is not an instant') });
+  });
+
   test('request, approve, wait: the token on stdout, wait exits 0 once approved', async () => {
     const requested = await jit('alice@example.com', 'request', 'prod-app', 'compute.admin', '--reviewer', 'bob@example.com', '-j', 'INC-4 outage', '-d', '1h');
     expect(requested.code).toBe(EXIT.ok);
