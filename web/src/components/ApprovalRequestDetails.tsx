@@ -24,6 +24,8 @@ export function ApprovalRequestDetails({ request, showExpiry }: { request: Appro
       <dd>
         {request.extendsGrant
           ? `An extension of the grant held from ${formatTime(request.extendsGrant.start)} to ${formatTime(request.extendsGrant.end)} by ${formatDuration(request.durationMinutes)}: approved, it ends at ${formatTime(request.end)}`
+          : request.startsLater
+          ? `${formatDuration(request.durationMinutes)}, from ${formatTime(request.start)} if approved before then, else from the approval`
           : request.windowFromApproval
           ? `${formatDuration(request.durationMinutes)}, starting when the request is approved`
           : `${formatDuration(request.durationMinutes)}, from ${formatTime(request.start)} to ${formatTime(request.end)}`}

@@ -18,7 +18,26 @@ export function ApprovalRequestedPage() {
 
 function ApprovalRequested({ result }: { result: ApprovalRequestCreatedResponse }) {
   const now = useNow();
-  const { request, grant } = result;
+  const { request, grant, scheduled } = result;
+  if (scheduled) {
+    return (
+      <section>
+        <PageHeading title="Approved by the access policy" />
+        <Notice kind="success" title={`The access policy's ${result.approvedBy ?? 'rule'} approved your request itself`}>
+          <p>
+            Your access is scheduled from <strong>{formatTime(scheduled.start)}</strong> ({formatRelative(scheduled.start, now)}) until {formatTime(scheduled.end)}, if you are still eligible then. You can cancel it on My access. {request.reviewers.join(', ')} were told.
+          </p>
+        </Notice>
+        <NotificationFailures failures={result.notificationFailures} consequence="It is scheduled all the same." />
+        <ApprovalRequestDetails request={request} showExpiry={false} />
+        <div className="actions">
+          <Link className="button button-primary" href="/my-access">
+            My access
+          </Link>
+        </div>
+      </section>
+    );
+  }
   if (grant) {
     return (
       <section>
@@ -43,7 +62,10 @@ function ApprovalRequested({ result }: { result: ApprovalRequestCreatedResponse 
       <PageHeading title="Approval requested" />
       <Notice kind="success" title={`We asked ${request.reviewers.join(', ')} to approve your request`}>
         <p>
-          They can approve it until <strong>{formatTime(request.expiresAt)}</strong> ({formatRelative(request.expiresAt, now)}). As soon as one of them does, you have the role, and you get an email.
+          They can approve it until <strong>{formatTime(request.expiresAt)}</strong> ({formatRelative(request.expiresAt, now)}).{' '}
+          {request.startsLater
+            ? `Approved before ${formatTime(request.start)}, your access starts then (if you are still eligible); approved later, it starts at the approval. You get an email.`
+            : 'As soon as one of them does, you have the role, and you get an email.'}
         </p>
       </Notice>
       <NotificationFailures failures={result.notificationFailures} consequence="The reviewers were asked all the same." />

@@ -232,6 +232,22 @@ function Approved({ approval }: { approval: ApprovalResponse }) {
       </section>
     );
   }
+  if (approval.scheduled) {
+    const { start, end } = approval.scheduled;
+    return (
+      <section>
+        <PageHeading title="Access approved" focusOnMount />
+        <Notice kind="success" title={`${request.beneficiary} gets ${request.role} on ${request.projectId} from ${formatTime(start)} until ${formatTime(end)}`}>
+          <p>The access is scheduled: it starts then if {request.beneficiary} is still eligible. We told {request.beneficiary} by email.</p>
+        </Notice>
+        <NotificationFailures failures={approval.notificationFailures} consequence={`The access is scheduled all the same; tell ${request.beneficiary} yourself.`} />
+        <ApprovalRequestDetails request={request} showExpiry={false} />
+        <p>
+          <Link href="/">Go to your own roles</Link>
+        </p>
+      </section>
+    );
+  }
   if (!grant) return null;
   return (
     <section>

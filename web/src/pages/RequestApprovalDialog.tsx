@@ -10,9 +10,11 @@ import { JustificationField } from '../components/JustificationField';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { RoleName } from '../components/RoleName';
 import { RuleNotices } from '../components/RuleNotices';
-import { formatDuration } from '../format';
+import { StartField, startInstant, startProblem, type StartChoice } from '../components/StartField';
+import { formatDuration, formatTime } from '../format';
 import { justificationProblem } from '../justification';
 import { approvalInWords, dialogRules, ruleName } from '../role-rules';
+import { useNow } from '../use-now';
 import { useResource } from '../use-resource';
 
 interface RequestApprovalDialogProps {
@@ -32,6 +34,10 @@ export function RequestApprovalDialog({ projectId, role, settings, onClose, onRe
   const [reviewers, setReviewers] = useState<string[]>([]);
   const [justification, setJustification] = useState('');
   const [duration, setDuration] = useState(rules.defaultDurationMinutes);
+  const now = useNow();
+  const [start, setStart] = useState<StartChoice>({ kind: 'now' });
+  const startIssue = rules.maxStartDelayMinutes === null ? null : startProblem(start, now, rules.maxStartDelayMinutes);
+  const later = start.kind === 'later' ? startInstant(start) : null;
   const [submitAttempts, setSubmitAttempts] = useState(0);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error | null>(null);
@@ -43,11 +49,12 @@ export function RequestApprovalDialog({ projectId, role, settings, onClose, onRe
   async function submit(event: FormEvent) {
     event.preventDefault();
     setSubmitAttempts((n) => n + 1);
-    if (rules.blocked || unreachable || tooFew || justificationProblem(justification, rules)) return;
+    if (rules.blocked || unreachable || tooFew || justificationProblem(justification, rules) || startIssue) return;
     setBusy(true);
     setError(null);
     try {
-      onRequested(await api.requestApproval(projectId, { role: role.id, justification, durationMinutes: duration, reviewers }));
+      const body = { role: role.id, justification, durationMinutes: duration, reviewers };
+      onRequested(await api.requestApproval(projectId, later === null ? body : { ...body, start: new Date(later).toISOString() }));
     } catch (e) {
       setError(e as Error);
       setBusy(false);
@@ -94,12 +101,15 @@ export function RequestApprovalDialog({ projectId, role, settings, onClose, onRe
           />
         )}
         <JustificationField value={justification} onChange={setJustification} rules={rules} disabled={busy} submitAttempts={submitAttempts} />
+        {rules.maxStartDelayMinutes !== null && (
+          <StartField value={start} onChange={setStart} now={now} maxDelayMinutes={rules.maxStartDelayMinutes} problem={submitAttempts > 0 ? startIssue : null} disabled={busy} />
+        )}
         <DurationField
           label="For how long, once approved"
           choices={durationChoices(rules.defaultDurationMinutes, rules.maxDurationMinutes)}
           value={duration}
           onChange={setDuration}
-          help={`From when ${approval.requiredApprovals > 1 ? 'the last reviewer needed' : 'a reviewer'} approves. At most ${formatDuration(rules.maxDurationMinutes)}${rules.maxDurationRule ? ` (rule ${ruleName(rules.maxDurationRule)})` : ''}.`}
+          help={`${later === null ? `From when ${approval.requiredApprovals > 1 ? 'the last reviewer needed' : 'a reviewer'} approves` : `From ${formatTime(new Date(later).toISOString())} if approved before then, else from the approval`}. At most ${formatDuration(rules.maxDurationMinutes)}${rules.maxDurationRule ? ` (rule ${ruleName(rules.maxDurationRule)})` : ''}.`}
           disabled={busy}
         />
         {error && <ErrorNotice context="form" title="The request was not sent" error={error} />}
