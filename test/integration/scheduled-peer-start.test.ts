@@ -105,6 +105,8 @@ test('approved before its start: the approval schedules the grant (no grant yet)
   expect(record.members).toEqual([`user:${ALICE}`]);
   expect(record.condition.description).toBe(`${id} roles/compute.admin - from ${iso(start)} until ${iso(new Date(start.getTime() + 45 * 60_000))}: Approved by ${BOB}, justification: CHG-7 planned database change`);
   expect((await logged('activation.scheduled')).find((e) => e.activationId === id)).toMatchObject({ project: 'prod-app', start: created.body.request.start, end: created.body.request.end });
+  const notice = stack.emulator.state.mail.filter((m) => m.to.includes(ALICE)).at(-1)!;
+  expect(notice.text).toMatch(/bob@example.com approved your request to access the Google Cloud project prod-app: it is scheduled from .* until .*, and granted then if you are still eligible\./);
   const mine = (await stack.as(ALICE).get('/api/v1/me/grants')).body;
   expect(mine.scheduled).toEqual([expect.objectContaining({ scheduledId: approved.body.scheduled.scheduledId, activationId: id, type: 'peer', justification: 'CHG-7 planned database change' })]);
   // A second approval (a retry) changes nothing.
@@ -173,4 +175,16 @@ test('a request without a start is as before: no startsLater claim, the grant st
   const approved = await stack.as(BOB).post(`/api/v1/approval-requests/${created.body.token}/approve`);
   expect(approved.body).toMatchObject({ scheduled: null, grant: { outcome: 'granted' } });
   expect(await records()).toEqual([]);
+});
+
+test('the requester cancels a scheduled peer grant before its start: the record goes, and the task grants nothing; the reviewer cannot cancel it', async () => {
+  const created = await request(inHours(1).toISOString());
+  const { scheduled } = (await stack.as(BOB).post(`/api/v1/approval-requests/${created.body.token}/approve`)).body;
+  expect((await stack.as(BOB).del(`/api/v1/me/scheduled/${scheduled.scheduledId}`)).status).toBe(404);
+  const cancelled = await stack.as(ALICE).del(`/api/v1/me/scheduled/${scheduled.scheduledId}`);
+  expect(cancelled.body).toEqual({ projectId: 'prod-app', activationId: created.body.request.id, roles: ['roles/compute.admin'] });
+  expect(await records()).toEqual([]);
+  await stack.advance(HOUR);
+  await runTask();
+  expect(await activations()).toEqual([]);
 });
