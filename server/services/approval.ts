@@ -301,7 +301,7 @@ export class ApprovalService {
       const approvedByRule = byRule ? await this.approveByRule(request, byRule, demand, user, publicUrl) : null;
       // Should the rule's approval not land (the project holds as many decisions as Google allows), people decide.
       const asked = byRule && !approvedByRule ? await notifications.sendRequest(request, jwt, publicUrl, user) : [];
-      await this.deps.ticketEvents?.requested(request, approvedByRule?.grant ? { approver: byRule!, grant: approvedByRule.grant } : null);
+      await this.deps.ticketEvents?.requested(request, approvedByRule && { approver: byRule!, grant: approvedByRule.grant });
       return {
         request,
         token: obfuscateToken(jwt),

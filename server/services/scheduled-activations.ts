@@ -5,6 +5,7 @@ import { activationDescription, type ActivationGrant } from '../domain/activatio
 import { endOfActivation, startOfActivation } from '../domain/activation-request';
 import { startProblem, ruleLabel } from '../domain/access-policy-demands';
 import { describeEntitlement } from '../domain/entitlement';
+import { parseApproval } from '../domain/grant';
 import type { EligibleRole } from '../domain/eligible-roles';
 import { InvalidInputError } from '../domain/invalid-input-error';
 import { normalizeJustification } from '../domain/justification';
@@ -246,9 +247,15 @@ export class ScheduledActivations implements WorkflowPass {
         const justification = justificationOf(records[0].grantDescription);
         const announced = { beneficiary: user, projectId, roles: granted.map((r) => r.role), start, end, justification };
         const who = { email: user, userId: '', deviceId: '', accessLevels: [] };
+        // A peer grant's approval was announced when it landed; the ITSM still hears when it is granted.
+        const approval = parseApproval(records[0].grantDescription);
         await Promise.all([
           this.notifications.sendScheduledOutcome({ user, projectId, roles: granted.map((r) => r.role), start, end, refusal: null, publicUrl }, activationId),
-          ...(activationId.startsWith('jit-') ? [this.notifications.sendSelfActivated(announced, activationId, who, results), this.ticketEvents?.activated(user, projectId, activationId, justification, results)] : []),
+          ...(activationId.startsWith('jit-')
+            ? [this.notifications.sendSelfActivated(announced, activationId, who, results), this.ticketEvents?.activated(user, projectId, activationId, justification, results)]
+            : approval.type === 'peer'
+              ? [this.ticketEvents?.activated(user, projectId, activationId, justification, results, approval.approver)]
+              : []),
         ]);
       }
       if (refused.length > 0) {

@@ -56,17 +56,22 @@ export class TicketEvents {
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   ) {}
 
-  /** A self-activation: one `granted` per role written. */
-  async activated(requester: string, projectId: string, activationId: string, justification: string, grants: readonly WrittenGrant[]): Promise<void> {
+  /**
+   * A self-activation: one `granted` per role written. With `approver`, the grant of a peer request approved
+   * before its later start, written at the start by the workflow task (its `approved` was posted then): the
+   * approver is the actor.
+   */
+  async activated(requester: string, projectId: string, activationId: string, justification: string, grants: readonly WrittenGrant[], approver?: string): Promise<void> {
+    const types = typesOf(approver ? 'peer' : 'self');
     await this.guarded(projectId, () => Promise.all(
       grants
         .filter((g) => g.outcome !== 'kept')
-        .map((g) => this.send({ projectId, role: g.role, resourceCondition: g.resourceCondition, types: ['self'], justification, requester }, [this.grantedDraft(projectId, activationId, requester, g)])),
+        .map((g) => this.send({ projectId, role: g.role, resourceCondition: g.resourceCondition, types, justification, requester }, [this.grantedDraft(projectId, activationId, approver ?? requester, g)])),
     ));
   }
 
-  /** A request made; with the rule's own approval, that approval and the grant follow in order. */
-  async requested(request: ApprovalRequest, approvedByRule: { approver: string; grant: WrittenGrant } | null): Promise<void> {
+  /** A request made; with the rule's own approval, that approval and the grant (none yet when scheduled for a later start) follow in order. */
+  async requested(request: ApprovalRequest, approvedByRule: { approver: string; grant: WrittenGrant | null } | null): Promise<void> {
     await this.guarded(request.entitlement.projectId, () => {
       const drafts: Draft[] = [this.requestDraft(request, 'requested', request.beneficiary, null)];
       if (approvedByRule) drafts.push(...this.approvalDrafts(request, approvedByRule.approver, approvedByRule.grant));

@@ -15,7 +15,8 @@ const BOB = 'bob@example.com';
 const SCHEDULER = 'deployer@jit-host.iam.gserviceaccount.com';
 const HOUR = 3600;
 
-const POLICY = `
+// Ticket write-back (the emulator's fake ITSM) hears of the approval when it lands and of the grant at its start.
+const policy = (emulatorUrl: string) => `
 version: 1
 rules:
   - name: prod-peers-later
@@ -23,14 +24,23 @@ rules:
     approval: { kind: peers }
     maxDuration: 2h
     scheduling: { maxDelay: 1d }
+    ticket:
+      pattern: "CHG-[0-9]+"
+      events: { url: "${emulatorUrl}/itsm/events", secret: projects/jit-host/secrets/itsm-signing-key/versions/latest, timeoutSeconds: 2 }
 `;
 
 let stack: Stack;
 beforeAll(async () => {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'scheduled-peer-')), 'policy.yaml');
-  writeFileSync(file, POLICY);
-  stack = await startStack({ clock: true, env: { ACCESS_POLICY: file, AUDIT_POLL_SECONDS: '1', CLEANUP_INVOKER_SERVICE_ACCOUNT: SCHEDULER, PUBLIC_URL: 'https://jit.example.com' } });
+  stack = await startStack({
+    clock: true,
+    env: (emulator) => {
+      writeFileSync(file, policy(emulator.url));
+      return { ACCESS_POLICY: file, AUDIT_POLL_SECONDS: '1', CLEANUP_INVOKER_SERVICE_ACCOUNT: SCHEDULER, PUBLIC_URL: 'https://jit.example.com' };
+    },
+  });
 });
+const itsm = (activationId: string) => stack.emulator.state.itsmEvents.filter((e) => e.status === 200 && (e.event as any).activationId === activationId).map((e) => e.event as any);
 afterAll(() => stack.close());
 
 const inHours = (hours: number) => new Date(stack.clock().getTime() + hours * HOUR * 1000);
@@ -44,7 +54,7 @@ const logged = async (event: string) => {
   return stack.emulator.state.logEntries.map((e: any) => e.jsonPayload).filter((p: any) => p?.event === event);
 };
 
-function request(start: string | undefined, durationMinutes = 30, justification = 'CHG-7 planned database change') {
+function request(start: string | undefined, durationMinutes = 30, justification = 'CHG-1234 planned database change') {
   return stack.as(ALICE).post('/api/v1/projects/prod-app/approval-requests', { role: ROLE, justification, durationMinutes, reviewers: [BOB], ...(start ? { start } : {}) });
 }
 
@@ -103,25 +113,30 @@ test('approved before its start: the approval schedules the grant (no grant yet)
   expect(await activations()).toEqual([]);
   const [record] = await records();
   expect(record.members).toEqual([`user:${ALICE}`]);
-  expect(record.condition.description).toBe(`${id} roles/compute.admin - from ${iso(start)} until ${iso(new Date(start.getTime() + 45 * 60_000))}: Approved by ${BOB}, justification: CHG-7 planned database change`);
+  expect(record.condition.description).toBe(`${id} roles/compute.admin - from ${iso(start)} until ${iso(new Date(start.getTime() + 45 * 60_000))}: Approved by ${BOB}, justification: CHG-1234 planned database change`);
   expect((await logged('activation.scheduled')).find((e) => e.activationId === id)).toMatchObject({ project: 'prod-app', start: created.body.request.start, end: created.body.request.end });
   const notice = stack.emulator.state.mail.filter((m) => m.to.includes(ALICE)).at(-1)!;
   expect(notice.text).toMatch(/bob@example.com approved your request to access the Google Cloud project prod-app: it is scheduled from .* until .*, and granted then if you are still eligible\./);
   const mine = (await stack.as(ALICE).get('/api/v1/me/grants')).body;
-  expect(mine.scheduled).toEqual([expect.objectContaining({ scheduledId: approved.body.scheduled.scheduledId, activationId: id, type: 'peer', justification: 'CHG-7 planned database change' })]);
+  expect(mine.scheduled).toEqual([expect.objectContaining({ scheduledId: approved.body.scheduled.scheduledId, activationId: id, type: 'peer', justification: 'CHG-1234 planned database change' })]);
   // A second approval (a retry) changes nothing.
   expect((await stack.as(BOB).post(`/api/v1/approval-requests/${created.body.token}/approve`)).body).toMatchObject({ alreadyApproved: true, grant: null, scheduled: null });
   expect(await records()).toHaveLength(1);
 
+  expect(itsm(id).map((e) => [e.event, e.actor])).toEqual([
+    ['requested', ALICE],
+    ['approved', BOB],
+  ]);
   await runTask();
   expect(await activations()).toEqual([]);
   await stack.advance(2 * HOUR - 60);
   await runTask();
   const [grant] = await activations();
   expect(grant.condition.expression).toBe(windowOf(start, 45));
-  expect(grant.condition.description).toBe(`Approved by ${BOB}, justification: CHG-7 planned database change`);
+  expect(grant.condition.description).toBe(`Approved by ${BOB}, justification: CHG-1234 planned database change`);
   expect(await records()).toEqual([]);
   expect((await logged('activation.scheduled.started')).find((e) => e.activationId === id)).toMatchObject({ beneficiary: ALICE, start: created.body.request.start, end: created.body.request.end });
+  expect(itsm(id).at(-1)).toMatchObject({ event: 'granted', actor: BOB, ticket: 'CHG-1234', window: { start: created.body.request.start, end: created.body.request.end } });
   await runTask();
   expect(await activations()).toHaveLength(1);
   // Written a minute ahead of its start, the grant is in force from the start on.
