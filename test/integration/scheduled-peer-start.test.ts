@@ -27,6 +27,11 @@ rules:
     ticket:
       pattern: "CHG-[0-9]+"
       events: { url: "${emulatorUrl}/itsm/events", secret: projects/jit-host/secrets/itsm-signing-key/versions/latest, timeoutSeconds: 2 }
+  - name: short-reads-later
+    match: { projects: [ data-warehouse ], roles: [ roles/bigquery.dataViewer ] }
+    approval: peers
+    autoApprove: { maxDuration: 15m, requesters: [ user:dave@example.com ] }
+    scheduling: { maxDelay: 1d }
 `;
 
 let stack: Stack;
@@ -202,4 +207,22 @@ test('the requester cancels a scheduled peer grant before its start: the record 
   await stack.advance(HOUR);
   await runTask();
   expect(await activations()).toEqual([]);
+});
+
+test('a request with a later start that its rule approves itself is scheduled, not granted, and answered so', async () => {
+  const start = inHours(3);
+  const created = await stack.as('dave@example.com').post('/api/v1/projects/data-warehouse/approval-requests', {
+    role: 'data-warehouse:roles/bigquery.dataViewer',
+    justification: 'INC-12 read the logs',
+    durationMinutes: 15,
+    reviewers: ['erin@example.com'],
+    start: start.toISOString(),
+  });
+  expect(created.status).toBe(201);
+  expect(created.body).toMatchObject({ status: 'approved', approvedBy: 'rule:short-reads-later', grant: null, scheduled: { start: iso(start).replace('Z', '.000Z') } });
+  const { bindings } = await policyOf(stack.emulator, 'data-warehouse');
+  const record = bindings.find((b: any) => b.condition?.title === 'JIT access scheduled activation' && b.members.includes('user:dave@example.com'));
+  expect(record.condition.description).toContain(`${created.body.request.id} roles/bigquery.dataViewer - from ${iso(start)}`);
+  expect(bindings.filter((b: any) => b.condition?.title === 'JIT access activation' && b.members.includes('user:dave@example.com'))).toEqual([]);
+  expect((await stack.as('dave@example.com').del(`/api/v1/me/scheduled/${created.body.scheduled.scheduledId}`)).status).toBe(200);
 });
