@@ -52,6 +52,9 @@ test('requests a role for tomorrow; approved today, the grant is scheduled, not 
     await alice.getByText(/Approved before .*9:30 AM UTC, your access starts then \(if you are still eligible\)/).waitFor();
     const follow = await alice.getByRole('link', { name: 'Follow this request' }).getAttribute('href');
 
+    await alice.getByRole('link', { name: 'Follow this request' }).click();
+    await alice.getByText(/you get the role for 60 minutes from .*9:30 AM UTC \(or from the approval, if later\), and an email/).waitFor();
+
     await signIn(bob, session.stack.url, 'bob@example.com', follow!);
     await bob.getByRole('heading', { name: 'Approval request' }).waitFor();
     await bob.getByText(/from .*9:30 AM UTC if approved before then, else from the approval/).first().waitFor();

@@ -146,7 +146,9 @@ function Review({ status, token, recorded, onApproved, onDecided }: ReviewProps)
       )}
       {state === 'pending' && viewer.isBeneficiary && (
         <Notice kind="info" title={status.requiredApprovals > 1 ? `Waiting for approval: ${progress}` : 'Waiting for approval'}>
-          <p>You cannot approve your own request. Once {status.requiredApprovals > 1 ? 'enough reviewers approve' : 'a reviewer approves'} it, you get the role for {request.durationMinutes} minutes from that moment, and an email.</p>
+          <p>You cannot approve your own request. Once {status.requiredApprovals > 1 ? 'enough reviewers approve' : 'a reviewer approves'} it, you get the role for {request.durationMinutes} minutes{' '}
+            {request.startsLater ? `from ${formatTime(request.start)} (or from the approval, if later)` : 'from that moment'}, and an email.
+          </p>
         </Notice>
       )}
       {state === 'pending' && !viewer.isBeneficiary && !recorded && status.requiredApprovals > 1 && <p className="approval-progress">{progress} so far{status.approvals.length > 0 ? ` (${status.approvals.map((a) => a.approver).join(', ')})` : ''}.</p>}
