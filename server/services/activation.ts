@@ -7,11 +7,10 @@ import { addActivations, type GrantOutcome } from '../domain/policy-edit';
 import { normalizeJustification } from '../domain/justification';
 import type { Validity } from '../domain/validity';
 import { endOfActivation, startOfActivation } from '../domain/activation-request';
-import { InvalidInputError } from '../domain/invalid-input-error';
-import { AppError, invalidInput } from '../errors';
 import type { Catalog } from './catalog';
 import type { PolicyWriter } from './policy-writer';
 import type { AuditLog, AuditUser } from './audit';
+import { asAppError, failureOf } from './failures';
 import { EntitlementChecks, type ActivationRules } from './entitlement-checks';
 import type { NotificationService } from './notification';
 import type { TicketEvents } from './ticket-events';
@@ -128,15 +127,13 @@ export class ActivationService {
       ]);
       return { activationId, justification, grants: results, notificationFailures };
     } catch (e) {
-      const error = e instanceof AppError ? e : e instanceof InvalidInputError ? invalidInput(e.message) : e;
+      const error = asAppError(e);
       this.audit.record({
         ...context,
+        ...failureOf(error),
         event: 'activation.failed',
-        severity: 'WARNING',
-        outcome: error instanceof AppError && error.httpStatus < 500 ? 'denied' : 'failure',
-        message: `User ${user.email} failed to activate ${roleIds.length} role(s) on ${projectId}: ${(error as Error).message}`,
+        message: `User ${user.email} failed to activate ${roleIds.length} role(s) on ${projectId}: ${error.message}`,
         requestedRoles: roleIds.slice(0, 20),
-        error: { code: error instanceof AppError ? error.code : 'INTERNAL', message: (error as Error).message },
       });
       throw error;
     }

@@ -21,13 +21,13 @@ import { obfuscateToken, tokenFromLink } from '../domain/approval-link';
 import { describeEntitlement, entitlementId } from '../domain/entitlement';
 import type { ActivationType } from '../domain/eligibility';
 import type { EligibleRole } from '../domain/eligible-roles';
-import { InvalidInputError } from '../domain/invalid-input-error';
 import { normalizeJustification } from '../domain/justification';
 import { isServiceAccountEmail } from '../domain/iam-policy';
 import type { ResourceManager } from '../google/resource-manager';
 import { AppError, forbidden, invalidInput, notEligible, notFound } from '../errors';
 import { grantResultOf, newActivationId, type GrantResult } from './activation';
 import type { AuditEvent, AuditLog, AuditUser } from './audit';
+import { asAppError, failureOf } from './failures';
 import type { Catalog, Reviewers } from './catalog';
 import type { EntitlementChecks, RequestedEntitlement } from './entitlement-checks';
 import type { NotificationService } from './notification';
@@ -861,21 +861,6 @@ function requireAmong(candidates: Reviewers, reviewers: readonly string[], refus
 }
 
 const bindingWords = (type: ActivationType) => (type === 'peer' ? 'peer-approval' : 'self-approval');
-
-function asAppError(e: unknown): AppError | Error {
-  if (e instanceof AppError) return e;
-  if (e instanceof InvalidInputError) return invalidInput(e.message);
-  return e instanceof Error ? e : new Error(String(e));
-}
-
-function failureOf(error: Error): Pick<AuditEvent, 'severity' | 'outcome' | 'error'> {
-  const denied = error instanceof AppError && error.httpStatus < 500;
-  return {
-    severity: 'WARNING',
-    outcome: denied ? 'denied' : 'failure',
-    error: { code: error instanceof AppError ? error.code : 'INTERNAL', message: error.message },
-  };
-}
 
 /** Why a request no longer takes a decision, as the caller's error. */
 function closedRequest(type: 'refused' | 'full' | 'denied' | 'cancelled' | 'approval-recorded' | 'granted' | 'grant-changed', state: RequestState, verb: string): AppError {

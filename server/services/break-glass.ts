@@ -16,13 +16,13 @@ import {
   type ReviewOutcome,
 } from '../domain/break-glass';
 import { describeEntitlement, entitlementId } from '../domain/entitlement';
-import { InvalidInputError } from '../domain/invalid-input-error';
 import { JustificationPolicy, normalizeJustification } from '../domain/justification';
 import { addActivations, type GrantOutcome } from '../domain/policy-edit';
 import { AppError, forbidden, invalidInput, notEligible, notFound } from '../errors';
 import { grantResultOf, type GrantResult } from './activation';
 import type { AccessRules } from './access-policy-rules';
 import type { AuditFeed } from './audit-feed';
+import { asAppError } from './failures';
 import type { AuditLog, AuditUser } from './audit';
 import type { Catalog } from './catalog';
 import type { EntitlementChecks } from './entitlement-checks';
@@ -372,8 +372,3 @@ function alreadyReviewed(review: { outcome: ReviewOutcome; reviewer: string; at:
   return new AppError(409, 'ALREADY_REVIEWED', `This break-glass activation was already ${review.outcome} by ${review.reviewer} at ${review.at.toISOString()}${review.note ? ` (${review.note})` : ''}; it takes one review.`);
 }
 
-function asAppError(e: unknown): AppError | Error {
-  if (e instanceof AppError) return e;
-  if (e instanceof InvalidInputError) return invalidInput(e.message);
-  return e instanceof Error ? e : new Error(String(e));
-}

@@ -7,7 +7,6 @@ import { startProblem, ruleLabel } from '../domain/access-policy-demands';
 import { describeEntitlement } from '../domain/entitlement';
 import { parseApproval } from '../domain/grant';
 import type { EligibleRole } from '../domain/eligible-roles';
-import { InvalidInputError } from '../domain/invalid-input-error';
 import { normalizeJustification } from '../domain/justification';
 import { addActivations, type GrantOutcome } from '../domain/policy-edit';
 import {
@@ -29,6 +28,7 @@ import { AppError, invalidInput, notFound } from '../errors';
 import { grantResultOf, newActivationId } from './activation';
 import type { TicketEvents } from './ticket-events';
 import type { AuditLog, AuditUser } from './audit';
+import { asAppError, failureOf } from './failures';
 import type { AuditFeed } from './audit-feed';
 import { forEachLimited } from './bounded-concurrency';
 import type { Catalog } from './catalog';
@@ -118,15 +118,13 @@ export class ScheduledActivations implements WorkflowPass {
       const roles = eligible.map((r) => ({ role: r.role, conditional: r.resourceCondition !== null }));
       return { id: scheduledId(projectId, activationId), activationId, justification, roles, start, end };
     } catch (e) {
-      const error = e instanceof AppError ? e : e instanceof InvalidInputError ? invalidInput(e.message) : e;
+      const error = asAppError(e);
       this.audit.record({
         ...context,
+        ...failureOf(error),
         event: 'activation.failed',
-        severity: 'WARNING',
-        outcome: error instanceof AppError && error.httpStatus < 500 ? 'denied' : 'failure',
-        message: `User ${user.email} failed to schedule ${roleIds.length} role(s) on ${projectId} from ${start.toISOString()}: ${(error as Error).message}`,
+        message: `User ${user.email} failed to schedule ${roleIds.length} role(s) on ${projectId} from ${start.toISOString()}: ${error.message}`,
         requestedRoles: roleIds.slice(0, 20),
-        error: { code: error instanceof AppError ? error.code : 'INTERNAL', message: (error as Error).message },
       });
       throw error;
     }
