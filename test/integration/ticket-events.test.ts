@@ -48,6 +48,19 @@ rules:
 }
 
 const TITLE = 'JIT access activation';
+
+/** Runs the sweeper (/tasks/cleanup) as Cloud Scheduler would, and answers its report. */
+async function sweep(stack: Stack): Promise<{ requestExpiryNotices: { expired: string[] } }> {
+  const token = (
+    await googleClients(stack.emulator).iamcredentials.projects.serviceAccounts.generateIdToken({
+      name: `projects/-/serviceAccounts/${SCHEDULER}`,
+      requestBody: { audience: `${PUBLIC_URL}/tasks/cleanup`, includeEmail: true },
+    })
+  ).data.token!;
+  const run = await fetch(`${stack.url}/tasks/cleanup`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+  expect(run.status).toBe(200);
+  return (await run.json()) as { requestExpiryNotices: { expired: string[] } };
+}
 const iso = (d: Date) => d.toISOString().replace('.000Z', 'Z');
 
 describe('ticket events', () => {
@@ -211,14 +224,7 @@ describe('ticket events', () => {
         members: ['user:alice@example.com'],
         condition: { title: TITLE, description: 'Self-approved, justification: CHG-1234 migration', expression: `(request.time >= timestamp("${iso(start)}") && request.time < timestamp("${iso(end)}"))` },
       });
-      const token = (
-        await googleClients(stack.emulator).iamcredentials.projects.serviceAccounts.generateIdToken({
-          name: `projects/-/serviceAccounts/${SCHEDULER}`,
-          requestBody: { audience: `${PUBLIC_URL}/tasks/cleanup`, includeEmail: true },
-        })
-      ).data.token!;
-      const run = await fetch(`${stack.url}/tasks/cleanup`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
-      expect(run.status).toBe(200);
+      await sweep(stack);
       // bob's expired compute.viewer of the demo world is removed too: no rule of this policy posts its events.
       expect(received()).toEqual([
         expect.objectContaining({
@@ -357,22 +363,11 @@ describe('ticket events, as time passes', () => {
     const left = await ask('CHG-1234 resize');
     expect(left.status).toBe(201);
     await stack.service.audit.flush();
-    const sweep = async () => {
-      const token = (
-        await googleClients(stack.emulator).iamcredentials.projects.serviceAccounts.generateIdToken({
-          name: `projects/-/serviceAccounts/${SCHEDULER}`,
-          requestBody: { audience: `${PUBLIC_URL}/tasks/cleanup`, includeEmail: true },
-        })
-      ).data.token!;
-      const run = await fetch(`${stack.url}/tasks/cleanup`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
-      expect(run.status).toBe(200);
-      return ((await run.json()) as { requestExpiryNotices: { expired: string[] } }).requestExpiryNotices;
-    };
     const lapsed = () => stack.emulator.state.itsmEvents.filter((e) => e.status === 200 && (e.event as any).event === 'lapsed').map((e) => e.event as any);
 
     // Requests live 60 minutes; three past its expiry, the sweeper tells its requester and the ITSM.
     await stack.advance(63 * 60);
-    expect((await sweep()).expired).toEqual([left.body.request.id]);
+    expect((await sweep(stack)).requestExpiryNotices.expired).toEqual([left.body.request.id]);
     expect(lapsed()).toEqual([
       expect.objectContaining({
         event: 'lapsed',
@@ -389,7 +384,7 @@ describe('ticket events, as time passes', () => {
     ]);
     await stack.service.audit.flush();
     await stack.advance(60);
-    expect((await sweep()).expired).toEqual([]);
+    expect((await sweep(stack)).requestExpiryNotices.expired).toEqual([]);
     expect(lapsed()).toHaveLength(1);
   });
 });
