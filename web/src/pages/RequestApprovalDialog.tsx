@@ -15,7 +15,7 @@ import { formatDuration, formatTime } from '../format';
 import { justificationProblem } from '../justification';
 import { approvalInWords, dialogRules, ruleName } from '../role-rules';
 import { useNow } from '../use-now';
-import { useResource } from '../use-resource';
+import { useResource, type Resource } from '../use-resource';
 
 interface RequestApprovalDialogProps {
   projectId: string;
@@ -77,29 +77,22 @@ export function RequestApprovalDialog({ projectId, role, settings, onClose, onRe
             </p>
           </Notice>
         )}
-        {candidates.state === 'loading' && <Loading>Finding who can approve…</Loading>}
-        {candidates.state === 'failed' && <ErrorNotice context="load" title="The reviewers could not be loaded" error={candidates.error} onRetry={candidates.reload} />}
-        {candidates.state === 'ready' && candidates.data.reviewers.length === 0 && (
-          <Notice kind="warning" title="Nobody can approve this role">
-            <p>
-              {designated
-                ? 'The rule names no approver other than you, so no one can approve your request. Ask your administrator to designate approvers.'
-                : 'No one else is eligible for this role, so no one can approve your request. Ask your administrator to add reviewers.'}
-            </p>
-          </Notice>
-        )}
-        {candidates.state === 'ready' && candidates.data.reviewers.length > 0 && (
-          <ReviewerChoice
-            candidates={candidates.data.reviewers}
-            chosen={reviewers}
-            onChange={setReviewers}
-            min={minReviewers}
-            max={settings.maxReviewers}
-            among={designated ? 'among the designated approvers' : 'among those who hold the same eligible role'}
-            disabled={busy}
-            showProblems={submitAttempts > 0}
-          />
-        )}
+        <ReviewersField
+          candidates={candidates}
+          chosen={reviewers}
+          onChange={setReviewers}
+          min={minReviewers}
+          max={settings.maxReviewers}
+          designated={designated}
+          nobody={{
+            title: 'Nobody can approve this role',
+            text: designated
+              ? 'The rule names no approver other than you, so no one can approve your request. Ask your administrator to designate approvers.'
+              : 'No one else is eligible for this role, so no one can approve your request. Ask your administrator to add reviewers.',
+          }}
+          disabled={busy}
+          showProblems={submitAttempts > 0}
+        />
         <JustificationField value={justification} onChange={setJustification} rules={rules} disabled={busy} submitAttempts={submitAttempts} />
         {rules.maxStartDelayMinutes !== null && (
           <StartField value={start} onChange={setStart} now={now} maxDelayMinutes={rules.maxStartDelayMinutes} problem={submitAttempts > 0 ? startIssue : null} disabled={busy} />
@@ -124,6 +117,34 @@ export function RequestApprovalDialog({ projectId, role, settings, onClose, onRe
       </form>
     </Dialog>
   );
+}
+
+interface ReviewersFieldProps {
+  candidates: Resource<{ reviewers: string[] }>;
+  chosen: string[];
+  onChange: (reviewers: string[]) => void;
+  min: number;
+  max: number;
+  /** Whether the candidates are the rule's designated approvers rather than the role's other holders. */
+  designated: boolean;
+  /** What to say when nobody else may approve. */
+  nobody: { title: string; text: string };
+  disabled: boolean;
+  showProblems: boolean;
+}
+
+/** The reviewers to ask: loading, failed (with a retry), nobody to ask, or the choice among the candidates. */
+export function ReviewersField({ candidates, designated, nobody, ...choice }: ReviewersFieldProps) {
+  if (candidates.state === 'loading') return <Loading>Finding who can approve…</Loading>;
+  if (candidates.state === 'failed') return <ErrorNotice context="load" title="The reviewers could not be loaded" error={candidates.error} onRetry={candidates.reload} />;
+  if (candidates.data.reviewers.length === 0) {
+    return (
+      <Notice kind="warning" title={nobody.title}>
+        <p>{nobody.text}</p>
+      </Notice>
+    );
+  }
+  return <ReviewerChoice candidates={candidates.data.reviewers} among={designated ? 'among the designated approvers' : 'among those who hold the same eligible role'} {...choice} />;
 }
 
 interface ReviewerChoiceProps {

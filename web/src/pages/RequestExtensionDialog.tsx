@@ -13,7 +13,7 @@ import { formatDuration, formatTime } from '../format';
 import { justificationProblem } from '../justification';
 import { approvalInWords, dialogRules, ruleName } from '../role-rules';
 import { useResource } from '../use-resource';
-import { ReviewerChoice } from './RequestApprovalDialog';
+import { ReviewersField } from './RequestApprovalDialog';
 
 interface RequestExtensionDialogProps {
   grant: ActiveGrant;
@@ -88,25 +88,17 @@ function ExtensionForm({ grant, role, settings, onClose, onRequested }: RequestE
           <p>It needs {approval.requiredApprovals} approvals, but a request may name at most {settings.maxReviewers} reviewers.</p>
         </Notice>
       )}
-      {candidates.state === 'loading' && <Loading>Finding who can approve…</Loading>}
-      {candidates.state === 'failed' && <ErrorNotice context="load" title="The reviewers could not be loaded" error={candidates.error} onRetry={candidates.reload} />}
-      {candidates.state === 'ready' && candidates.data.reviewers.length === 0 && (
-        <Notice kind="warning" title="Nobody can approve this extension">
-          <p>No one else may approve this role. Ask your administrator to add reviewers.</p>
-        </Notice>
-      )}
-      {candidates.state === 'ready' && candidates.data.reviewers.length > 0 && (
-        <ReviewerChoice
-          candidates={candidates.data.reviewers}
-          chosen={reviewers}
-          onChange={setReviewers}
-          min={minReviewers}
-          max={settings.maxReviewers}
-          among={designated ? 'among the designated approvers' : 'among those who hold the same eligible role'}
-          disabled={busy}
-          showProblems={submitAttempts > 0}
-        />
-      )}
+      <ReviewersField
+        candidates={candidates}
+        chosen={reviewers}
+        onChange={setReviewers}
+        min={minReviewers}
+        max={settings.maxReviewers}
+        designated={designated}
+        nobody={{ title: 'Nobody can approve this extension', text: 'No one else may approve this role. Ask your administrator to add reviewers.' }}
+        disabled={busy}
+        showProblems={submitAttempts > 0}
+      />
       <JustificationField value={justification} onChange={setJustification} rules={rules} disabled={busy} submitAttempts={submitAttempts} />
       <DurationField
         label="Add, after it ends"
