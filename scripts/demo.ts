@@ -1,5 +1,6 @@
 // `npm run demo -- [--port 8080] [--emulator-port 8085] [--world FILE]`: the emulator, the service
-// configured against it (started exactly as `npm start` starts it), and the IAP proxy users open.
+// configured against it (started exactly as `npm start` starts it), the IAP proxy users open, and the
+// scheduled tasks run as Cloud Scheduler would run them.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,11 @@ import { startEmulator, type RunningEmulator } from '../emulator/server';
 import { loadWorld, WorldError } from '../emulator/world';
 import { chatEnvironment, serviceEnvironment } from '../emulator/service-env';
 import { DemoUsageError, explainStartFailure, parseDemoArgs, type DemoOptions } from './demo-options';
+import { scheduleTasks } from './demo-scheduler';
+
+/** How often the demo runs the workflow task: every minute, so scheduled starts and escalations show soon. */
+const WORKFLOW_MINUTES = 1;
+const CLEANUP_MINUTES = 60;
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -50,6 +56,8 @@ async function main(): Promise<void> {
   // One host for every address the user opens: IAP's sign-in cookie belongs to a host, so a mailed link
   // on localhost would not be signed in where 127.0.0.1 is.
   const publicUrl = emulator.iapUrl!;
+  // The scheduler's account, as a deployment's Cloud Scheduler jobs would use (docs/deploy.md).
+  const invoker = world.serviceAccounts.find((a) => a !== world.serviceAccounts[0]) ?? world.serviceAccounts[0];
   const service = await startService({
     ...process.env,
     ...serviceEnvironment(emulator, world),
@@ -59,8 +67,15 @@ async function main(): Promise<void> {
     JUSTIFICATION_HINT: process.env.JUSTIFICATION_HINT ?? 'A ticket number such as INC-1234, then why',
     JUSTIFICATION_PATTERN: process.env.JUSTIFICATION_PATTERN ?? '[A-Z]+-[0-9]+.*',
     ACCESS_POLICY: process.env.ACCESS_POLICY ?? examplePolicyFor(emulator.url),
+    CLEANUP_INVOKER_SERVICE_ACCOUNT: invoker,
+    WORKFLOW_TASK_INTERVAL_MINUTES: String(WORKFLOW_MINUTES),
   });
   emulator.setUpstream(service.url);
+  const stopTasks = scheduleTasks(
+    { emulatorUrl: emulator.url, serviceUrl: service.url, publicUrl, invoker },
+    { workflows: WORKFLOW_MINUTES, cleanup: CLEANUP_MINUTES },
+    (line) => console.error(line),
+  );
 
   const users = world.users.map((u) => `    ${u.padEnd(22)}${WHO_CAN_DO_WHAT[u] ?? ''}`).join('\n');
   console.log(`
@@ -71,6 +86,7 @@ JIT Access demo is running.
   Chat:      ${emulator.url}/_emulator/chat   (Google Chat and Slack posts of the demo's channels)
   ITSM:      ${emulator.url}/_emulator/itsm   (the change tickets the policy checks, the questions asked, the events posted)
   Emulator:  ${emulator.url}/_emulator/info   (state, calls, faults)
+  Tasks:     /tasks/workflows every ${WORKFLOW_MINUTES} minute, /tasks/cleanup every ${CLEANUP_MINUTES}, as Cloud Scheduler would (as ${invoker})
 
   Users:
 ${users}
@@ -78,6 +94,7 @@ ${users}
 Ctrl-C stops everything.`);
 
   const stop = async () => {
+    stopTasks();
     service.child.kill('SIGTERM');
     await emulator.close();
     process.exit(0);
