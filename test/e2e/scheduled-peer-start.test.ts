@@ -71,5 +71,9 @@ test('requests a role for tomorrow; approved today, the grant is scheduled, not 
     const row = alice.getByRole('table', { name: 'Scheduled' }).getByRole('row').filter({ hasText: 'roles/compute.admin' });
     await row.waitFor();
     expect(await row.textContent()).toMatch(/Scheduled · starts .*9:30 AM UTC/);
+
+    await alice.goto(`${session.stack.url}/requests`);
+    const request = alice.getByRole('table', { name: 'Your requests' }).getByRole('row').filter({ hasText: 'roles/compute.admin' });
+    await request.getByText(/Scheduled: from .*9:30 AM UTC if approved before then/).waitFor();
   });
 });
