@@ -92,6 +92,8 @@ function adviceFor(status: number, code: string, credentials: Credentials): stri
   if (status === 401) return ` ${credentials.authAdvice}`;
   if (code === 'INTERNAL') return '';
   if (code === 'REQUEST_PENDING') return ' `jit requests` shows it; `jit cancel ID` withdraws it.';
+  // A 409 that trying again does not cure: the policy holds as many scheduled grants as it may.
+  if (code === 'TOO_MANY_SCHEDULED') return ' `jit grants` lists your scheduled grants.';
   if (status === 409) return ' Nothing was changed; try again.';
   if (status === 429 || status === 503 || status === 504) return ' Try again in a minute.';
   return '';

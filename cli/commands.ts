@@ -18,6 +18,7 @@ import type {
   ReviewersResponse,
   Role,
   RolesResponse,
+  ScheduledActivationResponse,
 } from '../server/api/schemas';
 import { ApiError, type JitClient } from './client';
 import { UsageError, parseDuration, parseInstant, parseSeconds, type OptionSpec, type ParsedArgs } from './args';
@@ -89,8 +90,18 @@ async function rolesOf(ctx: Context, projectId: string): Promise<RolesResponse> 
 
 const justification: OptionSpec = { justification: { type: 'string', short: 'j' } };
 const duration: OptionSpec = { duration: { type: 'string', short: 'd' } };
+const later: OptionSpec = { start: { type: 'string' } };
 const DURATION_HELP = '  -d, --duration D        how long: 30m, 2h, 1h30m, or minutes';
 const JUSTIFICATION_HELP = '  -j, --justification J   why (the service may require a pattern, e.g. a ticket number)';
+const START_HELP = "  --start T               start later, where the role's rule allows it: +2h (from now) or 2040-01-01T09:00:00Z;";
+
+/** `--start T` as the API's `start`, or undefined to start at once. */
+function startOf(ctx: Context, args: ParsedArgs): string | undefined {
+  return args.values.start === undefined ? undefined : parseInstant(args.values.start as string, '--start', ctx.now());
+}
+
+/** Where people see and cancel their scheduled grants: My access in the web app (the CLI lists them in `jit grants`). */
+const myAccessOf = (ctx: Context) => `${ctx.client.baseUrl}/my-access`;
 
 const whoami: Command = {
   name: 'whoami',
@@ -152,17 +163,28 @@ const roles: Command = {
 
 const activate: Command = {
   name: 'activate',
-  synopsis: 'PROJECT ROLE... -j JUSTIFICATION -d DURATION',
-  summary: 'activate self-approval roles now',
-  options: { ...justification, ...duration },
-  details: `${JUSTIFICATION_HELP}\n${DURATION_HELP}\n\nROLE is roles/NAME, NAME, or a role id from \`jit roles PROJECT\`.`,
+  synopsis: 'PROJECT ROLE... -j JUSTIFICATION -d DURATION [--start T]',
+  summary: 'activate self-approval roles now, or schedule them to start later',
+  options: { ...justification, ...duration, ...later },
+  details: `${JUSTIFICATION_HELP}\n${DURATION_HELP}\n${START_HELP}\n                          nothing is granted until then, and then only if you are still eligible and the rule\n                          still allows it (several roles: one scheduled grant, all of them or none)\n\nROLE is roles/NAME, NAME, or a role id from \`jit roles PROJECT\`.`,
   async run(ctx, args) {
     const [projectId, ...names] = positionals(args, ['PROJECT', 'ROLE'], true);
     const text = required(args, 'justification', 'say why you need the access');
     const minutes = parseDuration(required(args, 'duration', 'say for how long, e.g. -d 30m'), '--duration');
+    const start = startOf(ctx, args);
     const { roles: offered } = await rolesOf(ctx, projectId);
     const ids = names.map((n) => roleIdOf(offered, n, projectId).id);
-    const body = await ctx.client.post<ActivationResponse>(`/api/v1/projects/${seg(projectId)}/activations`, { roles: ids, justification: text, durationMinutes: minutes });
+    const path = `/api/v1/projects/${seg(projectId)}/activations`;
+    if (start) {
+      const body = await ctx.client.post<ScheduledActivationResponse>(path, { roles: ids, justification: text, durationMinutes: minutes, start });
+      if (ctx.json) return (printJson(ctx, body), EXIT.ok);
+      ctx.print(
+        `Scheduled ${body.roles.map((r) => r.role).join(', ')} on ${projectId} from ${localTime(body.start)} until ${localTime(body.end)}: nothing is granted until then, and then only if you are still eligible and the rule still allows it.\n` +
+          `\`jit grants\` lists it; cancel it before it starts on My access: ${myAccessOf(ctx)}`,
+      );
+      return EXIT.ok;
+    }
+    const body = await ctx.client.post<ActivationResponse>(path, { roles: ids, justification: text, durationMinutes: minutes });
     if (ctx.json) return (printJson(ctx, body), EXIT.ok);
     for (const g of body.grants) ctx.print(`Activated ${g.role} on ${projectId} until ${localTime(g.end)}.`);
     for (const f of body.notificationFailures) ctx.note(`warning: ${f}`);
@@ -189,15 +211,15 @@ const request: Command = {
   name: 'request',
   synopsis: 'PROJECT ROLE --reviewer EMAIL... -j JUSTIFICATION -d DURATION [--start T]',
   summary: 'ask reviewers to approve a peer-approval role',
-  options: { reviewer: { type: 'string', short: 'r', multiple: true }, ...justification, ...duration, start: { type: 'string' } },
-  details: `  -r, --reviewer EMAIL    a reviewer (repeat for several; \`jit reviewers PROJECT ROLE\` lists them)\n${JUSTIFICATION_HELP}\n${DURATION_HELP}\n  --start T               start later, where the role's rule allows it: +2h (from now) or 2040-01-01T09:00:00Z;\n                          approved before then, the grant starts then (if you are still eligible)\n\nPrints the request's token: \`jit wait TOKEN\` blocks until it is decided.`,
+  options: { reviewer: { type: 'string', short: 'r', multiple: true }, ...justification, ...duration, ...later },
+  details: `  -r, --reviewer EMAIL    a reviewer (repeat for several; \`jit reviewers PROJECT ROLE\` lists them)\n${JUSTIFICATION_HELP}\n${DURATION_HELP}\n${START_HELP}\n                          approved before then, the grant starts then (if you are still eligible)\n\nPrints the request's token: \`jit wait TOKEN\` blocks until it is decided.`,
   async run(ctx, args) {
     const [projectId, name] = positionals(args, ['PROJECT', 'ROLE']);
     const text = required(args, 'justification', 'say why you need the access');
     const minutes = parseDuration(required(args, 'duration', 'say for how long, e.g. -d 1h'), '--duration');
     const named = (args.values.reviewer as string[] | undefined) ?? [];
     if (named.length === 0) throw new UsageError(`--reviewer is required: name who should approve (\`jit reviewers ${projectId} ${name}\` lists who may)`);
-    const start = args.values.start === undefined ? undefined : parseInstant(args.values.start as string, '--start', ctx.now());
+    const start = startOf(ctx, args);
     const role = roleIdOf((await rolesOf(ctx, projectId)).roles, name, projectId);
     const body = await ctx.client.post<ApprovalRequestCreatedResponse>(`/api/v1/projects/${seg(projectId)}/approval-requests`, {
       role: role.id,
@@ -417,19 +439,22 @@ const reviews: Command = {
 const grants: Command = {
   name: 'grants',
   synopsis: '',
-  summary: 'your grants in force',
+  summary: 'your grants in force, and those scheduled to start later',
   options: {},
   async run(ctx, args) {
     positionals(args, []);
     const body = await ctx.client.get<MyGrantsResponse>('/api/v1/me/grants');
     if (ctx.json) return (printJson(ctx, body), EXIT.ok);
     for (const w of body.warnings) ctx.note(`warning: ${w}`);
-    if (body.grants.length === 0) {
-      ctx.print('You hold no grant now.');
-      return EXIT.ok;
+    if (body.grants.length === 0) ctx.print('You hold no grant now.');
+    else {
+      const approval = (g: MyGrantsResponse['grants'][number]) => (g.approval.type === 'peer' ? `approved by ${g.approval.approver}` : g.approval.type === 'self' ? 'self-approved' : 'unknown');
+      ctx.print(table(['PROJECT', 'ROLE', 'UNTIL', 'APPROVAL', 'GRANT'], body.grants.map((g) => [g.projectId, g.role, localTime(g.end), approval(g), g.id])));
     }
-    const approval = (g: MyGrantsResponse['grants'][number]) => (g.approval.type === 'peer' ? `approved by ${g.approval.approver}` : g.approval.type === 'self' ? 'self-approved' : 'unknown');
-    ctx.print(table(['PROJECT', 'ROLE', 'UNTIL', 'APPROVAL', 'GRANT'], body.grants.map((g) => [g.projectId, g.role, localTime(g.end), approval(g), g.id])));
+    if (body.scheduled.length > 0) {
+      const rows = body.scheduled.map((s) => [s.projectId, s.roles.map((r) => r.role).join(', '), localTime(s.start), localTime(s.end), s.type === 'self' ? 'self-approved' : 'approved']);
+      ctx.print(`\nScheduled to start later (cancel one before it starts on My access: ${myAccessOf(ctx)}):\n${table(['PROJECT', 'ROLES', 'FROM', 'UNTIL', 'APPROVAL'], rows)}`);
+    }
     return EXIT.ok;
   },
 };

@@ -1,6 +1,6 @@
 import { UsageError, commandNameOf, parseDuration, parseInstant, parseSeconds } from '../../cli/args';
 import { roleIdOf, tokenOf } from '../../cli/commands';
-import { ApiError } from '../../cli/client';
+import { ApiError, JitClient } from '../../cli/client';
 import type { Role } from '../../server/api/schemas';
 
 describe('instants (--start)', () => {
@@ -72,4 +72,11 @@ test('a request is its token, or the link that carries it', () => {
   expect(tokenOf('abc.def')).toBe('abc.def');
   expect(tokenOf('https://jit.example.com/approve/abc.def')).toBe('abc.def');
   expect(tokenOf('https://jit.example.com/?activation=abc.def')).toBe('abc.def');
+});
+
+test("a service's refusal keeps its message and adds what to do: a conflict is tried again, a full schedule is not", async () => {
+  const answering = (code: string) => async () => new Response(JSON.stringify({ error: { code, message: 'Refused.' } }), { status: 409, headers: { 'content-type': 'application/json' } });
+  const clientAnswering = (code: string) => new JitClient('https://jit.example.com', { headers: async () => ({}), authAdvice: '' }, answering(code));
+  await expect(clientAnswering('ABORTED').post('/api/v1/x')).rejects.toThrow('Refused. Nothing was changed; try again.');
+  await expect(clientAnswering('TOO_MANY_SCHEDULED').post('/api/v1/x')).rejects.toThrow(/^Refused\. `jit grants` lists your scheduled grants\.$/);
 });

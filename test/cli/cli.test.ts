@@ -57,6 +57,9 @@ describe('help and usage', () => {
     expect(main.code).toBe(EXIT.ok);
     for (const c of ['projects', 'roles', 'activate', 'request', 'requests', 'reviews', 'approve', 'wait', 'grants', 'end', 'extend']) expect(main.stdout).toContain(`  ${c} `);
     expect((await jitWith({}, ['reviews', '--help'])).stdout).toContain('jit approve ID');
+    const activate = await jitWith({}, ['activate', '--help']);
+    expect(activate.stdout).toContain('Usage: jit activate PROJECT ROLE... -j JUSTIFICATION -d DURATION [--start T]');
+    expect(activate.stdout).toContain("--start T               start later, where the role's rule allows it: +2h (from now) or 2040-01-01T09:00:00Z;");
     const wait = await jitWith({}, ['wait', '--help']);
     expect(wait.code).toBe(EXIT.ok);
     expect(wait.stdout).toContain('Usage: jit wait REQUEST');
@@ -132,6 +135,19 @@ describe('projects, roles and self-activation', () => {
     expect(JSON.parse(peer.stderr).error.message).toContain('needs peer approval');
     const unknown = await jit('alice@example.com', 'activate', 'staging-app', 'owner', '-j', 'INC-3', '-d', '30m');
     expect(unknown).toMatchObject({ code: EXIT.error, stderr: expect.stringContaining('`jit roles staging-app` lists') });
+  });
+
+  test('activate --start: a malformed start is a usage mistake; without an access policy the service refuses a later start, and nothing is granted', async () => {
+    const bad = await jit('alice@example.com', 'activate', 'prod-app', 'cloudsql.admin', '-j', 'CHG-1', '-d', '30m', '--start', 'tonight');
+    expect(bad).toMatchObject({ code: EXIT.usage, stderr: expect.stringContaining('--start "tonight" is not an instant; write +2h (from now) or a timestamp with a time zone') });
+    expect(bad.stderr).toContain('`jit activate --help` shows how to use it');
+    const zoneless = await jit('alice@example.com', 'activate', 'prod-app', 'cloudsql.admin', '-j', 'CHG-1', '-d', '30m', '--start', '2040-01-01T09:00:00');
+    expect(zoneless.code).toBe(EXIT.usage);
+
+    const refused = await jit('alice@example.com', 'activate', 'staging-app', 'compute.admin', '-j', 'CHG-1', '-d', '30m', '--start', '+2h', '--json');
+    expect(refused.code).toBe(EXIT.error);
+    expect(JSON.parse(refused.stderr).error).toMatchObject({ code: 'SCHEDULING_NOT_ALLOWED', message: expect.stringContaining('only a rule of one (scheduling.maxDelay) allows a later start') });
+    expect(await activationsOf('staging-app', 'user:alice@example.com')).toEqual([]);
   });
 });
 
@@ -278,7 +294,7 @@ test('the service publishes its OpenAPI document behind IAP', async () => {
   expect(res.body).toEqual(openApiDocument());
 });
 
-describe('with an access policy: a request it approves itself, break-glass', () => {
+describe('with an access policy: a request it approves itself, break-glass, a scheduled activation', () => {
   let ruled: Stack;
 
   beforeAll(async () => {
@@ -296,6 +312,10 @@ rules:
     match: { projects: [prod-app], roles: [roles/compute.admin] }
     approval: peers
     breakGlass: { principals: [group:oncall@example.com], maxDuration: 30m, reviewers: [user:dave@example.com] }
+  - name: planned-sql
+    match: { projects: [prod-app], roles: [roles/cloudsql.admin, roles/compute.viewer] }
+    approval: self
+    scheduling: { maxDelay: 1d }
 `,
     );
     ruled = await startStack({ world: worldWithPipeline(), iapProxy: true, env: { ACCESS_POLICY: file } });
@@ -315,6 +335,62 @@ rules:
     expect(out.stderr).not.toContain('expires unless approved');
     const token = out.stdout.trim();
     expect(await as('wait', token)).toMatchObject({ code: EXIT.ok, stdout: expect.stringContaining('Approved by rule:short-reads') });
+  });
+
+  test('`jit activate --start` schedules the roles together: nothing is granted yet, `jit grants` lists it; --json prints the API\'s answer', async () => {
+    const as = (...args: string[]) => jitWith({}, ['--emulator', ruled.iapUrl!, '--user', 'alice@example.com', ...args]);
+    const start = new Date(Math.ceil((Date.now() + 3 * 3600_000) / 1000) * 1000).toISOString();
+    const out = await as('activate', 'prod-app', 'cloudsql.admin', 'compute.viewer', '-j', 'CHG-12 failover test', '-d', '1h', '--start', start);
+    expect(out.code).toBe(EXIT.ok);
+    const end = new Date(Date.parse(start) + 3600_000).toISOString();
+    expect(out.stdout).toBe(
+      `Scheduled roles/cloudsql.admin, roles/compute.viewer on prod-app from ${localTime(start)} until ${localTime(end)}: nothing is granted until then, and then only if you are still eligible and the rule still allows it.\n` +
+        `\`jit grants\` lists it; cancel it before it starts on My access: ${ruled.iapUrl}/my-access\n`,
+    );
+    const granted = (await policyOf(ruled.emulator, 'prod-app')).bindings.filter((b) => b.condition?.title === 'JIT access activation' && b.members.includes('user:alice@example.com'));
+    expect(granted).toEqual([]);
+
+    const grants = JSON.parse((await as('grants', '--json')).stdout);
+    expect(grants.grants).toEqual([]);
+    expect(grants.scheduled).toEqual([
+      expect.objectContaining({ projectId: 'prod-app', type: 'self', justification: 'CHG-12 failover test', start, end, roles: [{ role: 'roles/cloudsql.admin', conditional: false }, { role: 'roles/compute.viewer', conditional: false }] }),
+    ]);
+    const listed = await as('grants');
+    expect(listed.stdout).toContain('You hold no grant now.');
+    expect(listed.stdout).toContain(`Scheduled to start later (cancel one before it starts on My access: ${ruled.iapUrl}/my-access):`);
+    expect(listed.stdout).toMatch(/PROJECT\s+ROLES\s+FROM\s+UNTIL\s+APPROVAL/);
+    expect(listed.stdout).toContain(`prod-app  roles/cloudsql.admin, roles/compute.viewer  ${localTime(start)}  ${localTime(end)}  self-approved`);
+
+    // --json prints the API's 202 body as it is: the id that cancels it, the window, the roles.
+    const json = await as('activate', 'prod-app', 'cloudsql.admin', '-j', 'CHG-13', '-d', '30m', '--start', '+2h', '--json');
+    expect(json.code).toBe(EXIT.ok);
+    const body = JSON.parse(json.stdout);
+    expect(body).toEqual({
+      scheduledId: expect.any(String),
+      activationId: expect.stringMatching(/^jit-/),
+      projectId: 'prod-app',
+      user: 'alice@example.com',
+      justification: 'CHG-13',
+      roles: [{ role: 'roles/cloudsql.admin', conditional: false }],
+      start: expect.any(String),
+      end: new Date(Date.parse(body.start) + 30 * 60_000).toISOString(),
+    });
+    expect(JSON.parse((await as('grants', '--json')).stdout).scheduled.map((g: any) => g.scheduledId)).toContain(body.scheduledId);
+    expect((await ruled.as('alice@example.com').del(`/api/v1/me/scheduled/${body.scheduledId}`)).status).toBe(200);
+  });
+
+  test("`jit activate --start` passes on the rule's refusal: a role whose rule allows no later start, a start beyond maxDelay", async () => {
+    const as = (...args: string[]) => jitWith({}, ['--emulator', ruled.iapUrl!, '--user', 'alice@example.com', ...args]);
+    const unruled = await as('activate', 'staging-app', 'compute.admin', '-j', 'CHG-14', '-d', '30m', '--start', '+1h');
+    expect(unruled.code).toBe(EXIT.error);
+    expect(unruled.stderr).toContain('does not allow a later start (it sets no scheduling.maxDelay): leave the start out to start at once');
+    const tooFar = await as('activate', 'prod-app', 'cloudsql.admin', '-j', 'CHG-14', '-d', '30m', '--start', '+2d', '--json');
+    expect(tooFar.code).toBe(EXIT.error);
+    expect(JSON.parse(tooFar.stderr).error).toMatchObject({ code: 'SCHEDULING_NOT_ALLOWED', message: expect.stringContaining("Rule 'planned-sql' of the access policy allows a start at most") });
+    for (const projectId of ['staging-app', 'prod-app']) {
+      const bindings = (await policyOf(ruled.emulator, projectId)).bindings.filter((b) => b.condition?.title === 'JIT access activation' && b.members.includes('user:alice@example.com'));
+      expect(bindings).toEqual([]);
+    }
   });
 
   test('`jit reviews` lists the break-glass activations waiting for your review, with the link to review each', async () => {
