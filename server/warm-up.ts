@@ -5,8 +5,9 @@
 // needs next are loaded. Warming starts with the first request rather than at `listen` so that a
 // readiness probe, which needs none of this, is not kept waiting by it; a health-only start warms once
 // the probe is answered. CEL, slower to load than all of these together and needed only for conditions
-// other than the plain eligibility markers, is loaded once the first answer has been sent: loaded
-// earlier, it would hold up the very answer it is not needed for.
+// other than the plain eligibility markers, is loaded only while no user request is in flight (and, when
+// users came first, after the first answer): loaded while one waits, it holds up an answer it is not
+// needed for — as it did when a readiness probe started warming and the first user arrived right after.
 import type { NextFunction, Request, Response } from 'express';
 import { canonicalCondition } from './domain/condition';
 import { jose } from './jose';
@@ -29,6 +30,9 @@ const AFTER_FIRST_ANSWER_STEPS: (() => void)[] = [
 export class WarmUp {
   private started = false;
   private laterStarted = false;
+  private inFlight = 0;
+  /** The later step that waits for no user request to be in flight. */
+  private waitingForIdle?: () => void;
 
   constructor(
     private readonly steps: readonly (() => void)[] = FIRST_REQUEST_STEPS,
@@ -37,22 +41,28 @@ export class WarmUp {
 
   /**
    * Express middleware: the first request starts warming, at once or after its answer (health checks);
-   * the later steps follow the first answer to a request that is not a health check.
+   * the later steps follow the first answer to a request that is not a health check, and run only while
+   * no such request is in flight.
    */
   readonly onRequest = (req: Request, res: Response, next: NextFunction): void => {
+    const health = req.path.startsWith('/health/');
+    if (!health) {
+      this.inFlight++;
+      res.once('close', () => this.requestClosed());
+    }
     if (!this.started) {
-      if (req.path.startsWith('/health/')) {
-        res.once('finish', () => this.start());
+      if (health) {
+        res.once('close', () => this.start());
       } else {
         this.run(this.steps, () => {});
         this.started = true;
-        res.once('finish', () => this.startLater());
+        res.once('close', () => this.startLater());
       }
     }
     next();
   };
 
-  /** Warms everything, the later steps after the others: nobody is waiting for an answer. */
+  /** Warms everything, the later steps after the others. */
   start(): void {
     if (this.started) return;
     this.started = true;
@@ -62,12 +72,24 @@ export class WarmUp {
   private startLater(): void {
     if (this.laterStarted) return;
     this.laterStarted = true;
-    this.run(this.later, () => {});
+    this.run(this.later, () => {}, true);
   }
 
-  private run(steps: readonly (() => void)[], then: () => void): void {
+  private requestClosed(): void {
+    this.inFlight--;
+    const waiting = this.waitingForIdle;
+    if (this.inFlight > 0 || !waiting) return;
+    this.waitingForIdle = undefined;
+    setImmediate(waiting);
+  }
+
+  private run(steps: readonly (() => void)[], then: () => void, onlyWhenIdle = false): void {
     const step = (i: number) => {
       if (i >= steps.length) return then();
+      if (onlyWhenIdle && this.inFlight > 0) {
+        this.waitingForIdle = () => step(i);
+        return;
+      }
       try {
         steps[i]();
       } catch (e) {

@@ -30,14 +30,14 @@ describe('WarmUp', () => {
     expect(ran).toEqual(['a', 'b', 'c']);
   });
 
-  test('a health check is answered first: warming starts when its response is finished', async () => {
+  test('a health check is answered first: warming starts when its response is done', async () => {
     const ran: string[] = [];
     const warm = new WarmUp([() => void ran.push('a')], []);
     const probe = request('/health/ready');
     warm.onRequest(probe.req, probe.res, probe.next);
     await turns(3);
     expect(ran).toEqual([]);
-    probe.res.emit('finish');
+    probe.res.emit('close');
     await turns(3);
     expect(ran).toEqual(['a']);
   });
@@ -63,7 +63,7 @@ describe('WarmUp', () => {
     warm.onRequest(first.req, first.res, first.next);
     await turns(5);
     expect(ran).toEqual(['a']);
-    first.res.emit('finish');
+    first.res.emit('close');
     await turns(3);
     expect(ran).toEqual(['a', 'cel']);
   });
@@ -73,8 +73,44 @@ describe('WarmUp', () => {
     const warm = new WarmUp([() => void ran.push('a'), () => void ran.push('b')], [() => void ran.push('cel')]);
     const probe = request('/health/ready');
     warm.onRequest(probe.req, probe.res, probe.next);
-    probe.res.emit('finish');
+    probe.res.emit('close');
     await turns(6);
     expect(ran).toEqual(['a', 'b', 'cel']);
+  });
+
+  test('the later steps never run while a user request is in flight, and resume when none is', async () => {
+    const ran: string[] = [];
+    const warm = new WarmUp([() => void ran.push('a')], [() => void ran.push('cel'), () => void ran.push('more')]);
+    const probe = request('/health/ready');
+    warm.onRequest(probe.req, probe.res, probe.next);
+    probe.res.emit('close');
+    // The first user arrives as warming starts, and another while the first is still waiting.
+    const first = request('/api/v1/projects/p/roles');
+    warm.onRequest(first.req, first.res, first.next);
+    const second = request('/api/v1/projects');
+    warm.onRequest(second.req, second.res, second.next);
+    await turns(6);
+    expect(ran).toEqual(['a']);
+    first.res.emit('close');
+    await turns(6);
+    expect(ran).toEqual(['a']);
+    second.res.emit('close');
+    await turns(6);
+    expect(ran).toEqual(['a', 'cel', 'more']);
+  });
+
+  test('a user request arriving between two later steps holds the next one until it is answered', async () => {
+    const ran: string[] = [];
+    const warm = new WarmUp([], [() => void ran.push('cel'), () => void ran.push('more')]);
+    warm.start();
+    await turns(2);
+    expect(ran).toEqual(['cel']);
+    const user = request('/api/v1/projects');
+    warm.onRequest(user.req, user.res, user.next);
+    await turns(4);
+    expect(ran).toEqual(['cel']);
+    user.res.emit('close');
+    await turns(3);
+    expect(ran).toEqual(['cel', 'more']);
   });
 });
