@@ -26,6 +26,7 @@ import { freePort } from '../support/free-port';
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const REFERENCE_MAIN = path.join(__dirname, 'reference-service.js');
 const MINIMAL_EXPRESS_MAIN = path.join(__dirname, 'minimal-express.js');
+const FLOOR_MAIN = path.join(__dirname, 'floor-service.js');
 const EMULATOR_MAIN = path.join(ROOT, 'dist', 'emulator', 'main.js');
 
 /**
@@ -229,12 +230,12 @@ interface ColdStart {
 }
 
 /**
- * Process start → `/health/ready` answers 200, resident memory then; for the service also the first
- * answer of a roles request. The minimal Express app is started the same way, for the ratio.
+ * Process start → `/health/ready` answers 200, resident memory then; for the service and the floor also the
+ * first answer of a roles request. The minimal Express app is started the same way, for the ratio.
  */
-async function coldStart(emulator: Emulator, assertion: string, what: 'service' | 'minimal'): Promise<ColdStart> {
+async function coldStart(emulator: Emulator, assertion: string, what: 'service' | 'floor' | 'minimal'): Promise<ColdStart> {
   const port = await freePort();
-  const args = what === 'service' ? SERVICE_ARGS : [path.relative(ROOT, MINIMAL_EXPRESS_MAIN)];
+  const args = what === 'service' ? SERVICE_ARGS : [path.relative(ROOT, what === 'floor' ? FLOOR_MAIN : MINIMAL_EXPRESS_MAIN)];
   const started = performance.now();
   const child = spawn(process.execPath, args, { env: serviceEnv(emulator, port), cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const output = capture(child);
@@ -253,7 +254,7 @@ async function coldStart(emulator: Emulator, assertion: string, what: 'service' 
     const readyRss = memoryOf(child.pid!, 'VmRSS');
     if (what === 'minimal') return { readyMs, readyRss };
     const roles = await call(`http://127.0.0.1:${port}/api/v1/projects/staging-app/roles`, assertion);
-    if (roles.status !== 200) throw new Error(`the first API call answered ${roles.status}: ${JSON.stringify(roles.body)}`);
+    if (roles.status !== 200) throw new Error(`the first API call of the ${what} answered ${roles.status}: ${JSON.stringify(roles.body)}`);
     return { readyMs, readyRss, firstAnswerMs: performance.now() - started, firstAnswerRss: memoryOf(child.pid!, 'VmRSS') };
   } finally {
     await stopper(child)();
@@ -489,29 +490,38 @@ async function startAndActivation(dir: string, sections: Set<Section>, progress:
 }
 
 async function startRows(emulator: Emulator, progress: (text: string) => void): Promise<Row[]> {
-  progress(`cold start ×${COLD_STARTS}, beside a minimal Express app`);
+  progress(`cold start ×${COLD_STARTS}, beside a minimal Express app and the stack's floor`);
   const rows: Row[] = [];
   // Also loads the benchmark's own undici, which must not count as the service's start.
   const alice = await emulator.assertion('alice@example.com');
   // A start straight after the build reads dist/ from disk; it is not counted.
-  await coldStart(emulator, alice, 'service');
-  await coldStart(emulator, alice, 'minimal');
+  for (const what of ['service', 'floor', 'minimal'] as const) await coldStart(emulator, alice, what);
   const starts: ColdStart[] = [];
+  const floors: ColdStart[] = [];
   const minimal: ColdStart[] = [];
   for (let i = 0; i < COLD_STARTS; i++) {
-    // Interleaved, so that both see the same machine.
+    // Interleaved, so that all three see the same machine.
     starts.push(await coldStart(emulator, alice, 'service'));
+    floors.push(await coldStart(emulator, alice, 'floor'));
     minimal.push(await coldStart(emulator, alice, 'minimal'));
   }
   const m = (runs: ColdStart[], f: (s: ColdStart) => number) => median(runs.map(f));
   const ready = m(starts, (s) => s.readyMs);
+  const floorReady = m(floors, (s) => s.readyMs);
   const base = m(minimal, (s) => s.readyMs);
   const first = m(starts, (s) => s.firstAnswerMs!);
+  const floorFirst = m(floors, (s) => s.firstAnswerMs!);
   rows.push([
     `cold start: \`node ${SERVICE_ARGS.join(' ')}\` (app.yaml entrypoint = Dockerfile CMD) → /health/ready 200, vs a minimal Express app [${COLD_STARTS}]`,
     `${(ready / base).toFixed(2)}× (${ms(ready)} vs ${ms(base)})`,
     '≤ 1.3×',
     ready <= 1.3 * base,
+  ]);
+  rows.push([
+    `  the stack's floor (test/perf/floor-service.ts: Express, settings validated with zod) → /health/ready 200, vs the minimal app [${COLD_STARTS}]`,
+    `${(floorReady / base).toFixed(2)}× (${ms(floorReady)}); the service is ${(ready / floorReady).toFixed(2)}× the floor`,
+    '',
+    undefined,
   ]);
   rows.push([`  RSS after start, service vs minimal Express app [${COLD_STARTS}]`, `${mb(m(starts, (s) => s.readyRss))} vs ${mb(m(minimal, (s) => s.readyRss))}`, '≤ 90 MB', m(starts, (s) => s.readyRss) <= 90e6]);
   rows.push([
@@ -519,6 +529,12 @@ async function startRows(emulator: Emulator, progress: (text: string) => void): 
     `${(first / base).toFixed(2)}× (${ms(first)}, RSS ${mb(m(starts, (s) => s.firstAnswerRss!))})`,
     '≤ 2× the minimal app',
     first <= 2 * base,
+  ]);
+  rows.push([
+    `  the stack's floor: start → first roles answer (the floor plus an IAP assertion verified with jose and one effective-policy read with googleapis), vs the minimal app's start [${COLD_STARTS}]`,
+    `${(floorFirst / base).toFixed(2)}× (${ms(floorFirst)}, RSS ${mb(m(floors, (s) => s.firstAnswerRss!))}); the service is ${(first / floorFirst).toFixed(2)}× the floor`,
+    '',
+    undefined,
   ]);
   return rows;
 }
