@@ -25,6 +25,8 @@ const ACCESS_TIME_SKEW_MS = 10_000;
 const MAX_BATCH_NAMES = 20;
 /** `expandResources`: "the default max expansion per resource is 1000 for AssetService.AnalyzeIamPolicy". */
 const MAX_RESOURCE_EXPANSION = 1000;
+/** `expandGroups`: the same cap, "1000 per group" (google-limits.md): members beyond it are not listed. */
+const MAX_GROUP_EXPANSION = 1000;
 /** "Up to 10 comparisons can be made in a query, with a maximum of 2048 characters." (query syntax page) */
 const MAX_QUERY_COMPARISONS = 10;
 const MAX_QUERY_LENGTH = 2048;
@@ -508,7 +510,14 @@ function identitiesOf(state: EmulatorState, binding: Binding, q: Analysis): { id
       problems.push(identity.analysisState);
       return;
     }
-    for (const m of group.members) {
+    if (group.members.length > MAX_GROUP_EXPANSION) {
+      identity.analysisState = {
+        code: 'RESOURCE_EXHAUSTED',
+        cause: `Group expansion of ${key} stopped at ${MAX_GROUP_EXPANSION} of ${group.members.length} members, the maximum per group for AnalyzeIamPolicy; use AnalyzeIamPolicyLongrunning or the Cloud Identity API for the rest.`,
+      };
+      problems.push(identity.analysisState);
+    }
+    for (const m of group.members.slice(0, MAX_GROUP_EXPANSION)) {
       if (q.options.outputGroupEdges) edges.push({ sourceNode: key, targetNode: m });
       visit(m);
     }

@@ -249,7 +249,7 @@ export class CloudAsset {
       // proto3 JSON leaves false out: an analysis not marked fully explored was cut short.
       if (analysis && analysis.fullyExplored !== true) {
         warnings.push(
-          'The Policy Analyzer did not explore everything (fullyExplored: false; it expands at most 1,000 resources per binding), so some projects or roles may be missing. The AssetInventory catalog (RESOURCE_CATALOG=AssetInventory) has no such limit.',
+          'The Policy Analyzer did not explore everything (fullyExplored: false; it expands at most 1,000 resources per binding and 1,000 members per group), so some projects, roles or reviewers may be missing. The AssetInventory catalog (RESOURCE_CATALOG=AssetInventory) has no such limit.',
         );
       }
       return { results, warnings: [...new Set(warnings)] };

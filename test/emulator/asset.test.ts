@@ -274,6 +274,46 @@ describe('analyzeIamPolicy', () => {
     }
   });
 
+  test('expands at most 1,000 members per group, then reports the result as not fully explored', async () => {
+    const members = Array.from({ length: 1003 }, (_, i) => `user:bulk-${String(i).padStart(4, '0')}@example.com`);
+    const big = await startTestEmulator(
+      world()
+        .replace('users: [ alice@example.com,', `users: [ ${members.map((m) => m.slice('user:'.length)).join(', ')}, alice@example.com,`)
+        .replace('groups:\n', `groups:\n  - { email: everyone@example.com, members: [ ${members.join(', ')}, group:oncall@example.com ] }\n`)
+        .replace('  projects/staging-app:\n', '  projects/staging-app:\n    - { role: roles/browser, members: [ group:everyone@example.com ] }\n'),
+    );
+    try {
+      const { data } = await googleClients(big).asset.v1.analyzeIamPolicy({
+        scope: ORG,
+        'analysisQuery.resourceSelector.fullResourceName': full('projects/staging-app'),
+        'analysisQuery.accessSelector.roles': ['roles/browser'],
+        'analysisQuery.options.expandGroups': true,
+      });
+      const main = data.mainAnalysis!;
+      const result = main.analysisResults!.find((r) => r.attachedResourceFullName === full('projects/staging-app'))!;
+      const names = result.identityList!.identities!.map((i) => i.name);
+      // The group itself, then its first 1,000 members: the 1,001st and the nested group are cut off.
+      expect(names).toHaveLength(1001);
+      expect(names).toContain('user:bulk-0999@example.com');
+      expect(names).not.toContain('user:bulk-1000@example.com');
+      expect(names).not.toContain('user:bob@example.com');
+      expect(result.identityList!.identities![0]).toEqual({ name: 'group:everyone@example.com', analysisState: { code: 'RESOURCE_EXHAUSTED', cause: expect.stringContaining('stopped at 1000 of 1004 members') } });
+      expect(result.fullyExplored).toBeFalsy();
+      expect(main.nonCriticalErrors).toEqual([{ code: 'RESOURCE_EXHAUSTED', cause: expect.stringContaining('group:everyone@example.com') }]);
+      expect(data.fullyExplored).toBeFalsy();
+      // A group within the cap is expanded in full.
+      const sre = await googleClients(big).asset.v1.analyzeIamPolicy({
+        scope: ORG,
+        'analysisQuery.resourceSelector.fullResourceName': full('projects/prod-app'),
+        'analysisQuery.accessSelector.roles': ['roles/compute.admin'],
+        'analysisQuery.options.expandGroups': true,
+      });
+      expect(sre.data.mainAnalysis!.analysisResults![0].fullyExplored).toBe(true);
+    } finally {
+      await big.close();
+    }
+  });
+
   test('outputs resource edges from the attached folder down to the expanded resources', async () => {
     const data = await analyze({
       'analysisQuery.identitySelector.identity': 'user:alice@example.com',

@@ -81,19 +81,26 @@ describe('when IAM cannot say which roles are grantable', () => {
 });
 
 describe('the Policy Analyzer catalog', () => {
-  /** The demo world with 1,000 more projects in the engineering folder: more than the analyzer expands per binding. */
-  function withManyProjects(): World {
+  /**
+   * The demo world with 1,000 more projects in the engineering folder and 1,000 more users at the head of
+   * the SRE group: more than the analyzer expands per binding and per group.
+   */
+  function withManyProjectsAndUsers(): World {
     const world = demoWorld();
     world.organization = { ...world.organization, securityCommandCenter: 'premium' };
     for (let i = 0; i < 1000; i++) {
       world.projects.push({ id: `eng-${String(i).padStart(4, '0')}`, number: String(310000000000 + i), parent: 'folders/200000000001', state: 'ACTIVE' });
     }
+    const newcomers = Array.from({ length: 1000 }, (_, i) => `sre-${String(i).padStart(4, '0')}@example.com`);
+    world.users.push(...newcomers);
+    const sre = world.groups.find((g) => g.email === 'sre@example.com')!;
+    sre.members = [...newcomers.map((u) => `user:${u}`), ...sre.members];
     return world;
   }
 
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ world: withManyProjects(), env: { RESOURCE_CATALOG: 'PolicyAnalyzer' } });
+    stack = await startStack({ world: withManyProjectsAndUsers(), env: { RESOURCE_CATALOG: 'PolicyAnalyzer' } });
   });
   afterAll(() => stack.close());
 
@@ -102,6 +109,17 @@ describe('the Policy Analyzer catalog', () => {
     expect(res.status).toBe(200);
     expect(res.body.projects.length).toBeGreaterThan(0);
     expect(res.body.warnings).toContainEqual(expect.stringContaining('fullyExplored: false'));
+  });
+
+  test('reviewers from a group larger than the analyzer expands: those it listed, and a warning that others are missing', async () => {
+    const res = await stack.as('sre-0000@example.com').get(`/api/v1/projects/prod-app/reviewers?role=${encodeURIComponent('prod-app:roles/compute.admin')}`);
+    expect(res.status).toBe(200);
+    expect(res.body.reviewers).toHaveLength(999);
+    expect(res.body.reviewers).toContain('sre-0999@example.com');
+    // alice and the on-call members come after the first 1,000 members of sre: cut off by the analyzer.
+    expect(res.body.reviewers).not.toContain('alice@example.com');
+    expect(res.body.warnings).toContainEqual(expect.stringContaining('stopped at 1000 of 1002 members'));
+    expect(res.body.warnings).toContainEqual(expect.stringContaining('1,000 members per group'));
   });
 
   test('an exhausted analyzer quota is a 429 that names the quota and the way out, without retries', async () => {
