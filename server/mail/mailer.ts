@@ -16,8 +16,8 @@ export interface OutgoingMail {
   html: string;
   text: string;
   /**
-   * True when `to` and `cc` are email addresses as the access policy lists them (`notify.emails`), not user
-   * ids: SMTP_ADDRESS_MAPPING, which maps user ids to mailboxes, does not apply to them.
+   * True when `to` and `cc` are email addresses as configured (the access policy's `notify.emails`,
+   * ALERT_EMAILS), not user ids: SMTP_ADDRESS_MAPPING, which maps user ids to mailboxes, does not apply to them.
    */
   literalAddresses?: boolean;
   /** Threading: a request's email and its approval's email share a conversation. */

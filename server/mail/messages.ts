@@ -421,6 +421,8 @@ ${more > 0 ? html`<p>And ${more} more.</p>` : html``}
     subject: `JIT Access: ${alerts.length === 1 ? `alert: ${alertTitle(alerts[0])}` : `${alerts.length} new alerts`}`,
     html: page('JIT Access alerts', body, publicUrl),
     text,
+    // ALERT_EMAILS names mailboxes, not users: SMTP_ADDRESS_MAPPING is not theirs to rewrite.
+    literalAddresses: true,
   };
 }
 
