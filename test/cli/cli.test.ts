@@ -1,13 +1,11 @@
 // The `jit` command line end to end: its main function with argv, as the shell calls it, signing in
 // through the emulator's IAP proxy in front of the service (--emulator URL --user EMAIL).
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { run } from '../../cli/main';
 import { EXIT } from '../../cli/commands';
 import { localTime } from '../../cli/output';
 import { openApiDocument } from '../../server/api/openapi';
 import { DEPLOYER, policyOf, startStack, worldWithPipeline, type Stack } from '../support/stack';
+import { temporaryAccessPolicy } from '../support/access-policy-file';
 
 interface Outcome {
   code: number;
@@ -298,10 +296,8 @@ describe('with an access policy: a request it approves itself, break-glass, a sc
   let ruled: Stack;
 
   beforeAll(async () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'cli-auto-approval-')), 'policy.yaml');
     // dave holds bigquery.dataViewer on data-warehouse through a self-approval binding (demo world).
-    writeFileSync(
-      file,
+    const file = temporaryAccessPolicy(
       `version: 1
 rules:
   - name: short-reads
@@ -317,7 +313,7 @@ rules:
     approval: self
     scheduling: { maxDelay: 1d }
 `,
-    );
+    ).path;
     ruled = await startStack({ world: worldWithPipeline(), iapProxy: true, env: { ACCESS_POLICY: file } });
   }, 60_000);
   afterAll(() => ruled?.close());

@@ -2,17 +2,13 @@
 // no longer than the rule's break-glass maximum — and the result page says it is break-glass; the reviewer finds
 // it in the inbox (counted in the navigation), opens its review page (the emailed link's) and acknowledges it,
 // after which it leaves the inbox and nobody can review it again.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { policyOf } from '../support/stack';
 import { newPage, screenshotOnFailure } from './support/browser';
 import { browserSession } from './support/e2e-stack';
 import { chooseProject, signIn } from './support/steps';
+import { temporaryAccessPolicy } from '../support/access-policy-file';
 
-const POLICY = path.join(mkdtempSync(path.join(tmpdir(), 'e2e-break-glass-')), 'policy.yaml');
-writeFileSync(
-  POLICY,
+const POLICY = temporaryAccessPolicy(
   `version: 1
 rules:
   - name: prod-compute
@@ -20,7 +16,7 @@ rules:
     approval: peers
     breakGlass: { principals: [group:oncall@example.com], maxDuration: 30m, reviewers: [user:dave@example.com] }
 `,
-);
+).path;
 
 const session = browserSession({ env: { ACCESS_POLICY: POLICY, AUDIT_POLL_SECONDS: '1' } });
 

@@ -1,15 +1,13 @@
 // In the browser, with an access policy: the activation and request dialogs follow each role's rule — the
 // duration choices up to its maximum with its default chosen, its justification and ticket, its designated
 // approvers and how many must approve, its schedule — and the strictest of several rules, saying so.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { WEEKDAYS } from '../../server/domain/access-policy-schedule';
 import { policyOf } from '../support/stack';
 import { newPage, screenshotOnFailure } from './support/browser';
 import { browserSession } from './support/e2e-stack';
 import { chooseProject, signIn } from './support/steps';
+import { temporaryAccessPolicy } from '../support/access-policy-file';
 
 /** A whole day three days from today (UTC): never the current time while a test runs. */
 const OTHER_DAY = `${WEEKDAYS[(((new Date().getUTCDay() + 6) % 7) + 3) % 7]} 00:00-24:00`;
@@ -44,13 +42,7 @@ rules:
     justification: { pattern: ".+", hint: Say what you are working on }
 `;
 
-function policyFile(): string {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'dialog-rules-')), 'policy.yaml');
-  writeFileSync(file, POLICY);
-  return file;
-}
-
-const session = browserSession({ env: { ACCESS_POLICY: policyFile() } });
+const session = browserSession({ env: { ACCESS_POLICY: temporaryAccessPolicy(POLICY).path } });
 
 const row = (page: Page, role: string) => page.getByRole('row').filter({ has: page.getByLabel(role) });
 

@@ -2,20 +2,16 @@
 // time to add as the rule allows), sees it pending with the grant; a reviewer finds it in the inbox as an
 // extension and approves it; the grant then ends that much later, from the same start. A self-approved grant whose
 // rule now needs approval is offered the same request when Extend is refused.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { policyOf } from '../support/stack';
 import { newPage, screenshotOnFailure } from './support/browser';
 import { browserSession } from './support/e2e-stack';
 import { signIn } from './support/steps';
+import { temporaryAccessPolicy } from '../support/access-policy-file';
 
 const TEMPORARY = /^\(request\.time >= timestamp\("(.+)"\) && request\.time < timestamp\("(.+)"\)\)$/;
 
 // dave's self-approval binding of bigquery.dataViewer is put under approval by a rule; prod-app has no rule.
-const POLICY = path.join(mkdtempSync(path.join(tmpdir(), 'e2e-extension-')), 'policy.yaml');
-writeFileSync(
-  POLICY,
+const POLICY = temporaryAccessPolicy(
   `version: 1
 rules:
   - name: warehouse-reads
@@ -23,7 +19,7 @@ rules:
     approval: peers
     maxDuration: 2h
 `,
-);
+).path;
 
 const session = browserSession({ env: { ACCESS_POLICY: POLICY } });
 

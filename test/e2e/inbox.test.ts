@@ -2,23 +2,19 @@
 // navigation), opens it without the email and approves or denies it; the requester follows it on My requests,
 // reads the denial's reason, and cancels a pending one; the roles table shows a pending request with its
 // approvals so far. The pages say the lists come from the audit log.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { newPage, screenshotOnFailure } from './support/browser';
 import { browserSession } from './support/e2e-stack';
 import { chooseProject, signIn } from './support/steps';
+import { temporaryAccessPolicy } from '../support/access-policy-file';
 
-const POLICY = path.join(mkdtempSync(path.join(tmpdir(), 'e2e-inbox-')), 'policy.yaml');
-writeFileSync(
-  POLICY,
+const POLICY = temporaryAccessPolicy(
   `version: 1
 rules:
   - name: warehouse-admin
     match: { projects: [data-warehouse], roles: [roles/bigquery.admin] }
     approval: { kind: approvers, principals: [user:admin@example.com, user:carol@example.com, user:erin@example.com], requiredApprovals: 2 }
 `,
-);
+).path;
 
 const session = browserSession({ env: { ACCESS_POLICY: POLICY } });
 

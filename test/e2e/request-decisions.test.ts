@@ -1,24 +1,20 @@
 // In the browser, the request lifecycle on the approval page: a reviewer denies with a reason and the requester
 // reads it; the requester cancels; with two approvals required, the first one leaves the request pending and says
 // how many are missing.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { policyOf } from '../support/stack';
 import { newPage, screenshotOnFailure } from './support/browser';
 import { browserSession } from './support/e2e-stack';
 import { signIn } from './support/steps';
+import { temporaryAccessPolicy } from '../support/access-policy-file';
 
-const POLICY = path.join(mkdtempSync(path.join(tmpdir(), 'e2e-requests-')), 'policy.yaml');
-writeFileSync(
-  POLICY,
+const POLICY = temporaryAccessPolicy(
   `version: 1
 rules:
   - name: warehouse-admin
     match: { projects: [data-warehouse], roles: [roles/bigquery.admin] }
     approval: { kind: approvers, principals: [user:admin@example.com, user:carol@example.com, user:erin@example.com], requiredApprovals: 2 }
 `,
-);
+).path;
 
 const session = browserSession({ env: { ACCESS_POLICY: POLICY } });
 

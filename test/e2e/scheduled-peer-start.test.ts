@@ -1,17 +1,13 @@
 // In the browser: where the rule allows a later start, the request dialog offers one; the requester asks for
 // tomorrow, the reviewer approves today, and the approval schedules the grant (a record in the project's policy
 // that grants nothing until the start) rather than granting it; the requester sees it under Scheduled.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { policyOf } from '../support/stack';
 import { newPage, screenshotOnFailure } from './support/browser';
 import { browserSession } from './support/e2e-stack';
 import { chooseProject, signIn } from './support/steps';
+import { temporaryAccessPolicy } from '../support/access-policy-file';
 
-const POLICY = path.join(mkdtempSync(path.join(tmpdir(), 'e2e-scheduled-peer-')), 'policy.yaml');
-writeFileSync(
-  POLICY,
+const POLICY = temporaryAccessPolicy(
   `version: 1
 rules:
   - name: prod-peers-later
@@ -19,7 +15,7 @@ rules:
     approval: { kind: peers }
     scheduling: { maxDelay: 2d }
 `,
-);
+).path;
 
 const session = browserSession({ env: { ACCESS_POLICY: POLICY } });
 

@@ -1,17 +1,13 @@
 // In the browser: where the rule allows a later start, the activation dialog offers one; the user schedules a
 // self-activation for tomorrow, lands in My access with "Scheduled · starts …", and cancels it there. The
 // project's policy holds a record that grants nothing until the start, and nothing once cancelled.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { policyOf } from '../support/stack';
 import { newPage, screenshotOnFailure } from './support/browser';
 import { browserSession } from './support/e2e-stack';
 import { chooseProject, signIn } from './support/steps';
+import { temporaryAccessPolicy } from '../support/access-policy-file';
 
-const POLICY = path.join(mkdtempSync(path.join(tmpdir(), 'e2e-scheduled-')), 'policy.yaml');
-writeFileSync(
-  POLICY,
+const POLICY = temporaryAccessPolicy(
   `version: 1
 rules:
   - name: sql-later
@@ -22,7 +18,7 @@ rules:
     match: { projects: [prod-app], roles: [roles/compute.viewer] }
     approval: self
 `,
-);
+).path;
 
 const session = browserSession({ env: { ACCESS_POLICY: POLICY } });
 

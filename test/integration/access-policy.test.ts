@@ -1,12 +1,10 @@
 // The access policy enforced against the emulator: the roles list carries each role's rule, and
 // activation, peer requests, approval and extension refuse what a rule forbids, naming the rule. The
 // policy reloads from a file and from Secret Manager; an invalid new version is refused and audited.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { startStack, type Stack } from '../support/stack';
 import { demoWorld } from '../support/emulator';
 import { WEEKDAYS } from '../../server/domain/access-policy-schedule';
+import { temporaryAccessPolicy, type TemporaryAccessPolicy } from '../support/access-policy-file';
 
 /** A whole day three days from today (UTC): never the current time while a test runs. */
 const OTHER_DAY = `${WEEKDAYS[((new Date().getUTCDay() + 6) % 7 + 3) % 7]} 00:00-24:00`;
@@ -43,21 +41,20 @@ async function auditEntries(stack: Stack, event: string): Promise<any[]> {
 
 describe('access policy (file)', () => {
   let stack: Stack;
-  let file: string;
+  let policyFile: TemporaryAccessPolicy;
 
   const activate = (user: string, role: string, justification: string, durationMinutes: number, project = role.split(':')[0]) =>
     stack.as(user).post(`/api/v1/projects/${project}/activations`, { roles: [role], justification, durationMinutes });
 
   /** Puts a policy text in force now, as the periodic re-read would. */
   async function usePolicy(text: string): Promise<void> {
-    writeFileSync(file, text);
+    policyFile.write(text);
     await stack.service.accessPolicy!.refresh();
   }
 
   beforeAll(async () => {
-    file = path.join(mkdtempSync(path.join(tmpdir(), 'access-policy-')), 'policy.yaml');
-    writeFileSync(file, POLICY);
-    stack = await startStack({ env: { ACCESS_POLICY: file } });
+    policyFile = temporaryAccessPolicy(POLICY);
+    stack = await startStack({ env: { ACCESS_POLICY: policyFile.path } });
   });
   afterAll(() => stack?.close());
   afterEach(() => usePolicy(POLICY));
@@ -165,10 +162,10 @@ rules:
 
   test('an invalid new version is refused with an audit entry, the last valid one stays, /health/ready shows digest and source', async () => {
     const before = (await stack.as('alice@example.com').get('/health/ready')).body.configuration.accessPolicy;
-    expect(before).toMatchObject({ source: file, digest: expect.stringMatching(/^sha256:/), rules: 5, refused: null });
+    expect(before).toMatchObject({ source: policyFile.path, digest: expect.stringMatching(/^sha256:/), rules: 5, refused: null });
     await usePolicy('version: 1\nrules:\n  - name: broken\n    maxDuration: forever\n');
     const refused = await auditEntries(stack, 'policy.refused');
-    expect(refused.at(-1).jsonPayload.message).toContain(`${file}:4:18: rules.0.maxDuration:`);
+    expect(refused.at(-1).jsonPayload.message).toContain(`${policyFile.path}:4:18: rules.0.maxDuration:`);
     expect(stack.service.accessPolicy!.status()).toMatchObject({ digest: before.digest, refused: expect.stringContaining('is not a valid policy') });
     const ok = await activate('alice@example.com', 'prod-app:roles/cloudsql.admin', 'INC-9', 10);
     expect(ok.body.error.message).toContain("Rule 'prod-databases'");

@@ -2,12 +2,10 @@
 // outside a `requireApproval` schedule) is requested, approved and granted like a peer-approval one; the
 // peers of a self-approval binding are the other holders of it, never those of a peer-approval binding of
 // the same role, and a rule never lets a peer-approval binding be activated without approval.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { WEEKDAYS } from '../../server/domain/access-policy-schedule';
 import { demoWorld } from '../support/emulator';
 import { policyOf, startStack, type Stack } from '../support/stack';
+import { temporaryAccessPolicy, type TemporaryAccessPolicy } from '../support/access-policy-file';
 
 /** A whole day three days from today (UTC): never the current time while a test runs. */
 const OTHER_DAY = `${WEEKDAYS[(((new Date().getUTCDay() + 6) % 7) + 3) % 7]} 00:00-24:00`;
@@ -51,18 +49,17 @@ function activationsOf(bindings: any[], role: string, email: string): any[] {
 
 describe('approval of self-approval bindings under the access policy', () => {
   let stack: Stack;
-  let file: string;
+  let policyFile: TemporaryAccessPolicy;
 
   beforeAll(async () => {
-    file = path.join(mkdtempSync(path.join(tmpdir(), 'self-approval-')), 'policy.yaml');
-    writeFileSync(file, POLICY);
+    policyFile = temporaryAccessPolicy(POLICY);
     const world = demoWorld();
     world.iam['projects/prod-app'].push({ role: 'roles/compute.admin', members: ['user:dave@example.com'], condition: { title: 'Eligible for JIT access', expression: 'has({}.jitAccessConstraint)' } });
-    stack = await startStack({ world, env: { ACCESS_POLICY: file } });
+    stack = await startStack({ world, env: { ACCESS_POLICY: policyFile.path } });
   });
   afterAll(() => stack?.close());
   afterEach(async () => {
-    writeFileSync(file, POLICY);
+    policyFile.write(POLICY);
     await stack.service.accessPolicy!.refresh();
   });
 
@@ -146,7 +143,7 @@ describe('approval of self-approval bindings under the access policy', () => {
     expect((await request('alice@example.com', STAGING, ['bob@example.com'])).status).toBe(201);
     const token = tokenOfLastMail(stack);
     // Inside the window now: the rule asks for nothing, and the request keeps its approval by peers.
-    writeFileSync(file, POLICY.replace(`windows: ["${OTHER_DAY}"]`, 'windows: ["Mon-Sun 00:00-24:00"]'));
+    policyFile.write(POLICY.replace(`windows: ["${OTHER_DAY}"]`, 'windows: ["Mon-Sun 00:00-24:00"]'));
     await stack.service.accessPolicy!.refresh();
     const approved = await stack.as('bob@example.com').post(`/api/v1/approval-requests/${token}/approve`);
     expect(approved.status).toBe(200);
@@ -159,7 +156,7 @@ describe('approval of self-approval bindings under the access policy', () => {
     // The peer rule comes first: a request taken for a peer-approval one would follow it.
     const rules = (type: string, watcher: string) =>
       `  - name: readers-${type}\n    match: { projects: [data-warehouse], roles: [roles/bigquery.dataViewer], activationType: ${type} }\n    approval: peers\n    notify: { emails: [${watcher}] }\n`;
-    writeFileSync(file, POLICY.replace('rules:\n', `rules:\n${rules('peer', 'peer-watch@example.com')}${rules('self', 'self-watch@example.com')}`));
+    policyFile.write(POLICY.replace('rules:\n', `rules:\n${rules('peer', 'peer-watch@example.com')}${rules('self', 'self-watch@example.com')}`));
     await stack.service.accessPolicy!.refresh();
     const mailTo = (address: string) => stack.emulator.state.mail.filter((m) => m.envelope.to.includes(address));
     const before = stack.emulator.state.mail.length;

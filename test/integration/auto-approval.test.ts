@@ -1,10 +1,8 @@
 // A rule that approves some requests itself (autoApprove): a request meeting its conditions is granted at
 // once through the decision path, audited with the rule as approver and notified as an approval; one that
 // does not stays pending for people to decide.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { policyOf, startStack, type Stack } from '../support/stack';
+import { temporaryAccessPolicy } from '../support/access-policy-file';
 
 // dave and erin hold bigquery.dataViewer on data-warehouse through a self-approval binding (demo world).
 const POLICY = `version: 1
@@ -21,8 +19,7 @@ describe('auto-approval by a rule', () => {
   let stack: Stack;
 
   beforeAll(async () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'auto-approval-')), 'policy.yaml');
-    writeFileSync(file, POLICY);
+    const file = temporaryAccessPolicy(POLICY).path;
     stack = await startStack({ env: { ACCESS_POLICY: file } });
   });
   afterAll(() => stack?.close());

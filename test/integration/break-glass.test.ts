@@ -1,15 +1,13 @@
 // Break-glass end to end: where the rule allows it, an eligible user activates a role that needs approval at
 // once, with a reason and at most the break-glass duration; the grant is marked; the rule's reviewers hear of
 // it by email, Pub/Sub and chat; a reviewer acknowledges or flags it once; an overdue review is reminded once.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { policyOf, startStack, type Stack } from '../support/stack';
 import { demoWorld, googleClients } from '../support/emulator';
 import { chatEnvironment } from '../../emulator/service-env';
 import type { World } from '../../emulator/world';
 import type { RunningEmulator } from '../../emulator/server';
 import { isBreakGlassDescription } from '../../server/domain/activation-binding';
+import { temporaryAccessPolicy } from '../support/access-policy-file';
 
 const ROLE = 'prod-app:roles/compute.admin'; // peer-approval for group sre (alice, bob, carol)
 const SELF_ROLE = 'prod-app:roles/cloudsql.admin'; // self-approval for alice
@@ -56,8 +54,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // The chat channels' URLs name the emulator, so the service starts once the emulator listens (as in chat.test.ts).
 let stack: Stack;
 beforeAll(async () => {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'break-glass-')), 'policy.yaml');
-  writeFileSync(file, POLICY);
+  const file = temporaryAccessPolicy(POLICY).path;
   stack = await startStack({
     world,
     env: (emulator) => ({ ACCESS_POLICY: file, PUBLIC_URL, AUDIT_POLL_SECONDS: '1', CLEANUP_INVOKER_SERVICE_ACCOUNT: SCHEDULER, CLEANUP_READS_PER_MINUTE: '100000', CLEANUP_WRITES_PER_MINUTE: '100000', ...chatEnvironment(emulator, world), CHAT_DEFAULT_CHANNEL: 'approvers' }),

@@ -2,13 +2,11 @@
 // `escalation.after` is offered once to the escalation approvers (email to their inbox, chat, audited), who may
 // then decide it — not before (403 saying from when). A denied request is never offered, and an escalation
 // approver and a reviewer approving at the same moment on two instances grant once.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { policyOf, startSecondInstance, startStack, type Stack } from '../support/stack';
 import { demoWorld, googleClients } from '../support/emulator';
 import { chatEnvironment } from '../../emulator/service-env';
 import type { World } from '../../emulator/world';
+import { temporaryAccessPolicy } from '../support/access-policy-file';
 
 const PUBLIC_URL = 'https://jit.example.com';
 const SCHEDULER = 'deployer@jit-host.iam.gserviceaccount.com';
@@ -29,8 +27,7 @@ let stack: Stack;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'escalation-')), 'policy.yaml');
-  writeFileSync(file, POLICY);
+  const file = temporaryAccessPolicy(POLICY).path;
   stack = await startStack({
     world,
     clock: true,

@@ -2,13 +2,11 @@
 // by email with a link to My access and in the chat channels the rule names (not the default channel), when it
 // ends within GRANT_END_REMINDER_MINUTES plus the task's interval — not before, not for a grant ended early, and
 // never for a planted audit entry: each candidate is confirmed against the project's IAM policy first.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { startSecondInstance, startStack, type Stack } from '../support/stack';
 import { demoWorld, googleClients } from '../support/emulator';
 import { chatEnvironment } from '../../emulator/service-env';
 import type { World } from '../../emulator/world';
+import { temporaryAccessPolicy } from '../support/access-policy-file';
 
 const PUBLIC_URL = 'https://jit.example.com';
 const SCHEDULER = 'deployer@jit-host.iam.gserviceaccount.com';
@@ -31,8 +29,7 @@ let stack: Stack;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'reminders-')), 'policy.yaml');
-  writeFileSync(file, POLICY);
+  const file = temporaryAccessPolicy(POLICY).path;
   stack = await startStack({
     world,
     clock: true,

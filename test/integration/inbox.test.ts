@@ -1,12 +1,10 @@
 // The approver inbox, "my requests", the pending state of the roles list and the second-request refusal, all
 // read from the audit log through the shared feed; and requests re-established from the inbox without the email.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { startStack, type Stack } from '../support/stack';
 import { googleClients } from '../support/emulator';
 import { tokenFromLink } from '../../server/domain/approval-link';
 import type { MailMessage } from '../../emulator/state';
+import { temporaryAccessPolicy } from '../support/access-policy-file';
 
 const ROLE = 'prod-app:roles/compute.admin';
 const WAREHOUSE = 'data-warehouse:roles/bigquery.admin';
@@ -30,10 +28,8 @@ describe('inbox and my requests, from the audit log', () => {
   let stack: Stack;
 
   beforeAll(async () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'inbox-')), 'policy.yaml');
     // Two of three designated approvers must approve bigquery.admin on data-warehouse (dave is eligible).
-    writeFileSync(
-      file,
+    const file = temporaryAccessPolicy(
       `version: 1
 rules:
   - name: warehouse-admin
@@ -44,7 +40,7 @@ rules:
     match: { projects: [data-warehouse], roles: [roles/bigquery.dataViewer] }
     approval: peers
 `,
-    );
+    ).path;
     stack = await startStack({ env: { ACCESS_POLICY: file, AUDIT_POLL_SECONDS: '1' } });
   });
   afterAll(() => stack.close());

@@ -1,11 +1,9 @@
 // The request lifecycle against the emulator, with two service instances sharing it: decisions recorded as
 // bindings that grant nothing, approve/deny/cancel racing across instances, replays, window from approval.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { policyOf, startSecondInstance, startStack, withdrawPendingRequests, type ApiClient, type Stack } from '../support/stack';
 import { demoWorld, googleClients } from '../support/emulator';
 import type { MailMessage } from '../../emulator/state';
+import { temporaryAccessPolicy } from '../support/access-policy-file';
 
 const ROLE = 'prod-app:roles/compute.admin';
 const TOPIC = 'projects/jit-host/topics/jit-access-events';
@@ -226,17 +224,15 @@ describe('N-of-M and designated approvers (access policy), two instances', () =>
   const other = (email: string): ApiClient => second.as(email);
 
   beforeAll(async () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'requests-')), 'policy.yaml');
     // admin and carol are not eligible for bigquery.admin themselves; erin is.
-    writeFileSync(
-      file,
+    const file = temporaryAccessPolicy(
       `version: 1
 rules:
   - name: warehouse-admin
     match: { projects: [data-warehouse], roles: [roles/bigquery.admin] }
     approval: { kind: approvers, principals: [user:admin@example.com, user:carol@example.com, user:erin@example.com], requiredApprovals: 2 }
 `,
-    );
+    ).path;
     stack = await startStack({ env: { ACCESS_POLICY: file } });
     second = await startSecondInstance(stack, demoWorld(), { ACCESS_POLICY: file });
   });

@@ -3,11 +3,9 @@
 // project's policy instead of the grant, and the workflow task grants it at the start only if the requester is
 // still eligible then; approved after the start, the grant starts at the approval. The inbox re-establishes
 // such a request with the very token its reviewers were sent.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { policyOf, startStack, type Stack } from '../support/stack';
 import { googleClients } from '../support/emulator';
+import { temporaryAccessPolicy } from '../support/access-policy-file';
 
 const ROLE = 'prod-app:roles/compute.admin'; // peer approval for alice, bob and carol (group sre)
 const ALICE = 'alice@example.com';
@@ -36,13 +34,9 @@ rules:
 
 let stack: Stack;
 beforeAll(async () => {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'scheduled-peer-')), 'policy.yaml');
   stack = await startStack({
     clock: true,
-    env: (emulator) => {
-      writeFileSync(file, policy(emulator.url));
-      return { ACCESS_POLICY: file, AUDIT_POLL_SECONDS: '1', CLEANUP_INVOKER_SERVICE_ACCOUNT: SCHEDULER, PUBLIC_URL: 'https://jit.example.com' };
-    },
+    env: (emulator) => ({ ACCESS_POLICY: temporaryAccessPolicy(policy(emulator.url)).path, AUDIT_POLL_SECONDS: '1', CLEANUP_INVOKER_SERVICE_ACCOUNT: SCHEDULER, PUBLIC_URL: 'https://jit.example.com' }),
   });
 });
 const itsm = (activationId: string) => stack.emulator.state.itsmEvents.filter((e) => e.status === 200 && (e.event as any).activationId === activationId).map((e) => e.event as any);

@@ -2,11 +2,9 @@
 // against the rule's scheduling.maxDelay), recorded in the project's policy as a binding that grants nothing,
 // listed in My access and cancellable; the workflow task grants it at its start only if the user is still
 // eligible then, tells the user either way, never grants twice, and never grants for an audit entry alone.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { policyOf, startSecondInstance, startStack, type Stack } from '../support/stack';
 import { demoWorld, googleClients } from '../support/emulator';
+import { temporaryAccessPolicy } from '../support/access-policy-file';
 
 const SQL = 'prod-app:roles/cloudsql.admin'; // self-approval for alice (a direct binding)
 const STAGING = 'staging-app:roles/compute.admin'; // self-approval for the sre group
@@ -29,8 +27,7 @@ rules:
 
 let stack: Stack;
 beforeAll(async () => {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'scheduled-')), 'policy.yaml');
-  writeFileSync(file, POLICY);
+  const file = temporaryAccessPolicy(POLICY).path;
   stack = await startStack({ clock: true, env: { ACCESS_POLICY: file, AUDIT_POLL_SECONDS: '1', CLEANUP_INVOKER_SERVICE_ACCOUNT: SCHEDULER, PUBLIC_URL: 'https://jit.example.com' } });
 });
 afterAll(() => stack.close());

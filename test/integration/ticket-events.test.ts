@@ -2,13 +2,11 @@
 // grant carrying a ticket arrives signed, with its fields; an ITSM that is down, answers 500, refuses the
 // signature or does not answer in time never changes an outcome, and every event it missed is audited as
 // `ticket.event.failed`; one failed attempt is retried.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
 import { policyOf, startStack, type Stack } from '../support/stack';
 import { googleClients } from '../support/emulator';
+import { temporaryAccessPolicy, type TemporaryAccessPolicy } from '../support/access-policy-file';
 
 const SECRET = 'projects/jit-host/secrets/itsm-signing-key/versions/latest';
 const KEY = 'demo-itsm-signing-key';
@@ -65,10 +63,10 @@ const iso = (d: Date) => d.toISOString().replace('.000Z', 'Z');
 
 describe('ticket events', () => {
   let stack: Stack;
-  let file: string;
+  let policyFile: TemporaryAccessPolicy;
 
   const usePolicy = async (text: string) => {
-    writeFileSync(file, text);
+    policyFile.write(text);
     await stack.service.accessPolicy!.refresh();
   };
   const faults = (body: unknown) => fetch(`${stack.emulator.url}/_emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -92,10 +90,9 @@ describe('ticket events', () => {
   };
 
   beforeAll(async () => {
-    file = path.join(mkdtempSync(path.join(tmpdir(), 'ticket-events-')), 'policy.yaml');
-    writeFileSync(file, 'version: 1\n');
+    policyFile = temporaryAccessPolicy('version: 1\n');
     stack = await startStack({
-      env: { ACCESS_POLICY: file, PUBLIC_URL, CLEANUP_INVOKER_SERVICE_ACCOUNT: SCHEDULER, CLEANUP_READS_PER_MINUTE: '100000', CLEANUP_WRITES_PER_MINUTE: '100000' },
+      env: { ACCESS_POLICY: policyFile.path, PUBLIC_URL, CLEANUP_INVOKER_SERVICE_ACCOUNT: SCHEDULER, CLEANUP_READS_PER_MINUTE: '100000', CLEANUP_WRITES_PER_MINUTE: '100000' },
     });
     await usePolicy(policy(stack.emulator.url));
   });
@@ -343,13 +340,9 @@ describe('ticket events, as time passes', () => {
   let stack: Stack;
 
   beforeAll(async () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'ticket-events-')), 'policy.yaml');
     stack = await startStack({
       clock: true,
-      env: (emulator) => {
-        writeFileSync(file, policy(emulator.url));
-        return { ACCESS_POLICY: file, PUBLIC_URL, AUDIT_POLL_SECONDS: '1', CLEANUP_INVOKER_SERVICE_ACCOUNT: SCHEDULER, CLEANUP_READS_PER_MINUTE: '100000', CLEANUP_WRITES_PER_MINUTE: '100000' };
-      },
+      env: (emulator) => ({ ACCESS_POLICY: temporaryAccessPolicy(policy(emulator.url)).path, PUBLIC_URL, AUDIT_POLL_SECONDS: '1', CLEANUP_INVOKER_SERVICE_ACCOUNT: SCHEDULER, CLEANUP_READS_PER_MINUTE: '100000', CLEANUP_WRITES_PER_MINUTE: '100000' }),
     });
   });
   afterAll(() => stack?.close());

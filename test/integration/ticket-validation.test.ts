@@ -2,10 +2,8 @@
 // activation and requests ask the ITSM with a signed question; an open ticket passes, a closed or unknown
 // one is refused with the ITSM's reason, a slow or failing ITSM (or one that cannot check the signature)
 // refuses with what went wrong; approval asks again; the rule's recipients get a notice of each event.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { policyOf, startStack, type Stack } from '../support/stack';
+import { temporaryAccessPolicy, type TemporaryAccessPolicy } from '../support/access-policy-file';
 
 const SECRET = 'projects/jit-host/secrets/itsm-signing-key/versions/latest';
 
@@ -26,11 +24,11 @@ rules:
 
 describe('ticket validation and notify.emails', () => {
   let stack: Stack;
-  let file: string;
+  let policyFile: TemporaryAccessPolicy;
   let endpoint: string;
 
   const usePolicy = async (text: string) => {
-    writeFileSync(file, text);
+    policyFile.write(text);
     await stack.service.accessPolicy!.refresh();
   };
   const activate = (justification: string) =>
@@ -45,10 +43,9 @@ describe('ticket validation and notify.emails', () => {
   const mailTo = (address: string) => stack.emulator.state.mail.filter((m) => m.envelope.to.includes(address));
 
   beforeAll(async () => {
-    file = path.join(mkdtempSync(path.join(tmpdir(), 'ticket-policy-')), 'policy.yaml');
     // The ITSM's address is known once the emulator runs: the policy naming it is put in force then.
-    writeFileSync(file, 'version: 1\n');
-    stack = await startStack({ env: { ACCESS_POLICY: file } });
+    policyFile = temporaryAccessPolicy('version: 1\n');
+    stack = await startStack({ env: { ACCESS_POLICY: policyFile.path } });
     endpoint = `${stack.emulator.url}/itsm/validate`;
     await usePolicy(policy(stack.emulator.url));
   });

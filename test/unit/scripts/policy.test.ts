@@ -1,7 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { policyCommand } from '../../../scripts/policy';
+import { temporaryAccessPolicy } from '../../support/access-policy-file';
 
 const ROOT = path.join(__dirname, '../../..');
 const EXAMPLE = path.join(ROOT, 'examples/access-policy.yaml');
@@ -27,8 +26,7 @@ describe('npm run policy -- check', () => {
   });
 
   it('exits 1 naming the file, line and column of each mistake', async () => {
-    const bad = path.join(mkdtempSync(path.join(tmpdir(), 'policy-')), 'bad.yaml');
-    writeFileSync(bad, 'version: 1\nrules:\n  - name: db\n    approval: { kind: approvers, principals: [db-leads] }\n    maxDuration: 2d\n');
+    const bad = temporaryAccessPolicy('version: 1\nrules:\n  - name: db\n    approval: { kind: approvers, principals: [db-leads] }\n    maxDuration: 2d\n').path;
     const result = await run(['check', EXAMPLE, bad]);
     expect(result.code).toBe(1);
     expect(result.err.split('\n')).toEqual([
