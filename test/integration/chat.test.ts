@@ -2,18 +2,12 @@
 // (Google Chat, threaded by request) and the channels the rule names (Slack), in shapes the emulator's
 // sink validates; hostile text is escaped; a failing webhook is audited without changing the outcome and
 // without its URL in any response or audit entry.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { Server } from 'node:http';
-import { loadConfig } from '../../server/config';
-import { startServer } from '../../server/main';
-import { apiClient, mintAssertion, stackEnv, withdrawPendingRequests, type ApiClient } from '../support/stack';
-import { demoWorld, startTestEmulator } from '../support/emulator';
-import type { RunningEmulator } from '../../emulator/server';
+import { startStack, withdrawPendingRequests, type Stack } from '../support/stack';
+import { demoWorld } from '../support/emulator';
 import { chatEnvironment } from '../../emulator/service-env';
 import type { ChatPost } from '../../emulator/state';
 import type { World } from '../../emulator/world';
+import { temporaryAccessPolicy } from '../support/access-policy-file';
 
 const ROLE = 'prod-app:roles/compute.admin';
 const POLICY = `
@@ -38,26 +32,13 @@ const world: World = {
   ],
 };
 
-// The channels' URLs name the emulator, so the service starts once the emulator listens.
-let stack: { emulator: RunningEmulator; service: Awaited<ReturnType<typeof startServer>>['service']; as(email: string): ApiClient };
-let server: Server;
+let stack: Stack;
 beforeAll(async () => {
-  process.env.METADATA_SERVER_DETECTION = 'none';
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'chat-policy-')), 'policy.yaml');
-  writeFileSync(file, POLICY);
-  const emulator = await startTestEmulator(world);
-  const started = await startServer(loadConfig(stackEnv(emulator, world, { ACCESS_POLICY: file, PUBLIC_URL, ...chatEnvironment(emulator, world), CHAT_DEFAULT_CHANNEL: 'approvers' })));
-  server = started.server;
-  stack = { emulator, service: started.service, as: (email) => apiClient(started.url, () => mintAssertion(emulator, { email })) };
+  const file = temporaryAccessPolicy(POLICY).path;
+  // The channels' URLs name the emulator, so the service's settings are made once the emulator listens.
+  stack = await startStack({ world, env: (emulator) => ({ ACCESS_POLICY: file, PUBLIC_URL, ...chatEnvironment(emulator, world), CHAT_DEFAULT_CHANNEL: 'approvers' }) });
 });
-afterAll(async () => {
-  await stack.service.audit.flush();
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-  await stack.emulator.close();
-});
+afterAll(() => stack?.close());
 beforeEach(async () => {
   await stack.service.audit.flush();
   // One pending request per role: what earlier tests left pending is withdrawn, then the world is reset again.
