@@ -77,10 +77,14 @@ export function scheduledDescription(scheduled: Omit<ScheduledActivation, 'user'
   return `${head}: ${text.length <= room ? text : `${text.slice(0, room - 1)}…`}`;
 }
 
-/** Whether the record of a grant for this role fits a description at all (a custom role's name may be long). */
-export function fitsDescription(scheduled: Omit<ScheduledActivation, 'user'>): boolean {
-  const rc = scheduled.resourceConditionFingerprint === null ? 1 : 19;
-  return scheduled.activationId.length + scheduled.role.length + rc + 52 + 20 <= MAX_DESCRIPTION_LENGTH;
+/**
+ * Whether a scheduled grant of `role` under `activationId` can be recorded at all (a custom role's name may be
+ * long): the description's fixed parts — `conditional` when the eligible binding has a resource condition, whose
+ * fingerprint takes room — leave at least 15 characters of the grant's own description.
+ */
+export function fitsDescription(activationId: string, role: string, conditional: boolean): boolean {
+  const rc = conditional ? 19 : 1;
+  return activationId.length + role.length + rc + 52 + 20 <= MAX_DESCRIPTION_LENGTH;
 }
 
 export function scheduledBindingOf(scheduled: ScheduledActivation): Binding {

@@ -38,7 +38,7 @@ import type { RequestInbox } from './request-inbox';
 import type { LoggedRequest } from '../domain/request-log';
 import { tokenDigest } from './approval-tokens';
 import type { TicketEvents } from './ticket-events';
-import { conditionFingerprint, fitsDescription, scheduledId } from '../domain/scheduled-activation';
+import { fitsDescription, scheduledId } from '../domain/scheduled-activation';
 
 export interface ApprovalRules {
   reviewers: { min: number; max: number; serviceAccountsMayApprove: boolean };
@@ -240,7 +240,7 @@ export class ApprovalService {
           ? `${outsiders.join(', ')} ${outsiders.length === 1 ? 'is' : 'are'} not among the designated approvers of '${id}'. Choose reviewers among them.`
           : `${outsiders.join(', ')} ${outsiders.length === 1 ? 'is' : 'are'} not allowed to approve '${id}': a reviewer must hold the same ${bindingWords(role.type)} eligible role. Choose reviewers among the eligible ones.`,
       );
-      const later = input.start ? await this.laterStart(role, input.start, input.durationMinutes) : null;
+      const later = input.start ? await this.laterStart(activationId, role, input.start) : null;
       await checks.requirePolicy(user.email, projectId, [role], input, 'request', later ?? undefined);
       const auto = (await this.deps.autoApproval?.(user.email, role, input)) ?? null;
       const issuedAt = startOfActivation(this.now());
@@ -410,7 +410,7 @@ export class ApprovalService {
    * The start a request asks for, checked: in the future, allowed by the role's rule (`scheduling.maxDelay`),
    * and recordable (the role's name fits the scheduled grant's record).
    */
-  private async laterStart(role: EligibleRole, requested: Date, durationMinutes: number): Promise<Date> {
+  private async laterStart(activationId: string, role: EligibleRole, requested: Date): Promise<Date> {
     const start = startOfActivation(requested);
     const now = this.now();
     if (start.getTime() <= now.getTime()) throw invalidInput(`The start (${start.toISOString()}) must be in the future; leave it out to start when the request is approved.`);
@@ -419,8 +419,7 @@ export class ApprovalService {
     }
     const problem = await this.deps.startProblem(role, start, now);
     if (problem) throw forbidden('SCHEDULING_NOT_ALLOWED', `${problem} ('${role.id}').`);
-    const record = { activationId: newActivationId('peer'), role: role.role, resourceConditionFingerprint: conditionFingerprint(role.resourceCondition), start, end: endOfActivation(start, durationMinutes), grantDescription: '' };
-    if (!fitsDescription(record)) throw invalidInput(`The role name ${role.role} is too long to be recorded for a later start; leave the start out.`);
+    if (!fitsDescription(activationId, role.role, role.resourceCondition !== null)) throw invalidInput(`The role name ${role.role} is too long to be recorded for a later start; leave the start out.`);
     return start;
   }
 

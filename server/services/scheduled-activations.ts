@@ -93,7 +93,7 @@ export class ScheduledActivations implements WorkflowPass {
       await policy.enforce(user.email, projectId, eligible, { justification, durationMinutes }, 'self-activation', start);
       const grantDescription = activationDescription({ type: 'self', justification });
       const records = eligible.map((r) => recordOf(activationId, user.email, r, start, end, grantDescription));
-      const tooLong = records.find((r) => !fitsDescription(r));
+      const tooLong = records.find((r) => !fitsDescription(r.activationId, r.role, r.resourceConditionFingerprint !== null));
       if (tooLong) throw invalidInput(`The role name ${tooLong.role} is too long to be recorded for a later start; activate it at once instead.`);
       await this.writer.apply(
         projectId,

@@ -4,6 +4,7 @@ import { decisionBindingOf, NEVER_TRUE } from '../../../server/domain/request-de
 import {
   addScheduled,
   conditionFingerprint,
+  fitsDescription,
   MAX_RECORDS_PER_USER,
   parseScheduledBinding,
   parseScheduledId,
@@ -79,6 +80,21 @@ describe('scheduled-grant records', () => {
     expect(lapsed.removed.map((s) => s.activationId)).toEqual(['jit-AAAAAAAAAAAAAAAA']);
     expect(scheduledIn(lapsed.policy).map((s) => s.activationId)).toEqual(['jit-B']);
     expect(removeLapsedScheduled(added, START).policy).toBe(added);
+  });
+
+  it.each([
+    ['the whole project', null],
+    ['a resource condition', 'abcdefabcdefabcd'],
+  ])('fit only a role name that leaves 15 characters of the grant\'s description (%s)', (_what, fingerprint) => {
+    const customRole = (length: number) => `projects/prod-app/roles/${'r'.repeat(length - 24)}`;
+    const fits = (length: number) => fitsDescription(record().activationId, customRole(length), fingerprint !== null);
+    let longest = 30;
+    while (fits(longest + 1)) longest++;
+    expect(fits(longest + 1)).toBe(false);
+    const written = record({ role: customRole(longest), resourceConditionFingerprint: fingerprint });
+    const binding = scheduledBindingOf(written);
+    expect(binding.condition!.description!.length).toBe(256);
+    expect(parseScheduledBinding(binding)).toEqual({ ...written, grantDescription: 'Self-approved,…' });
   });
 
   it('count with the user\'s decision records against Google\'s 20 conditional bindings per role and principal', () => {
