@@ -96,6 +96,16 @@ export interface Escalation {
 
 const ONE_PEER: ApprovalDemand = { kind: 'peers', principals: [], requiredApprovals: 1 };
 
+/** What differs between the audit entries of approvals that complete a request (see recordApproved). */
+interface CompletingApproval {
+  approvedBy?: string;
+  requiredApprovals: number;
+  approvals: readonly string[];
+  window: { start: Date; end: Date };
+  scheduled: boolean;
+  message: string;
+}
+
 /** A role a request asks approval for, what its rule demands, and who may approve it. */
 interface ApprovalTarget {
   role: EligibleRole;
@@ -388,18 +398,12 @@ export class ApprovalService {
     const { entitlement, beneficiary } = request;
     const grant = grantResultOf({ id: entitlementId(entitlement), ...entitlement }, written!, written!.outcome);
     this.deps.catalog.invalidate(beneficiary, entitlement.projectId);
-    this.deps.audit.record({
-      ...contextOf(request),
-      user,
-      event: 'approval.succeeded',
-      severity: 'NOTICE',
-      outcome: 'success',
-      alreadyApproved: false,
+    this.recordApproved(request, user, {
       approvedBy: approver,
       requiredApprovals: outcome.state.requiredApprovals,
       approvals: [approver],
-      start: grant.start.toISOString(),
-      end: grant.end.toISOString(),
+      window: grant,
+      scheduled: false,
       message: `The access policy's ${approver} approved ${requested(request)} for ${beneficiary} itself; granted until ${grant.end.toISOString()}`,
     });
     const notificationFailures = await this.deps.notifications.sendApproved(asGranted(request, grant), approver, publicUrl, user, [approver]);
@@ -424,12 +428,12 @@ export class ApprovalService {
   }
 
   /**
-   * Audits a peer grant scheduled by the approval that completed its request before its later start:
-   * `activation.scheduled`, which also tells the workflow task's scheduledStarts pass which project to read.
+   * Audits the approval that completed a request (approval.succeeded): the grant written now, or scheduled
+   * (`scheduled`) when it starts later. `approvedBy` is named where the entry's user does not say it all: the
+   * rule's own approval (the entry's user is the requester) and a scheduled grant.
    */
-  private recordScheduled(request: ApprovalRequest, approver: string, window: { start: Date; end: Date }, user: AuditUser, approvals: readonly string[]): ScheduledStart {
-    const { entitlement, beneficiary } = request;
-    this.deps.catalog.invalidate(beneficiary, entitlement.projectId);
+  private recordApproved(request: ApprovalRequest, user: AuditUser, approval: CompletingApproval): void {
+    const { approvedBy, requiredApprovals, approvals, window, scheduled, message } = approval;
     this.deps.audit.record({
       ...contextOf(request),
       user,
@@ -437,11 +441,28 @@ export class ApprovalService {
       severity: 'NOTICE',
       outcome: 'success',
       alreadyApproved: false,
-      approvedBy: approver,
-      requiredApprovals: request.requiredApprovals,
+      ...(approvedBy !== undefined ? { approvedBy } : {}),
+      requiredApprovals,
       approvals: [...approvals],
       start: window.start.toISOString(),
       end: window.end.toISOString(),
+      ...(scheduled ? { scheduled: true } : {}),
+      message,
+    });
+  }
+
+  /**
+   * Audits a peer grant scheduled by the approval that completed its request before its later start:
+   * `activation.scheduled`, which also tells the workflow task's scheduledStarts pass which project to read.
+   */
+  private recordScheduled(request: ApprovalRequest, approver: string, window: { start: Date; end: Date }, user: AuditUser, approvals: readonly string[]): ScheduledStart {
+    const { entitlement, beneficiary } = request;
+    this.deps.catalog.invalidate(beneficiary, entitlement.projectId);
+    this.recordApproved(request, user, {
+      approvedBy: approver,
+      requiredApprovals: request.requiredApprovals,
+      approvals,
+      window,
       scheduled: true,
       message: `${approver} approved ${requested(request)} for ${beneficiary}${approvals.length > 1 ? ` (${approvals.join(', ')})` : ''}; scheduled from ${window.start.toISOString()} until ${window.end.toISOString()}`,
     });
@@ -538,14 +559,11 @@ export class ApprovalService {
       }
       const grant = grantResultOf({ id: entitlementId(entitlement), ...entitlement }, written!, written!.outcome);
       catalog.invalidate(beneficiary, entitlement.projectId);
-      audit.record({
-        ...context,
-        event: 'approval.succeeded',
-        severity: 'NOTICE',
-        outcome: 'success',
-        alreadyApproved: false,
-        start: grant.start.toISOString(),
-        end: grant.end.toISOString(),
+      this.recordApproved(request, user, {
+        requiredApprovals: state.requiredApprovals,
+        approvals: context.approvals,
+        window: grant,
+        scheduled: false,
         message: `User ${user.email} approved ${requested(request)} for ${beneficiary}${state.requiredApprovals > 1 ? ` (${state.approvals.map((a) => a.approver).join(', ')})` : ''}; granted until ${grant.end.toISOString()}`,
       });
       const [notificationFailures] = await Promise.all([
