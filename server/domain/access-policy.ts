@@ -132,7 +132,7 @@ const escalationDelay = z
 const escalationSchema = z
   .object({
     after: escalationDelay.describe('How long a request may wait undecided before the escalation approvers may decide it too, such as 30m.'),
-    approvers: z.array(principal).min(1).describe('Who may decide a request undecided after that delay, besides its reviewers; offered it once by email and chat.'),
+    approvers: z.array(principal).min(1).describe('Who may decide a request undecided after that delay, besides its reviewers; offered it once by email, Pub/Sub and chat.'),
   })
   .strict()
   .describe('A second set of approvers for requests nobody decided in time, so that approval never blocks incident work.');

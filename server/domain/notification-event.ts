@@ -7,7 +7,7 @@ import type { BreakGlassActivation } from './break-glass';
 
 /**
  * jit-access 1.x's three types keep their names and attributes; the others are this service's own (docs/api.md):
- * an approval towards the required count, a denial, a cancellation.
+ * the rest of a request's lifecycle, break-glass, and the workflow task's escalations and grant-end reminders.
  */
 export type NotificationType =
   | 'RequestActivation'
@@ -19,7 +19,9 @@ export type NotificationType =
   | 'RequestExpiringSoon'
   | 'RequestExpired'
   | 'BreakGlassActivated'
-  | 'BreakGlassReviewOverdue';
+  | 'BreakGlassReviewOverdue'
+  | 'RequestEscalated'
+  | 'GrantEndingSoon';
 
 export interface NotificationEvent {
   type: NotificationType;
@@ -90,6 +92,41 @@ export function requestDecisionEvent(
 /** A pending request about to expire undecided (for its reviewers), or that expired undecided (for its requester). */
 export function requestExpiryEvent(request: ApprovalRequest, type: 'RequestExpiringSoon' | 'RequestExpired', publicUrl: string): NotificationEvent {
   return { type, attributes: { ...requestAttributes(request), request_id: request.id, required_approvals: String(request.requiredApprovals), base_url: baseUrlOf(publicUrl) } };
+}
+
+/**
+ * A pending request nobody decided within its rule's `escalation.after`, offered to its escalation approvers
+ * besides its reviewers (`escalated_to`, empty when the rule names nobody else).
+ */
+export function requestEscalatedEvent(request: ApprovalRequest, escalation: { approvers: readonly string[]; approvals: number; afterMinutes: number }, publicUrl: string): NotificationEvent {
+  return {
+    type: 'RequestEscalated',
+    attributes: {
+      ...requestAttributes(request),
+      request_id: request.id,
+      approvals: String(escalation.approvals),
+      required_approvals: String(request.requiredApprovals),
+      escalated_to: [...escalation.approvers],
+      escalation_after_minutes: String(escalation.afterMinutes),
+      base_url: baseUrlOf(publicUrl),
+    },
+  };
+}
+
+/** A grant the service wrote that ends soon, for its holder; `grant_id` is the id My access and the API name it by. */
+export function grantEndingSoonEvent(grant: { id: string; user: string; projectId: string; role: string; resourceCondition: string | null; end: Date }, publicUrl: string): NotificationEvent {
+  return {
+    type: 'GrantEndingSoon',
+    attributes: {
+      grant_id: grant.id,
+      beneficiary: grant.user,
+      project_id: grant.projectId,
+      role: grant.role,
+      resource_condition: grant.resourceCondition ?? '',
+      end_time: isoInstant(grant.end),
+      base_url: baseUrlOf(publicUrl),
+    },
+  };
 }
 
 export interface SelfActivation {

@@ -7,7 +7,9 @@ import {
   activationApprovedEvent,
   requestActivationEvent,
   breakGlassEvent,
+  grantEndingSoonEvent,
   requestDecisionEvent,
+  requestEscalatedEvent,
   requestExpiryEvent,
   selfApprovedEvent,
   type NotificationEvent,
@@ -48,8 +50,8 @@ export interface NotificationChannels {
   watchers?: { emailsFor(target: RuleTarget): Promise<readonly string[]>; publicUrl?: string };
 }
 
-/** What an email is about: a Pub/Sub event's type, or a revocation (sent by email only). */
-type MailType = NotificationEvent['type'] | 'GrantRevoked' | 'RequestEscalated' | 'GrantEndingSoon' | 'ScheduledGrantStarted' | 'ScheduledGrantRefused';
+/** What an email is about: a Pub/Sub event's type, or what is sent by email only (a revocation, a scheduled grant's outcome). */
+type MailType = NotificationEvent['type'] | 'GrantRevoked' | 'ScheduledGrantStarted' | 'ScheduledGrantRefused';
 
 /** Who triggered a notification and what it is about, for the audit entry of a failure. */
 interface Context {
@@ -183,42 +185,47 @@ export class NotificationService {
 
   /**
    * Sent by the workflow task: a pending request nobody decided within its rule's delay, offered to the
-   * escalation approvers by email (a link to their inbox) and chat. Never throws; returns what failed.
+   * escalation approvers by email (a link to their inbox), Pub/Sub and chat. Never throws; returns what failed.
    */
   async sendEscalated(request: ApprovalRequest, approvers: readonly string[], approvals: readonly string[], afterMinutes: number, publicUrl: string): Promise<string[]> {
     const context = { project: request.entitlement.projectId, activationId: request.id };
     const type = 'RequestEscalated';
-    const { mailer } = this.channels;
-    const failure =
+    const { mailer, pubsub } = this.channels;
+    const failures = await Promise.all([
       mailer && approvers.length > 0
-        ? await this.mail(context, type, `The escalation email to ${approvers.join(', ')}`, {
+        ? this.mail(context, type, `The escalation email to ${approvers.join(', ')}`, {
             ...escalatedMail({ request, to: approvers, afterMinutes, publicUrl, timeZone: this.timeZone }),
             messageId: mailer.messageIdFor(`${request.id}/escalated`),
             inReplyTo: mailer.messageIdFor(request.id),
           })
-        : null;
+        : null,
+      pubsub ? this.publish(context, requestEscalatedEvent(request, { approvers, approvals: approvals.length, afterMinutes }, publicUrl)) : null,
+    ]);
     const chatFailures = await this.chatRequest(context, request, { kind: 'escalated', approvals, to: approvers }, type, publicUrl);
-    return [...(failure ? [failure] : []), ...chatFailures];
+    return [...failures.filter((f): f is string => f !== null), ...chatFailures];
   }
 
   /**
-   * Sent by the workflow task: the holder of a grant is reminded that it ends soon, by email and in the chat
-   * channels of the role's rule. Never throws; returns what failed.
+   * Sent by the workflow task: the holder of a grant is reminded that it ends soon, by email, Pub/Sub and in
+   * the chat channels of the role's rule. Never throws; returns what failed.
    */
   async sendGrantEnding(grant: { id: string; user: string; projectId: string; role: string; resourceCondition: string | null; end: Date; bindingType: ActivationType }, publicUrl: string): Promise<string[]> {
     const context = { project: grant.projectId, activationId: grant.id };
     const type = 'GrantEndingSoon';
-    const { mailer, chat } = this.channels;
-    const failure = mailer
-      ? await this.mail(context, type, `The reminder email to ${grant.user}`, {
-          ...grantEndingMail({ ...grant, publicUrl, timeZone: this.timeZone }),
-          messageId: mailer.messageIdFor(`${grant.id}/ending`),
-        })
-      : null;
+    const { mailer, pubsub, chat } = this.channels;
+    const failures = await Promise.all([
+      mailer
+        ? this.mail(context, type, `The reminder email to ${grant.user}`, {
+            ...grantEndingMail({ ...grant, publicUrl, timeZone: this.timeZone }),
+            messageId: mailer.messageIdFor(`${grant.id}/ending`),
+          })
+        : null,
+      pubsub ? this.publish(context, grantEndingSoonEvent(grant, publicUrl)) : null,
+    ]);
     const target: RuleTarget = { projectId: grant.projectId, role: grant.role, resourceCondition: grant.resourceCondition, type: grant.bindingType };
     // A reminder concerns its holder alone: posted only where the rule asks for chat (notify.chat).
     const chatFailures = chat ? await this.postChat(context, type, [target], grantEndingNotice(grant, publicUrl, this.timeZone), true) : [];
-    return [...(failure ? [failure] : []), ...chatFailures];
+    return [...failures.filter((f): f is string => f !== null), ...chatFailures];
   }
 
   /**

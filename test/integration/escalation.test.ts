@@ -1,5 +1,5 @@
 // Escalation (a pass of /tasks/workflows) on the service clock: a request nobody decided within its rule's
-// `escalation.after` is offered once to the escalation approvers (email to their inbox, chat, audited), who may
+// `escalation.after` is offered once to the escalation approvers (email to their inbox, Pub/Sub, chat, audited), who may
 // then decide it — not before (403 saying from when). A denied request is never offered, and an escalation
 // approver and a reviewer approving at the same moment on two instances grant once.
 import { policyOf, startSecondInstance, startStack, type Stack } from '../support/stack';
@@ -21,6 +21,9 @@ rules:
       escalation: { after: 30m, approvers: [ "user:${ESCALATION_APPROVER}" ] }
     notify: { chat: [ approvers ] }
 `;
+
+const TOPIC = 'projects/jit-host/topics/jit-access-events';
+const events = () => stack.emulator.state.messages.filter((m) => m.topic === TOPIC).map((m) => JSON.parse(Buffer.from(m.data!, 'base64').toString('utf8')));
 
 const world: World = { ...demoWorld(), chatWebhooks: [{ platform: 'googleChat', space: 'approvers', key: 'chat-key', token: 'chat-token' }] };
 let stack: Stack;
@@ -64,6 +67,7 @@ test('offered once to the escalation approvers after the delay, never before and
   expect((await stack.as('bob@example.com').post(`/api/v1/approval-requests/${denied.token}/deny`, { reason: 'not now' })).status).toBe(200);
   stack.emulator.state.mail = [];
   stack.emulator.state.chat = [];
+  stack.emulator.state.messages = [];
 
   // Before the delay: nothing is offered, and the escalation approver may neither open nor approve it.
   await stack.advance(29 * 60);
@@ -75,8 +79,9 @@ test('offered once to the escalation approvers after the delay, never before and
   expect((await stack.as(ESCALATION_APPROVER).get(`/api/v1/approval-requests/${pending.token}`)).body.error.code).toBe('ESCALATION_NOT_DUE');
   expect((await stack.as('mallory@example.com').post(`/api/v1/approval-requests/${pending.token}/approve`)).body.error.code).toBe('NOT_A_REVIEWER');
   expect(stack.emulator.state.mail).toEqual([]);
+  expect(events()).toEqual([]);
 
-  // After it: a dry run reports it, then one run offers it, by email to the inbox and in chat; the denied one never.
+  // After it: a dry run reports it, then one run offers it, by email to the inbox, Pub/Sub and chat; the denied one never.
   await stack.advance(2 * 60);
   expect(await workflows(true)).toMatchObject({ done: [], pending: [pending.id], failures: [] });
   expect(stack.emulator.state.mail).toEqual([]);
@@ -86,6 +91,23 @@ test('offered once to the escalation approvers after the delay, never before and
   const chat = stack.emulator.state.chat.map((p) => JSON.stringify(p.body));
   expect(chat).toHaveLength(1);
   expect(chat[0]).toContain('Request escalated');
+  expect(events()).toEqual([
+    {
+      type: 'RequestEscalated',
+      attributes: expect.objectContaining({
+        request_id: pending.id,
+        beneficiary: 'alice@example.com',
+        reviewers: ['bob@example.com'],
+        project_id: 'prod-app',
+        role: 'roles/compute.admin',
+        approvals: '0',
+        required_approvals: '1',
+        escalated_to: [ESCALATION_APPROVER],
+        escalation_after_minutes: '30',
+        base_url: `${PUBLIC_URL}/`,
+      }),
+    },
+  ]);
   expect(await escalatedEntries()).toEqual([expect.objectContaining({ activationId: pending.id, escalatedTo: [ESCALATION_APPROVER], escalationAfterMinutes: 30 })]);
 
   // Once: neither this instance nor, once the log serves the entry back, any other offers it again.
@@ -102,6 +124,7 @@ test('offered once to the escalation approvers after the delay, never before and
     await other.close();
   }
   expect(stack.emulator.state.mail).toHaveLength(1);
+  expect(events()).toHaveLength(1);
 
   // The escalation approver's inbox lists it; they open it as a reviewer and approve it.
   const inbox = await stack.as(ESCALATION_APPROVER).get('/api/v1/me/reviews');

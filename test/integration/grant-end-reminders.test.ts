@@ -1,5 +1,5 @@
 // Grant-end reminders (a pass of /tasks/workflows) on the service clock: the holder of a grant is reminded once,
-// by email with a link to My access and in the chat channels the rule names (not the default channel), when it
+// by email with a link to My access, Pub/Sub and in the chat channels the rule names (not the default channel), when it
 // ends within GRANT_END_REMINDER_MINUTES plus the task's interval — not before, not for a grant ended early, and
 // never for a planted audit entry: each candidate is confirmed against the project's IAM policy first.
 import { startSecondInstance, startStack, type Stack } from '../support/stack';
@@ -25,6 +25,8 @@ const world: World = {
     { platform: 'googleChat', space: 'staging', key: 'chat-key-2', token: 'chat-token-2' },
   ],
 };
+const TOPIC = 'projects/jit-host/topics/jit-access-events';
+const events = () => stack.emulator.state.messages.filter((m) => m.topic === TOPIC).map((m) => JSON.parse(Buffer.from(m.data!, 'base64').toString('utf8')));
 let stack: Stack;
 let env: Record<string, string>;
 
@@ -57,7 +59,7 @@ async function activate(projectId: string, role: string): Promise<{ id: string; 
   return grants.find((g: any) => g.projectId === projectId && g.role === role);
 }
 
-test('reminded once, by email and the rule’s chat, within the lead time; never early, for an ended grant or a planted entry', async () => {
+test('reminded once, by email, Pub/Sub and the rule’s chat, within the lead time; never early, for an ended grant or a planted entry', async () => {
   const kept = await activate('staging-app', 'roles/compute.admin');
   const ended = await activate('prod-app', 'roles/cloudsql.admin');
   expect((await stack.as('alice@example.com').del(`/api/v1/me/grants/${ended.id}`, { reason: 'done early' })).status).toBe(200);
@@ -70,6 +72,7 @@ test('reminded once, by email and the rule’s chat, within the lead time; never
   plant('later', { grants: [{ ...entry.jsonPayload.grants[0], end: new Date(Date.parse(kept.end) + 5 * 60_000).toISOString() }] });
   stack.emulator.state.mail = [];
   stack.emulator.state.chat = [];
+  stack.emulator.state.messages = [];
 
   // 21 minutes before the end: not yet.
   await stack.advance(39 * 60);
@@ -78,12 +81,27 @@ test('reminded once, by email and the rule’s chat, within the lead time; never
   await stack.advance(2 * 60);
   expect(await reminders(stack.url, true)).toEqual({ done: [], pending: [kept.id], failures: [] });
   expect(stack.emulator.state.mail).toEqual([]);
+  expect(events()).toEqual([]);
   expect(await reminders()).toEqual({ done: [kept.id], pending: [], failures: [] });
   expect(stack.emulator.state.mail.map((m) => m.to)).toEqual(['alice@example.com']);
   expect(stack.emulator.state.mail[0].subject).toMatch(/^Your access to project staging-app ends at /);
   expect(stack.emulator.state.mail[0].text).toMatch(/\nMy access: https:\/\/jit\.example\.com\/my-access$/);
   expect(stack.emulator.state.chat.map((p) => p.destination)).toEqual(['staging']);
   expect(JSON.stringify(stack.emulator.state.chat[0].body)).toContain('Access ends soon');
+  expect(events()).toEqual([
+    {
+      type: 'GrantEndingSoon',
+      attributes: {
+        grant_id: kept.id,
+        beneficiary: 'alice@example.com',
+        project_id: 'staging-app',
+        role: 'roles/compute.admin',
+        resource_condition: '',
+        end_time: kept.end.replace('.000Z', 'Z'),
+        base_url: `${PUBLIC_URL}/`,
+      },
+    },
+  ]);
 
   // Once: on this instance, and on another that reads the reminder back from the log.
   expect(await reminders()).toEqual({ done: [], pending: [], failures: [] });
@@ -96,6 +114,7 @@ test('reminded once, by email and the rule’s chat, within the lead time; never
     await other.close();
   }
   expect(stack.emulator.state.mail).toHaveLength(1);
+  expect(events()).toHaveLength(1);
   const sent = stack.emulator.state.logEntries.filter((e: any) => e.jsonPayload?.event === 'grant.reminder.sent').map((e: any) => e.jsonPayload);
   expect(sent).toEqual([expect.objectContaining({ beneficiary: 'alice@example.com', project: 'staging-app', grantId: kept.id, end: kept.end })]);
 
