@@ -6,8 +6,6 @@ import type {
   AdminElevation,
   AdminElevationsResponse,
   AdminHistoryResponse,
-  HeldBindingView,
-  HistoryRowView,
   RevokeGrantResponse,
   StandingPrivilegesResponse,
   ActivationRequestBody,
@@ -45,8 +43,8 @@ import type {
   CancelScheduledResponse,
 } from '../../server/api/schemas';
 
-export type { AdminAlertsResponse, AlertView } from '../../server/api/schemas';
-export type { AdminChartsResponse, AdminElevation, AdminElevationsResponse, AdminHistoryResponse, HeldBindingView, HistoryRowView, RevokeGrantResponse, StandingPrivilegesResponse };
+export type { AdminAlertsResponse } from '../../server/api/schemas';
+export type { AdminChartsResponse, AdminElevation, AdminElevationsResponse, AdminHistoryResponse, RevokeGrantResponse, StandingPrivilegesResponse };
 export type { LoggedRequestView, MyRequestsResponse, MyReviewsResponse, ReviewItem };
 export type { ScheduledActivationResponse, ScheduledGrant };
 export type { ActivationResponse, ActiveGrant, ApprovalRequestCreatedResponse, ApprovalRequestStatusResponse, ApprovalRequestView, ApprovalResponse, RequestDecisionResponse };

@@ -39,6 +39,20 @@ export function ErrorNotice({ error, title = 'That did not work', context, onRet
   );
 }
 
+/** What the server could not read while listing: the list may be missing something. */
+export function Warnings({ title, warnings }: { title: string; warnings: string[] }) {
+  if (warnings.length === 0) return null;
+  return (
+    <Notice kind="warning" title={title}>
+      <ul>
+        {warnings.map((warning) => (
+          <li key={warning}>{warning}</li>
+        ))}
+      </ul>
+    </Notice>
+  );
+}
+
 /** Notifications that failed do not undo anything; people just were not told. */
 export function NotificationFailures({ failures, consequence }: { failures: string[]; consequence: string }) {
   if (failures.length === 0) return null;

@@ -4,6 +4,7 @@ import type { ActivationResponse } from '../api';
 import { Countdown } from '../components/Countdown';
 import { Notice, NotificationFailures } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
+import { RecordTable } from '../components/RecordTable';
 import { RoleName } from '../components/RoleName';
 import { formatTime } from '../format';
 import { Link, pageState, projectHref } from '../router';
@@ -47,36 +48,17 @@ function ActivationResult({ result }: { result: ActivationResponse }) {
 
 function GrantTable({ result }: { result: ActivationResponse }) {
   return (
-    <table className="table">
-      <caption>Granted on {result.projectId}</caption>
-      <thead>
-        <tr>
-          <th scope="col">Role</th>
-          <th scope="col">From</th>
-          <th scope="col">Until</th>
-          <th scope="col">Time left</th>
-        </tr>
-      </thead>
-      <tbody>
-        {result.grants.map((grant) => (
-          <tr key={grant.id}>
-            <td data-label="Role">
-              <RoleName entry={grant} />
-              <span className="grant-outcome">{outcomeText(grant)}</span>
-            </td>
-            <td data-label="From" className="nowrap">
-              {formatTime(grant.start)}
-            </td>
-            <td data-label="Until" className="nowrap">
-              {formatTime(grant.end)}
-            </td>
-            <td data-label="Time left">
-              <Countdown until={grant.end} />
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <RecordTable
+      caption={`Granted on ${result.projectId}`}
+      rows={result.grants}
+      rowKey={(grant) => grant.id}
+      columns={[
+        { header: 'Role', cell: (grant) => <><RoleName entry={grant} /><span className="grant-outcome">{outcomeText(grant)}</span></> },
+        { header: 'From', className: 'nowrap', cell: (grant) => formatTime(grant.start) },
+        { header: 'Until', className: 'nowrap', cell: (grant) => formatTime(grant.end) },
+        { header: 'Time left', cell: (grant) => <Countdown until={grant.end} /> },
+      ]}
+    />
   );
 }
 

@@ -1,10 +1,12 @@
 // Alerts: what deserves a look, newest first: a role activated unusually often, break-glass outside the
 // change windows or not reviewed in time, and activation bindings written outside this service.
 import type { AlertKind } from '../../../server/api/schemas';
-import { api, type AlertView } from '../api';
+import { api } from '../api';
 import { Freshness } from '../components/Freshness';
-import { ErrorNotice, Loading, Notice } from '../components/Notice';
+import { Loaded } from '../components/Loaded';
+import { Notice, Warnings } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
+import { RecordTable } from '../components/RecordTable';
 import { formatDuration, formatTime } from '../format';
 import { navigate } from '../router';
 import { useResource } from '../use-resource';
@@ -35,66 +37,34 @@ export function AdminAlertsPage({ query }: { query: URLSearchParams }) {
           ))}
         </select>
       </div>
-      {alerts.state === 'loading' && <Loading>Loading the alerts…</Loading>}
-      {alerts.state === 'failed' && <ErrorNotice context="load" title="The alerts could not be loaded" error={alerts.error} onRetry={alerts.reload} />}
-      {alerts.state === 'ready' && (
-        <>
-          <Freshness text={alerts.data.freshness} onReload={alerts.reload} />
-          <p className="muted">
-            {alerts.data.frequentActivations
-              ? `A user activating the same role ${alerts.data.frequentActivations.count} times within ${formatDuration(alerts.data.frequentActivations.periodMinutes)} raises an alert (ALERT_FREQUENT_ACTIVATIONS).`
-              : 'Frequent activations raise no alert: ALERT_FREQUENT_ACTIVATIONS is off.'}
-          </p>
-          {alerts.data.warnings.length > 0 && (
-            <Notice kind="warning" title="Some alerts may be missing">
-              <ul>
-                {alerts.data.warnings.map((w) => (
-                  <li key={w}>{w}</li>
-                ))}
-              </ul>
-            </Notice>
-          )}
-          {alerts.data.alerts.length === 0 ? <Notice kind="success" title={`No alerts in the last ${days} days`} /> : <AlertTable alerts={alerts.data.alerts} />}
-        </>
-      )}
+      <Loaded resource={alerts} loading="Loading the alerts…" failed="The alerts could not be loaded">
+        {(data) => (
+          <>
+            <Freshness text={data.freshness} onReload={alerts.reload} />
+            <p className="muted">
+              {data.frequentActivations
+                ? `A user activating the same role ${data.frequentActivations.count} times within ${formatDuration(data.frequentActivations.periodMinutes)} raises an alert (ALERT_FREQUENT_ACTIVATIONS).`
+                : 'Frequent activations raise no alert: ALERT_FREQUENT_ACTIVATIONS is off.'}
+            </p>
+            <Warnings title="Some alerts may be missing" warnings={data.warnings} />
+            <RecordTable
+              caption={`Alerts (${data.alerts.length})`}
+              className="admin-table"
+              rows={data.alerts}
+              rowKey={(a) => a.id}
+              columns={[
+                { header: 'Time', className: 'nowrap', cell: (a) => formatTime(a.time) },
+                { header: 'Alert', cell: (a) => <><span className={`badge badge-${a.severity}`}>{a.severity === 'high' ? 'High' : 'Medium'}</span> {KINDS[a.kind]}</> },
+                { header: 'User', cell: (a) => a.user },
+                { header: 'Project', cell: (a) => a.projectId },
+                { header: 'Role', cell: (a) => <code className="role-name">{a.role}</code> },
+                { header: 'What happened', className: 'history-message', cell: (a) => a.message },
+              ]}
+              empty={<Notice kind="success" title={`No alerts in the last ${days} days`} />}
+            />
+          </>
+        )}
+      </Loaded>
     </>
-  );
-}
-
-function AlertTable({ alerts }: { alerts: AlertView[] }) {
-  return (
-    <table className="table admin-table">
-      <caption>Alerts ({alerts.length})</caption>
-      <thead>
-        <tr>
-          <th scope="col">Time</th>
-          <th scope="col">Alert</th>
-          <th scope="col">User</th>
-          <th scope="col">Project</th>
-          <th scope="col">Role</th>
-          <th scope="col">What happened</th>
-        </tr>
-      </thead>
-      <tbody>
-        {alerts.map((a) => (
-          <tr key={a.id}>
-            <td data-label="Time" className="nowrap">
-              {formatTime(a.time)}
-            </td>
-            <td data-label="Alert">
-              <span className={`badge badge-${a.severity}`}>{a.severity === 'high' ? 'High' : 'Medium'}</span> {KINDS[a.kind]}
-            </td>
-            <td data-label="User">{a.user}</td>
-            <td data-label="Project">{a.projectId}</td>
-            <td data-label="Role">
-              <code className="role-name">{a.role}</code>
-            </td>
-            <td data-label="What happened" className="history-message">
-              {a.message}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
   );
 }

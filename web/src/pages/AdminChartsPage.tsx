@@ -3,7 +3,7 @@
 import { api, type AdminChartsResponse } from '../api';
 import { DailyChart, formatDay, type ChartSeries } from '../components/DailyChart';
 import { Freshness } from '../components/Freshness';
-import { ErrorNotice, Loading } from '../components/Notice';
+import { Loaded } from '../components/Loaded';
 import { PageHeading } from '../components/PageHeading';
 import { navigate } from '../router';
 import { useResource } from '../use-resource';
@@ -34,9 +34,9 @@ export function AdminChartsPage({ query }: { query: URLSearchParams }) {
           ))}
         </select>
       </div>
-      {charts.state === 'loading' && <Loading>Loading the charts…</Loading>}
-      {charts.state === 'failed' && <ErrorNotice context="load" title="The charts could not be loaded" error={charts.error} onRetry={charts.reload} />}
-      {charts.state === 'ready' && <Charts data={charts.data} onReload={charts.reload} />}
+      <Loaded resource={charts} loading="Loading the charts…" failed="The charts could not be loaded">
+        {(data) => <Charts data={data} onReload={charts.reload} />}
+      </Loaded>
     </>
   );
 }

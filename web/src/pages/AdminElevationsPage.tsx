@@ -3,8 +3,10 @@
 import { useEffect, useRef, useState } from 'react';
 import { api, queryOf, type AdminElevation, type RevokeGrantResponse } from '../api';
 import { Freshness } from '../components/Freshness';
-import { ErrorNotice, Loading, Notice, NotificationFailures } from '../components/Notice';
+import { Loaded } from '../components/Loaded';
+import { Notice, NotificationFailures, Warnings } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
+import { RecordTable } from '../components/RecordTable';
 import { RoleName } from '../components/RoleName';
 import { formatTime } from '../format';
 import { navigate } from '../router';
@@ -38,7 +40,6 @@ export function AdminElevationsPage({ query, canRevoke }: { query: URLSearchPara
     list.reload();
   }
 
-  const shown = list.state === 'ready' ? list.data.elevations.filter((e) => !gone.has(keyOf(e))) : [];
   return (
     <>
       <PageHeading title="Active elevations" />
@@ -55,83 +56,47 @@ export function AdminElevationsPage({ query, canRevoke }: { query: URLSearchPara
           <NotificationFailures failures={revoked.result.notificationFailures} consequence="The grant is revoked all the same; tell the user yourself." />
         </div>
       )}
-      {list.state === 'loading' && <Loading>Loading active elevations…</Loading>}
-      {list.state === 'failed' && <ErrorNotice context="load" title="The active elevations could not be loaded" error={list.error} onRetry={list.reload} />}
-      {list.state === 'ready' && (
-        <>
-          <Freshness text={list.data.freshness} onReload={list.reload} />
-          {list.data.warnings.length > 0 && (
-            <Notice kind="warning" title="The list may be incomplete">
-              <ul>
-                {list.data.warnings.map((w) => (
-                  <li key={w}>{w}</li>
-                ))}
-              </ul>
-            </Notice>
-          )}
-          {shown.length === 0 ? (
-            <Notice kind="info" title={queryOf(filter) ? 'No elevation matches these filters' : 'Nobody holds an elevation right now'} />
-          ) : (
-            <ElevationTable elevations={shown} canRevoke={canRevoke} onRevoke={setRevoking} />
-          )}
-        </>
-      )}
+      <Loaded resource={list} loading="Loading active elevations…" failed="The active elevations could not be loaded">
+        {(data) => {
+          const shown = data.elevations.filter((e) => !gone.has(keyOf(e)));
+          return (
+            <>
+              <Freshness text={data.freshness} onReload={list.reload} />
+              <Warnings title="The list may be incomplete" warnings={data.warnings} />
+              <RecordTable
+                caption={`Active elevations (${shown.length})`}
+                className="admin-table"
+                rows={shown}
+                rowKey={keyOf}
+                columns={[
+                  { header: 'Project', className: 'nowrap', cell: (e) => e.projectId },
+                  { header: 'User', cell: (e) => e.user },
+                  { header: 'Role', cell: (e) => <RoleName entry={e} /> },
+                  { header: 'From', className: 'nowrap', cell: (e) => formatTime(e.start) },
+                  { header: 'Until', className: 'nowrap', cell: (e) => formatTime(e.end) },
+                  { header: 'Approval', cell: (e) => approvalText(e.approval) },
+                ]}
+                actions={
+                  canRevoke
+                    ? (e) => (
+                        <button type="button" className="button button-danger" onClick={() => setRevoking(e)}>
+                          Revoke<span className="visually-hidden"> {e.role} of {e.user} on {e.projectId}</span>
+                        </button>
+                      )
+                    : undefined
+                }
+                empty={<Notice kind="info" title={queryOf(filter) ? 'No elevation matches these filters' : 'Nobody holds an elevation right now'} />}
+              />
+            </>
+          );
+        }}
+      </Loaded>
       {revoking && <RevokeDialog elevation={revoking} onClose={() => setRevoking(null)} onRevoked={finish} />}
     </>
   );
 }
 
 const keyOf = (e: AdminElevation) => `${e.user} ${e.id}`;
-
-function ElevationTable({ elevations, canRevoke, onRevoke }: { elevations: AdminElevation[]; canRevoke: boolean; onRevoke: (e: AdminElevation) => void }) {
-  return (
-    <table className="table admin-table">
-      <caption>Active elevations ({elevations.length})</caption>
-      <thead>
-        <tr>
-          <th scope="col">Project</th>
-          <th scope="col">User</th>
-          <th scope="col">Role</th>
-          <th scope="col">From</th>
-          <th scope="col">Until</th>
-          <th scope="col">Approval</th>
-          {canRevoke && (
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          )}
-        </tr>
-      </thead>
-      <tbody>
-        {elevations.map((e) => (
-          <tr key={keyOf(e)}>
-            <td data-label="Project" className="nowrap">
-              {e.projectId}
-            </td>
-            <td data-label="User">{e.user}</td>
-            <td data-label="Role">
-              <RoleName entry={e} />
-            </td>
-            <td data-label="From" className="nowrap">
-              {formatTime(e.start)}
-            </td>
-            <td data-label="Until" className="nowrap">
-              {formatTime(e.end)}
-            </td>
-            <td data-label="Approval">{approvalText(e.approval)}</td>
-            {canRevoke && (
-              <td className="row-actions">
-                <button type="button" className="button button-danger" onClick={() => onRevoke(e)}>
-                  Revoke<span className="visually-hidden"> {e.role} of {e.user} on {e.projectId}</span>
-                </button>
-              </td>
-            )}
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
-}
 
 function approvalText(approval: AdminElevation['approval']): string {
   if (approval.type === 'self') return `Self-approved: ${approval.justification}`;

@@ -1,10 +1,12 @@
 // History: what people did with access over a period, from the audit log, filterable and exportable as CSV.
 // The period is chosen in whole days of the reader's own calendar; the server takes exact instants.
 import { useState } from 'react';
-import { api, queryOf, type HistoryRowView } from '../api';
+import { api, queryOf } from '../api';
 import { Freshness } from '../components/Freshness';
-import { ErrorNotice, Loading, Notice } from '../components/Notice';
+import { Loaded } from '../components/Loaded';
+import { ErrorNotice, Notice } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
+import { RecordTable } from '../components/RecordTable';
 import { formatTime, localDayStart } from '../format';
 import { navigate } from '../router';
 import { useResource } from '../use-resource';
@@ -51,62 +53,32 @@ export function AdminHistoryPage({ query }: { query: URLSearchParams }) {
         </button>
       </FilterForm>
       {download?.state === 'failed' && <ErrorNotice context="load" title="The CSV could not be downloaded" error={download.error} />}
-      {history.state === 'loading' && <Loading>Loading the history…</Loading>}
-      {history.state === 'failed' && <ErrorNotice context="load" title="The history could not be loaded" error={history.error} onRetry={history.reload} />}
-      {history.state === 'ready' && (
-        <>
-          <Freshness text={history.data.freshness} onReload={history.reload} />
-          <p>
-            From {formatTime(history.data.from)} to {formatTime(history.data.to)}: {history.data.rows.length} {history.data.rows.length === 1 ? 'event' : 'events'}.
-          </p>
-          {history.data.rows.length === 0 ? <Notice kind="info" title="Nothing happened in this period that matches the filters" /> : <HistoryTable rows={history.data.rows} />}
-        </>
-      )}
+      <Loaded resource={history} loading="Loading the history…" failed="The history could not be loaded">
+        {(data) => (
+          <>
+            <Freshness text={data.freshness} onReload={history.reload} />
+            <p>
+              From {formatTime(data.from)} to {formatTime(data.to)}: {data.rows.length} {data.rows.length === 1 ? 'event' : 'events'}.
+            </p>
+            <RecordTable
+              caption="History"
+              className="admin-table"
+              rows={data.rows}
+              rowKey={(r, i) => `${r.time} ${i}`}
+              columns={[
+                { header: 'Time', className: 'nowrap', cell: (r) => formatTime(r.time) },
+                { header: 'Event', cell: (r) => <><code>{r.event}</code>{r.outcome !== 'success' && <span className="muted"> ({r.outcome})</span>}</> },
+                { header: 'By', cell: (r) => r.actor ?? '–' },
+                { header: 'For', cell: (r) => r.beneficiary ?? '–' },
+                { header: 'Project', cell: (r) => r.projectId ?? '–' },
+                { header: 'Roles', cell: (r) => r.roles.map((role) => <code key={role} className="role-name">{role}</code>) },
+                { header: 'Details', className: 'history-message', cell: (r) => r.message },
+              ]}
+              empty={<Notice kind="info" title="Nothing happened in this period that matches the filters" />}
+            />
+          </>
+        )}
+      </Loaded>
     </>
-  );
-}
-
-function HistoryTable({ rows }: { rows: HistoryRowView[] }) {
-  return (
-    <table className="table admin-table">
-      <caption>History</caption>
-      <thead>
-        <tr>
-          <th scope="col">Time</th>
-          <th scope="col">Event</th>
-          <th scope="col">By</th>
-          <th scope="col">For</th>
-          <th scope="col">Project</th>
-          <th scope="col">Roles</th>
-          <th scope="col">Details</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((r, i) => (
-          <tr key={`${r.time} ${i}`}>
-            <td data-label="Time" className="nowrap">
-              {formatTime(r.time)}
-            </td>
-            <td data-label="Event">
-              <code>{r.event}</code>
-              {r.outcome !== 'success' && <span className="muted"> ({r.outcome})</span>}
-            </td>
-            <td data-label="By">{r.actor ?? '–'}</td>
-            <td data-label="For">{r.beneficiary ?? '–'}</td>
-            <td data-label="Project">{r.projectId ?? '–'}</td>
-            <td data-label="Roles">
-              {r.roles.map((role) => (
-                <code key={role} className="role-name">
-                  {role}
-                </code>
-              ))}
-            </td>
-            <td data-label="Details" className="history-message">
-              {r.message}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
   );
 }

@@ -4,8 +4,10 @@ import { useEffect, useRef, useState } from 'react';
 import type { MeResponse } from '../../../server/api/schemas';
 import { api, type ActiveGrant, type LoggedRequestView, type ScheduledActivationResponse, type ScheduledGrant } from '../api';
 import { Countdown } from '../components/Countdown';
-import { ErrorNotice, Loading, Notice } from '../components/Notice';
+import { Loaded } from '../components/Loaded';
+import { ErrorNotice, Notice, Warnings } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
+import { RecordTable } from '../components/RecordTable';
 import { RoleName } from '../components/RoleName';
 import { formatDuration, formatTime } from '../format';
 import { Link, pageState, projectHref } from '../router';
@@ -78,29 +80,16 @@ export function MyAccessPage({ settings }: { settings: MeResponse['settings'] })
           </Notice>
         </div>
       )}
-      {grants.state === 'loading' && <Loading>Loading your access…</Loading>}
-      {grants.state === 'failed' && <ErrorNotice context="load" title="Your access could not be loaded" error={grants.error} onRetry={grants.reload} />}
-      {grants.state === 'ready' && grants.data.warnings.length > 0 && (
-        <Notice kind="warning" title="The list may be incomplete">
-          <ul>
-            {grants.data.warnings.map((w) => (
-              <li key={w}>{w}</li>
-            ))}
-          </ul>
-        </Notice>
-      )}
-      {cancelError && <ErrorNotice context="form" title="The scheduled access was not cancelled" error={cancelError} />}
-      {grants.state === 'ready' && grants.data.grants.length === 0 && (
-        <Notice kind="info" title="You hold no temporary access right now">
-          <p>
-            <Link href="/">Request access</Link> when you need it.
-          </p>
-        </Notice>
-      )}
-      {grants.state === 'ready' && grants.data.grants.length > 0 && (
-        <GrantTable grants={grants.data.grants} pendingExtensions={pendingExtensions} maxDurationMinutes={settings.maxDurationMinutes} onAction={setAction} />
-      )}
-      {grants.state === 'ready' && grants.data.scheduled.length > 0 && <ScheduledTable scheduled={grants.data.scheduled} cancelling={cancelling} onCancel={cancel} />}
+      <Loaded resource={grants} loading="Loading your access…" failed="Your access could not be loaded">
+        {(data) => (
+          <>
+            <Warnings title="The list may be incomplete" warnings={data.warnings} />
+            {cancelError && <ErrorNotice context="form" title="The scheduled access was not cancelled" error={cancelError} />}
+            <GrantTable grants={data.grants} pendingExtensions={pendingExtensions} maxDurationMinutes={settings.maxDurationMinutes} onAction={setAction} />
+            <ScheduledTable scheduled={data.scheduled} cancelling={cancelling} onCancel={cancel} />
+          </>
+        )}
+      </Loaded>
       {action?.kind === 'end' && (
         <EndGrantDialog grant={action.grant} onClose={() => setAction(null)} onEnded={() => finish(`Your access to ${action.grant.role} on ${action.grant.projectId} was removed. IAM may take a few minutes to stop honouring it everywhere.`)} />
       )}
@@ -134,26 +123,16 @@ export function MyAccessPage({ settings }: { settings: MeResponse['settings'] })
 /** Grants that start later: when, for how long, and Cancel. */
 function ScheduledTable({ scheduled, cancelling, onCancel }: { scheduled: ScheduledGrant[]; cancelling: string | null; onCancel: (s: ScheduledGrant) => void }) {
   return (
-    <table className="table">
-      <caption>Scheduled</caption>
-      <thead>
-        <tr>
-          <th scope="col">Project</th>
-          <th scope="col">Role</th>
-          <th scope="col">Starts</th>
-          <th scope="col">Until</th>
-          <th scope="col">
-            <span className="visually-hidden">Actions</span>
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {scheduled.map((s) => (
-          <tr key={s.scheduledId}>
-            <td data-label="Project" className="nowrap">
-              {s.projectId}
-            </td>
-            <td data-label="Role">
+    <RecordTable
+      caption="Scheduled"
+      rows={scheduled}
+      rowKey={(s) => s.scheduledId}
+      columns={[
+        { header: 'Project', className: 'nowrap', cell: (s) => s.projectId },
+        {
+          header: 'Role',
+          cell: (s) => (
+            <>
               {s.roles.map((r) => (
                 <span key={r.role} className="role-name">
                   {r.role}
@@ -163,26 +142,22 @@ function ScheduledTable({ scheduled, cancelling, onCancel }: { scheduled: Schedu
               <span className="grant-approval">
                 Scheduled · starts {formatTime(s.start)} · {s.type === 'peer' ? 'approved' : 'self-approved'}: {s.justification}
               </span>
-            </td>
-            <td data-label="Starts" className="nowrap">
-              {formatTime(s.start)}
-            </td>
-            <td data-label="Until" className="nowrap">
-              {formatTime(s.end)}
-            </td>
-            <td className="row-actions">
-              <button type="button" className="button button-danger" disabled={cancelling !== null} onClick={() => onCancel(s)}>
-                {cancelling === s.scheduledId ? 'Cancelling…' : 'Cancel'}
-                <span className="visually-hidden">
-                  {' '}
-                  scheduled {s.roles.map((r) => r.role).join(', ')} on {s.projectId}
-                </span>
-              </button>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+            </>
+          ),
+        },
+        { header: 'Starts', className: 'nowrap', cell: (s) => formatTime(s.start) },
+        { header: 'Until', className: 'nowrap', cell: (s) => formatTime(s.end) },
+      ]}
+      actions={(s) => (
+        <button type="button" className="button button-danger" disabled={cancelling !== null} onClick={() => onCancel(s)}>
+          {cancelling === s.scheduledId ? 'Cancelling…' : 'Cancel'}
+          <span className="visually-hidden">
+            {' '}
+            scheduled {s.roles.map((r) => r.role).join(', ')} on {s.projectId}
+          </span>
+        </button>
+      )}
+    />
   );
 }
 
@@ -197,59 +172,46 @@ interface GrantTableProps {
 function GrantTable({ grants, pendingExtensions, maxDurationMinutes, onAction }: GrantTableProps) {
   const now = useNow();
   return (
-    <table className="table">
-      <caption>Active grants</caption>
-      <thead>
-        <tr>
-          <th scope="col">Project</th>
-          <th scope="col">Role</th>
-          <th scope="col">Until</th>
-          <th scope="col">Time left</th>
-          <th scope="col">
-            <span className="visually-hidden">Actions</span>
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {grants.map((grant) => (
-          <tr key={grant.id}>
-            <td data-label="Project" className="nowrap">
-              {grant.projectId}
-            </td>
-            <td data-label="Role">
-              <RoleName entry={grant} />
-              <span className="grant-approval">{approvalText(grant.approval)}</span>
-            </td>
-            <td data-label="Until" className="nowrap">
-              {formatTime(grant.end)}
-            </td>
-            <td data-label="Time left" className="nowrap">
-              <Countdown until={grant.end} />
-            </td>
-            <td className="row-actions">
-              {grant.approval.type === 'break-glass' ? (
-                // A break-glass grant is reviewed afterwards, not extended: it takes a new request.
-                <Link href={projectHref(grant.projectId)} className="button">
-                  Request again<span className="visually-hidden"> {grant.role} on {grant.projectId}</span>
-                </Link>
-              ) : grant.approval.type === 'peer' || pendingExtensions.has(grant.id) ? (
-                // Extended by its approvers: a peer-approved grant, or one whose extension was requested already.
-                <ExtensionRequest grant={grant} pending={pendingExtensions.get(grant.id)} onRequest={() => onAction({ kind: 'request-extension', grant })} />
-              ) : canExtend(grant, now, maxDurationMinutes) ? (
-                <button type="button" className="button" onClick={() => onAction({ kind: 'extend', grant })}>
-                  Extend<span className="visually-hidden"> {grant.role} on {grant.projectId}</span>
-                </button>
-              ) : (
-                <span className="muted extend-later">Can be extended after {formatTime(new Date(extendableFrom(grant, maxDurationMinutes)).toISOString())}</span>
-              )}
-              <button type="button" className="button button-danger" onClick={() => onAction({ kind: 'end', grant })}>
-                End now<span className="visually-hidden"> {grant.role} on {grant.projectId}</span>
-              </button>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <RecordTable
+      caption="Active grants"
+      rows={grants}
+      rowKey={(grant) => grant.id}
+      columns={[
+        { header: 'Project', className: 'nowrap', cell: (grant) => grant.projectId },
+        { header: 'Role', cell: (grant) => <><RoleName entry={grant} /><span className="grant-approval">{approvalText(grant.approval)}</span></> },
+        { header: 'Until', className: 'nowrap', cell: (grant) => formatTime(grant.end) },
+        { header: 'Time left', className: 'nowrap', cell: (grant) => <Countdown until={grant.end} /> },
+      ]}
+      actions={(grant) => (
+        <>
+          {grant.approval.type === 'break-glass' ? (
+            // A break-glass grant is reviewed afterwards, not extended: it takes a new request.
+            <Link href={projectHref(grant.projectId)} className="button">
+              Request again<span className="visually-hidden"> {grant.role} on {grant.projectId}</span>
+            </Link>
+          ) : grant.approval.type === 'peer' || pendingExtensions.has(grant.id) ? (
+            // Extended by its approvers: a peer-approved grant, or one whose extension was requested already.
+            <ExtensionRequest grant={grant} pending={pendingExtensions.get(grant.id)} onRequest={() => onAction({ kind: 'request-extension', grant })} />
+          ) : canExtend(grant, now, maxDurationMinutes) ? (
+            <button type="button" className="button" onClick={() => onAction({ kind: 'extend', grant })}>
+              Extend<span className="visually-hidden"> {grant.role} on {grant.projectId}</span>
+            </button>
+          ) : (
+            <span className="muted extend-later">Can be extended after {formatTime(new Date(extendableFrom(grant, maxDurationMinutes)).toISOString())}</span>
+          )}
+          <button type="button" className="button button-danger" onClick={() => onAction({ kind: 'end', grant })}>
+            End now<span className="visually-hidden"> {grant.role} on {grant.projectId}</span>
+          </button>
+        </>
+      )}
+      empty={
+        <Notice kind="info" title="You hold no temporary access right now">
+          <p>
+            <Link href="/">Request access</Link> when you need it.
+          </p>
+        </Notice>
+      }
+    />
   );
 }
 

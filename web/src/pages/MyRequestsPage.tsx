@@ -2,8 +2,10 @@
 import { useEffect, useRef, useState } from 'react';
 import { api, type LoggedRequestView } from '../api';
 import { LogFreshness } from '../components/LogFreshness';
-import { ErrorNotice, Loading, Notice } from '../components/Notice';
+import { Loaded } from '../components/Loaded';
+import { ErrorNotice, Notice } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
+import { RecordTable } from '../components/RecordTable';
 import { RequestedDuration } from '../components/RequestedDuration';
 import { RoleName } from '../components/RoleName';
 import { formatTime } from '../format';
@@ -56,65 +58,46 @@ export function MyRequestsPage() {
         </div>
       )}
       {failed && <ErrorNotice context="approval" title={failed.title} error={failed.error} />}
-      {requests.state === 'loading' && <Loading>Loading your requests…</Loading>}
-      {requests.state === 'failed' && <ErrorNotice context="load" title="Your requests could not be loaded" error={requests.error} onRetry={requests.reload} />}
-      {requests.state === 'ready' && (
-        <>
-          <LogFreshness readAt={requests.data.readAt} />
-          {requests.data.requests.length === 0 ? (
-            <Notice kind="info" title="You made no approval request in the last 7 days">
-              <p>
-                <Link href="/">Request access</Link> to a peer-approval role when you need it.
-              </p>
-            </Notice>
-          ) : (
-            <table className="table my-requests">
-              <caption>Your requests</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Requested</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">For</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {requests.data.requests.map((item) => (
-                  <tr key={item.request.id} id={item.request.id} className={`request-${item.status}`}>
-                    <td data-label="Requested" className="nowrap">
-                      {formatTime(item.createdAt)}
-                    </td>
-                    <td data-label="Role">
-                      <RoleName entry={item.request} /> on {item.request.projectId}
-                      <span className="muted request-reviewers">Reviewers: {item.request.reviewers.join(', ')}</span>
-                    </td>
-                    <td data-label="For" className="nowrap">
-                      <RequestedDuration request={item.request} />
-                    </td>
-                    <td data-label="Status">{requestStatusText(item)}</td>
-                    <td className="row-actions">
-                      {item.status === 'pending' && (
-                        <>
-                          <button type="button" className="button" disabled={busy !== null} onClick={() => void open(item)}>
-                            Open<span className="visually-hidden"> your request for {item.request.role} on {item.request.projectId}</span>
-                          </button>
-                          <button type="button" className="button button-danger" disabled={busy !== null} onClick={() => void cancel(item)}>
-                            {busy?.id === item.request.id && busy.action === 'cancel' ? 'Cancelling…' : 'Cancel request'}
-                            <span className="visually-hidden"> for {item.request.role} on {item.request.projectId}</span>
-                          </button>
-                        </>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
-        </>
-      )}
+      <Loaded resource={requests} loading="Loading your requests…" failed="Your requests could not be loaded">
+        {(data) => (
+          <>
+            <LogFreshness readAt={data.readAt} />
+            <RecordTable
+              caption="Your requests"
+              className="my-requests"
+              rows={data.requests}
+              rowKey={(item) => item.request.id}
+              rowAttributes={(item) => ({ id: item.request.id, className: `request-${item.status}` })}
+              columns={[
+                { header: 'Requested', className: 'nowrap', cell: (item) => formatTime(item.createdAt) },
+                { header: 'Role', cell: (item) => <><RoleName entry={item.request} /> on {item.request.projectId}<span className="muted request-reviewers">Reviewers: {item.request.reviewers.join(', ')}</span></> },
+                { header: 'For', className: 'nowrap', cell: (item) => <RequestedDuration request={item.request} /> },
+                { header: 'Status', cell: requestStatusText },
+              ]}
+              actions={(item) =>
+                item.status === 'pending' && (
+                  <>
+                    <button type="button" className="button" disabled={busy !== null} onClick={() => void open(item)}>
+                      Open<span className="visually-hidden"> your request for {item.request.role} on {item.request.projectId}</span>
+                    </button>
+                    <button type="button" className="button button-danger" disabled={busy !== null} onClick={() => void cancel(item)}>
+                      {busy?.id === item.request.id && busy.action === 'cancel' ? 'Cancelling…' : 'Cancel request'}
+                      <span className="visually-hidden"> for {item.request.role} on {item.request.projectId}</span>
+                    </button>
+                  </>
+                )
+              }
+              empty={
+                <Notice kind="info" title="You made no approval request in the last 7 days">
+                  <p>
+                    <Link href="/">Request access</Link> to a peer-approval role when you need it.
+                  </p>
+                </Notice>
+              }
+            />
+          </>
+        )}
+      </Loaded>
     </>
   );
 }

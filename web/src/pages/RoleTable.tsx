@@ -2,6 +2,7 @@
 // waiting for its reviewers, now.
 import type { Role, RolePolicy } from '../../../server/api/schemas';
 import { Countdown } from '../components/Countdown';
+import { RecordTable } from '../components/RecordTable';
 import { RoleName } from '../components/RoleName';
 import { Link } from '../router';
 
@@ -19,60 +20,64 @@ const checkboxId = (role: Role) => `select-${role.id}`;
 
 export function RoleTable({ projectId, roles, selected, onToggle, onBreakGlass }: RoleTableProps) {
   return (
-    <table className="table roles">
-      <caption>Your eligible roles on {projectId}</caption>
-      <thead>
-        <tr>
-          <th scope="col" className="select-column">
-            <span className="visually-hidden">Select</span>
-          </th>
-          <th scope="col">Role</th>
-          <th scope="col">Activation</th>
-          <th scope="col">Status</th>
-        </tr>
-      </thead>
-      <tbody>
-        {roles.map((role) => (
-          <tr key={role.id} className={selected.has(role.id) ? 'selected' : undefined}>
-            <td className="select-column">
-              <input id={checkboxId(role)} type="checkbox" checked={selected.has(role.id)} onChange={() => onToggle(role.id)} />
-            </td>
-            <td data-label="Role">
-              <label htmlFor={checkboxId(role)}>
-                <RoleName entry={role} withDescription />
-              </label>
-            </td>
-            <td data-label="Activation">
-              {role.activationType === 'self' ? (
-                <span className="badge">Self-approval</span>
-              ) : (
-                <span className="badge badge-peer">Peer approval</span>
-              )}
+    <RecordTable
+      caption={`Your eligible roles on ${projectId}`}
+      className="roles"
+      rows={roles}
+      rowKey={(role) => role.id}
+      rowAttributes={(role) => ({ className: selected.has(role.id) ? 'selected' : undefined })}
+      columns={[
+        {
+          header: 'Select',
+          controls: true,
+          className: 'select-column',
+          cell: (role) => <input id={checkboxId(role)} type="checkbox" checked={selected.has(role.id)} onChange={() => onToggle(role.id)} />,
+        },
+        {
+          header: 'Role',
+          cell: (role) => (
+            <label htmlFor={checkboxId(role)}>
+              <RoleName entry={role} withDescription />
+            </label>
+          ),
+        },
+        {
+          header: 'Activation',
+          cell: (role) => (
+            <>
+              {role.activationType === 'self' ? <span className="badge">Self-approval</span> : <span className="badge badge-peer">Peer approval</span>}
               {role.policy && <RolePolicyLine policy={role.policy} />}
               {role.policy && breakGlassOffered(role.policy) && (
                 <button type="button" className="button button-small button-danger role-break-glass" onClick={() => onBreakGlass(role)}>
                   Break glass…
                 </button>
               )}
-            </td>
-            <td data-label="Status">
-              {role.status === 'active' && role.activeUntil ? (
-                <span className="status-active">
-                  Active · <Countdown until={role.activeUntil} />
-                </span>
-              ) : role.pendingRequest ? (
-                <Link href={`/requests#${role.pendingRequest.id}`} className="status-pending">
-                  Pending · {role.pendingRequest.approvals.length} of {role.pendingRequest.requiredApprovals} approval{role.pendingRequest.requiredApprovals === 1 ? '' : 's'}
-                </Link>
-              ) : (
-                <span className="status-available">Available</span>
-              )}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+            </>
+          ),
+        },
+        { header: 'Status', cell: (role) => <RoleStatus role={role} /> },
+      ]}
+    />
   );
+}
+
+/** Active with the time left, requested and waiting for its reviewers, or available. */
+function RoleStatus({ role }: { role: Role }) {
+  if (role.status === 'active' && role.activeUntil) {
+    return (
+      <span className="status-active">
+        Active · <Countdown until={role.activeUntil} />
+      </span>
+    );
+  }
+  if (role.pendingRequest) {
+    return (
+      <Link href={`/requests#${role.pendingRequest.id}`} className="status-pending">
+        Pending · {role.pendingRequest.approvals.length} of {role.pendingRequest.requiredApprovals} approval{role.pendingRequest.requiredApprovals === 1 ? '' : 's'}
+      </Link>
+    );
+  }
+  return <span className="status-available">Available</span>;
 }
 
 /** What the access policy's rule demands of the role, in words, e.g. "prod-databases: 2 approvals from … · up to 4 h". */
