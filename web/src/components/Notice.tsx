@@ -1,5 +1,5 @@
 // Messages in the page: errors with what to do next, warnings, and confirmations.
-import type { ReactNode } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 import { ApiError } from '../api';
 import { isTransient, nextStep, type ErrorContext } from '../next-step';
 
@@ -36,6 +36,22 @@ export function ErrorNotice({ error, title = 'That did not work', context, onRet
         </p>
       )}
     </Notice>
+  );
+}
+
+/**
+ * What a row's action did, focused each time `news` changes (numbered, so the same message twice is news too):
+ * the dialog and often the row it was done from are gone, so focus goes to what happened, not to <body>.
+ */
+export function DoneNotice({ news, children }: { news: unknown; children: ReactNode }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    ref.current?.focus();
+  }, [news]);
+  return (
+    <div ref={ref} tabIndex={-1} className="focus-target">
+      {children}
+    </div>
   );
 }
 

@@ -1,10 +1,10 @@
 // Active elevations: every activation grant in force across the scope, filterable by project, user and
 // role; admins revoke one with a reason, auditors only read.
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import { api, queryOf, type AdminElevation, type RevokeGrantResponse } from '../api';
 import { Freshness } from '../components/Freshness';
 import { Loaded } from '../components/Loaded';
-import { Notice, NotificationFailures, Warnings } from '../components/Notice';
+import { DoneNotice, Notice, NotificationFailures, Warnings } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
 import { RecordTable } from '../components/RecordTable';
 import { RoleName } from '../components/RoleName';
@@ -27,11 +27,6 @@ export function AdminElevationsPage({ query, canRevoke }: { query: URLSearchPara
   const [revoked, setRevoked] = useState<{ result: RevokeGrantResponse; count: number } | null>(null);
   // Asset Inventory may list a revoked grant for a few minutes more: this page knows better.
   const [gone, setGone] = useState<Set<string>>(() => new Set());
-  const doneNotice = useRef<HTMLDivElement>(null);
-
-  useEffect(() => {
-    if (revoked) doneNotice.current?.focus();
-  }, [revoked]);
 
   function finish(result: RevokeGrantResponse) {
     setRevoking(null);
@@ -46,7 +41,7 @@ export function AdminElevationsPage({ query, canRevoke }: { query: URLSearchPara
       <p className="lead">Every temporary grant in force across the organization, ending soonest first.{canRevoke ? '' : ' You are an auditor: you can read but not revoke.'}</p>
       <FilterForm filters={FILTERS} values={filter} label="Filter elevations" onApply={(values) => navigate(`/admin${queryOf(values)}`)} />
       {revoked && (
-        <div ref={doneNotice} tabIndex={-1} className="focus-target">
+        <DoneNotice news={revoked}>
           <Notice kind="success" title="Grant revoked">
             <p>
               {revoked.result.revoked.user} no longer holds {revoked.result.revoked.role} on {revoked.result.revoked.projectId} (revoked at {formatTime(revoked.result.revokedAt)}).
@@ -54,7 +49,7 @@ export function AdminElevationsPage({ query, canRevoke }: { query: URLSearchPara
             </p>
           </Notice>
           <NotificationFailures failures={revoked.result.notificationFailures} consequence="The grant is revoked all the same; tell the user yourself." />
-        </div>
+        </DoneNotice>
       )}
       <Loaded resource={list} loading="Loading active elevations…" failed="The active elevations could not be loaded">
         {(data) => {

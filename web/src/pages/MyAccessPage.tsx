@@ -1,11 +1,11 @@
 // The user's grants in force on every project, with time left, and the things one can do about them: end one
 // now, extend it (a self-approved one), or ask its approvers to extend it (one that needs approval).
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import type { MeResponse } from '../../../server/api/schemas';
 import { api, type ActiveGrant, type LoggedRequestView, type ScheduledActivationResponse, type ScheduledGrant } from '../api';
 import { Countdown } from '../components/Countdown';
 import { Loaded } from '../components/Loaded';
-import { ErrorNotice, Notice, Warnings } from '../components/Notice';
+import { DoneNotice, ErrorNotice, Notice, Warnings } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
 import { RecordTable } from '../components/RecordTable';
 import { RoleName } from '../components/RoleName';
@@ -42,12 +42,6 @@ export function MyAccessPage({ settings }: { settings: MeResponse['settings'] })
   });
   const [cancelling, setCancelling] = useState<string | null>(null);
   const [cancelError, setCancelError] = useState<Error | null>(null);
-  const doneNotice = useRef<HTMLDivElement>(null);
-
-  // The dialog and often the row it was opened from are gone: focus goes to what happened, not to <body>.
-  useEffect(() => {
-    if (done) doneNotice.current?.focus();
-  }, [done]);
 
   function finish(message: string) {
     setAction(null);
@@ -74,11 +68,11 @@ export function MyAccessPage({ settings }: { settings: MeResponse['settings'] })
       <PageHeading title="My access" />
       <p className="lead">The roles you hold right now. Each ends by itself when its time is up.</p>
       {done && (
-        <div ref={doneNotice} tabIndex={-1} className="focus-target">
+        <DoneNotice news={done}>
           <Notice kind="success">
             <p>{done.message}</p>
           </Notice>
-        </div>
+        </DoneNotice>
       )}
       <Loaded resource={grants} loading="Loading your access…" failed="Your access could not be loaded">
         {(data) => (

@@ -1,9 +1,9 @@
 // My approval requests of the last 7 days and where each stands; a pending one can be opened or withdrawn.
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import { api, type LoggedRequestView } from '../api';
 import { LogFreshness } from '../components/LogFreshness';
 import { Loaded } from '../components/Loaded';
-import { ErrorNotice, Notice } from '../components/Notice';
+import { DoneNotice, ErrorNotice, Notice } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
 import { RecordTable } from '../components/RecordTable';
 import { RequestedDuration } from '../components/RequestedDuration';
@@ -19,11 +19,6 @@ export function MyRequestsPage() {
   const [failed, setFailed] = useState<{ title: string; error: Error } | null>(null);
   // Numbered, so that the same message twice is still news to focus.
   const [done, setDone] = useState<{ message: string; count: number } | null>(null);
-  const doneNotice = useRef<HTMLDivElement>(null);
-
-  useEffect(() => {
-    if (done) doneNotice.current?.focus();
-  }, [done]);
 
   async function act(item: LoggedRequestView, kind: 'open' | 'cancel', title: string, action: () => Promise<void>) {
     setBusy({ id: item.request.id, action: kind });
@@ -51,11 +46,11 @@ export function MyRequestsPage() {
       <PageHeading title="My requests" />
       <p className="lead">Your approval requests of the last 7 days, and where each stands.</p>
       {done && (
-        <div ref={doneNotice} tabIndex={-1} className="focus-target">
+        <DoneNotice news={done}>
           <Notice kind="success">
             <p>{done.message}</p>
           </Notice>
-        </div>
+        </DoneNotice>
       )}
       {failed && <ErrorNotice context="approval" title={failed.title} error={failed.error} />}
       <Loaded resource={requests} loading="Loading your requests…" failed="Your requests could not be loaded">
