@@ -502,6 +502,11 @@ export const loggedRequestSchema = requestStateSchema.extend({
 export const reviewItemSchema = loggedRequestSchema.extend({
   /** What the caller decided, and when; null while the request waits for them. */
   myDecision: z.object({ decision: z.enum(['approved', 'denied']), at: instant }).nullable(),
+  /**
+   * Since when the request was offered to the caller by escalation (its rule's `escalation.approvers`, after its
+   * `escalation.after`); null when the caller is one of its reviewers, or it was not escalated to them.
+   */
+  escalatedToMe: z.object({ at: instant }).nullable(),
 });
 
 const logFreshness = {

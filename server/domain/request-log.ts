@@ -29,10 +29,10 @@ export interface LoggedRequest {
   /** When it was granted, denied or cancelled; null while pending or once expired undecided. */
   readonly decidedAt: Date | null;
   /**
-   * Whom the workflow task offered it to as escalation approvers (`request.escalated`); empty when it was not
-   * escalated. It lists the request in their inbox; whether they may decide it is checked against the rule in force.
+   * Whom the workflow task offered it to as escalation approvers (`request.escalated`), and when; empty when it
+   * was not escalated. It lists the request in their inbox; whether they may decide it is checked against the rule in force.
    */
-  readonly escalatedTo: readonly string[];
+  readonly escalatedTo: readonly { readonly approver: string; readonly at: Date }[];
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
@@ -121,7 +121,11 @@ export function requestsInLog(records: readonly { timestamp: Date; payload: Reco
     if (payload.event === 'request.escalated') {
       const request = typeof payload.activationId === 'string' ? requests.get(payload.activationId) : undefined;
       const escalated = escalatedSchema.safeParse(payload);
-      if (request && escalated.success) request.escalatedTo = [...new Set([...request.escalatedTo, ...escalated.data.escalatedTo.map((e) => e.toLowerCase())])];
+      if (request && escalated.success) {
+        const offered = new Set(request.escalatedTo.map((e) => e.approver));
+        const added = [...new Set(escalated.data.escalatedTo.map((e) => e.toLowerCase()))].filter((e) => !offered.has(e));
+        request.escalatedTo = [...request.escalatedTo, ...added.map((approver) => ({ approver, at: timestamp }))];
+      }
       continue;
     }
     const row = historyRowOf(timestamp, payload);
@@ -175,5 +179,16 @@ export function decisionBy(logged: LoggedRequest, reviewer: string): { decision:
 /** A pending request waits for this reviewer when they are among its reviewers (or it was escalated to them) and have not approved it yet. */
 export function waitsFor(logged: LoggedRequest, reviewer: string): boolean {
   const user = reviewer.toLowerCase();
-  return logged.status === 'pending' && (logged.request.reviewers.includes(user) || logged.escalatedTo.includes(user)) && !logged.approvals.some((a) => a.approver === user);
+  return logged.status === 'pending' && (logged.request.reviewers.includes(user) || escalationTo(logged, user) !== null) && !logged.approvals.some((a) => a.approver === user);
+}
+
+/**
+ * Since when a request was offered to this user by escalation, as far as the log tells; null when it was not, and
+ * for its own reviewers, whom it reached by their being chosen.
+ */
+export function escalationTo(logged: LoggedRequest, user: string): { at: Date } | null {
+  const email = user.toLowerCase();
+  if (logged.request.reviewers.includes(email)) return null;
+  const offer = logged.escalatedTo.find((e) => e.approver === email);
+  return offer ? { at: offer.at } : null;
 }

@@ -33,7 +33,11 @@ function loggedRequestBody(logged: LoggedRequest): api.LoggedRequestView {
 }
 
 function reviewItemBody(item: ReviewItem): api.ReviewItem {
-  return { ...loggedRequestBody(item), myDecision: item.myDecision ? { decision: item.myDecision.decision, at: item.myDecision.at.toISOString() } : null };
+  return {
+    ...loggedRequestBody(item),
+    myDecision: item.myDecision ? { decision: item.myDecision.decision, at: item.myDecision.at.toISOString() } : null,
+    escalatedToMe: item.escalatedToMe ? { at: item.escalatedToMe.at.toISOString() } : null,
+  };
 }
 
 export function inboxRoutes(deps: InboxServices): Router {

@@ -2,7 +2,7 @@
 // feed (never one log read per view). Lists lag the log by up to the feed's poll interval, except for what this
 // instance wrote itself, which the feed holds at once; what a request's page shows, and every decision, is read
 // fresh from the project's IAM policy instead.
-import { decisionBy, requestsInLog, waitsFor, type LoggedRequest } from '../domain/request-log';
+import { decisionBy, escalationTo, requestsInLog, waitsFor, type LoggedRequest } from '../domain/request-log';
 import type { AuditFeed } from './audit-feed';
 
 /** How far back a reviewer sees what they decided, and a requester their requests. */
@@ -12,6 +12,8 @@ const LONGEST_REQUEST_MS = 12 * 3_600_000;
 
 export interface ReviewItem extends LoggedRequest {
   myDecision: { decision: 'approved' | 'denied'; at: Date } | null;
+  /** Since when the request was offered to the reviewer by escalation; null for its own reviewers. */
+  escalatedToMe: { at: Date } | null;
 }
 
 export class RequestInbox {
@@ -24,9 +26,9 @@ export class RequestInbox {
   async reviews(reviewer: string): Promise<{ waiting: ReviewItem[]; decided: ReviewItem[]; readAt: Date }> {
     const { requests, readAt, since } = await this.read();
     const user = reviewer.toLowerCase();
-    const waiting = requests.filter((r) => waitsFor(r, user)).map((r) => ({ ...r, myDecision: null }));
+    const waiting = requests.filter((r) => waitsFor(r, user)).map((r) => ({ ...r, myDecision: null, escalatedToMe: escalationTo(r, user) }));
     const decided = requests
-      .map((r) => ({ ...r, myDecision: decisionBy(r, user) }))
+      .map((r) => ({ ...r, myDecision: decisionBy(r, user), escalatedToMe: escalationTo(r, user) }))
       .filter((r) => r.myDecision !== null && r.myDecision.at.getTime() >= since.getTime())
       .sort((a, b) => b.myDecision!.at.getTime() - a.myDecision!.at.getTime());
     return { waiting, decided, readAt };

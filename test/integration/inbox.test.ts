@@ -246,3 +246,53 @@ rules:
     await stack.as(ALICE).post(`/api/v1/approval-requests/${token}/cancel`);
   });
 });
+
+describe('a request escalated by the workflow task, in the inbox', () => {
+  const PUBLIC_URL = 'https://jit.example.com';
+  const SCHEDULER = 'deployer@jit-host.iam.gserviceaccount.com';
+  const ESCALATION_APPROVER = 'admin@example.com';
+  let stack: Stack;
+
+  beforeAll(async () => {
+    const file = temporaryAccessPolicy(`version: 1
+rules:
+  - name: escalated-peers
+    match: { activationType: peer }
+    approval:
+      kind: peers
+      escalation: { after: 30m, approvers: [ "user:${ESCALATION_APPROVER}" ] }
+`).path;
+    stack = await startStack({ clock: true, env: { PUBLIC_URL, ACCESS_POLICY: file, AUDIT_POLL_SECONDS: '1', CLEANUP_INVOKER_SERVICE_ACCOUNT: SCHEDULER } });
+  });
+  afterAll(() => stack.close());
+
+  async function escalate(): Promise<string[]> {
+    const token = await googleClients(stack.emulator).iamcredentials.projects.serviceAccounts.generateIdToken({
+      name: `projects/-/serviceAccounts/${SCHEDULER}`,
+      requestBody: { audience: `${PUBLIC_URL}/tasks/workflows`, includeEmail: true },
+    });
+    const res = await fetch(`${stack.url}/tasks/workflows`, { method: 'POST', headers: { authorization: `Bearer ${token.data.token}` } });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as any).passes.find((p: any) => p.name === 'escalation').done;
+  }
+  const waitingOf = async (email: string, id: string) => {
+    const res = await stack.as(email).get('/api/v1/me/reviews');
+    expect(res.status).toBe(200);
+    return res.body.waiting.find((i: any) => i.request.id === id);
+  };
+
+  test('its escalation approver past the delay sees it marked escalated to them, since when; its reviewer sees it unmarked', async () => {
+    const created = await stack.as(ALICE).post('/api/v1/projects/prod-app/approval-requests', { role: ROLE, justification: 'INC-78 disk full', durationMinutes: 30, reviewers: [BOB] });
+    expect(created.status).toBe(201);
+    const id = created.body.request.id;
+    expect(await waitingOf(BOB, id)).toMatchObject({ escalatedToMe: null });
+    expect(await waitingOf(ESCALATION_APPROVER, id)).toBeUndefined();
+
+    await stack.advance(31 * 60);
+    expect(await escalate()).toEqual([id]);
+    await stack.service.audit.flush();
+    const entry = stack.emulator.state.logEntries.find((e: any) => e.jsonPayload?.event === 'request.escalated' && e.jsonPayload.activationId === id)!;
+    expect(await waitingOf(ESCALATION_APPROVER, id)).toMatchObject({ escalatedToMe: { at: new Date(entry.timestamp).toISOString() }, status: 'pending' });
+    expect(await waitingOf(BOB, id)).toMatchObject({ escalatedToMe: null });
+  });
+});

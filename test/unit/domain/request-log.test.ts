@@ -1,4 +1,4 @@
-import { decisionBy, requestsInLog, waitsFor } from '../../../server/domain/request-log';
+import { decisionBy, escalationTo, requestsInLog, waitsFor } from '../../../server/domain/request-log';
 
 const T0 = new Date('2040-01-01T10:00:00Z').getTime();
 const at = (minutes: number) => new Date(T0 + minutes * 60_000);
@@ -94,6 +94,22 @@ describe('requests in the audit log', () => {
     expect(waitsFor(byId.get('mpa-p')!, 'carol@example.com')).toBe(true);
     expect(waitsFor(byId.get('mpa-p')!, 'dave@example.com')).toBe(false);
     expect(requestsInLog([created('mpa-e')], at(60))[0].status).toBe('expired');
+  });
+
+  test('an escalated request waits for its escalation approvers from the escalation on, and says since when to them only', () => {
+    const escalated = (minutes: number, to: string[]) => ({ timestamp: at(minutes), payload: { event: 'request.escalated', outcome: 'success', activationId: 'mpa-e', escalatedTo: to } });
+    const [r] = requestsInLog([created('mpa-e'), escalated(30, ['Admin@example.com', 'bob@example.com']), escalated(35, ['admin@example.com', 'erin@example.com'])], at(40));
+    expect(escalationTo(r, 'admin@example.com')).toEqual({ at: at(30) });
+    expect(escalationTo(r, 'erin@example.com')).toEqual({ at: at(35) });
+    expect(waitsFor(r, 'erin@example.com')).toBe(true);
+    // Its reviewers were chosen, not offered it: never marked, even when an entry names them.
+    expect(escalationTo(r, 'bob@example.com')).toBeNull();
+    expect(waitsFor(r, 'bob@example.com')).toBe(true);
+    expect(escalationTo(r, 'dave@example.com')).toBeNull();
+    expect(waitsFor(r, 'dave@example.com')).toBe(false);
+    // An escalation entry before its request's is ignored, as a decision would be.
+    const [early] = requestsInLog([escalated(0, ['admin@example.com']), created('mpa-e')], at(1));
+    expect(escalationTo(early, 'admin@example.com')).toBeNull();
   });
 
   test("a rule that approves a request itself is its approver, not the requester the entry names as user", () => {
