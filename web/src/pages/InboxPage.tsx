@@ -48,7 +48,16 @@ export function InboxPage() {
               rows={waiting}
               rowKey={(item) => item.request.id}
               columns={[
-                { header: 'Requested by', cell: (item) => <>{item.request.beneficiary}<span className="muted request-time">{formatTime(item.createdAt)}</span></> },
+                {
+                  header: 'Requested by',
+                  cell: (item) => (
+                    <>
+                      {item.request.beneficiary}
+                      <span className="muted request-time">{formatTime(item.createdAt)}</span>
+                      {item.escalatedToMe && <span className="muted request-time">Escalated to you {formatTime(item.escalatedToMe.at)}</span>}
+                    </>
+                  ),
+                },
                 { header: 'Role', cell: (item) => <><RoleName entry={item.request} /> on {item.request.projectId}<span className="request-justification">{item.request.justification}</span></> },
                 { header: 'For', className: 'nowrap', cell: (item) => <RequestedDuration request={item.request} /> },
                 { header: 'Approvals', className: 'nowrap', cell: (item) => `${item.approvals.length} of ${item.requiredApprovals}` },
