@@ -1,7 +1,7 @@
 // In the browser, the approver inbox and "my requests": a reviewer finds a request in the inbox (counted in the
 // navigation), opens it without the email and approves or denies it; the requester follows it on My requests,
 // reads the denial's reason, and cancels a pending one; the roles table shows a pending request with its
-// approvals so far. The pages say the lists come from the audit log.
+// approvals so far; a request offered by escalation says so. The pages say the lists come from the audit log.
 import { newPage, screenshotOnFailure } from './support/browser';
 import { browserSession } from './support/e2e-stack';
 import { chooseProject, signIn } from './support/steps';
@@ -16,7 +16,8 @@ rules:
 `,
 ).path;
 
-const session = browserSession({ env: { ACCESS_POLICY: POLICY } });
+// The feed reads the log every second, so that an entry planted in it shows soon.
+const session = browserSession({ env: { ACCESS_POLICY: POLICY, AUDIT_POLL_SECONDS: '1' } });
 
 async function request(email: string, projectId: string, role: string, reviewers: string[]): Promise<{ id: string; token: string }> {
   const requested = await session.stack.as(email).post(`/api/v1/projects/${projectId}/approval-requests`, { role: `${projectId}:${role}`, justification: 'INC-42 inbox', durationMinutes: 30, reviewers });
@@ -96,4 +97,37 @@ test('the roles table shows a pending request with its approvals so far; the req
   });
   // The reviewer still waiting sees it no more.
   expect((await session.stack.as('erin@example.com').get('/api/v1/me/reviews')).body.waiting.map((r: any) => r.request.id)).not.toContain(id);
+});
+
+test('a request offered to an escalation approver says so in their inbox, with the time', async () => {
+  const { id } = await request('carol@example.com', 'prod-app', 'roles/compute.admin', ['bob@example.com']);
+  // The workflow task's entry, as it writes it once the rule's delay has passed (the pass itself is tested on the
+  // service clock in test/integration).
+  const logs = session.stack.emulator.state.logEntries as any[];
+  const waitForCreated = async (): Promise<any> => {
+    for (;;) {
+      const entry = logs.find((e) => e.jsonPayload?.event === 'request.created' && e.jsonPayload.activationId === id);
+      if (entry) return entry;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  const created = await waitForCreated();
+  logs.push({
+    ...structuredClone(created),
+    insertId: `${created.insertId}-escalated`,
+    timestamp: new Date().toISOString(),
+    jsonPayload: { event: 'request.escalated', severity: 'NOTICE', outcome: 'success', project: 'prod-app', activationId: id, escalatedTo: ['erin@example.com'], escalationAfterMinutes: 30 },
+  });
+  // The feed reads the log on its own schedule: the page is opened once its answer holds the planted entry.
+  while ((await session.stack.as('erin@example.com').get('/api/v1/me/reviews')).body.waiting.find((r: any) => r.request.id === id)?.escalatedToMe == null) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const erin = await newPage(session.browser);
+  await screenshotOnFailure(erin, 'inbox-escalated', async () => {
+    await signIn(erin, session.stack.url, 'erin@example.com', '/inbox');
+    const waiting = erin.getByRole('table', { name: 'Waiting for your decision' });
+    const row = waiting.getByRole('row', { name: /carol@example\.com/ });
+    await row.getByText(/^Escalated to you /).waitFor();
+  });
+  expect((await session.stack.as('bob@example.com').get('/api/v1/me/reviews')).body.waiting.find((r: any) => r.request.id === id).escalatedToMe).toBeNull();
 });
