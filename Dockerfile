@@ -32,5 +32,6 @@ RUN node dist/server/compile-cache.js
 # Cloud Run sets PORT (8080 by default); the service listens on it.
 EXPOSE 8080
 # `node` itself, not `npm start`: npm adds a quarter of a second and a second process's memory to every
-# cold start, and would not pass SIGTERM on to the service. Keep it equal to app.yaml's entrypoint.
-CMD ["node", "dist/server/main.js"]
+# cold start, and would not pass SIGTERM on to the service. Keep it equal to app.yaml's entrypoint (which
+# says why the young generation is smaller than V8's default).
+CMD ["node", "--max-semi-space-size=4", "dist/server/main.js"]

@@ -401,7 +401,7 @@ describe('the App Engine build', () => {
     const app = parseYaml(readFileSync(path.join(ROOT, 'app.yaml'), 'utf8'));
     expect(app.runtime).toMatch(/^nodejs(20|22)$/);
     // Production starts node itself, on both platforms: npm would add to every cold start.
-    expect(app.entrypoint).toBe('node dist/server/main.js');
+    expect(app.entrypoint).toBe('node --max-semi-space-size=4 dist/server/main.js');
     const cmd = /^CMD (\[.*\])$/m.exec(readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'));
     expect(JSON.parse(cmd![1]).join(' ')).toBe(app.entrypoint);
   });

@@ -41,8 +41,10 @@ function productionCommand(): string[] {
   if (entrypoint[0] !== 'node') throw new Error(`production does not start with node (${entrypoint.join(' ')}): the benchmark times only node commands`);
   return entrypoint.slice(1);
 }
+/** The script among node's arguments: the first that is not a flag. */
+const scriptOf = (nodeArgs: string[]): string => nodeArgs.find((arg) => !arg.startsWith('-')) ?? '';
 const SERVICE_ARGS = productionCommand();
-const SERVICE_MAIN = path.join(ROOT, SERVICE_ARGS[0]);
+const SERVICE_MAIN = path.join(ROOT, scriptOf(SERVICE_ARGS));
 
 const COLD_STARTS = 7;
 const OVERHEAD_PAIRS = 15;
@@ -93,9 +95,9 @@ function stopper(child: ChildProcess): () => Promise<void> {
     });
 }
 
-/** Starts `node script` and resolves once its output shows `ready` (whose first group is its URL). */
-function startProcess(script: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<Process> {
-  const child = spawn(process.execPath, [script, ...args], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `node ...nodeArgs` and resolves once its output shows `ready` (whose first group is its URL). */
+function startProcess(nodeArgs: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<Process> {
+  const child = spawn(process.execPath, nodeArgs, { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const output = capture(child);
   return new Promise((resolve, reject) => {
     const check = () => {
@@ -105,7 +107,7 @@ function startProcess(script: string, args: string[], env: NodeJS.ProcessEnv, re
       resolve({ child, url: m[1], stop: stopper(child) });
     };
     child.stdout!.on('data', check);
-    child.once('exit', (code) => reject(new Error(`${path.basename(script)} exited with code ${code} before it was ready:\n${output()}`)));
+    child.once('exit', (code) => reject(new Error(`${path.basename(scriptOf(nodeArgs))} exited with code ${code} before it was ready:\n${output()}`)));
   });
 }
 
@@ -130,7 +132,7 @@ class Emulator {
     const file = path.join(dir, `${name}.json`);
     // JSON is YAML, which the emulator's world loader reads.
     writeFileSync(file, JSON.stringify(world));
-    const running = await startProcess(EMULATOR_MAIN, ['--port', '0', '--smtp-port', '0', '--world', file], cleanEnv(), /APIs on (http:\/\/[^\s/]+)\//);
+    const running = await startProcess([EMULATOR_MAIN, '--port', '0', '--smtp-port', '0', '--world', file], cleanEnv(), /APIs on (http:\/\/[^\s/]+)\//);
     const info = (await (await fetch(`${running.url}/_emulator/info`)).json()) as { iap: { audience: string } };
     return new Emulator(running, world, info.iap.audience);
   }
@@ -194,7 +196,7 @@ function serviceEnv(emulator: Emulator, port: number): NodeJS.ProcessEnv {
 }
 
 function startService(emulator: Emulator, extra: Record<string, string> = {}): Promise<Process> {
-  return startProcess(SERVICE_ARGS[0], SERVICE_ARGS.slice(1), { ...serviceEnv(emulator, 0), ...extra }, /listening on (http:\/\/[^\s]+)/);
+  return startProcess(SERVICE_ARGS, { ...serviceEnv(emulator, 0), ...extra }, /listening on (http:\/\/[^\s]+)/);
 }
 
 async function call(url: string, assertion: string, body?: unknown): Promise<{ status: number; body: any }> {
@@ -549,7 +551,7 @@ const UNPACED = { EFFECTIVE_POLICY_READS_PER_MINUTE: '100000' };
 async function activationRows(emulator: Emulator, progress: (text: string) => void): Promise<Row[]> {
   const rows: Row[] = [];
   const ours = await startService(emulator, UNPACED);
-  const reference = await startProcess(REFERENCE_MAIN, [], serviceEnv(emulator, 0), /listening on (http:\/\/[^\s]+)/);
+  const reference = await startProcess([REFERENCE_MAIN], serviceEnv(emulator, 0), /listening on (http:\/\/[^\s]+)/);
   try {
     progress(`overhead ×${OVERHEAD_PAIRS} at ${LATENCY_MS} ms per call, at per-API latencies, and at 0 ms`);
     const slow = await overhead(emulator, ours, { '*': LATENCY_MS });
