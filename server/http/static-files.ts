@@ -74,15 +74,19 @@ export function acceptedEncodings(header: string | undefined): Set<string> {
 }
 
 /**
- * Serves the build's files, and index.html for every other GET (the SPA's own routes). Files are read
- * once, at start: the build is a few hundred kilobytes, and a request then costs no disk access.
+ * Serves the build's files, and index.html for every other GET (the SPA's own routes) except under
+ * /assets/: a file missing there is an asset of another version (a tab opened before a deployment), and
+ * HTML in its place would only fail as a script; a 404 lets the page say it could not be loaded. Files
+ * are read once, at start: the build is a few hundred kilobytes, and a request then costs no disk access.
  */
 export function spaFiles(webRoot: string): (req: Request, res: Response, next: NextFunction) => void {
   const files = loadFiles(webRoot);
   const index = files.get('/index.html')!;
   return (req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next();
-    const file = files.get(req.path) ?? index;
+    const found = files.get(req.path);
+    if (!found && req.path.startsWith('/assets/')) return void res.status(404).type('text/plain').send(`${req.path} is not part of this version of JIT Access.`);
+    const file = found ?? index;
     const accepted = acceptedEncodings(req.get('accept-encoding'));
     const encoding = ENCODINGS.find((e) => file.encoded[e.name] && accepted.has(e.name))?.name;
     const body = encoding ? file.encoded[encoding]! : file.identity;

@@ -62,6 +62,45 @@ async function rowByHeader(table: Locator, rowName: string): Promise<Record<stri
 
 const elevationRows = (page: Page) => page.getByRole('table', { name: /^Active elevations/ }).getByRole('row');
 
+test('the Admin area is loaded when first opened: its heading takes focus when it arrives; code that cannot be loaded is said, with Reload', async () => {
+  const page = await adminPage();
+  await screenshotOnFailure(page, 'admin-loaded-on-demand', async () => {
+    // Held back until the test lets it through: the page waits, saying so.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/assets/AdminArea-*.js', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await signIn(page, session.stack.url, ADMIN);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).click();
+    await page.getByRole('main').getByRole('status').filter({ hasText: 'Loading…' }).waitFor();
+    release();
+    await page.getByRole('heading', { name: 'Active elevations' }).waitFor();
+    expect(await page.evaluate("document.activeElement?.id ?? null")).toBe('page-heading');
+    await page.unroute('**/assets/AdminArea-*.js');
+
+    // A tab of an older version: its Admin area's file is gone from the server.
+    const stale = await adminPage();
+    await stale.route('**/assets/AdminArea-*.js', (route) => route.fulfill({ status: 404, contentType: 'text/plain', body: 'not part of this version' }));
+    await signIn(stale, session.stack.url, ADMIN, '/admin');
+    const notice = stale.getByRole('alert').filter({ hasText: 'This page could not be loaded' });
+    await notice.waitFor();
+    expect(await notice.textContent()).toContain('a new version of JIT Access was deployed since this tab was opened');
+    // Other pages still work from the same tab.
+    await stale.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My access' }).click();
+    await stale.getByRole('heading', { name: 'My access' }).waitFor();
+    expect(await stale.getByText('This page could not be loaded').count()).toBe(0);
+    // Back at the Admin area it still cannot be shown; Reload fetches its code again.
+    await stale.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).click();
+    await notice.waitFor();
+    await stale.unroute('**/assets/AdminArea-*.js');
+    await notice.getByRole('button', { name: 'Reload' }).click();
+    await stale.getByRole('heading', { name: 'Active elevations' }).waitFor();
+    await stale.close();
+  });
+});
+
 test('an admin sees every active elevation, filters them, and revokes one with a required reason', async () => {
   const page = await adminPage();
   await screenshotOnFailure(page, 'admin-elevations', async () => {

@@ -64,8 +64,10 @@ test('break glass from the roles list; the reviewer acknowledges it from the inb
     const inbox = dave.getByRole('link', { name: 'Inbox 1 waiting for you' });
     await inbox.waitFor();
     await inbox.click();
-    expect(await dave.getByRole('table', { name: 'Waiting for your decision' }).count()).toBe(0);
     const toReview = dave.getByRole('table', { name: 'Break-glass activations waiting for your review' });
+    // The inbox is loaded after the page appears: counted once it is there.
+    await toReview.getByRole('row').nth(1).waitFor();
+    expect(await dave.getByRole('table', { name: 'Waiting for your decision' }).count()).toBe(0);
     expect(await toReview.getByRole('row').count()).toBe(2);
     expect(await toReview.textContent()).toContain('bob@example.com');
     expect(await toReview.textContent()).toContain('INC-77 checkout is down');

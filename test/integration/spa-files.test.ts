@@ -102,6 +102,17 @@ describe('the SPA, pre-compressed', () => {
     expect(Number(head.headers.get('content-length'))).toBe(readFileSync(path.join(WEB_ROOT, 'assets', `${script}.gz`)).length);
   });
 
+  test('an asset this build does not have is a 404, not index.html (a tab of an older version asking for its page code)', async () => {
+    const missing = await get('/assets/AdminArea-0ld3r5i0n.js', 'br');
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(missing.raw.toString()).toContain('is not part of this version');
+    // The pages loaded on demand are their own files, served like the others.
+    const pages = readdirSync(path.join(WEB_ROOT, 'assets')).filter((f) => /^(AdminArea|ApprovePage|BreakGlassReviewPage)-.*\.js$/.test(f));
+    expect(pages).toHaveLength(3);
+    for (const page of pages) expect((await get(`/assets/${page}`, 'gzip')).status).toBe(200);
+  });
+
   test('the security headers stay on static files', async () => {
     const res = await get(`/assets/${script}`, 'br');
     expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");

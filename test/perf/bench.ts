@@ -413,18 +413,37 @@ async function catalogRound(emulator: Emulator, round: number): Promise<CatalogR
 }
 
 /** The sizes of the SPA's JavaScript as the server sends it: the build's .br and .gz files. */
-function spaBundle(): { br: number; gz: number; identity: number; files: number } | string {
-  const assets = path.join(ROOT, 'dist', 'web', 'assets');
+interface ScriptSizes {
+  br: number;
+  gz: number;
+  identity: number;
+  files: number;
+}
+
+/**
+ * The SPA's JavaScript as the server sends it (the `.br` and `.gz` files vite build writes): what every page
+ * load downloads (index.html's scripts and module preloads), and every file together (with the pages
+ * loaded when first shown).
+ */
+function spaBundle(): { initial: ScriptSizes; all: ScriptSizes } | string {
+  const web = path.join(ROOT, 'dist', 'web');
+  const assets = path.join(web, 'assets');
   if (!existsSync(assets)) return `n/a: ${path.relative(ROOT, assets)} does not exist (build the SPA first)`;
   const scripts = readdirSync(assets).filter((f) => f.endsWith('.js'));
   if (scripts.length === 0) return `n/a: no JavaScript in ${path.relative(ROOT, assets)}`;
-  const size = (suffix: string) =>
-    scripts.reduce((n, f) => {
-      const file = path.join(assets, f + suffix);
-      if (!existsSync(file)) throw new Error(`${path.relative(ROOT, file)} is missing: vite build writes it`);
-      return n + statSync(file).size;
-    }, 0);
-  return { br: size('.br'), gz: size('.gz'), identity: size(''), files: scripts.length };
+  const html = readFileSync(path.join(web, 'index.html'), 'utf8');
+  const loaded = [...html.matchAll(/<(?:script[^>]*\ssrc|link[^>]*rel="modulepreload"[^>]*\shref)="\/assets\/([^"]+\.js)"/g)].map((m) => m[1]);
+  if (loaded.length === 0) return 'n/a: index.html loads no script from /assets';
+  const sizes = (files: string[]): ScriptSizes => {
+    const size = (suffix: string) =>
+      files.reduce((n, f) => {
+        const file = path.join(assets, f + suffix);
+        if (!existsSync(file)) throw new Error(`${path.relative(ROOT, file)} is missing: vite build writes it`);
+        return n + statSync(file).size;
+      }, 0);
+    return { br: size('.br'), gz: size('.gz'), identity: size(''), files: files.length };
+  };
+  return { initial: sizes(loaded), all: sizes(scripts) };
 }
 
 // --- the run -----------------------------------------------------------------------------------------
@@ -474,7 +493,7 @@ async function main(): Promise<void> {
   await run('scale', () => scaleRows(dir, progress));
   await run('crowd', () => crowdRows(dir, progress));
   await run('sweeper', () => sweeperRows(dir, progress));
-  if (sections.has('spa')) rows.push(spaRow());
+  if (sections.has('spa')) rows.push(...spaRows());
   rmSync(dir, { recursive: true, force: true });
   printTable(rows);
 }
@@ -865,16 +884,25 @@ async function sweeperRows(dir: string, progress: (text: string) => void): Promi
   return rows;
 }
 
-function spaRow(): Row {
+function spaRows(): Row[] {
   const spa = spaBundle();
-  return typeof spa === 'string'
-    ? ['SPA JavaScript as served (brotli)', spa, '≤ 90 KB', undefined]
-    : [
-        `SPA JavaScript as served: brotli (gzip) files built by vite build (${count(spa.files, 'file')} in dist/web/assets)`,
-        `${(spa.br / 1024).toFixed(1)} KB (${(spa.gz / 1024).toFixed(1)} KB), ${(spa.identity / 1024).toFixed(0)} KB uncompressed`,
-        '≤ 90 KB',
-        spa.br <= 90 * 1024 && spa.gz <= 90 * 1024,
-      ];
+  if (typeof spa === 'string') return [['SPA JavaScript a page load downloads (brotli)', spa, '≤ 90 KB', undefined]];
+  const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+  const { initial, all } = spa;
+  return [
+    [
+      `SPA JavaScript a page load downloads (index.html's ${count(initial.files, 'script')}), as served: brotli (gzip) files built by vite build`,
+      `${kb(initial.br)} (${kb(initial.gz)}), ${(initial.identity / 1024).toFixed(0)} KB uncompressed`,
+      '≤ 90 KB',
+      initial.br <= 90 * 1024 && initial.gz <= 90 * 1024,
+    ],
+    [
+      `  all of it, with the pages loaded when first shown (${count(all.files, 'file')} in dist/web/assets)`,
+      `${kb(all.br)} (${kb(all.gz)}), ${(all.identity / 1024).toFixed(0)} KB uncompressed`,
+      '',
+      undefined,
+    ],
+  ];
 }
 
 main().catch((e) => {

@@ -2,13 +2,11 @@
 import { useEffect, useRef } from 'react';
 import type { MeResponse } from '../../server/api/schemas';
 import { api } from './api';
+import { lazyPage, PageLoader } from './components/LazyPage';
 import { ErrorNotice, Loading } from './components/Notice';
 import { ActivationResultPage } from './pages/ActivationResult';
-import { AdminArea } from './pages/AdminArea';
 import { ApprovalRequestedPage } from './pages/ApprovalRequested';
-import { ApprovePage } from './pages/ApprovePage';
 import { BreakGlassResultPage } from './pages/BreakGlassResult';
-import { BreakGlassReviewPage } from './pages/BreakGlassReviewPage';
 import { InboxPage } from './pages/InboxPage';
 import { MyAccessPage } from './pages/MyAccessPage';
 import { MyRequestsPage } from './pages/MyRequestsPage';
@@ -17,6 +15,11 @@ import { RolesPage } from './pages/RolesPage';
 import { onRequestsChanged } from './request-status';
 import { Link, useLocation } from './router';
 import { useResource } from './use-resource';
+
+// Loaded when first shown: only admins and auditors open the Admin area, and only reviewers these pages.
+const AdminArea = lazyPage(() => import('./pages/AdminArea').then((m) => m.AdminArea));
+const ApprovePage = lazyPage(() => import('./pages/ApprovePage').then((m) => m.ApprovePage));
+const BreakGlassReviewPage = lazyPage(() => import('./pages/BreakGlassReviewPage').then((m) => m.BreakGlassReviewPage));
 
 export function App() {
   const me = useResource(() => api.me(), []);
@@ -65,7 +68,11 @@ export function App() {
       <main id="main">
         {me.state === 'loading' && <Loading>Loading…</Loading>}
         {me.state === 'failed' && <ErrorNotice context="load" title="JIT Access could not start" error={me.error} onRetry={me.reload} />}
-        {me.state === 'ready' && <Page path={path} query={location.searchParams} legacyApproval={legacyApproval} me={me.data} />}
+        {me.state === 'ready' && (
+          <PageLoader path={path}>
+            <Page path={path} query={location.searchParams} legacyApproval={legacyApproval} me={me.data} />
+          </PageLoader>
+        )}
       </main>
       {me.state === 'ready' && (
         <footer className="footer">
@@ -143,7 +150,10 @@ function Page({ path, query, legacyApproval, me }: PageProps) {
 
 const isAdminPath = (path: string) => path === '/admin' || path.startsWith('/admin/');
 
-/** After moving to another page, focus its heading, so screen readers announce it and Tab starts there. */
+/**
+ * After moving to another page, focus its heading, so screen readers announce it and Tab starts there; a
+ * page whose code is still loading gets its heading a moment later, and is focused then.
+ */
 function useFocusOnNavigation(path: string): void {
   const first = useRef(true);
   useEffect(() => {
@@ -151,6 +161,20 @@ function useFocusOnNavigation(path: string): void {
       first.current = false;
       return;
     }
-    document.getElementById('page-heading')?.focus();
+    // The page before may still be in the document, hidden while the new one loads: its heading cannot
+    // take focus, and the new one's is awaited.
+    const focusHeading = () => {
+      const heading = document.getElementById('page-heading');
+      heading?.focus();
+      return heading !== null && document.activeElement === heading;
+    };
+    if (focusHeading()) return;
+    const main = document.getElementById('main');
+    if (!main) return;
+    const observer = new MutationObserver(() => {
+      if (focusHeading()) observer.disconnect();
+    });
+    observer.observe(main, { childList: true, subtree: true });
+    return () => observer.disconnect();
   }, [path]);
 }
