@@ -14,6 +14,7 @@ import { formatDuration, formatTime } from '../format';
 import { justificationProblem } from '../justification';
 import { dialogRules, ruleName } from '../role-rules';
 import { useNow } from '../use-now';
+import { useSending } from '../use-sending';
 
 interface ActivateDialogProps {
   projectId: string;
@@ -34,8 +35,7 @@ export function ActivateDialog({ projectId, roles, settings, onClose, onActivate
   const startIssue = rules.maxStartDelayMinutes === null ? null : startProblem(start, now, rules.maxStartDelayMinutes);
   const startsAt = startInstant(start) ?? now;
   const [submitAttempts, setSubmitAttempts] = useState(0);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
+  const { busy, error, send } = useSending();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -43,16 +43,11 @@ export function ActivateDialog({ projectId, roles, settings, onClose, onActivate
     const later = start.kind === 'later' ? startInstant(start) : null;
     // A later start is checked against the schedule's windows at that time, by the server.
     if ((rules.blocked && later === null) || justificationProblem(justification, rules) || startIssue) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const body = { roles: roles.map((r) => r.id), justification, durationMinutes: duration };
+    const body = { roles: roles.map((r) => r.id), justification, durationMinutes: duration };
+    await send(async () => {
       if (later !== null) onScheduled(await api.scheduleActivation(projectId, { ...body, start: new Date(later).toISOString() }));
       else onActivated(await api.activate(projectId, body));
-    } catch (e) {
-      setError(e as Error);
-      setBusy(false);
-    }
+    });
   }
 
   return (

@@ -7,7 +7,8 @@ import { PageHeading } from '../components/PageHeading';
 import { RecordTable } from '../components/RecordTable';
 import { RoleName } from '../components/RoleName';
 import { formatTime } from '../format';
-import { Link, pageState, projectHref } from '../router';
+import { pageState } from '../router';
+import { GrantedActions } from './GrantedActions';
 import { ResultGone } from './ResultGone';
 
 export const ACTIVATION_STATE = 'activation';
@@ -31,17 +32,11 @@ function ActivationResult({ result }: { result: ActivationResponse }) {
         <dt>Justification</dt>
         <dd>{result.justification}</dd>
       </dl>
-      <div className="actions">
-        <Link className="button button-primary" href={projectHref(result.projectId)}>
-          Back to roles
-        </Link>
-        <Link className="button" href="/my-access">
-          My access
-        </Link>
+      <GrantedActions projectId={result.projectId}>
         <a className="button" href={`https://console.cloud.google.com/home/dashboard?project=${encodeURIComponent(result.projectId)}`} target="_blank" rel="noreferrer">
           Open Cloud Console
         </a>
-      </div>
+      </GrantedActions>
     </section>
   );
 }

@@ -8,10 +8,8 @@ import { Notice, Warnings } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
 import { RecordTable } from '../components/RecordTable';
 import { formatDuration, formatTime } from '../format';
-import { navigate } from '../router';
 import { useResource } from '../use-resource';
-
-const PERIODS = [7, 14, 30];
+import { PeriodSelect, periodDays } from './PeriodSelect';
 
 const KINDS: Record<AlertKind, string> = {
   'frequent-activations': 'Frequent activations',
@@ -21,22 +19,13 @@ const KINDS: Record<AlertKind, string> = {
 };
 
 export function AdminAlertsPage({ query }: { query: URLSearchParams }) {
-  const days = PERIODS.includes(Number(query.get('days'))) ? Number(query.get('days')) : PERIODS[0];
+  const days = periodDays(query);
   const alerts = useResource(() => api.adminAlerts(days), [days]);
   return (
     <>
       <PageHeading title="Alerts" />
       <p className="lead">Access that deserves a look, newest first. Activations written outside this service are listed for as long as they are in force.</p>
-      <div className="field chart-period">
-        <label htmlFor="alert-period">Period</label>
-        <select id="alert-period" value={days} onChange={(event) => navigate(`/admin/alerts?days=${event.target.value}`)}>
-          {PERIODS.map((d) => (
-            <option key={d} value={d}>
-              Last {d} days
-            </option>
-          ))}
-        </select>
-      </div>
+      <PeriodSelect days={days} path="/admin/alerts" />
       <Loaded resource={alerts} loading="Loading the alerts…" failed="The alerts could not be loaded">
         {(data) => (
           <>

@@ -5,10 +5,8 @@ import { DailyChart, formatDay, type ChartSeries } from '../components/DailyChar
 import { Freshness } from '../components/Freshness';
 import { Loaded } from '../components/Loaded';
 import { PageHeading } from '../components/PageHeading';
-import { navigate } from '../router';
 import { useResource } from '../use-resource';
-
-const PERIODS = [7, 14, 30];
+import { PeriodSelect, periodDays } from './PeriodSelect';
 
 const whole = (v: number) => String(Math.round(v));
 /** Hours to a useful precision: 0.25, 3.5, 42. */
@@ -17,23 +15,14 @@ const formatMinutes = (v: number) => (v < 10 ? v.toFixed(1) : v.toFixed(0));
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
 export function AdminChartsPage({ query }: { query: URLSearchParams }) {
-  const days = PERIODS.includes(Number(query.get('days'))) ? Number(query.get('days')) : PERIODS[0];
+  const days = periodDays(query);
   // The period ends now: computed when the charts are loaded, not on every render.
   const charts = useResource(() => api.adminCharts({ from: new Date(Date.now() - days * 86_400_000).toISOString() }), [days]);
   return (
     <>
       <PageHeading title="Charts" />
       <p className="lead">How much privileged access was used, and how quickly it was approved. Days are UTC days.</p>
-      <div className="field chart-period">
-        <label htmlFor="chart-period">Period</label>
-        <select id="chart-period" value={days} onChange={(event) => navigate(`/admin/charts?days=${event.target.value}`)}>
-          {PERIODS.map((d) => (
-            <option key={d} value={d}>
-              Last {d} days
-            </option>
-          ))}
-        </select>
-      </div>
+      <PeriodSelect days={days} path="/admin/charts" />
       <Loaded resource={charts} loading="Loading the charts…" failed="The charts could not be loaded">
         {(data) => <Charts data={data} onReload={charts.reload} />}
       </Loaded>

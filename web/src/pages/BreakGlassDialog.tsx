@@ -9,6 +9,7 @@ import { ErrorNotice, Notice } from '../components/Notice';
 import { RoleName } from '../components/RoleName';
 import { formatDuration, formatTime } from '../format';
 import { useNow } from '../use-now';
+import { useSending } from '../use-sending';
 
 interface BreakGlassDialogProps {
   projectId: string;
@@ -27,22 +28,14 @@ export function BreakGlassDialog({ projectId, role, reasonMaxLength, onClose, on
   const [reason, setReason] = useState('');
   const [duration, setDuration] = useState(max);
   const [submitted, setSubmitted] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
+  const { busy, error, send } = useSending();
   const missingReason = reason.trim() === '';
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     setSubmitted(true);
     if (missingReason) return;
-    setBusy(true);
-    setError(null);
-    try {
-      onActivated(await api.breakGlass(projectId, { role: role.id, reason: reason.trim(), durationMinutes: duration }));
-    } catch (e) {
-      setError(e as Error);
-      setBusy(false);
-    }
+    await send(async () => onActivated(await api.breakGlass(projectId, { role: role.id, reason: reason.trim(), durationMinutes: duration })));
   }
 
   return (

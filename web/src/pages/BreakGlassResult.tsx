@@ -6,7 +6,8 @@ import { Notice, NotificationFailures } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
 import { RoleName } from '../components/RoleName';
 import { formatTime } from '../format';
-import { Link, pageState, projectHref } from '../router';
+import { pageState } from '../router';
+import { GrantedActions } from './GrantedActions';
 import { ResultGone } from './ResultGone';
 
 export const BREAK_GLASS_STATE = 'breakGlass';
@@ -46,14 +47,7 @@ function BreakGlassResult({ result }: { result: BreakGlassResponse }) {
         <dt>Activation id</dt>
         <dd>{activation.activationId}</dd>
       </dl>
-      <div className="actions">
-        <Link className="button button-primary" href={projectHref(activation.projectId)}>
-          Back to roles
-        </Link>
-        <Link className="button" href="/my-access">
-          My access
-        </Link>
-      </div>
+      <GrantedActions projectId={activation.projectId} />
     </section>
   );
 }

@@ -4,24 +4,19 @@ import { api, type ActiveGrant } from '../api';
 import { Dialog } from '../components/Dialog';
 import { ErrorNotice } from '../components/Notice';
 import { RoleName } from '../components/RoleName';
+import { useSending } from '../use-sending';
 
 export function EndGrantDialog({ grant, onClose, onEnded }: { grant: ActiveGrant; onClose: () => void; onEnded: () => void }) {
   const reasonId = useId();
   const [reason, setReason] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
+  const { busy, error, send } = useSending();
 
   async function end(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await send(async () => {
       await api.endGrant(grant.id, { reason: reason.trim() || undefined });
       onEnded();
-    } catch (e) {
-      setError(e as Error);
-      setBusy(false);
-    }
+    });
   }
 
   return (

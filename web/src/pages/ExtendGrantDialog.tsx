@@ -12,6 +12,7 @@ import { formatDuration, formatTime } from '../format';
 import { justificationProblem } from '../justification';
 import { settingsRules } from '../role-rules';
 import { useNow } from '../use-now';
+import { useSending } from '../use-sending';
 
 interface ExtendGrantDialogProps {
   grant: ActiveGrant;
@@ -30,22 +31,16 @@ export function ExtendGrantDialog({ grant, settings, onClose, onExtended, onNeed
   const needsJustification = grant.approval.type === 'unknown';
   const [justification, setJustification] = useState('');
   const [submitAttempts, setSubmitAttempts] = useState(0);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
+  const { busy, error, send } = useSending();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     setSubmitAttempts((n) => n + 1);
     if (needsJustification && justificationProblem(justification, settingsRules(settings))) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await send(async () => {
       const result = await api.extendGrant(grant.id, { durationMinutes: duration, justification: needsJustification ? justification : undefined });
       onExtended(result.grant.end);
-    } catch (e) {
-      setError(e as Error);
-      setBusy(false);
-    }
+    });
   }
 
   return (

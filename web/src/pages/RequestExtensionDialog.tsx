@@ -7,13 +7,14 @@ import { Dialog } from '../components/Dialog';
 import { DurationField, durationChoices } from '../components/DurationField';
 import { JustificationField } from '../components/JustificationField';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
+import { ReviewersField, useReviewers } from '../components/ReviewersField';
 import { RoleName } from '../components/RoleName';
 import { RuleNotices } from '../components/RuleNotices';
 import { formatDuration, formatTime } from '../format';
 import { justificationProblem } from '../justification';
 import { approvalInWords, dialogRules, ruleName } from '../role-rules';
 import { useResource } from '../use-resource';
-import { ReviewersField } from './RequestApprovalDialog';
+import { useSending } from '../use-sending';
 
 interface RequestExtensionDialogProps {
   grant: ActiveGrant;
@@ -48,32 +49,19 @@ export function RequestExtensionDialog({ grant, settings, onClose, onRequested }
 }
 
 function ExtensionForm({ grant, role, settings, onClose, onRequested }: RequestExtensionDialogProps & { role: Role }) {
-  const candidates = useResource(() => api.reviewers(grant.projectId, role.id), [grant.projectId, role.id]);
   const rules = dialogRules([role], settings);
   const { approval } = rules;
-  const designated = approval.kind === 'approvers';
-  const minReviewers = Math.max(settings.minReviewers, approval.requiredApprovals);
-  const [reviewers, setReviewers] = useState<string[]>([]);
+  const reviewers = useReviewers(grant.projectId, role, approval, settings);
   const [justification, setJustification] = useState(grant.approval.type === 'peer' || grant.approval.type === 'self' ? grant.approval.justification : '');
   const [duration, setDuration] = useState(rules.defaultDurationMinutes);
   const [submitAttempts, setSubmitAttempts] = useState(0);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
-  const tooFew = reviewers.length < minReviewers;
-  const unreachable = minReviewers > settings.maxReviewers;
+  const { busy, error, send } = useSending();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     setSubmitAttempts((n) => n + 1);
-    if (rules.blocked || unreachable || tooFew || justificationProblem(justification, rules)) return;
-    setBusy(true);
-    setError(null);
-    try {
-      onRequested(await api.requestExtension(grant.id, { justification, durationMinutes: duration, reviewers }));
-    } catch (e) {
-      setError(e as Error);
-      setBusy(false);
-    }
+    if (rules.blocked || reviewers.unreachable || reviewers.tooFew || justificationProblem(justification, rules)) return;
+    await send(async () => onRequested(await api.requestExtension(grant.id, { justification, durationMinutes: duration, reviewers: reviewers.chosen })));
   }
 
   return (
@@ -83,18 +71,13 @@ function ExtensionForm({ grant, role, settings, onClose, onRequested }: RequestE
         {approval.rule ? ` (rule ${ruleName(approval.rule)})` : ''}; the reviewers you choose get an email with a link to approve it.
       </p>
       <RuleNotices rules={rules} />
-      {unreachable && (
+      {reviewers.unreachable && (
         <Notice kind="warning" title="This grant cannot be extended here">
           <p>It needs {approval.requiredApprovals} approvals, but a request may name at most {settings.maxReviewers} reviewers.</p>
         </Notice>
       )}
       <ReviewersField
-        candidates={candidates}
-        chosen={reviewers}
-        onChange={setReviewers}
-        min={minReviewers}
-        max={settings.maxReviewers}
-        designated={designated}
+        reviewers={reviewers}
         nobody={{ title: 'Nobody can approve this extension', text: 'No one else may approve this role. Ask your administrator to add reviewers.' }}
         disabled={busy}
         showProblems={submitAttempts > 0}
@@ -113,7 +96,7 @@ function ExtensionForm({ grant, role, settings, onClose, onRequested }: RequestE
         <button type="button" className="button" onClick={onClose} disabled={busy}>
           Cancel
         </button>
-        <button type="submit" className="button button-primary" disabled={busy || rules.blocked !== null || unreachable || candidates.state !== 'ready' || candidates.data.reviewers.length === 0}>
+        <button type="submit" className="button button-primary" disabled={busy || rules.blocked !== null || reviewers.unreachable || !reviewers.available}>
           {busy ? 'Sending…' : 'Request extension'}
         </button>
       </div>

@@ -4,14 +4,14 @@ import { api, type AdminElevation, type RevokeGrantResponse } from '../api';
 import { Dialog } from '../components/Dialog';
 import { ErrorNotice } from '../components/Notice';
 import { RoleName } from '../components/RoleName';
+import { useSending } from '../use-sending';
 
 export function RevokeDialog({ elevation, onClose, onRevoked }: { elevation: AdminElevation; onClose: () => void; onRevoked: (result: RevokeGrantResponse) => void }) {
   const reasonId = useId();
   const problemId = useId();
   const [reason, setReason] = useState('');
   const [missing, setMissing] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
+  const { busy, error, send } = useSending();
 
   async function revoke(event: FormEvent) {
     event.preventDefault();
@@ -19,14 +19,7 @@ export function RevokeDialog({ elevation, onClose, onRevoked }: { elevation: Adm
       setMissing(true);
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
-      onRevoked(await api.revokeGrant(elevation, reason.trim()));
-    } catch (e) {
-      setError(e as Error);
-      setBusy(false);
-    }
+    await send(async () => onRevoked(await api.revokeGrant(elevation, reason.trim())));
   }
 
   return (
