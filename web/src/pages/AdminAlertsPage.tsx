@@ -1,6 +1,7 @@
 // Alerts: what deserves a look, newest first: a role activated unusually often, break-glass outside the
 // change windows or not reviewed in time, and activation bindings written outside this service.
 import type { AlertKind } from '../../../server/api/schemas';
+import { periodDays } from '../admin-period';
 import { api } from '../api';
 import { Freshness } from '../components/Freshness';
 import { Loaded } from '../components/Loaded';
@@ -9,7 +10,7 @@ import { PageHeading } from '../components/PageHeading';
 import { RecordTable } from '../components/RecordTable';
 import { formatDuration, formatTime } from '../format';
 import { useResource } from '../use-resource';
-import { PeriodSelect, periodDays } from './PeriodSelect';
+import { PeriodSelect } from './PeriodSelect';
 
 const KINDS: Record<AlertKind, string> = {
   'frequent-activations': 'Frequent activations',

@@ -1,12 +1,13 @@
 // Charts: elevations per day by project and by role, hours of privileged access held, and how long
 // approvals took, over the last days. Each chart has its numbers as a table too.
+import { periodDays } from '../admin-period';
 import { api, type AdminChartsResponse } from '../api';
 import { DailyChart, formatDay, type ChartSeries } from '../components/DailyChart';
 import { Freshness } from '../components/Freshness';
 import { Loaded } from '../components/Loaded';
 import { PageHeading } from '../components/PageHeading';
 import { useResource } from '../use-resource';
-import { PeriodSelect, periodDays } from './PeriodSelect';
+import { PeriodSelect } from './PeriodSelect';
 
 const whole = (v: number) => String(Math.round(v));
 /** Hours to a useful precision: 0.25, 3.5, 42. */

@@ -1,15 +1,8 @@
-// The period an Admin page covers (the last 7, 14 or 30 days), kept in its address (?days=) so that reload,
-// Back and a shared link show the same period.
+// The period an Admin page covers, kept in its address (?days=) so that reload, Back and a shared link show
+// the same period.
 import { useId } from 'react';
+import { ADMIN_PERIODS } from '../admin-period';
 import { navigate } from '../router';
-
-const PERIODS = [7, 14, 30];
-
-/** The days `?days=` names, if one of the periods offered; else the first. */
-export function periodDays(query: URLSearchParams): number {
-  const days = Number(query.get('days'));
-  return PERIODS.includes(days) ? days : PERIODS[0];
-}
 
 /** Choosing another period opens `path` with it. */
 export function PeriodSelect({ days, path }: { days: number; path: string }) {
@@ -18,7 +11,7 @@ export function PeriodSelect({ days, path }: { days: number; path: string }) {
     <div className="field chart-period">
       <label htmlFor={id}>Period</label>
       <select id={id} value={days} onChange={(event) => navigate(`${path}?days=${event.target.value}`)}>
-        {PERIODS.map((d) => (
+        {ADMIN_PERIODS.map((d) => (
           <option key={d} value={d}>
             Last {d} days
           </option>
