@@ -52,10 +52,11 @@ beforeAll(async () => {
 const adminPage = () => newPage(session.browser, { timezoneId: 'UTC', locale: 'en-US' });
 const today = new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' }).format(new Date());
 
-/** A table's cells by column header, for the row whose first cell or row header is `rowName`. */
+/** A table's cells by column header, for the row whose first cell or row header is `rowName`, once it is shown. */
 async function rowByHeader(table: Locator, rowName: string): Promise<Record<string, string>> {
-  const headers = await table.getByRole('columnheader').allTextContents();
   const row = table.getByRole('row').filter({ has: table.page().getByRole('rowheader', { name: rowName, exact: true }) });
+  await row.waitFor();
+  const headers = await table.getByRole('columnheader').allTextContents();
   const cells = await row.locator('th, td').allTextContents();
   return Object.fromEntries(headers.map((h, i) => [h, cells[i]]));
 }
@@ -77,6 +78,8 @@ test('the Admin area is loaded when first opened: its heading takes focus when i
     await page.getByRole('main').getByRole('status').filter({ hasText: 'Loading…' }).waitFor();
     release();
     await page.getByRole('heading', { name: 'Active elevations' }).waitFor();
+    // Focus moves a moment after the heading arrives (a mutation observer): wait for it, then say where it is.
+    await page.locator('#page-heading:focus').waitFor();
     expect(await page.evaluate("document.activeElement?.id ?? null")).toBe('page-heading');
     await page.unroute('**/assets/AdminArea-*.js');
 
@@ -153,7 +156,8 @@ test('the history lists what happened, filters by user and event, and downloads 
     await filters.getByRole('textbox', { name: 'User' }).fill(ALICE);
     await filters.getByRole('combobox', { name: 'Event' }).selectOption('activation.succeeded');
     await filters.getByRole('button', { name: 'Apply filters' }).click();
-    await page.getByText('2 events.', { exact: false }).waitFor();
+    // The count of the filtered list (not, say, "12 events." of the list before).
+    await page.getByText(/: 2 events\.$/).waitFor();
     const rows = await table.getByRole('row').allTextContents();
     expect(rows.slice(1).every((r) => r.includes('activation.succeeded') && r.includes(ALICE))).toBe(true);
     expect(rows.slice(1)).toHaveLength(2);
@@ -263,7 +267,8 @@ test('an ordinary user has no Admin link, and the Admin address tells them they 
   const page = await adminPage();
   await screenshotOnFailure(page, 'admin-ordinary', async () => {
     await signIn(page, session.stack.url, ORDINARY);
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My access' }).waitFor();
+    // The Admin link appears once the app knows who is signed in, as the page does: the page first.
+    await page.getByRole('heading', { name: 'Request access' }).waitFor();
     expect(await page.getByRole('link', { name: 'Admin' }).count()).toBe(0);
     await page.goto(`${session.stack.url}/admin`);
     await page.getByText(`You (${ORDINARY}) are not an admin or auditor of this service.`, { exact: false }).waitFor();

@@ -110,6 +110,7 @@ test('a self-approved grant whose rule now needs approval: Extend is refused, an
     await extend.getByText("Rule 'warehouse-reads' of the access policy requires").waitFor();
     await extend.getByRole('button', { name: 'Request extension instead' }).click();
     const dialog = page.getByRole('dialog', { name: 'Request extension' });
+    await dialog.getByRole('combobox', { name: 'Add, after it ends' }).waitFor();
     // The rule's maximum bounds the time added.
     const choices = await dialog.getByRole('combobox', { name: 'Add, after it ends' }).locator('option').allTextContents();
     expect(choices.at(-1)).toBe('2 hours');

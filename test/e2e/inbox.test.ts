@@ -81,6 +81,8 @@ test('the roles table shows a pending request with its approvals so far; the req
     await chooseProject(dave, 'data-warehouse');
     const pending = dave.getByRole('link', { name: 'Pending · 1 of 2 approvals' });
     await pending.waitFor();
+    // The navigation's count is loaded apart from the roles: wait for it, then check there is one such link.
+    await dave.getByRole('link', { name: 'My requests 1 pending' }).waitFor();
     expect(await dave.getByRole('link', { name: 'My requests 1 pending' }).count()).toBe(1);
     await pending.click();
     await dave.waitForURL(`${session.stack.url}/requests#${id}`);

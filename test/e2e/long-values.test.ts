@@ -77,6 +77,7 @@ describe.each(VIEWPORTS)('at $name width', (viewport) => {
 
       await page.getByRole('button', { name: `End now roles/compute.admin on ${PROJECT}` }).click();
       const end = page.getByRole('dialog', { name: 'End access now?' });
+      await end.getByRole('button', { name: 'End now' }).waitFor();
       await expectNoHorizontalOverflow(page, 'end dialog');
       await expectInViewport(page, end.getByRole('button', { name: 'End now' }));
       await end.getByRole('button', { name: 'End now' }).click();

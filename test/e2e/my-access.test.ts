@@ -34,6 +34,11 @@ async function focusedText(page: Page): Promise<string> {
   return focused!;
 }
 
+/** Focus moves to the message of what was done in an effect, a moment after the message shows: wait for it. */
+async function focusSettledOn(page: Page, message: string): Promise<void> {
+  await page.locator(':focus', { hasText: message }).waitFor();
+}
+
 test('extends one grant and ends another', async () => {
   await activate('alice@example.com', 'staging-app', 'roles/compute.admin', 60);
   await activate('alice@example.com', 'prod-app', 'roles/cloudsql.admin', 10);
@@ -52,6 +57,7 @@ test('extends one grant and ends another', async () => {
     await extend.getByRole('button', { name: 'Extend' }).click();
     await page.getByText('Your access to roles/cloudsql.admin on prod-app now lasts until').waitFor();
     // Focus goes to what happened, not to <body>, once the dialog is gone.
+    await focusSettledOn(page, 'now lasts until');
     expect(await focusedText(page)).toContain('now lasts until');
     const end = await activationEnd('prod-app', 'roles/cloudsql.admin');
     expect(Date.parse(end!) - Date.now()).toBeGreaterThan(55 * 60_000);
@@ -61,6 +67,7 @@ test('extends one grant and ends another', async () => {
     await confirm.getByRole('textbox', { name: 'Reason (optional)' }).fill('Done, incident closed');
     await confirm.getByRole('button', { name: 'End now' }).click();
     await page.getByText('Your access to roles/compute.admin on staging-app was removed.').waitFor();
+    await focusSettledOn(page, 'was removed');
     expect(await focusedText(page)).toContain('was removed');
     expect(await activationEnd('staging-app', 'roles/compute.admin')).toBeUndefined();
     await rows.filter({ hasText: 'staging-app' }).waitFor({ state: 'detached' });
