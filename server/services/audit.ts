@@ -138,9 +138,8 @@ interface WrittenEntry {
  */
 export function structuredLogLine(event: AuditEvent, logName: string, projectId: string, now: Date = new Date(), insertId: string = nextInsertId()): string {
   const { severity, ...payload } = event;
-  const millis = now.getTime();
   return JSON.stringify({
-    timestamp: { seconds: Math.floor(millis / 1000), nanos: (millis % 1000) * 1e6 },
+    timestamp: protobufTimestamp(now),
     severity,
     resource: { type: 'global' },
     'logging.googleapis.com/labels': labelsOf(event),
@@ -149,6 +148,17 @@ export function structuredLogLine(event: AuditEvent, logName: string, projectId:
     // Not lifted by the agent: it stays in jsonPayload, the mark by which the audit feed tells audit lines apart.
     logName: auditLogName(projectId, logName),
   });
+}
+
+/**
+ * A time as Cloud Logging's Timestamp, exact to the millisecond. @google-cloud/logging converts a Date through
+ * floating-point seconds and truncates: about one time in three came out a millisecond early (…05.096 became
+ * …05.095999956), so the entry read back differed from the one this instance had listed.
+ */
+function protobufTimestamp(time: Date): { seconds: number; nanos: number } {
+  const millis = time.getTime();
+  const seconds = Math.floor(millis / 1000);
+  return { seconds, nanos: (millis - seconds * 1000) * 1e6 };
 }
 
 interface EntryWriter {
@@ -187,7 +197,7 @@ function loggingApiLog(options: AuditDestination): EntryWriter {
       const write = Promise.resolve()
         .then(() => {
           const sink = logOf();
-          const entry: Entry = sink.entry({ severity, labels: labelsOf(event), resource: { type: 'global' }, timestamp, insertId }, payload);
+          const entry: Entry = sink.entry({ severity, labels: labelsOf(event), resource: { type: 'global' }, timestamp: protobufTimestamp(timestamp), insertId }, payload);
           return sink.write(entry);
         })
         .catch((e: Error) => {
