@@ -412,7 +412,7 @@ async function catalogRound(emulator: Emulator, round: number): Promise<CatalogR
   }
 }
 
-/** The sizes of the SPA's JavaScript as the server sends it: the build's .br and .gz files. */
+/** Scripts of the SPA, summed: brotli, gzip and uncompressed bytes, and how many files. */
 interface ScriptSizes {
   br: number;
   gz: number;
