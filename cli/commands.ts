@@ -5,6 +5,7 @@ import type {
   ApprovalRequestCreatedResponse,
   ApprovalRequestStatusResponse,
   ApprovalResponse,
+  CancelScheduledResponse,
   RequestDecisionResponse,
   EndGrantResponse,
   ExtendGrantResponse,
@@ -101,7 +102,6 @@ function startOf(ctx: Context, args: ParsedArgs): string | undefined {
 }
 
 /** Where people see and cancel their scheduled grants: My access in the web app (the CLI lists them in `jit grants`). */
-const myAccessOf = (ctx: Context) => `${ctx.client.baseUrl}/my-access`;
 
 const whoami: Command = {
   name: 'whoami',
@@ -180,7 +180,7 @@ const activate: Command = {
       if (ctx.json) return (printJson(ctx, body), EXIT.ok);
       ctx.print(
         `Scheduled ${body.roles.map((r) => r.role).join(', ')} on ${projectId} from ${localTime(body.start)} until ${localTime(body.end)}: nothing is granted until then, and then only if you are still eligible and the rule still allows it.\n` +
-          `\`jit grants\` lists it; cancel it before it starts on My access: ${myAccessOf(ctx)}`,
+          `\`jit unschedule ${body.scheduledId}\` cancels it before it starts; \`jit grants\` lists it.`,
       );
       return EXIT.ok;
     }
@@ -452,8 +452,8 @@ const grants: Command = {
       ctx.print(table(['PROJECT', 'ROLE', 'UNTIL', 'APPROVAL', 'GRANT'], body.grants.map((g) => [g.projectId, g.role, localTime(g.end), approval(g), g.id])));
     }
     if (body.scheduled.length > 0) {
-      const rows = body.scheduled.map((s) => [s.projectId, s.roles.map((r) => r.role).join(', '), localTime(s.start), localTime(s.end), s.type === 'self' ? 'self-approved' : 'approved']);
-      ctx.print(`\nScheduled to start later (cancel one before it starts on My access: ${myAccessOf(ctx)}):\n${table(['PROJECT', 'ROLES', 'FROM', 'UNTIL', 'APPROVAL'], rows)}`);
+      const rows = body.scheduled.map((s) => [s.projectId, s.roles.map((r) => r.role).join(', '), localTime(s.start), localTime(s.end), s.type === 'self' ? 'self-approved' : 'approved', s.scheduledId]);
+      ctx.print(`\nScheduled to start later (\`jit unschedule SCHEDULED\` cancels one before it starts):\n${table(['PROJECT', 'ROLES', 'FROM', 'UNTIL', 'APPROVAL', 'SCHEDULED'], rows)}`);
     }
     return EXIT.ok;
   },
@@ -481,6 +481,20 @@ const end: Command = {
     const body = await ctx.client.del<EndGrantResponse>(`/api/v1/me/grants/${seg(id)}`, reason === undefined ? {} : { reason });
     if (ctx.json) return (printJson(ctx, body), EXIT.ok);
     ctx.print(`Ended ${body.ended.role} on ${body.ended.projectId} at ${localTime(body.endedAt)} (it would have lasted until ${localTime(body.ended.end)}).`);
+    return EXIT.ok;
+  },
+};
+
+const unschedule: Command = {
+  name: 'unschedule',
+  synopsis: 'SCHEDULED',
+  summary: 'cancel a grant scheduled to start later, before it starts (SCHEDULED: an id from `jit grants`)',
+  options: {},
+  async run(ctx, args) {
+    const [id] = positionals(args, ['SCHEDULED']);
+    const body = await ctx.client.del<CancelScheduledResponse>(`/api/v1/me/scheduled/${seg(id)}`);
+    if (ctx.json) return (printJson(ctx, body), EXIT.ok);
+    ctx.print(`Cancelled the scheduled grant of ${body.roles.join(', ')} on ${body.projectId}: nothing of it will be granted.`);
     return EXIT.ok;
   },
 };
@@ -525,4 +539,4 @@ async function requestExtension(ctx: Context, args: ParsedArgs, id: string, minu
   return EXIT.ok;
 }
 
-export const COMMANDS: Command[] = [whoami, projects, roles, activate, reviewers, request, requests, reviews, approve, deny, cancel, wait, grants, end, extend];
+export const COMMANDS: Command[] = [whoami, projects, roles, activate, reviewers, request, requests, reviews, approve, deny, cancel, wait, grants, end, extend, unschedule];

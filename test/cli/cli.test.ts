@@ -339,9 +339,10 @@ rules:
     const out = await as('activate', 'prod-app', 'cloudsql.admin', 'compute.viewer', '-j', 'CHG-12 failover test', '-d', '1h', '--start', start);
     expect(out.code).toBe(EXIT.ok);
     const end = new Date(Date.parse(start) + 3600_000).toISOString();
+    const scheduledId = /`jit unschedule ([A-Za-z0-9_-]+)`/.exec(out.stdout)?.[1];
     expect(out.stdout).toBe(
       `Scheduled roles/cloudsql.admin, roles/compute.viewer on prod-app from ${localTime(start)} until ${localTime(end)}: nothing is granted until then, and then only if you are still eligible and the rule still allows it.\n` +
-        `\`jit grants\` lists it; cancel it before it starts on My access: ${ruled.iapUrl}/my-access\n`,
+        `\`jit unschedule ${scheduledId}\` cancels it before it starts; \`jit grants\` lists it.\n`,
     );
     const granted = (await policyOf(ruled.emulator, 'prod-app')).bindings.filter((b) => b.condition?.title === 'JIT access activation' && b.members.includes('user:alice@example.com'));
     expect(granted).toEqual([]);
@@ -353,9 +354,20 @@ rules:
     ]);
     const listed = await as('grants');
     expect(listed.stdout).toContain('You hold no grant now.');
-    expect(listed.stdout).toContain(`Scheduled to start later (cancel one before it starts on My access: ${ruled.iapUrl}/my-access):`);
-    expect(listed.stdout).toMatch(/PROJECT\s+ROLES\s+FROM\s+UNTIL\s+APPROVAL/);
-    expect(listed.stdout).toContain(`prod-app  roles/cloudsql.admin, roles/compute.viewer  ${localTime(start)}  ${localTime(end)}  self-approved`);
+    expect(listed.stdout).toContain('Scheduled to start later (`jit unschedule SCHEDULED` cancels one before it starts):');
+    expect(listed.stdout).toMatch(/PROJECT\s+ROLES\s+FROM\s+UNTIL\s+APPROVAL\s+SCHEDULED/);
+    expect(listed.stdout).toContain(`prod-app  roles/cloudsql.admin, roles/compute.viewer  ${localTime(start)}  ${localTime(end)}  self-approved  ${scheduledId}`);
+    expect(grants.scheduled[0].scheduledId).toBe(scheduledId);
+
+    // `jit unschedule` cancels it: no longer listed, still nothing granted; the same id again is the API's refusal.
+    const unscheduled = await as('unschedule', scheduledId!);
+    expect(unscheduled).toMatchObject({ code: EXIT.ok, stdout: 'Cancelled the scheduled grant of roles/cloudsql.admin, roles/compute.viewer on prod-app: nothing of it will be granted.\n' });
+    expect(JSON.parse((await as('grants', '--json')).stdout).scheduled).toEqual([]);
+    const again = await as('unschedule', scheduledId!);
+    expect(again.code).toBe(EXIT.error);
+    expect(again.stderr).toContain('have no scheduled grant');
+    expect(again.stderr).toContain('it has started, was cancelled, or is not yours');
+    expect((await policyOf(ruled.emulator, 'prod-app')).bindings.filter((b) => b.condition?.title === 'JIT access activation' && b.members.includes('user:alice@example.com'))).toEqual([]);
 
     // --json prints the API's 202 body as it is: the id that cancels it, the window, the roles.
     const json = await as('activate', 'prod-app', 'cloudsql.admin', '-j', 'CHG-13', '-d', '30m', '--start', '+2h', '--json');
@@ -372,7 +384,9 @@ rules:
       end: new Date(Date.parse(body.start) + 30 * 60_000).toISOString(),
     });
     expect(JSON.parse((await as('grants', '--json')).stdout).scheduled.map((g: any) => g.scheduledId)).toContain(body.scheduledId);
-    expect((await ruled.as('alice@example.com').del(`/api/v1/me/scheduled/${body.scheduledId}`)).status).toBe(200);
+    const cancelled = await as('unschedule', body.scheduledId, '--json');
+    expect(cancelled.code).toBe(EXIT.ok);
+    expect(JSON.parse(cancelled.stdout)).toEqual({ projectId: 'prod-app', activationId: body.activationId, roles: ['roles/cloudsql.admin'] });
   });
 
   test("`jit activate --start` passes on the rule's refusal: a role whose rule allows no later start, a start beyond maxDelay", async () => {
