@@ -101,8 +101,6 @@ function startOf(ctx: Context, args: ParsedArgs): string | undefined {
   return args.values.start === undefined ? undefined : parseInstant(args.values.start as string, '--start', ctx.now());
 }
 
-/** Where people see and cancel their scheduled grants: My access in the web app (the CLI lists them in `jit grants`). */
-
 const whoami: Command = {
   name: 'whoami',
   synopsis: '',
